@@ -1,0 +1,160 @@
+# koyomi — GNU make build.
+#
+# Layering is enforced by the link: each module is its own archive and a
+# unit test links only its module and the ones below it
+#   daemon -> notifier, calendars, rules -> calendars
+# Sources are found by wildcard, so adding a file needs no edit here.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR    = $(PREFIX)/bin
+MANDIR    = $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR  ?= /lib/systemd/system
+SYSUSERSDIR ?= /usr/lib/sysusers.d
+TMPFILESDIR ?= /usr/lib/tmpfiles.d
+
+VERSION  := 0.1.0
+VARIANT  ?= normal
+B        := build/$(VARIANT)
+
+PKGS     = libical libcurl sqlite3 yaml-0.1 libmicrohttpd libcrypto \
+           libsystemd zlib
+TESTPKGS = cmocka
+
+CC       ?= cc
+OPTIMIZATION ?= -O2
+CFLAGS   ?= $(OPTIMIZATION) -g
+WARN      = -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wwrite-strings \
+            -Wpointer-arith -Wmissing-prototypes -Wstrict-prototypes \
+            -Wno-missing-field-initializers
+ifeq ($(VARIANT),asan)
+SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer \
+            -fno-sanitize-recover=all
+OPTIMIZATION = -O1
+endif
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# Debian 12 ships no libev.pc: link it by name.
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lev -lm
+TEST_CFLAGS := $(shell pkg-config --cflags $(TESTPKGS) 2>/dev/null)
+TEST_LIBS   := $(shell pkg-config --libs $(TESTPKGS) 2>/dev/null)
+ALL_CFLAGS = -std=c17 -D_GNU_SOURCE -DKOYOMI_VERSION='"$(VERSION)"' \
+             -I. $(WARN) $(CFLAGS) $(SANFLAGS) $(PKG_CFLAGS)
+ALL_LDFLAGS = $(LDFLAGS) $(SANFLAGS)
+CPPFLAGS += -MMD -MP
+
+CAL_SRCS    := $(sort $(wildcard calendars/*.c))
+RULES_SRCS  := $(sort $(wildcard rules/*.c))
+NOTIFY_SRCS := $(sort $(wildcard notifier/*.c))
+DAEMON_SRCS := $(sort $(filter-out daemon/main.c,$(wildcard daemon/*.c)))
+MAIN_SRCS   := daemon/main.c
+
+objs = $(patsubst %.c,$(B)/%.o,$(1))
+CAL_LIB    := $(B)/libcal.a
+RULES_LIB  := $(B)/librules.a
+NOTIFY_LIB := $(B)/libnotify.a
+DAEMON_LIB := $(B)/libdaemon.a
+BIN        := $(B)/koyomi
+
+UNIT_SRCS  := $(sort $(wildcard tests/unit/*_test.c))
+UNIT_BINS  := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRCS))
+FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/*_fuzz.c))
+
+ALL_OBJS := $(call objs,$(CAL_SRCS) $(RULES_SRCS) $(NOTIFY_SRCS) \
+            $(DAEMON_SRCS) $(MAIN_SRCS))
+
+.PHONY: all deps run test test-variant unit integration check fuzz \
+        install uninstall clean bench asan
+.DEFAULT_GOAL := all
+
+all: $(BIN) koyomi
+
+# A convenience link at the top so the README can say ./koyomi.
+koyomi: $(BIN)
+	@ln -sf $(BIN) koyomi
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(TEST_CFLAGS) -c -o $@ $<
+
+$(CAL_LIB): $(call objs,$(CAL_SRCS))
+$(RULES_LIB): $(call objs,$(RULES_SRCS))
+$(NOTIFY_LIB): $(call objs,$(NOTIFY_SRCS))
+$(DAEMON_LIB): $(call objs,$(DAEMON_SRCS))
+$(B)/%.a:
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+LIBS_ALL := $(DAEMON_LIB) $(NOTIFY_LIB) $(RULES_LIB) $(CAL_LIB)
+
+$(BIN): $(call objs,$(MAIN_SRCS)) $(LIBS_ALL)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Unit tests: the file name's prefix picks the layer it may link.
+unit_libs = $(if $(filter cal_%,$(1)),$(CAL_LIB),\
+            $(if $(filter rules_%,$(1)),$(RULES_LIB) $(CAL_LIB),\
+            $(if $(filter notify_%,$(1)),$(NOTIFY_LIB) $(CAL_LIB),\
+            $(LIBS_ALL))))
+.SECONDEXPANSION:
+$(B)/tests/%: $(B)/tests/unit/%.o $$(call unit_libs,$$*)
+	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS) $(TEST_LIBS)
+
+-include $(ALL_OBJS:.o=.d) $(patsubst %.c,$(B)/%.d,$(UNIT_SRCS))
+
+deps:
+	@sh tests/deps.sh
+
+# make run: the daemon on the shipped rules with a local database and mail
+# folder under ./var, listening on 127.0.0.1:8080.
+run: deps all
+	@sh etc/run.sh $(BIN)
+
+unit: $(UNIT_BINS)
+	@sh tests/run-unit.sh $(B) $(UNIT_BINS)
+
+integration: all
+	@sh tests/run-integration.sh $(abspath $(BIN))
+
+test-variant: all unit integration
+
+# make test: both builds, every test, and a sanitizer report fails it.
+test: deps
+	@rm -f build/results.txt
+	$(MAKE) --no-print-directory VARIANT=normal test-variant
+	$(MAKE) --no-print-directory VARIANT=asan test-variant
+	@sh tests/summary.sh build/results.txt
+
+asan:
+	$(MAKE) VARIANT=asan all
+
+check: all
+	@sh tests/static-check.sh
+
+fuzz:
+	@sh tests/fuzz/run.sh
+
+bench: all
+	@echo "see bench/README.md"
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(SYSCONFDIR)/koyomi/rules
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/koyomi
+	for m in docs/*.1; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man1/; done; true
+	for m in docs/*.5; do [ -f "$$m" ] && install -m 0644 $$m $(DESTDIR)$(MANDIR)/man5/; done; true
+	cp -R rules/cycles rules/directory $(DESTDIR)$(SYSCONFDIR)/koyomi/rules/
+	[ -f $(DESTDIR)$(SYSCONFDIR)/koyomi/koyomi.conf ] || \
+	    install -m 0644 etc/koyomi.conf.dist $(DESTDIR)$(SYSCONFDIR)/koyomi/koyomi.conf
+	if [ -f systemd/koyomi.service ]; then \
+	    install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR); \
+	    install -m 0644 systemd/koyomi.service $(DESTDIR)$(UNITDIR)/; \
+	    install -m 0644 systemd/koyomi.sysusers $(DESTDIR)$(SYSUSERSDIR)/koyomi.conf; \
+	    install -m 0644 systemd/koyomi.tmpfiles $(DESTDIR)$(TMPFILESDIR)/koyomi.conf; \
+	fi
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/koyomi
+
+clean:
+	rm -rf build koyomi

@@ -1,0 +1,90 @@
+/*
+ * log.c — stderr logging with journald priority prefixes (see log.h).
+ * The only mutable statics in koyomi: the process-wide log settings,
+ * set once by main before anything else runs.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendars/log.h"
+
+static int	log_verbose;
+static int	log_journal;
+static int	log_quiet;
+
+void
+log_init(int verbose)
+{
+	log_verbose = verbose;
+	log_journal = getenv("JOURNAL_STREAM") != NULL;
+}
+
+void
+log_set_quiet(int q)
+{
+	log_quiet = q;
+}
+
+static void
+vlog(enum log_level lvl, int with_errno, const char *fmt, va_list ap)
+{
+	static const char *names[] = {
+		[LOG_LVL_ERR] = "error", [LOG_LVL_WARNING] = "warning",
+		[LOG_LVL_NOTICE] = "notice", [LOG_LVL_INFO] = "info",
+		[LOG_LVL_DEBUG] = "debug",
+	};
+	int	 saved = errno;
+	char	 msg[2048];
+
+	if (lvl == LOG_LVL_DEBUG && !log_verbose)
+		return;
+	if (log_quiet && lvl > LOG_LVL_ERR)
+		return;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (log_journal)
+		fprintf(stderr, "<%d>%s", (int)lvl, msg);
+	else
+		fprintf(stderr, "koyomi: %s: %s", names[lvl], msg);
+	if (with_errno)
+		fprintf(stderr, ": %s", strerror(saved));
+	fputc('\n', stderr);
+	errno = saved;
+}
+
+#define LOGFN(name, lvl, e)					\
+void								\
+name(const char *fmt, ...)					\
+{								\
+	va_list	 ap;						\
+	va_start(ap, fmt);					\
+	vlog(lvl, e, fmt, ap);					\
+	va_end(ap);						\
+}
+LOGFN(log_warn, LOG_LVL_WARNING, 1)
+LOGFN(log_warnx, LOG_LVL_WARNING, 0)
+LOGFN(log_info, LOG_LVL_INFO, 0)
+LOGFN(log_debug, LOG_LVL_DEBUG, 0)
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_ERR, 1, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_LVL_ERR, 0, fmt, ap);
+	va_end(ap);
+	exit(1);
+}

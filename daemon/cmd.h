@@ -1,0 +1,44 @@
+/*
+ * cmd.h — the command line (design.md §5). main() parses the global
+ * options and hands the rest to one command function; each command lives
+ * in a daemon/cmd_*.c file of its own. A command returns the process exit
+ * status: 0 success, 1 failure (invalid input, unknown object), 2 usage.
+ * Commands write results to stdout and diagnostics to stderr.
+ */
+#ifndef KOYOMI_CMD_H
+#define KOYOMI_CMD_H
+
+struct cmd_ctx {
+	const char	*conf_path;	/* -c, $KOYOMI_CONFIG or the default */
+	int		 conf_explicit;	/* 1 when -c or $KOYOMI_CONFIG named it */
+	int		 verbose;
+};
+
+struct cmd {
+	const char	*name;
+	int		(*fn)(struct cmd_ctx *, int, char **);
+	const char	*usage;		/* "check [PATH...]" */
+	const char	*help;		/* one paragraph */
+};
+
+/* argv[0] is the command name; options follow (getopt_long-ready). */
+int	cmd_check(struct cmd_ctx *, int, char **);	/* cmd_rules.c */
+int	cmd_plan(struct cmd_ctx *, int, char **);	/* cmd_rules.c */
+int	cmd_holidays(struct cmd_ctx *, int, char **);	/* cmd_holidays.c */
+int	cmd_feed(struct cmd_ctx *, int, char **);	/* cmd_feed.c */
+int	cmd_feed_token(struct cmd_ctx *, int, char **);	/* cmd_feed.c */
+int	cmd_run(struct cmd_ctx *, int, char **);	/* cmd_run.c */
+int	cmd_token(struct cmd_ctx *, int, char **);	/* cmd_admin.c */
+int	cmd_backup(struct cmd_ctx *, int, char **);	/* cmd_admin.c */
+int	cmd_tasks(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
+int	cmd_done(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
+int	cmd_reopen(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
+int	cmd_waive(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
+int	cmd_answer(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
+int	cmd_case(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
+int	cmd_outbox(struct cmd_ctx *, int, char **);	/* cmd_outbox.c */
+
+const struct cmd	*cmd_find(const char *);
+void			 cmd_usage_all(void);
+
+#endif

@@ -1,0 +1,56 @@
+/*
+ * conf.h — koyomi.conf (YAML, design.md §10). Parsed with libyaml into a
+ * fresh struct; errors go to a rules_diag as path:line:col, exactly like
+ * rule files. Relative paths in the file are resolved against the folder
+ * the config file is in, so `make run` works from a checkout.
+ */
+#ifndef KOYOMI_CONF_H
+#define KOYOMI_CONF_H
+
+#include <stddef.h>
+
+#include "rules/rules.h"
+
+enum conf_hook_format { HOOK_STANDARD, HOOK_SLACK, HOOK_TEAMS, HOOK_LINEWORKS };
+
+struct conf_webhook {
+	char			 *id;
+	char			 *url;
+	char			**secrets;	/* "whsec_…"; several during rotation */
+	size_t			  nsecrets;
+	char			**events;	/* filter; empty = all */
+	size_t			  nevents;
+	enum conf_hook_format	  format;
+};
+
+struct conf {
+	char			*path;		/* the file read */
+	char			*listen;	/* "127.0.0.1:8080" */
+	char			*base_url;	/* "http://127.0.0.1:8080" */
+	char			*database;	/* absolute path */
+	char			*rules;		/* absolute path of the rules folder */
+	char			*timezone;	/* "Asia/Tokyo" */
+	int			 window_start;	/* delivery window, local secs */
+	int			 window_end;
+	char			*mail_transport; /* "maildir:/abs/path", "smtp://…", "smtps://…" */
+	char			*mail_from;	/* "koyomi <koyomi@example.jp>" */
+	char			*mail_credentials; /* file with "user:password", 0600 */
+	int			 mail_starttls;	/* 1 required, 0 optional */
+	char			*admin_mail;	/* announcements to administrators */
+	char			*secret_key_file; /* signed links; created 0600 */
+	char			*templates;	/* folder of template overrides, or NULL */
+	struct conf_webhook	*webhooks;
+	size_t			 nwebhooks;
+	/* HTTP limits. */
+	unsigned		 max_connections;
+	unsigned		 conn_timeout;	/* seconds */
+	size_t			 max_body;	/* bytes */
+	size_t			 max_header;	/* bytes */
+	int			 watch_rules;	/* inotify on the rules folder */
+};
+
+/* NULL on error, with every mistake in diag. */
+struct conf	*conf_load(const char *path, struct rules_diag *);
+void		 conf_free(struct conf *);
+
+#endif

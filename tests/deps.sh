@@ -1,0 +1,25 @@
+#!/bin/sh
+# Install the Debian packages koyomi needs to build, run and test, only
+# those missing. Through sudo when not root.
+set -eu
+PKGS="build-essential pkg-config libev-dev libical-dev libcurl4-openssl-dev
+libsqlite3-dev libcmocka-dev libyaml-dev libmicrohttpd-dev libssl-dev
+libsystemd-dev zlib1g-dev sqlite3 curl python3 python3-aiosmtpd
+python3-icalendar python3-vobject python3-recurring-ical-events
+vdirsyncer chromium faketime prometheus clang valgrind"
+missing=""
+for p in $PKGS; do
+	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+	case "$st" in
+	*"install ok installed"*) ;;
+	*) missing="$missing $p" ;;
+	esac
+done
+[ -z "$missing" ] && exit 0
+echo "deps: installing:$missing"
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO=sudo
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
