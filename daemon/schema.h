@@ -1,0 +1,120 @@
+/*
+ * schema.h — the SQLite schema, one migration per entry, applied in order
+ * and keyed on PRAGMA user_version (store.c). Never edit a shipped
+ * migration: append a new one. Timestamps are UTC seconds since the epoch
+ * (INTEGER); calendar days are ISO 'YYYY-MM-DD' text in the configured zone.
+ */
+#ifndef KOYOMI_SCHEMA_H
+#define KOYOMI_SCHEMA_H
+
+static const char *const schema_migrations[] = {
+/* 1: the first schema. */
+"CREATE TABLE settings ("
+"  key TEXT PRIMARY KEY,"
+"  value TEXT NOT NULL"
+");"
+/* One row per occurrence UID ever published: drives SEQUENCE and CANCELLED. */
+"CREATE TABLE event_revisions ("
+"  uid TEXT PRIMARY KEY,"
+"  hash TEXT NOT NULL,"			/* occ.hash of the last content */
+"  sequence INTEGER NOT NULL DEFAULT 0,"
+"  dtstamp INTEGER NOT NULL,"		/* time of the last change */
+"  cancelled_at INTEGER,"		/* NULL while the occurrence exists */
+"  snapshot TEXT"			/* JSON of the last content, for cancelled feeds and announcements */
+");"
+/* One task per deadline occurrence and assignee. */
+"CREATE TABLE tasks ("
+"  id INTEGER PRIMARY KEY,"
+"  uid TEXT NOT NULL,"			/* occurrence UID */
+"  assignee TEXT NOT NULL,"		/* org or contact id */
+"  cycle TEXT NOT NULL,"
+"  item TEXT NOT NULL,"
+"  fy INTEGER NOT NULL,"
+"  title TEXT NOT NULL,"
+"  due INTEGER NOT NULL,"		/* UTC time it falls due */
+"  due_day TEXT NOT NULL,"		/* local day, ISO */
+"  state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open','done','waived')),"
+"  answer TEXT,"			/* survey answer, one of the options */
+"  answer_text TEXT,"
+"  cancelled INTEGER NOT NULL DEFAULT 0,"	/* occurrence removed from the rules */
+"  created INTEGER NOT NULL,"
+"  updated INTEGER NOT NULL,"
+"  UNIQUE (uid, assignee)"
+");"
+"CREATE INDEX tasks_state ON tasks (state, due);"
+"CREATE INDEX tasks_assignee ON tasks (assignee);"
+/* Audit trail: every state change, who, when, through what. */
+"CREATE TABLE task_events ("
+"  id INTEGER PRIMARY KEY,"
+"  task INTEGER NOT NULL REFERENCES tasks (id),"
+"  at INTEGER NOT NULL,"
+"  action TEXT NOT NULL,"		/* created, done, reopened, waived, answered, cancelled, restored, due_changed */
+"  who TEXT,"
+"  via TEXT NOT NULL,"			/* cli, api, link, dashboard, rules */
+"  note TEXT"
+");"
+"CREATE INDEX task_events_task ON task_events (task);"
+/* Reminder steps already taken: the scheduler never repeats one. */
+"CREATE TABLE reminder_steps ("
+"  task INTEGER NOT NULL REFERENCES tasks (id),"
+"  step TEXT NOT NULL,"			/* e.g. '-14d', '+1bd', 'overdue#3', 'escalate' */
+"  at INTEGER NOT NULL,"
+"  outbox INTEGER,"			/* the message it queued, if any */
+"  PRIMARY KEY (task, step)"
+");"
+/* The durable outbox: written in the same transaction as its reason. */
+"CREATE TABLE outbox ("
+"  id INTEGER PRIMARY KEY,"
+"  msgid TEXT NOT NULL UNIQUE,"		/* Message-ID / webhook-id, stable across retries */
+"  channel TEXT NOT NULL CHECK (channel IN ('mail','webhook')),"
+"  destination TEXT NOT NULL,"		/* mail address or webhook endpoint id */
+"  kind TEXT NOT NULL,"			/* reminder, overdue, escalation, digest, changed, cancelled, receipt, task.completed … */
+"  subject TEXT,"
+"  body BLOB NOT NULL,"			/* full RFC 5322 message, or JSON payload */
+"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending','sending','sent','failed','dead')),"
+"  attempts INTEGER NOT NULL DEFAULT 0,"
+"  next_attempt INTEGER NOT NULL,"
+"  last_error TEXT,"
+"  created INTEGER NOT NULL,"
+"  sent_at INTEGER"
+");"
+"CREATE INDEX outbox_due ON outbox (state, next_attempt);"
+/* Webhook endpoint health: disabled after failing for days. */
+"CREATE TABLE endpoints ("
+"  id TEXT PRIMARY KEY,"
+"  failing_since INTEGER,"
+"  disabled_at INTEGER"
+");"
+"CREATE TABLE cases ("
+"  id INTEGER PRIMARY KEY,"
+"  cycle TEXT NOT NULL,"
+"  code TEXT NOT NULL,"			/* pseudonymous; never a name */
+"  org TEXT,"
+"  start_day TEXT NOT NULL,"
+"  closed_day TEXT,"
+"  created INTEGER NOT NULL,"
+"  UNIQUE (cycle, code)"
+");"
+"CREATE TABLE api_tokens ("
+"  id INTEGER PRIMARY KEY,"
+"  name TEXT NOT NULL UNIQUE,"
+"  role TEXT NOT NULL CHECK (role IN ('admin','coordinator','viewer')),"
+"  cycles TEXT,"			/* coordinator: comma-separated cycle ids */
+"  hash TEXT NOT NULL UNIQUE,"		/* hex SHA-256 of the token */
+"  created INTEGER NOT NULL,"
+"  revoked INTEGER"
+");"
+"CREATE TABLE feed_tokens ("
+"  owner TEXT PRIMARY KEY,"		/* org or contact id */
+"  hash TEXT NOT NULL UNIQUE,"		/* hex SHA-256 of the token */
+"  created INTEGER NOT NULL"
+");"
+"CREATE TABLE sessions ("
+"  hash TEXT PRIMARY KEY,"		/* hex SHA-256 of the cookie */
+"  token INTEGER NOT NULL REFERENCES api_tokens (id),"
+"  csrf TEXT NOT NULL,"
+"  expires INTEGER NOT NULL"
+");",
+};
+
+#endif
