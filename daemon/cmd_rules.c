@@ -11,13 +11,3 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 	fprintf(stderr, "koyomi: %s: not implemented yet\n", argv[0]);
 	return 2;
 }
-
-int
-cmd_plan(struct cmd_ctx *ctx, int argc, char **argv)
-{
-	(void)ctx;
-	(void)argc;
-	fprintf(stderr, "koyomi: %s: not implemented yet\n", argv[0]);
-	return 2;
-}
-
