@@ -1,0 +1,61 @@
+/*
+ * payload.h — webhook bodies (webhook_payload.c). Pure: an event in, the
+ * exact bytes to POST out; the same bytes are signed and stored in the
+ * outbox, so a retry re-sends them unchanged.
+ *
+ * Standard format (Standard Webhooks envelope), keys always in this order:
+ *   {"type":"task.reminder","timestamp":"2026-02-13T00:00:00Z",
+ *    "data":{ …fields in the order given… }}
+ * Event types and the data keys the daemon sends (stable; a key absent
+ * from an event is omitted, never null):
+ *   task.reminder, task.overdue, task.escalated, task.completed,
+ *   task.reopened: task_id, uid, cycle, item, fy, title, assignee,
+ *     assignee_name, due (YYYY-MM-DD), due_wareki, step, by, link
+ *   event.changed: uid, cycle, item, title, old_date, new_date,
+ *     old_wareki, new_wareki
+ *   event.cancelled: uid, cycle, item, title, date, date_wareki
+ *   rules.reload_failed: errors (count), first_error
+ *
+ * Chat formats carry one readable Japanese text built from the same data:
+ *   Slack:      {"text":"…"}
+ *   Teams:      legacy Office 365 connector MessageCard
+ *               {"@type":"MessageCard","@context":"https://schema.org/extensions",
+ *                "summary":"…","text":"…"} — accepted by incoming-webhook
+ *               connectors; "text" alone would do too, the summary is what
+ *               notifications show.
+ *   LINE WORKS: {"content":{"type":"text","text":"…"}}
+ */
+#ifndef KOYOMI_PAYLOAD_H
+#define KOYOMI_PAYLOAD_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "calendars/util.h"
+#include "notifier/notify.h"
+
+struct payload_field {
+	const char	*key;
+	const char	*str;		/* UTF-8; NULL: use num */
+	long long	 num;
+};
+
+struct payload_event {
+	const char			*type;		/* one of the types above */
+	time_t				 timestamp;
+	const struct payload_field	*data;		/* borrowed */
+	size_t				 ndata;
+};
+
+/* 1 if type is one koyomi sends. */
+int	 payload_type_known(const char *);
+/*
+ * Appends the body for format to out. -1 with *cause (caller frees) on an
+ * unknown type or a string that is not UTF-8.
+ */
+int	 payload_render(const struct payload_event *, enum notify_hook_format,
+	    struct buf *out, char **cause);
+/* JSON string literal with quotes; UTF-8 passes through. */
+void	 payload_json_string(struct buf *, const char *);
+
+#endif

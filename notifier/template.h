@@ -1,0 +1,79 @@
+/*
+ * template.h — the text of every mail koyomi sends (template.c): polite
+ * Japanese for 行政 correspondence, one template per message kind, with
+ * {{variable}} substitution. An administrator may replace a template with
+ * a file <templates dir>/<kind>.txt whose first line is "Subject: …" and
+ * whose remaining lines are the body.
+ *
+ * A variable that a kind does not provide is an error found by
+ * template_check() (run by `koyomi check`); at render time a variable
+ * that is not set makes template_render() fail, so a sent mail never
+ * shows a blank where a date should be. Reads override files, nothing else.
+ */
+#ifndef KOYOMI_TEMPLATE_H
+#define KOYOMI_TEMPLATE_H
+
+#include <stddef.h>
+
+#include "calendars/cal.h"
+
+enum tmpl_kind {
+	TMPL_REMINDER,		/* before the deadline */
+	TMPL_OVERDUE,		/* after it, task still open */
+	TMPL_ESCALATION,	/* to the coordinator: who has not submitted */
+	TMPL_DIGEST,		/* several tasks for one person, one mail */
+	TMPL_CHANGED,		/* a date changed */
+	TMPL_CANCELLED,		/* an occurrence was removed */
+	TMPL_RECEIPT,		/* completion acknowledged */
+	TMPL_NKINDS
+};
+
+/*
+ * Variables by kind (all kinds: to, org, title, fy, source, coordinator):
+ *   reminder:   due, link, days_left
+ *   overdue:    due, link, days_over
+ *   escalation: assignee, due, days_over, link
+ *   digest:     items, count
+ *   changed:    old_date, new_date
+ *   cancelled:  date
+ *   receipt:    due, done_at, by
+ * "to" is the salutation line: 「各位」 or 「東京都　ご担当者様」.
+ */
+struct tmpl_vars {
+	char	**names;	/* owned */
+	char	**values;	/* owned */
+	size_t	  n;
+};
+
+void		 template_vars_init(struct tmpl_vars *);
+void		 template_vars_free(struct tmpl_vars *);
+/* Sets (or replaces) a variable; the strings are copied. */
+void		 template_set(struct tmpl_vars *, const char *, const char *);
+/* Sets a date as 令和8年2月20日（金）. */
+void		 template_set_day(struct tmpl_vars *, const char *, cal_day);
+/* Appends one digest line ("・title（期限：…）" + link) to items. */
+void		 template_digest_add(struct tmpl_vars *, const char *title,
+		    cal_day due, const char *link);
+
+const char	*template_kind_name(enum tmpl_kind);	/* "reminder" … */
+int		 template_kind_from_name(const char *);	/* -1 unknown */
+
+/*
+ * Renders kind with vars, using dir/<kind>.txt when dir is not NULL and
+ * the file exists. On success *subject and *body are set (caller frees);
+ * on error -1 and *cause (caller frees).
+ */
+int		 template_render(const char *dir, enum tmpl_kind,
+		    const struct tmpl_vars *, char **subject, char **body,
+		    char **cause);
+
+/*
+ * Checks every override file in dir (and the built-in templates): each
+ * problem becomes one "path:line:col: error: message" string appended to
+ * *errors (a growing array the caller frees with its strings). Returns
+ * the number of problems found.
+ */
+size_t		 template_check(const char *dir, char ***errors,
+		    size_t *nerrors);
+
+#endif
