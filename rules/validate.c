@@ -1,0 +1,718 @@
+/*
+ * validate.c — checks across entries and files, after every file is
+ * parsed: duplicate ids, references, loops in relative dates and group
+ * membership. It also resolves what the expander needs (the *_ix fields
+ * and flattened group members). Runs even after parse errors, so it must
+ * cope with missing ids and half-filled entries; the rule set is thrown
+ * away when anything was reported.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "rules/parse.h"
+
+#define RULES_GROUP_DEPTH	32	/* groups inside groups */
+#define RULES_HINT_MAX		5000	/* ids scanned for a "did you mean" */
+
+static const char *const rx_names[] = {
+	"organisation", "contact", "group", "policy", "cycle", "feed", "item",
+};
+
+/* 6 digits; the last is 11 - (Σ digit × 6,5,4,3,2 mod 11), last digit. */
+int
+rules_lgcode_valid(const char *code)
+{
+	static const int	w[] = { 6, 5, 4, 3, 2 };
+	int			i, sum = 0;
+
+	if (code == NULL || strlen(code) != 6)
+		return 0;
+	for (i = 0; i < 6; i++)
+		if (code[i] < '0' || code[i] > '9')
+			return 0;
+	for (i = 0; i < 5; i++)
+		sum += (code[i] - '0') * w[i];
+	return code[5] - '0' == (11 - sum % 11) % 10;
+}
+
+/* The mark of key's value in an entry, or the entry's own. */
+static struct rules_mark
+rules_vmark(const struct rules_src *s, const char *key)
+{
+	const struct ynode	*v;
+
+	v = ynode_get(s->node, key, NULL);
+	return v != NULL ? v->mark : s->node->mark;
+}
+
+/* The mark of one element of a list value (or of a single value). */
+static struct rules_mark
+rules_emark(const struct ynode *node, const char *key, const char *val)
+{
+	const struct ynode	*v;
+	size_t			 i;
+
+	v = ynode_get(node, key, NULL);
+	if (v == NULL)
+		return node->mark;
+	if (v->type == YN_SEQ) {
+		for (i = 0; i < v->n; i++)
+			if (v->kids[i]->type == YN_SCALAR &&
+			    strcmp(v->kids[i]->str, val) == 0)
+				return v->kids[i]->mark;
+	}
+	return v->mark;
+}
+
+/* The known id closest to a misspelt one, or NULL. */
+static const char *
+rules_hint(const struct rules *r, int rx, const char *id)
+{
+	const struct rules_priv	*pv = r->priv;
+	const char		*best = NULL;
+	size_t			 i, d, bestd = 3;
+
+	if (pv->nidx[rx] > RULES_HINT_MAX)
+		return NULL;
+	for (i = 0; i < pv->nidx[rx]; i++) {
+		if (pv->idx[rx][i].id == NULL)
+			continue;
+		d = rules_edit_distance(id, pv->idx[rx][i].id);
+		if (d < bestd && d < strlen(id)) {
+			bestd = d;
+			best = pv->idx[rx][i].id;
+		}
+	}
+	return best;
+}
+
+/* "no organisation 'x'" plus a hint; -1 so callers can return it. */
+static int
+rules_unknown(struct rules_pctx *p, size_t file, struct rules_mark m,
+    const char *key, int rx, const char *id)
+{
+	const char	*hint = rules_hint(p->r, rx, id);
+
+	if (hint != NULL)
+		rules_perr(p, file, m, "'%s': unknown %s '%s' (did you mean "
+		    "'%s'?)", key, rx_names[rx], id, hint);
+	else
+		rules_perr(p, file, m, "'%s': unknown %s '%s'", key,
+		    rx_names[rx], id);
+	return -1;
+}
+
+/* Resolves id as kind rx; reports it when missing. */
+static size_t
+rules_need(struct rules_pctx *p, size_t file, struct rules_mark m,
+    const char *key, int rx, const char *id)
+{
+	size_t	ix;
+
+	if (id == NULL)
+		return RULES_NONE;
+	ix = rules_lookup(p->r, rx, NULL, id);
+	if (ix == RULES_NONE)
+		rules_unknown(p, file, m, key, rx, id);
+	return ix;
+}
+
+static const struct rules_src *
+rules_srcs(struct rules_pctx *p, int rx)
+{
+	switch (rx) {
+	case RX_ORG:
+		return p->org_src;
+	case RX_CONTACT:
+		return p->contact_src;
+	case RX_GROUP:
+		return p->group_src;
+	case RX_POLICY:
+		return p->policy_src;
+	case RX_CYCLE:
+		return p->cycle_src;
+	case RX_FEED:
+		return p->feed_src;
+	default:
+		return p->item_src;
+	}
+}
+
+static int
+rules_idx_same(const struct rules_idx *a, const struct rules_idx *b)
+{
+	return a->id != NULL && b->id != NULL && strcmp(a->id, b->id) == 0 &&
+	    strcmp(a->cyc ? a->cyc : "", b->cyc ? b->cyc : "") == 0;
+}
+
+/*
+ * Equal ids sit together in the sorted table, lowest index (the first
+ * definition in file order) first: every later one is a duplicate.
+ */
+static void
+rules_check_dups(struct rules_pctx *p, int rx)
+{
+	const struct rules_priv	*pv = p->r->priv;
+	const struct rules_idx	*a, *b;
+	const struct rules_src	*s = rules_srcs(p, rx);
+	struct rules_mark	 ma;
+	size_t			 i, first = 0;
+
+	for (i = 1; i < pv->nidx[rx]; i++) {
+		a = &pv->idx[rx][first];
+		b = &pv->idx[rx][i];
+		if (!rules_idx_same(a, b)) {
+			first = i;
+			continue;
+		}
+		ma = rules_vmark(&s[a->ix], "id");
+		rules_perr(p, s[b->ix].file, rules_vmark(&s[b->ix], "id"),
+		    "duplicate %s id '%s' (first defined at %s:%u:%u)",
+		    rx_names[rx], b->id, p->paths[s[a->ix].file], ma.line,
+		    ma.col);
+	}
+}
+
+static void
+rules_check_orgs(struct rules_pctx *p)
+{
+	struct rules		*r = p->r;
+	const struct rules_org	*o, *q;
+	const struct rules_src	*s;
+	size_t			 i, j, ix;
+
+	for (i = 0; i < r->norgs; i++) {
+		o = &r->orgs[i];
+		s = &p->org_src[i];
+		ix = rules_need(p, s->file, rules_vmark(s, "prefecture"),
+		    "prefecture", RX_ORG, o->prefecture);
+		if (ix != RULES_NONE && strcmp(r->orgs[ix].type,
+		    "prefecture") != 0)
+			rules_perr(p, s->file, rules_vmark(s, "prefecture"),
+			    "'prefecture': '%s' is a %s, not a prefecture",
+			    o->prefecture, r->orgs[ix].type);
+		if (rules_need(p, s->file, rules_vmark(s, "parent"), "parent",
+		    RX_ORG, o->parent) == RULES_NONE)
+			continue;
+		/* Walk up; more steps than orgs means a loop. */
+		q = o;
+		for (j = 0; j <= r->norgs && q != NULL && q->parent; j++) {
+			ix = rules_lookup(r, RX_ORG, NULL, q->parent);
+			q = ix == RULES_NONE ? NULL : &r->orgs[ix];
+			if (q == o) {
+				rules_perr(p, s->file, rules_vmark(s,
+				    "parent"), "'parent': organisation '%s' "
+				    "ends up inside itself", o->id ? o->id :
+				    "");
+				break;
+			}
+		}
+	}
+}
+
+static void
+rules_check_contacts(struct rules_pctx *p)
+{
+	struct rules		*r = p->r;
+	const struct rules_src	*s;
+	size_t			 i;
+
+	for (i = 0; i < r->ncontacts; i++) {
+		s = &p->contact_src[i];
+		rules_need(p, s->file, rules_vmark(s, "org"), "org", RX_ORG,
+		    r->contacts[i].org);
+	}
+}
+
+/* A contact id, or a role at least one contact has. */
+static int
+rules_role_known(const struct rules *r, const char *who)
+{
+	size_t	i, j;
+
+	if (rules_lookup(r, RX_CONTACT, NULL, who) != RULES_NONE)
+		return 1;
+	for (i = 0; i < r->ncontacts; i++)
+		for (j = 0; j < r->contacts[i].nroles; j++)
+			if (strcmp(r->contacts[i].roles[j], who) == 0)
+				return 1;
+	return 0;
+}
+
+static void
+rules_check_policies(struct rules_pctx *p)
+{
+	struct rules		*r = p->r;
+	const struct rules_src	*s;
+	const struct ynode	*e;
+	size_t			 i;
+
+	for (i = 0; i < r->npolicies; i++) {
+		s = &p->policy_src[i];
+		if (r->policies[i].escalate_to == NULL ||
+		    rules_role_known(r, r->policies[i].escalate_to))
+			continue;
+		e = ynode_get(ynode_get(s->node, "escalate", NULL), "to", NULL);
+		rules_pwarn(p, s->file, e ? e->mark : s->node->mark,
+		    "'to': '%s' is neither a contact nor a role any contact "
+		    "has; escalations would reach nobody",
+		    r->policies[i].escalate_to);
+	}
+}
+
+static void
+rules_group_add(struct rules_group *g, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < g->nmembers; i++)
+		if (strcmp(g->members[i], id) == 0)
+			return;
+	g->members = xreallocarray(g->members, g->nmembers + 1,
+	    sizeof *g->members);
+	g->members[g->nmembers++] = xstrdup(id);
+}
+
+/* A scalar or list value matches when any of its texts equals s. */
+static int
+rules_node_has(const struct ynode *v, const char *s)
+{
+	size_t	i;
+
+	if (v == NULL || s == NULL)
+		return 0;
+	if (v->type == YN_SCALAR)
+		return strcmp(v->str, s) == 0;
+	for (i = 0; i < v->n; i++)
+		if (v->kids[i]->type == YN_SCALAR &&
+		    strcmp(v->kids[i]->str, s) == 0)
+			return 1;
+	return 0;
+}
+
+/* `select: {type: [...], prefecture: [...]}`: all conditions must hold. */
+static void
+rules_group_select(struct rules_pctx *p, struct rules_group *g,
+    const struct rules_src *s)
+{
+	static const struct rules_kw kw[] = {	/* keep sorted */
+		{ "prefecture", 0 },
+		{ "type", 1 },
+	};
+	const struct ynode	*sel, *ty, *pf, *e;
+	struct rules		*r = p->r;
+	size_t			 i, j, n;
+	int			 t;
+
+	sel = ynode_get(s->node, "select", NULL);
+	if (sel == NULL || sel->type != YN_MAP)
+		return;
+	p->file = s->file;
+	for (i = 0; i + 1 < sel->n; i += 2)
+		(void)rules_kw_lookup(p, kw, nitems(kw), sel->kids[i], "select");
+	ty = ynode_get(sel, "type", NULL);
+	pf = ynode_get(sel, "prefecture", NULL);
+	n = ty == NULL ? 0 : ty->type == YN_SEQ ? ty->n : 1;
+	for (j = 0; j < n; j++)
+		(void)rules_get_enum(p, ty->type == YN_SEQ ? ty->kids[j] : ty,
+		    "type", rules_org_types, rules_norg_types, &t);
+	for (j = 0; pf != NULL && j < (pf->type == YN_SEQ ? pf->n : 1); j++) {
+		e = pf->type == YN_SEQ ? pf->kids[j] : pf;
+		if (e->type == YN_SCALAR)
+			rules_need(p, s->file, e->mark, "prefecture", RX_ORG,
+			    e->str);
+	}
+	if (ty == NULL && pf == NULL) {
+		rules_perr(p, s->file, sel->mark, "'select' needs 'type' "
+		    "and/or 'prefecture'");
+		return;
+	}
+	for (i = 0; i < r->norgs; i++) {
+		if (r->orgs[i].id == NULL ||
+		    (ty != NULL && !rules_node_has(ty, r->orgs[i].type)) ||
+		    (pf != NULL && !rules_node_has(pf, r->orgs[i].prefecture)))
+			continue;
+		rules_group_add(g, r->orgs[i].id);
+	}
+}
+
+/*
+ * Flattens group gi: orgs in file order, nested groups expanded. state:
+ * 0 not seen, 1 being flattened (seeing it again is a loop), 2 done.
+ */
+static void
+rules_flatten(struct rules_pctx *p, size_t gi, char *state, int depth)
+{
+	struct rules		*r = p->r;
+	struct rules_group	*g = &r->groups[gi], *sub;
+	const struct rules_src	*s = &p->group_src[gi];
+	const struct ynode	*mem, *e;
+	size_t			 i, j, ix;
+
+	if (state[gi] == 2)
+		return;
+	state[gi] = 1;
+	mem = ynode_get(s->node, "members", NULL);
+	for (i = 0; mem != NULL && mem->type == YN_SEQ && i < mem->n; i++) {
+		e = mem->kids[i];
+		if (e->type != YN_SCALAR || ynode_is_null(e)) {
+			rules_perr(p, s->file, e->mark, "'members': each "
+			    "member must be an organisation or group id");
+			continue;
+		}
+		if (rules_lookup(r, RX_ORG, NULL, e->str) != RULES_NONE) {
+			rules_group_add(g, e->str);
+			continue;
+		}
+		ix = rules_lookup(r, RX_GROUP, NULL, e->str);
+		if (ix == RULES_NONE) {
+			rules_unknown(p, s->file, e->mark, "members", RX_ORG,
+			    e->str);
+			continue;
+		}
+		if (state[ix] == 1) {
+			rules_perr(p, s->file, e->mark, "'members': group "
+			    "'%s' contains itself through '%s'", g->id ?
+			    g->id : "", e->str);
+			continue;
+		}
+		if (depth >= RULES_GROUP_DEPTH) {
+			rules_perr(p, s->file, e->mark, "'members': groups "
+			    "nested more than %d deep", RULES_GROUP_DEPTH);
+			continue;
+		}
+		rules_flatten(p, ix, state, depth + 1);
+		sub = &r->groups[ix];
+		g = &r->groups[gi];
+		for (j = 0; j < sub->nmembers; j++)
+			rules_group_add(g, sub->members[j]);
+	}
+	rules_group_select(p, g, s);
+	state[gi] = 2;
+}
+
+/* `from_responses.item` must be a deadline asking for those answers. */
+static void
+rules_check_fromresp(struct rules_pctx *p, size_t gi)
+{
+	const struct rules_group	*g = &p->r->groups[gi];
+	const struct rules_src		*s = &p->group_src[gi];
+	const struct rules_item		*it;
+	const struct ynode		*fr, *iv;
+	size_t				 ix, i, j;
+
+	if (g->resp_item == NULL)
+		return;
+	fr = ynode_get(s->node, "from_responses", NULL);
+	iv = ynode_get(fr, "item", NULL);
+	ix = rules_lookup(p->r, RX_ITEM, g->resp_cycle, g->resp_item);
+	if (ix == RULES_NONE) {
+		rules_perr(p, s->file, iv ? iv->mark : s->node->mark,
+		    "'item': unknown item '%s/%s'", g->resp_cycle,
+		    g->resp_item);
+		return;
+	}
+	it = &p->r->items[ix];
+	if (it->response == NULL) {
+		rules_perr(p, s->file, iv ? iv->mark : s->node->mark,
+		    "'item': '%s/%s' asks for no 'response'", g->resp_cycle,
+		    g->resp_item);
+		return;
+	}
+	for (i = 0; i < g->nresp_answers; i++) {
+		for (j = 0; j < it->response->noptions; j++)
+			if (strcmp(g->resp_answers[i],
+			    it->response->options[j]) == 0)
+				break;
+		if (j == it->response->noptions)
+			rules_perr(p, s->file, rules_emark(fr, "answers",
+			    g->resp_answers[i]), "'answers': '%s' is not one "
+			    "of the options of '%s/%s'", g->resp_answers[i],
+			    g->resp_cycle, g->resp_item);
+	}
+}
+
+static void
+rules_check_groups(struct rules_pctx *p)
+{
+	char	*state;
+	size_t	 i;
+
+	state = xcalloc(p->r->ngroups + 1, 1);
+	for (i = 0; i < p->r->ngroups; i++) {
+		rules_flatten(p, i, state, 0);
+		rules_check_fromresp(p, i);
+	}
+	free(state);
+}
+
+static void
+rules_check_cycles(struct rules_pctx *p)
+{
+	struct rules		*r = p->r;
+	const struct rules_cycle *c;
+	const struct rules_src	*s;
+	size_t			 i;
+
+	for (i = 0; i < r->ncycles; i++) {
+		c = &r->cycles[i];
+		s = &p->cycle_src[i];
+		rules_need(p, s->file, rules_vmark(s, "organiser"),
+		    "organiser", RX_ORG, c->organiser);
+		rules_need(p, s->file, rules_vmark(s, "coordinator"),
+		    "coordinator", RX_CONTACT, c->coordinator);
+		rules_need(p, s->file, rules_vmark(s, "policy"), "policy",
+		    RX_POLICY, c->policy);
+	}
+}
+
+/* Resolves an item reference; `cycle/item` or an item of cycle c. */
+static void
+rules_resolve_ref(struct rules_pctx *p, size_t file, size_t self,
+    const char *key, struct rules_ref *ref)
+{
+	struct rules	*r = p->r;
+	const char	*cyc;
+
+	if (ref->item == NULL)
+		return;
+	cyc = ref->cycle ? ref->cycle : r->cycles[r->items[self].cycle].id;
+	if (ref->cycle != NULL &&
+	    rules_lookup(r, RX_CYCLE, NULL, ref->cycle) == RULES_NONE) {
+		rules_unknown(p, file, ref->mark, key, RX_CYCLE, ref->cycle);
+		return;
+	}
+	ref->ix = rules_lookup(r, RX_ITEM, cyc, ref->item);
+	if (ref->ix == RULES_NONE)
+		rules_perr(p, file, ref->mark, "'%s': no item '%s' in cycle "
+		    "'%s'", key, ref->item, cyc ? cyc : "");
+	else if (ref->ix == self)
+		rules_perr(p, file, ref->mark, "'%s': an item cannot refer "
+		    "to itself", key);
+}
+
+/* An item another one takes its date from must have a date itself. */
+static void
+rules_check_anchor(struct rules_pctx *p, size_t file, const char *key,
+    const struct rules_ref *ref)
+{
+	const struct rules_item	*t;
+
+	if (ref->ix == RULES_NONE)
+		return;
+	t = &p->r->items[ref->ix];
+	if (t->adhoc)
+		rules_perr(p, file, ref->mark, "'%s': item '%s' is adhoc and "
+		    "has no date to follow", key, ref->item);
+}
+
+/* Override keys of `members` must be members of the `per` group. */
+static void
+rules_check_member_ovr(struct rules_pctx *p, size_t file,
+    const struct rules_item *it)
+{
+	const struct rules_group	*g;
+	size_t				 i, j;
+
+	if (it->per_ix == RULES_NONE)
+		return;
+	g = &p->r->groups[it->per_ix];
+	for (i = 0; i < it->nmembers; i++) {
+		for (j = 0; j < g->nmembers; j++)
+			if (strcmp(g->members[j], it->members[i].key) == 0)
+				break;
+		if (j == g->nmembers)
+			rules_perr(p, file, it->members[i].mark, "'members': "
+			    "'%s' is not a member of group '%s'",
+			    it->members[i].key, it->per);
+	}
+}
+
+static void
+rules_check_fy_ovr(struct rules_pctx *p, size_t file,
+    const struct rules_item *it)
+{
+	const struct rules_cycle	*c = &p->r->cycles[it->cycle];
+	size_t				 i;
+	int				 fy;
+
+	for (i = 0; i < it->nfy; i++) {
+		fy = it->fy[i].fy;
+		if ((c->from_fy && fy < c->from_fy) ||
+		    (c->until_fy && fy > c->until_fy))
+			rules_pwarn(p, file, it->fy[i].mark, "'fy': %d is "
+			    "outside the cycle's fiscal years; this override "
+			    "is never used", fy);
+	}
+}
+
+static void
+rules_check_assignees(struct rules_pctx *p, const struct rules_src *s,
+    const struct rules_item *it)
+{
+	const struct rules	*r = p->r;
+	size_t			 i;
+
+	for (i = 0; i < it->nassignees; i++) {
+		if (rules_lookup(r, RX_ORG, NULL, it->assignees[i]) !=
+		    RULES_NONE || rules_lookup(r, RX_CONTACT, NULL,
+		    it->assignees[i]) != RULES_NONE)
+			continue;
+		rules_perr(p, s->file, rules_emark(s->node, "assignees",
+		    it->assignees[i]), "'assignees': unknown organisation or "
+		    "contact '%s'", it->assignees[i]);
+	}
+}
+
+static void
+rules_check_item(struct rules_pctx *p, size_t i)
+{
+	struct rules_item	*it = &p->r->items[i];
+	const struct rules_src	*s = &p->item_src[i];
+	size_t			 f = s->file, j;
+
+	it->audience_ix = rules_need(p, f, rules_vmark(s, "audience"),
+	    "audience", RX_GROUP, it->audience);
+	it->per_ix = rules_need(p, f, rules_vmark(s, "per"), "per", RX_GROUP,
+	    it->per);
+	it->assignee_group_ix = rules_need(p, f, rules_vmark(s, "assignees"),
+	    "assignees", RX_GROUP, it->assignee_group);
+	rules_check_assignees(p, s, it);
+	if (it->marks[RIK_POLICY].line != 0)
+		it->policy_ix = rules_need(p, f, rules_vmark(s, "policy"),
+		    "policy", RX_POLICY, it->policy);
+	else	/* inherited: the cycle's own check reports it */
+		it->policy_ix = rules_lookup(p->r, RX_POLICY, NULL, it->policy);
+	if (it->has_same_day) {
+		rules_resolve_ref(p, f, i, "same_day", &it->same_day);
+		rules_check_anchor(p, f, "same_day", &it->same_day);
+	}
+	if (it->has_relative) {
+		rules_resolve_ref(p, f, i, "to", &it->relative_to);
+		rules_check_anchor(p, f, "to", &it->relative_to);
+	}
+	for (j = 0; j < it->nbefore; j++)
+		rules_resolve_ref(p, f, i, "before", &it->before[j]);
+	for (j = 0; j < it->nafter; j++)
+		rules_resolve_ref(p, f, i, "after", &it->after[j]);
+	rules_check_member_ovr(p, f, it);
+	rules_check_fy_ovr(p, f, it);
+}
+
+/* The item whose date this one follows, or RULES_NONE. */
+static size_t
+rules_follows(const struct rules_item *it)
+{
+	if (it->has_relative && it->relative_to.ix != RULES_NONE)
+		return it->relative_to.ix;
+	if (it->has_same_day && it->same_day.ix != RULES_NONE)
+		return it->same_day.ix;
+	return RULES_NONE;
+}
+
+/* "a → b → a", naming the cycle where it differs from the first's. */
+static void
+rules_report_loop(struct rules_pctx *p, const size_t *path, size_t n)
+{
+	const struct rules	*r = p->r;
+	const struct rules_item	*first, *it;
+	struct buf		 b;
+	size_t			 i, m = 0;
+
+	for (i = 1; i < n; i++)	/* start at the earliest item: stable */
+		if (path[i] < path[m])
+			m = i;
+	first = &r->items[path[m]];
+	buf_init(&b);
+	for (i = 0; i <= n; i++) {
+		it = &r->items[path[(m + i) % n]];
+		if (it->cycle != first->cycle)
+			buf_printf(&b, "%s/", r->cycles[it->cycle].id);
+		buf_printf(&b, "%s%s", it->id ? it->id : "?",
+		    i < n ? " → " : "");
+	}
+	rules_perr(p, p->item_src[path[m]].file, first->has_relative ?
+	    first->relative_to.mark : first->same_day.mark, "dates depend on "
+	    "each other in a loop: %s", b.data);
+	buf_free(&b);
+}
+
+/*
+ * Each item follows at most one other, so the graph is functional: walk
+ * from each unseen item until a seen one; meeting the current walk again
+ * closes a loop.
+ */
+static void
+rules_check_loops(struct rules_pctx *p)
+{
+	const struct rules	*r = p->r;
+	size_t			*walk, *path, i, j, n, k;
+
+	walk = xcalloc(r->nitems + 1, sizeof *walk);
+	path = xcalloc(r->nitems + 1, sizeof *path);
+	for (i = 0; i < r->nitems; i++) {
+		if (walk[i] != 0)
+			continue;
+		n = 0;
+		for (j = i; j != RULES_NONE && walk[j] == 0;
+		    j = rules_follows(&r->items[j])) {
+			walk[j] = i + 1;
+			path[n++] = j;
+		}
+		if (j == RULES_NONE || walk[j] != i + 1)
+			continue;
+		for (k = 0; path[k] != j; k++)
+			;
+		rules_report_loop(p, path + k, n - k);
+	}
+	free(path);
+	free(walk);
+}
+
+static void
+rules_check_feeds(struct rules_pctx *p)
+{
+	struct rules		*r = p->r;
+	const struct rules_feed	*f;
+	const struct rules_src	*s;
+	size_t			 i, j;
+
+	for (i = 0; i < r->nfeeds; i++) {
+		f = &r->feeds[i];
+		s = &p->feed_src[i];
+		for (j = 0; j < f->ncycles; j++)
+			rules_need(p, s->file, rules_emark(s->node, "cycles",
+			    f->cycles[j]), "cycles", RX_CYCLE, f->cycles[j]);
+		for (j = 0; j < f->naudience; j++)
+			rules_need(p, s->file, rules_emark(s->node,
+			    "audience", f->audience[j]), "audience", RX_GROUP,
+			    f->audience[j]);
+		for (j = 0; j < f->nmembers; j++) {
+			if (rules_lookup(r, RX_ORG, NULL, f->members[j]) !=
+			    RULES_NONE)
+				continue;
+			rules_need(p, s->file, rules_emark(s->node, "members",
+			    f->members[j]), "members", RX_GROUP,
+			    f->members[j]);
+		}
+	}
+}
+
+void
+rules_validate(struct rules_pctx *p)
+{
+	size_t	i;
+	int	rx;
+
+	for (rx = 0; rx < RX__COUNT; rx++)
+		rules_check_dups(p, rx);
+	rules_check_orgs(p);
+	rules_check_contacts(p);
+	rules_check_policies(p);
+	rules_check_groups(p);
+	rules_check_cycles(p);
+	for (i = 0; i < p->r->nitems; i++)
+		rules_check_item(p, i);
+	rules_check_loops(p);
+	rules_check_feeds(p);
+}
