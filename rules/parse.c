@@ -46,7 +46,8 @@ rules_require(struct rules_pctx *p, const struct ynode *m, const char *what,
 	size_t	i;
 
 	for (i = 0; i < n; i++) {
-		if (ynode_get(m, keys[i], NULL) == NULL)
+		if (ynode_get(m, keys[i], NULL) == NULL &&
+		    !rules_hinted(p, keys[i]))
 			rules_perr(p, p->file, m->mark, "%s needs '%s'", what,
 			    keys[i]);
 	}
@@ -76,7 +77,7 @@ rules_parse_org(struct rules_pctx *p, const struct ynode *m)
 	o = &r->orgs[r->norgs];
 	memset(o, 0, sizeof *o);
 	rules_src_push(&p->org_src, r->norgs++, p->file, m);
-	rules_require(p, m, "organisation", req, nitems(req));
+	p->nhints = 0;
 	for (i = 0; i + 1 < m->n; i += 2) {
 		k = m->kids[i];
 		v = m->kids[i + 1];
@@ -113,6 +114,7 @@ rules_parse_org(struct rules_pctx *p, const struct ynode *m)
 			break;
 		}
 	}
+	rules_require(p, m, "organisation", req, nitems(req));
 	if (o->type == NULL)
 		o->type = xstrdup("other");
 }
@@ -155,7 +157,7 @@ rules_parse_contact(struct rules_pctx *p, const struct ynode *m)
 	c = &r->contacts[r->ncontacts];
 	memset(c, 0, sizeof *c);
 	rules_src_push(&p->contact_src, r->ncontacts++, p->file, m);
-	rules_require(p, m, "contact", req, nitems(req));
+	p->nhints = 0;
 	for (i = 0; i + 1 < m->n; i += 2) {
 		k = m->kids[i];
 		v = m->kids[i + 1];
@@ -186,10 +188,12 @@ rules_parse_contact(struct rules_pctx *p, const struct ynode *m)
 			break;
 		}
 	}
+	rules_require(p, m, "contact", req, nitems(req));
 	if (person && c->org != NULL)
 		rules_perr(p, p->file, m->mark, "contact has both 'org' and "
 		    "'person: true'; a person belongs to no organisation");
-	else if (!person && c->org == NULL && ynode_get(m, "org", NULL) == NULL)
+	else if (!person && c->org == NULL && ynode_get(m, "org", NULL) ==
+	    NULL && ynode_get(m, "person", NULL) == NULL)
 		rules_perr(p, p->file, m->mark, "contact needs 'org' (or "
 		    "'person: true' for a person without one)");
 }
@@ -293,7 +297,7 @@ rules_parse_group(struct rules_pctx *p, const struct ynode *m)
 	g = &r->groups[r->ngroups];
 	memset(g, 0, sizeof *g);
 	rules_src_push(&p->group_src, r->ngroups++, p->file, m);
-	rules_require(p, m, "group", req, nitems(req));
+	p->nhints = 0;
 	for (i = 0; i + 1 < m->n; i += 2) {
 		k = m->kids[i];
 		v = m->kids[i + 1];
@@ -321,6 +325,7 @@ rules_parse_group(struct rules_pctx *p, const struct ynode *m)
 			break;
 		}
 	}
+	rules_require(p, m, "group", req, nitems(req));
 	if (g->name == NULL && g->id != NULL)
 		g->name = xstrdup(g->id);
 }

@@ -59,6 +59,9 @@ struct rules_pctx {
 	struct rules_src	 *org_src, *contact_src, *group_src,
 				 *policy_src, *cycle_src, *feed_src,
 				 *item_src;
+	/* Keys suggested by "did you mean" in the current mapping. */
+	const char		 *hints[8];
+	size_t			  nhints;
 	/* Cycle c's items are items[cycle_first[c] .. + cycle_n[c]). */
 	size_t			 *cycle_first, *cycle_n;
 };
@@ -87,6 +90,9 @@ struct rules_kw {
 };
 int	rules_kw_lookup(struct rules_pctx *, const struct rules_kw *, size_t,
 	    const struct ynode *key, const char *what);
+/* A missing required key that a typo hint already named is not reported
+ * twice; callers reset the hints at the start of each mapping. */
+int	rules_hinted(const struct rules_pctx *, const char *key);
 int	rules_get_text(struct rules_pctx *, const struct ynode *,
 	    const char *key, int oneline, char **);
 int	rules_get_id(struct rules_pctx *, const struct ynode *,

@@ -440,12 +440,12 @@ rules_item_check(struct rules_pctx *p, struct rules_item *it, int is_case,
 	size_t	i, j;
 	int	when = 0;
 
-	if (!rules_has(it, RIK_ID))
+	if (!rules_has(it, RIK_ID) && !rules_hinted(p, "id"))
 		rules_perr(p, p->file, m->mark, "item needs 'id'");
-	if (!rules_has(it, RIK_KIND))
+	if (!rules_has(it, RIK_KIND) && !rules_hinted(p, "kind"))
 		rules_perr(p, p->file, m->mark, "item%s%s needs 'kind'",
 		    it->id ? " " : "", it->id ? it->id : "");
-	if (!rules_has(it, RIK_TITLE))
+	if (!rules_has(it, RIK_TITLE) && !rules_hinted(p, "title"))
 		rules_perr(p, p->file, m->mark, "item%s%s needs 'title'",
 		    it->id ? " " : "", it->id ? it->id : "");
 	for (i = 0; i < nitems(dated); i++) {
@@ -531,6 +531,7 @@ rules_parse_item(struct rules_pctx *p, size_t cycle, int is_case,
 	it->due_secs = 17 * 3600;
 	it->audience_ix = it->per_ix = RULES_NONE;
 	it->assignee_group_ix = it->policy_ix = RULES_NONE;
+	p->nhints = 0;
 	for (i = 0; i + 1 < m->n; i += 2) {
 		k = rules_kw_lookup(p, item_kw, nitems(item_kw), m->kids[i],
 		    "item");
@@ -619,6 +620,7 @@ rules_parse_cycle(struct rules_pctx *p, const struct ynode *m)
 	p->cycle_first = xreallocarray(p->cycle_first, ci + 1, sizeof(size_t));
 	p->cycle_n = xreallocarray(p->cycle_n, ci + 1, sizeof(size_t));
 	r->ncycles++;
+	p->nhints = 0;
 	for (i = 0; i + 1 < m->n; i += 2) {
 		k = rules_kw_lookup(p, cycle_kw, nitems(cycle_kw), m->kids[i],
 		    "cycle");
@@ -627,9 +629,9 @@ rules_parse_cycle(struct rules_pctx *p, const struct ynode *m)
 		else if (k != -1)
 			rules_cycle_key(p, c, k, m->kids[i], m->kids[i + 1]);
 	}
-	if (c->id == NULL && ynode_get(m, "id", NULL) == NULL)
+	if (ynode_get(m, "id", NULL) == NULL && !rules_hinted(p, "id"))
 		rules_perr(p, p->file, m->mark, "cycle needs 'id'");
-	if (ynode_get(m, "title", NULL) == NULL)
+	if (ynode_get(m, "title", NULL) == NULL && !rules_hinted(p, "title"))
 		rules_perr(p, p->file, m->mark, "cycle needs 'title'");
 	if (c->from_fy && c->until_fy && c->until_fy < c->from_fy) {
 		(void)ynode_get(m, "until_fy", (struct ynode **)&uk);

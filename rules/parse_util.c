@@ -83,13 +83,26 @@ rules_kw_lookup(struct rules_pctx *p, const struct rules_kw *kw, size_t n,
 		}
 	}
 	if (best != NULL && bestd <= 2 && bestd < strlen(best->name) &&
-	    bestd < strlen(key->str))
+	    bestd < strlen(key->str)) {
+		if (p->nhints < nitems(p->hints))
+			p->hints[p->nhints++] = best->name;
 		rules_perr(p, p->file, key->mark, "unknown key '%s' in %s "
 		    "(did you mean '%s'?)", key->str, what, best->name);
-	else
+	} else
 		rules_perr(p, p->file, key->mark, "unknown key '%s' in %s",
 		    key->str, what);
 	return -1;
+}
+
+int
+rules_hinted(const struct rules_pctx *p, const char *key)
+{
+	size_t	i;
+
+	for (i = 0; i < p->nhints; i++)
+		if (strcmp(p->hints[i], key) == 0)
+			return 1;
+	return 0;
 }
 
 /* Checks a value's shape: "'kind' must be text, not a list". */

@@ -163,10 +163,14 @@ static int
 ytag_ok(struct ybuild *b, const yaml_mark_t *m, const yaml_char_t *anchor,
     const yaml_char_t *tag, int *forcestr)
 {
+	char	*msg;
+
 	*forcestr = 0;
 	if (anchor != NULL) {
-		yerr(b, m->line + 1, m->column + 1,
-		    "anchors are not allowed (nor aliases)");
+		xasprintf(&msg, "aliases are not allowed: remove the anchor "
+		    "'&%.40s'", (const char *)anchor);
+		yerr(b, m->line + 1, m->column + 1, msg);
+		free(msg);
 		return -1;
 	}
 	if (tag == NULL || strcmp((const char *)tag, "!") == 0)
@@ -255,7 +259,7 @@ yevent(struct ybuild *b, const yaml_event_t *ev, int *ndocs)
 		return 0;
 	case YAML_ALIAS_EVENT:
 		yerr(b, ev->start_mark.line + 1, ev->start_mark.column + 1,
-		    "aliases are not allowed");
+		    "aliases are not allowed");	/* an anchor comes first */
 		return -1;
 	case YAML_SCALAR_EVENT:
 		return yscalar(b, ev);
