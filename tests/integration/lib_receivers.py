@@ -1,0 +1,154 @@
+#!/usr/bin/python3
+"""Loopback receivers for koyomi's delivery tests (a helper, not a test).
+
+  lib_receivers.py smtp PORT DIR      aiosmtpd server; each message is
+      stored as DIR/<n>.eml (written to a temp name, then renamed) with the
+      envelope in DIR/<n>.env ("rcpt\\n"). RCPT to an address starting
+      with "reject" gets 550; "tempfail" gets 451.
+  lib_receivers.py http PORT DIR SECRET...   webhook receiver (HTTP/1.1,
+      keep-alive). Checks Standard Webhooks signatures with its own HMAC
+      code against every SECRET ("whsec_<base64>"); records one JSON line
+      per request in DIR/hooks.jsonl. Paths: /ok 204; /flaky 500 for the
+      first 3 attempts of each webhook-id, then 204; /gone 410; /busy 429
+      with Retry-After: 7. A bad or missing signature gets 401.
+
+Both write DIR/ready once listening, and stop on SIGTERM.
+"""
+import base64
+import hashlib
+import hmac
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def ready(d):
+    with open(os.path.join(d, "ready.tmp"), "w") as f:
+        f.write(str(os.getpid()))
+    os.rename(os.path.join(d, "ready.tmp"), os.path.join(d, "ready"))
+
+
+def run_smtp(port, d):
+    from aiosmtpd.controller import Controller
+
+    lock = threading.Lock()
+    count = [0]
+
+    class Handler:
+        async def handle_RCPT(self, server, session, envelope, address, opts):
+            if address.startswith("reject"):
+                return "550 5.1.1 mailbox unavailable"
+            if address.startswith("tempfail"):
+                return "451 4.3.0 try again later"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
+        async def handle_DATA(self, server, session, envelope):
+            with lock:
+                count[0] += 1
+                n = count[0]
+            tmp = os.path.join(d, "%d.tmp" % n)
+            with open(tmp, "wb") as f:
+                f.write(envelope.original_content)
+            with open(os.path.join(d, "%d.env" % n), "w") as f:
+                f.write("\n".join(envelope.rcpt_tos) + "\n")
+            os.rename(tmp, os.path.join(d, "%d.eml" % n))
+            return "250 Message accepted"
+
+    c = Controller(Handler(), hostname="127.0.0.1", port=port)
+    c.start()
+    ready(d)
+    signal.sigwait([signal.SIGTERM, signal.SIGINT])
+    c.stop()
+
+
+def verify(secrets, msgid, ts, body, header):
+    signed = msgid.encode() + b"." + ts.encode() + b"." + body
+    want = []
+    for s in secrets:
+        key = base64.b64decode(s[len("whsec_"):] if s.startswith("whsec_") else s)
+        want.append(base64.b64encode(hmac.new(key, signed, hashlib.sha256).digest()))
+    for part in header.split(" "):
+        if not part.startswith("v1,"):
+            continue
+        got = part[3:].encode()
+        for w in want:
+            if hmac.compare_digest(got, w):
+                return True
+    return False
+
+
+def run_http(port, d, secrets):
+    lock = threading.Lock()
+    attempts = {}
+    log = open(os.path.join(d, "hooks.jsonl"), "a")
+
+    class H(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def do_POST(self):
+            n = int(self.headers.get("Content-Length", "0"))
+            body = self.rfile.read(n)
+            msgid = self.headers.get("webhook-id", "")
+            ts = self.headers.get("webhook-timestamp", "")
+            sig = self.headers.get("webhook-signature", "")
+            ok = bool(msgid and ts and sig) and verify(secrets, msgid, ts, body, sig)
+            fresh = ts.isdigit() and abs(time.time() - int(ts)) < 300
+            with lock:
+                attempts[msgid] = attempts.get(msgid, 0) + 1
+                k = attempts[msgid]
+            extra = {}
+            if not ok or not fresh:
+                status = 401
+            elif self.path == "/flaky" and k <= 3:
+                status = 500
+            elif self.path == "/gone":
+                status = 410
+            elif self.path == "/busy":
+                status, extra = 429, {"Retry-After": "7"}
+            else:
+                status = 204
+            try:
+                parsed = json.loads(body.decode("utf-8"))
+            except ValueError:
+                parsed = None
+            with lock:
+                log.write(json.dumps({"path": self.path, "id": msgid, "ts": ts,
+                                      "sig_ok": ok, "attempt": k,
+                                      "status": status, "body": parsed},
+                                     ensure_ascii=False) + "\n")
+                log.flush()
+            self.send_response(status)
+            for k2, v in extra.items():
+                self.send_header(k2, v)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+    srv = ThreadingHTTPServer(("127.0.0.1", port), H)
+    srv.daemon_threads = True
+    t = threading.Thread(target=srv.serve_forever, daemon=True)
+    t.start()
+    ready(d)
+    signal.sigwait([signal.SIGTERM, signal.SIGINT])
+    srv.shutdown()
+
+
+def main():
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM, signal.SIGINT])
+    kind, port, d = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    os.makedirs(d, exist_ok=True)
+    if kind == "smtp":
+        run_smtp(port, d)
+    else:
+        run_http(port, d, sys.argv[4:])
+
+
+if __name__ == "__main__":
+    main()

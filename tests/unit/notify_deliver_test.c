@@ -1,0 +1,332 @@
+/*
+ * notify_deliver_test.c — the notifier against real receivers on a real
+ * libev loop: a Maildir in a temp dir, an aiosmtpd server and a Python
+ * webhook receiver (tests/integration/lib_receivers.py) started with
+ * fork/exec on free 127.0.0.1 ports and stopped by PID.
+ */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <ev.h>
+
+#include "calendars/util.h"
+#include "notifier/notify.h"
+
+#define SECRET	"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+struct outcome {
+	int			 called;
+	struct notify_result	 res;
+};
+
+static void
+on_done(void *arg, const struct notify_result *r)
+{
+	struct outcome	*o = arg;
+
+	o->called++;
+	o->res = *r;
+}
+
+static int
+free_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof sin;
+	int			fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &len);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+/* Starts lib_receivers.py KIND PORT DIR [SECRET] and waits for DIR/ready. */
+static pid_t
+start_receiver(const char *kind, int port, const char *dir)
+{
+	const char	*src = getenv("KOYOMI_SRC");
+	char		 script[512], ps[16], ready[512];
+	pid_t		 pid;
+	int		 i;
+
+	snprintf(script, sizeof script, "%s/tests/integration/lib_receivers.py",
+	    src != NULL ? src : ".");
+	snprintf(ps, sizeof ps, "%d", port);
+	snprintf(ready, sizeof ready, "%s/ready", dir);
+	if ((pid = fork()) == 0) {
+		execl("/usr/bin/python3", "python3", script, kind, ps, dir,
+		    SECRET, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	for (i = 0; i < 200 && access(ready, F_OK) != 0; i++)
+		usleep(50000);	/* a test may sleep; the daemon never does */
+	assert_int_equal(access(ready, F_OK), 0);
+	return pid;
+}
+
+static void
+stop_receiver(pid_t pid)
+{
+	int	st;
+
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+}
+
+/* Runs the loop until every outcome has been called (bounded). */
+static void
+run_until(struct ev_loop *loop, struct outcome *o, size_t n)
+{
+	size_t	i, done;
+	int	turns;
+
+	for (turns = 0; turns < 200000; turns++) {
+		for (i = done = 0; i < n; i++)
+			done += o[i].called;
+		if (done == n)
+			return;
+		ev_run(loop, EVRUN_ONCE);
+	}
+	fail_msg("loop did not finish");
+}
+
+static size_t
+count_files(const char *dir, const char *suffix)
+{
+	DIR		*d = opendir(dir);
+	struct dirent	*e;
+	size_t		 n = 0, sl = strlen(suffix), l;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL) {
+		l = strlen(e->d_name);
+		if (e->d_name[0] != '.' && l >= sl &&
+		    strcmp(e->d_name + l - sl, suffix) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static char *
+mkmsg(int i, const char *to)
+{
+	char	*s;
+
+	xasprintf(&s, "From: koyomi <k@example.jp>\r\nTo: %s\r\nSubject: t%d\r\n"
+	    "Message-ID: <m%d@test>\r\n\r\n.leading dot line %d\r\n", to, i, i, i);
+	return s;
+}
+
+static void
+test_maildir(void **state)
+{
+	char			 dir[] = "/tmp/koyomi-md.XXXXXX", tr[128], p[256];
+	struct notify_conf	 nc = { 0 };
+	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
+	struct outcome		 o[5];
+	struct notify		*n;
+	struct notify_job	 j = { 0 };
+	char			*cause = NULL, *m;
+	int			 i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(tr, sizeof tr, "maildir:%s/Maildir", dir);
+	nc.mail_transport = tr;
+	n = notify_new(loop, &nc, &cause);
+	assert_non_null(n);
+	memset(o, 0, sizeof o);
+	for (i = 0; i < 5; i++) {
+		m = mkmsg(i, "a@example.jp");
+		j.channel = NOTIFY_MAIL;
+		j.rcpt = "a@example.jp";
+		j.msgid = "<x@y>";
+		j.payload = m;
+		j.len = strlen(m);
+		j.done = on_done;
+		j.arg = &o[i];
+		assert_int_equal(notify_submit(n, &j, &cause), 0);
+		free(m);
+		/* Never called from inside submit. */
+		assert_int_equal(o[i].called, 0);
+	}
+	run_until(loop, o, 5);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(o[i].res.status, NOTIFY_OK);
+	snprintf(p, sizeof p, "%s/Maildir/new", dir);
+	assert_int_equal(count_files(p, ""), 5);	/* unique names */
+	snprintf(p, sizeof p, "%s/Maildir/tmp", dir);
+	assert_int_equal(count_files(p, ""), 0);
+	notify_free(n);
+	ev_loop_destroy(loop);
+	snprintf(p, sizeof p, "rm -rf '%s'", dir);
+	assert_int_equal(system(p), 0);
+}
+
+static void
+test_smtp(void **state)
+{
+	char			 dir[] = "/tmp/koyomi-smtp.XXXXXX", tr[64], p[256];
+	struct notify_conf	 nc = { 0 };
+	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
+	struct outcome		 o[22];
+	struct notify		*n;
+	struct notify_job	 j = { 0 };
+	char			*cause = NULL, *m, rcpt[64];
+	int			 i, port = free_port();
+	pid_t			 pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	pid = start_receiver("smtp", port, dir);
+	snprintf(tr, sizeof tr, "smtp://127.0.0.1:%d", port);
+	nc.mail_transport = tr;
+	nc.mail_from = "koyomi <koyomi@example.jp>";
+	nc.mail_concurrency = 2;
+	n = notify_new(loop, &nc, &cause);
+	assert_non_null(n);
+	memset(o, 0, sizeof o);
+	for (i = 0; i < 22; i++) {
+		/* 20 good ones, then a 550 and a 451. */
+		snprintf(rcpt, sizeof rcpt, "%s%d@example.jp", i == 20 ?
+		    "reject" : i == 21 ? "tempfail" : "user", i);
+		m = mkmsg(i, rcpt);
+		j.channel = NOTIFY_MAIL;
+		j.rcpt = rcpt;
+		j.msgid = "<x@y>";
+		j.payload = m;
+		j.len = strlen(m);
+		j.done = on_done;
+		j.arg = &o[i];
+		assert_int_equal(notify_submit(n, &j, &cause), 0);
+		free(m);
+	}
+	run_until(loop, o, 22);
+	for (i = 0; i < 20; i++)
+		assert_int_equal(o[i].res.status, NOTIFY_OK);
+	assert_int_equal(o[20].res.status, NOTIFY_PERMFAIL);
+	assert_int_equal(o[20].res.code, 550);
+	assert_int_equal(o[21].res.status, NOTIFY_TEMPFAIL);
+	assert_int_equal(o[21].res.code, 451);
+	assert_int_equal(count_files(dir, ".eml"), 20);
+	stop_receiver(pid);
+	/* Server gone: a temporary failure, not a crash. */
+	memset(o, 0, sizeof o);
+	m = mkmsg(99, "user@example.jp");
+	j.rcpt = "user@example.jp";
+	j.payload = m;
+	j.len = strlen(m);
+	j.arg = &o[0];
+	assert_int_equal(notify_submit(n, &j, &cause), 0);
+	free(m);
+	run_until(loop, o, 1);
+	assert_int_equal(o[0].res.status, NOTIFY_TEMPFAIL);
+	notify_free(n);
+	ev_loop_destroy(loop);
+	snprintf(p, sizeof p, "rm -rf '%s'", dir);
+	assert_int_equal(system(p), 0);
+}
+
+static void
+test_webhook(void **state)
+{
+	const char *const	 paths[] = { "/ok", "/flaky", "/gone", "/busy" };
+	const char *const	 secrets[] = { SECRET };
+	char			 dir[] = "/tmp/koyomi-hook.XXXXXX", url[4][96];
+	char			 p[256];
+	struct notify_conf	 nc = { 0 };
+	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
+	struct outcome		 o[4];
+	struct notify_endpoint	 ep[4];
+	struct notify		*n;
+	struct notify_job	 j = { 0 };
+	const char		*body = "{\"type\":\"task.reminder\"}";
+	char			*cause = NULL;
+	int			 i, port = free_port();
+	pid_t			 pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	pid = start_receiver("http", port, dir);
+	n = notify_new(loop, &nc, &cause);
+	assert_non_null(n);
+	memset(o, 0, sizeof o);
+	for (i = 0; i < 4; i++) {
+		snprintf(url[i], sizeof url[i], "http://127.0.0.1:%d%s", port,
+		    paths[i]);
+		ep[i].id = paths[i];
+		ep[i].url = url[i];
+		ep[i].secrets = secrets;
+		ep[i].nsecrets = 1;
+		ep[i].format = NOTIFY_HOOK_STANDARD;
+		j.channel = NOTIFY_WEBHOOK;
+		j.endpoint = &ep[i];
+		j.msgid = "msg_test_1";
+		j.payload = body;
+		j.len = strlen(body);
+		j.done = on_done;
+		j.arg = &o[i];
+		assert_int_equal(notify_submit(n, &j, &cause), 0);
+	}
+	run_until(loop, o, 4);
+	assert_int_equal(o[0].res.status, NOTIFY_OK);	/* signature checked */
+	assert_int_equal(o[1].res.status, NOTIFY_TEMPFAIL);
+	assert_int_equal(o[1].res.code, 500);
+	assert_int_equal(o[2].res.status, NOTIFY_PERMFAIL);
+	assert_int_equal(o[2].res.code, 410);
+	assert_int_equal(o[3].res.status, NOTIFY_TEMPFAIL);
+	assert_int_equal(o[3].res.retry_after, 7);
+	/* /flaky: 500, 500, then 204 on the 4th attempt. */
+	for (i = 0; i < 3; i++) {
+		memset(&o[1], 0, sizeof o[1]);
+		j.endpoint = &ep[1];
+		j.arg = &o[1];
+		assert_int_equal(notify_submit(n, &j, &cause), 0);
+		run_until(loop, &o[1], 1);
+	}
+	assert_int_equal(o[1].res.status, NOTIFY_OK);
+	stop_receiver(pid);
+	notify_free(n);
+	ev_loop_destroy(loop);
+	snprintf(p, sizeof p, "rm -rf '%s'", dir);
+	assert_int_equal(system(p), 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_maildir),
+		cmocka_unit_test(test_smtp),
+		cmocka_unit_test(test_webhook),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,177 @@
+/*
+ * notify_webhook_test.c — Standard Webhooks signatures, the retry
+ * schedule and webhook bodies. Expected signatures were computed outside
+ * koyomi, with Python's hmac module:
+ *   k = base64.b64decode('MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')
+ *   m = b'msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.{"test": 2432232314}'
+ *   base64.b64encode(hmac.new(k, m, hashlib.sha256).digest())
+ * (the first one is also the example in the Standard Webhooks spec).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "calendars/util.h"
+#include "notifier/notify.h"
+#include "notifier/payload.h"
+#include "notifier/retry.h"
+
+#define MSGID	"msg_p5jXN8AQM9LWM0D4loKWxJek"
+#define BODY	"{\"test\": 2432232314}"
+#define SIG1	"v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+#define SIG2	"v1,H1dghkiigkIfP2+S0A4rDaNYD9ZpZynI1PDk3tSUiqY="
+
+static void
+test_signature_vector(void **state)
+{
+	const char *const	 one[] = { "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw" };
+	const char *const	 two[] = { "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+	    "whsec_c2Vjb25kLXNlY3JldC1mb3Itcm90YXRpb24=" };
+	const char *const	 bad[] = { "whsec_not*base64" };
+	char			*sig, *cause = NULL;
+
+	(void)state;
+	sig = notify_webhook_signature(MSGID, 1614265330, BODY, strlen(BODY),
+	    one, 1, &cause);
+	assert_non_null(sig);
+	assert_string_equal(sig, SIG1);
+	free(sig);
+	/* Rotation: one signature per secret, space-separated. */
+	sig = notify_webhook_signature(MSGID, 1614265330, BODY, strlen(BODY),
+	    two, 2, &cause);
+	assert_string_equal(sig, SIG1 " " SIG2);
+	free(sig);
+	/* A different timestamp must change the signature. */
+	sig = notify_webhook_signature(MSGID, 1614265331, BODY, strlen(BODY),
+	    one, 1, &cause);
+	assert_string_not_equal(sig, SIG1);
+	free(sig);
+	assert_null(notify_webhook_signature(MSGID, 1, BODY, strlen(BODY),
+	    bad, 1, &cause));
+	assert_non_null(cause);
+	free(cause);
+}
+
+static void
+test_retry_schedule(void **state)
+{
+	const long	 expect[] = { 5, 300, 1800, 7200, 18000, 36000, 36000 };
+	struct retry_policy p = { 1.0 };
+	time_t		 next, now = 1000000;
+	long		 total = 0;
+	size_t		 i;
+	int		 n;
+
+	(void)state;
+	for (i = 0; i < nitems(expect); i++)
+		assert_int_equal(retry_delay((int)i + 1), expect[i]);
+	/* Middle random number: no jitter. */
+	assert_int_equal(retry_next(&p, 1, 0, -1, now, 0x7fffffff, &next),
+	    RETRY_AGAIN);
+	assert_int_equal(next, now + 5);
+	/* Jitter stays within ±10 %. */
+	assert_int_equal(retry_next(&p, 4, 0, -1, now, 0, &next), RETRY_AGAIN);
+	assert_true(next >= now + 6480 && next < now + 7200);
+	assert_int_equal(retry_next(&p, 4, 0, -1, now, UINT32_MAX, &next),
+	    RETRY_AGAIN);
+	assert_true(next > now + 7200 && next <= now + 7920);
+	/* About three days in all, then dead. */
+	for (n = 1; retry_delay(n) != -1; n++)
+		total += retry_delay(n);
+	assert_true(total > 60 * 3600 && total < 84 * 3600);
+	assert_int_equal(retry_next(&p, n, 0, -1, now, 0, &next), RETRY_DEAD);
+	/* Permanent failures are dead at once. */
+	assert_int_equal(retry_next(&p, 1, 1, -1, now, 0, &next), RETRY_DEAD);
+	/* Retry-After raises the delay, capped at a day. */
+	assert_int_equal(retry_next(&p, 1, 0, 120, now, 0x7fffffff, &next),
+	    RETRY_AGAIN);
+	assert_int_equal(next, now + 120);
+	assert_int_equal(retry_next(&p, 1, 0, 900000, now, 0x7fffffff, &next),
+	    RETRY_AGAIN);
+	assert_int_equal(next, now + 86400);
+	/* The test knob shrinks the schedule. */
+	p.scale = 0.001;
+	assert_int_equal(retry_next(&p, 6, 0, -1, now, 0x7fffffff, &next),
+	    RETRY_AGAIN);
+	assert_int_equal(next, now + 36);
+	/* Endpoint disabled after five days of failure. */
+	p.scale = 1.0;
+	assert_false(retry_endpoint_expired(&p, now, now + 4 * 86400));
+	assert_true(retry_endpoint_expired(&p, now, now + 5 * 86400));
+	assert_false(retry_endpoint_expired(&p, 0, now));
+}
+
+static void
+test_payload_standard(void **state)
+{
+	const struct payload_field f[] = {
+		{ "task_id", NULL, 42 },
+		{ "title", "参加意向調査 \"第1回\"\n", 0 },
+		{ "due", "2026-02-20", 0 },
+	};
+	struct payload_event	ev = { "task.reminder", 1771545600, f, 3 };
+	struct buf		b;
+	char			*cause = NULL;
+
+	(void)state;
+	buf_init(&b);
+	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_STANDARD, &b,
+	    &cause), 0);
+	assert_string_equal(b.data, "{\"type\":\"task.reminder\","
+	    "\"timestamp\":\"2026-02-20T00:00:00Z\",\"data\":{\"task_id\":42,"
+	    "\"title\":\"参加意向調査 \\\"第1回\\\"\\n\",\"due\":\"2026-02-20\"}}");
+	buf_free(&b);
+	ev.type = "task.unknown";
+	buf_init(&b);
+	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_STANDARD, &b,
+	    &cause), -1);
+	free(cause);
+	buf_free(&b);
+}
+
+static void
+test_payload_chat(void **state)
+{
+	const struct payload_field f[] = {
+		{ "title", "参加意向調査", 0 },
+		{ "assignee_name", "東京都", 0 },
+		{ "due_wareki", "令和8年2月20日（金）", 0 },
+	};
+	struct payload_event	ev = { "task.overdue", 0, f, 3 };
+	struct buf		b;
+	char			*cause = NULL;
+
+	(void)state;
+	buf_init(&b);
+	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_SLACK, &b, &cause), 0);
+	assert_string_equal(b.data, "{\"text\":\"【期限超過】参加意向調査"
+	    "（東京都） 期限：令和8年2月20日（金）\"}");
+	buf_reset(&b);
+	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_LINEWORKS, &b,
+	    &cause), 0);
+	assert_non_null(strstr(b.data, "{\"content\":{\"type\":\"text\","
+	    "\"text\":\"【期限超過】"));
+	buf_reset(&b);
+	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_TEAMS, &b, &cause), 0);
+	assert_non_null(strstr(b.data, "\"@type\":\"MessageCard\""));
+	assert_non_null(strstr(b.data, "\"text\":\"【期限超過】"));
+	buf_free(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_signature_vector),
+		cmocka_unit_test(test_retry_schedule),
+		cmocka_unit_test(test_payload_standard),
+		cmocka_unit_test(test_payload_chat),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
