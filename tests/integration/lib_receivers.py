@@ -3,8 +3,8 @@
 
   lib_receivers.py smtp PORT DIR      aiosmtpd server; each message is
       stored as DIR/<n>.eml (written to a temp name, then renamed) with the
-      envelope in DIR/<n>.env ("rcpt\\n"). RCPT to an address starting
-      with "reject" gets 550; "tempfail" gets 451.
+      envelope in DIR/<n>.env ("rcpt\\n"); DIR/sessions counts EHLOs.
+      RCPT to an address starting with "reject" gets 550; "tempfail" 451.
   lib_receivers.py http PORT DIR SECRET...   webhook receiver (HTTP/1.1,
       keep-alive). Checks Standard Webhooks signatures with its own HMAC
       code against every SECRET ("whsec_<base64>"); records one JSON line
@@ -38,7 +38,20 @@ def run_smtp(port, d):
     lock = threading.Lock()
     count = [0]
 
+    sessions = [0]
+
     class Handler:
+        async def handle_EHLO(self, server, session, envelope, hostname,
+                              responses):
+            # One EHLO per SMTP session: counts connections, so a test can
+            # see that many mails share one session.
+            session.host_name = hostname
+            with lock:
+                sessions[0] += 1
+                with open(os.path.join(d, "sessions"), "w") as f:
+                    f.write("%d\n" % sessions[0])
+            return responses
+
         async def handle_RCPT(self, server, session, envelope, address, opts):
             if address.startswith("reject"):
                 return "550 5.1.1 mailbox unavailable"

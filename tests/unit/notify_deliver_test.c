@@ -133,6 +133,20 @@ count_files(const char *dir, const char *suffix)
 	return n;
 }
 
+static int
+read_int(const char *path)
+{
+	FILE	*f = fopen(path, "r");
+	int	 v = -1;
+
+	if (f != NULL) {
+		if (fscanf(f, "%d", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
 static char *
 mkmsg(int i, const char *to)
 {
@@ -235,6 +249,9 @@ test_smtp(void **state)
 	assert_int_equal(o[21].res.status, NOTIFY_TEMPFAIL);
 	assert_int_equal(o[21].res.code, 451);
 	assert_int_equal(count_files(dir, ".eml"), 20);
+	/* Handles are reused: a few SMTP sessions, not one per mail. */
+	snprintf(p, sizeof p, "%s/sessions", dir);
+	assert_true(read_int(p) >= 1 && read_int(p) <= 4);
 	stop_receiver(pid);
 	/* Server gone: a temporary failure, not a crash. */
 	memset(o, 0, sizeof o);
