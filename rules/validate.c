@@ -341,7 +341,26 @@ rules_group_select(struct rules_pctx *p, struct rules_group *g,
  * 0 not seen, 1 being flattened (seeing it again is a loop), 2 done.
  */
 static void
-rules_flatten(struct rules_pctx *p, size_t gi, char *state, int depth)
+rules_group_loop(struct rules_pctx *p, const struct rules_src *s,
+    const struct ynode *e, const size_t *stack, int depth, size_t ix)
+{
+	struct buf	b;
+	int		i;
+
+	for (i = 0; i < depth && stack[i] != ix; i++)
+		;
+	buf_init(&b);
+	for (; i < depth; i++)
+		buf_printf(&b, "%s → ", p->r->groups[stack[i]].id);
+	buf_printf(&b, "%s", p->r->groups[ix].id);
+	rules_perr(p, s->file, e->mark, "'members': groups contain each other "
+	    "in a loop: %s", b.data);
+	buf_free(&b);
+}
+
+static void
+rules_flatten(struct rules_pctx *p, size_t gi, char *state, size_t *stack,
+    int depth)
 {
 	struct rules		*r = p->r;
 	struct rules_group	*g = &r->groups[gi], *sub;
@@ -352,6 +371,7 @@ rules_flatten(struct rules_pctx *p, size_t gi, char *state, int depth)
 	if (state[gi] == 2)
 		return;
 	state[gi] = 1;
+	stack[depth] = gi;
 	mem = ynode_get(s->node, "members", NULL);
 	for (i = 0; mem != NULL && mem->type == YN_SEQ && i < mem->n; i++) {
 		e = mem->kids[i];
@@ -371,9 +391,7 @@ rules_flatten(struct rules_pctx *p, size_t gi, char *state, int depth)
 			continue;
 		}
 		if (state[ix] == 1) {
-			rules_perr(p, s->file, e->mark, "'members': group "
-			    "'%s' contains itself through '%s'", g->id ?
-			    g->id : "", e->str);
+			rules_group_loop(p, s, e, stack, depth + 1, ix);
 			continue;
 		}
 		if (depth >= RULES_GROUP_DEPTH) {
@@ -381,7 +399,7 @@ rules_flatten(struct rules_pctx *p, size_t gi, char *state, int depth)
 			    "nested more than %d deep", RULES_GROUP_DEPTH);
 			continue;
 		}
-		rules_flatten(p, ix, state, depth + 1);
+		rules_flatten(p, ix, state, stack, depth + 1);
 		sub = &r->groups[ix];
 		g = &r->groups[gi];
 		for (j = 0; j < sub->nmembers; j++)
@@ -435,12 +453,13 @@ rules_check_fromresp(struct rules_pctx *p, size_t gi)
 static void
 rules_check_groups(struct rules_pctx *p)
 {
+	size_t	 stack[RULES_GROUP_DEPTH + 1];
 	char	*state;
 	size_t	 i;
 
 	state = xcalloc(p->r->ngroups + 1, 1);
 	for (i = 0; i < p->r->ngroups; i++) {
-		rules_flatten(p, i, state, 0);
+		rules_flatten(p, i, state, stack, 0);
 		rules_check_fromresp(p, i);
 	}
 	free(state);
