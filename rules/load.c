@@ -99,7 +99,8 @@ rules_flush_diag(struct rules_pctx *p, struct rules_diag *out)
 {
 	size_t	i;
 
-	qsort(p->d, p->nd, sizeof *p->d, rules_pdiag_cmp);
+	if (p->nd > 1)
+		qsort(p->d, p->nd, sizeof *p->d, rules_pdiag_cmp);
 	for (i = 0; i < p->nd; i++) {
 		rules_diag_add(out, p->d[i].warning ? "warning" : "error",
 		    p->paths[p->d[i].file], p->d[i].line, p->d[i].col, "%s",
@@ -323,7 +324,8 @@ rules_load(const char *const *paths, size_t npaths, struct rules_diag *diag)
 		else
 			rules_files_add(&f, paths[i]);
 	}
-	qsort(f.v, f.n, sizeof *f.v, rules_strptrcmp);
+	if (f.n > 1)
+		qsort(f.v, f.n, sizeof *f.v, rules_strptrcmp);
 	for (i = 0; i < f.n; i++) {
 		/* The same file named twice is read once. */
 		if (i == 0 || strcmp(f.v[i], f.v[i - 1]) != 0) {

@@ -1,0 +1,51 @@
+#!/bin/sh
+# Build every tests/fuzz/*_fuzz.c with clang's libFuzzer and sanitizers and
+# run each for $FUZZ_SECONDS (default 60) on its corpus in
+# tests/fuzz/corpus/<name>/. The file name's prefix picks the sources it
+# links, as for unit tests: rules_* → rules + calendars, cal_* → calendars,
+# notify_* → notifier + calendars, else everything but daemon/main.c.
+# Exits nonzero when a target fails to build or finds a crash.
+set -eu
+cd "$(dirname "$0")/../.."
+SECONDS_EACH=${FUZZ_SECONDS:-60}
+CC=${FUZZ_CC:-clang}
+OUT=build/fuzz
+PKGS="libical libcurl sqlite3 yaml-0.1 libmicrohttpd libcrypto libsystemd zlib"
+mkdir -p "$OUT"
+cflags="-std=c17 -D_GNU_SOURCE -DKOYOMI_VERSION=\"fuzz\" -I. -g -O1 \
+    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+    $(pkg-config --cflags $PKGS 2>/dev/null)"
+libs="$(pkg-config --libs $PKGS 2>/dev/null) -lev -lm"
+status=0
+for src in tests/fuzz/*_fuzz.c; do
+	[ -f "$src" ] || continue
+	name=$(basename "$src" _fuzz.c)
+	case $name in
+	rules*)	srcs="rules/*.c calendars/*.c" ;;
+	cal*)	srcs="calendars/*.c" ;;
+	notify*) srcs="notifier/*.c calendars/*.c" ;;
+	*)	srcs="$(ls rules/*.c calendars/*.c notifier/*.c daemon/*.c |
+		    grep -v '^daemon/main.c$')" ;;
+	esac
+	echo "fuzz: building $name"
+	# shellcheck disable=SC2086
+	if ! $CC $cflags -o "$OUT/${name}_fuzz" "$src" $srcs $libs; then
+		echo "fuzz: $name: build failed" >&2
+		status=1
+		continue
+	fi
+	corpus=tests/fuzz/corpus/$name
+	mkdir -p "$corpus" "$OUT/$name-new"
+	echo "fuzz: running $name for ${SECONDS_EACH}s"
+	if ! "$OUT/${name}_fuzz" -max_total_time="$SECONDS_EACH" \
+	    -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
+	    -artifact_prefix="$OUT/$name-" "$OUT/$name-new" "$corpus" \
+	    >"$OUT/$name.log" 2>&1; then
+		echo "fuzz: $name: FAILED, see $OUT/$name.log" >&2
+		tail -40 "$OUT/$name.log" >&2
+		status=1
+	else
+		tail -1 "$OUT/$name.log"
+	fi
+done
+exit $status
