@@ -109,12 +109,14 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 	char			 sum[256];
 	int			 ch, rc = 1;
 
+	opterr = 0;	/* one message of our own instead of getopt's */
 	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		if (ch == 'h') {
 			printf("usage: koyomi check [PATH...]\n");
 			return 0;
 		}
-		fprintf(stderr, "usage: koyomi check [PATH...]\n");
+		fprintf(stderr, "koyomi: check: unknown option '%s'\n"
+		    "usage: koyomi check [PATH...]\n", argv[optind - 1]);
 		return 2;
 	}
 	argc -= optind;

@@ -1,0 +1,85 @@
+#!/bin/sh
+# koyomi check against golden files: every broken file in
+# tests/golden/check/bad/ alone (one mistake each), the whole folder at
+# once, generated inputs too large to keep in git, the good folder, and
+# usage errors. Exit code, stdout and stderr are compared exactly.
+# UPDATE=1 rewrites the .expected files from the current output (review
+# the diff before committing it).
+set -u
+: "${KOYOMI:?}" "${KOYOMI_SRC:?}"
+G=$KOYOMI_SRC/tests/golden/check
+fail=0
+
+# Runs `koyomi check ARGS` and prints exit code, stdout, stderr in one
+# comparable text. A hang is a failure too.
+run() {
+	timeout 60 "$KOYOMI" check "$@" >out.txt 2>err.txt
+	echo "exit $?"
+	sed 's/^/out: /' out.txt
+	sed 's/^/err: /' err.txt
+}
+
+compare() {	# name expected-file actual-file
+	if [ "${UPDATE:-0}" = 1 ]; then
+		cp "$3" "$2"
+		return
+	fi
+	if ! diff -u "$2" "$3"; then
+		echo "FAIL: $1"
+		fail=1
+	else
+		echo "ok: $1"
+	fi
+}
+
+cp -R "$G/bad" "$G/good" .
+unset KOYOMI_CONFIG
+
+for f in bad/*.yaml; do
+	name=$(basename "$f" .yaml)
+	run "$f" >actual.txt
+	compare "$name" "$G/bad/$name.expected" actual.txt
+done
+
+# The whole folder: every mistake of every file, in file order.
+run bad >actual.txt
+compare "folder bad" "$G/bad.expected" actual.txt
+
+# Generated: a 10 MB file, and nesting far beyond the limit.
+mkdir gen
+head -c 10485760 /dev/zero | tr '\0' 'a' >gen/big.yaml
+python3 -c "print('x: ' + '[' * 100000)" >gen/deeper.yaml
+run gen/big.yaml gen/deeper.yaml >actual.txt
+cat >expected.txt <<'EOT'
+exit 1
+err: gen/big.yaml:1:1: error: file is larger than 4 MiB
+err: gen/deeper.yaml:1:67: error: nesting deeper than 64 levels
+EOT
+compare "generated" expected.txt actual.txt
+
+run good >actual.txt
+compare "folder good" "$G/good.expected" actual.txt
+
+# Files given one by one read the same as their folder; duplicates once.
+run good/kochiku.yaml good/directory.yaml good/kochiku.yaml >actual.txt
+compare "good files" "$G/good.expected" actual.txt
+
+run --bogus >actual.txt
+cat >expected.txt <<'EOT'
+exit 2
+err: koyomi: check: unknown option '--bogus'
+err: usage: koyomi check [PATH...]
+EOT
+compare "usage" expected.txt actual.txt
+
+run nowhere >actual.txt
+printf 'exit 1\nerr: nowhere: error: No such file or directory\n' >expected.txt
+compare "missing path" expected.txt actual.txt
+
+# Without PATH and config: ./rules.
+if [ ! -e /etc/koyomi/koyomi.conf ]; then
+	mv good rules
+	run >actual.txt
+	compare "default ./rules" "$G/good.expected" actual.txt
+fi
+exit $fail
