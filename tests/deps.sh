@@ -5,7 +5,7 @@ set -eu
 PKGS="build-essential pkg-config libev-dev libical-dev libcurl4-openssl-dev
 libsqlite3-dev libcmocka-dev libyaml-dev libmicrohttpd-dev libssl-dev
 libsystemd-dev zlib1g-dev sqlite3 curl python3 python3-aiosmtpd
-python3-icalendar python3-vobject python3-recurring-ical-events
+python3-icalendar python3-vobject python3-recurring-ical-events python3-yaml
 vdirsyncer chromium faketime prometheus clang valgrind"
 missing=""
 for p in $PKGS; do
