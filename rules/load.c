@@ -312,15 +312,21 @@ rules_load(const char *const *paths, size_t npaths, struct rules_diag *diag)
 	struct rules_pctx	p;
 	struct rules_files	f = { NULL, 0 };
 	struct stat		st;
-	size_t			i;
+	size_t			i, n;
 
 	rules_pctx_init(&p);
 	for (i = 0; i < npaths; i++) {
 		if (stat(paths[i], &st) == -1)
 			rules_perr(&p, rules_add_path(&p, paths[i]),
 			    (struct rules_mark){ 0, 0 }, "%s", strerror(errno));
-		else if (S_ISDIR(st.st_mode))
+		else if (S_ISDIR(st.st_mode)) {
+			n = f.n;
 			rules_walk(&p, paths[i], 0, &f);
+			if (f.n == n)	/* most likely the wrong folder */
+				rules_perr(&p, rules_add_path(&p, paths[i]),
+				    (struct rules_mark){ 0, 0 }, "no *.yaml or "
+				    "*.yml files in this folder");
+		}
 		else
 			rules_files_add(&f, paths[i]);
 	}

@@ -76,6 +76,11 @@ run nowhere >actual.txt
 printf 'exit 1\nerr: nowhere: error: No such file or directory\n' >expected.txt
 compare "missing path" expected.txt actual.txt
 
+mkdir nothing-here
+run nothing-here >actual.txt
+printf 'exit 1\nerr: nothing-here: error: no *.yaml or *.yml files in this folder\n' >expected.txt
+compare "empty folder" expected.txt actual.txt
+
 # Without PATH and config: ./rules.
 if [ ! -e /etc/koyomi/koyomi.conf ]; then
 	mv good rules
