@@ -1,0 +1,87 @@
+/*
+ * outbox.h — the durable outbox (design.md §8). A message is a row in
+ * SQLite, written by outbox_enqueue*() inside the caller's transaction,
+ * next to the row that says why it exists (a reminder step, a completion,
+ * a date change): both commit or neither does, so a kill -9 at any moment
+ * loses no message. The dispatcher, on the loop, hands due rows to the
+ * notifier and records the outcome; delivery is at-least-once, and the
+ * Message-ID / webhook-id chosen at enqueue time never changes, so a
+ * receiver can drop duplicates.
+ *
+ * Row states: pending (never tried) → sending (handed to the notifier) →
+ * sent | failed (will retry at next_attempt) | dead (permanent failure,
+ * schedule spent, or endpoint disabled). Rows found in 'sending' at start
+ * were interrupted by a crash and go back to pending.
+ *
+ * Order: for one destination (a mail address, a webhook endpoint) rows go
+ * out strictly by id; a later row waits while an earlier one is pending,
+ * sending or failed. Different destinations run in parallel.
+ *
+ * Blocking: enqueue is one INSERT; the dispatcher's SQLite work is a few
+ * short statements per wake-up, bounded by a batch size.
+ */
+#ifndef KOYOMI_OUTBOX_H
+#define KOYOMI_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "notifier/payload.h"
+
+struct koyomi;
+struct outbox;
+struct store;
+
+/* A mail to enqueue; strings borrowed, UTF-8. */
+struct outbox_mail {
+	const char	*kind;		/* reminder, overdue, digest, … (tmpl name) */
+	const char	*to_name;	/* display name or NULL */
+	const char	*to_addr;
+	const char	*subject;
+	const char	*body;
+	const char	*list_id;	/* "<cycle.host>" or NULL */
+	const char	*ics;		/* METHOD:PUBLISH part or NULL */
+};
+
+/* Row states, in the order `koyomi outbox` lists counts. */
+enum outbox_state {
+	OUTBOX_PENDING,
+	OUTBOX_SENDING,
+	OUTBOX_SENT,
+	OUTBOX_FAILED,
+	OUTBOX_DEAD,
+	OUTBOX_NSTATES
+};
+const char	*outbox_state_name(enum outbox_state);
+int		 outbox_state_from_name(const char *);	/* -1 unknown */
+
+/*
+ * Builds the RFC 5322 message (Message-ID chosen here) and INSERTs it.
+ * Must run inside the caller's open transaction. Returns the row id, or
+ * -1 with *cause (caller frees): bad header, database error.
+ */
+int64_t		 outbox_enqueue_mail(struct koyomi *, const struct outbox_mail *,
+		    char **cause);
+/*
+ * One row per configured webhook endpoint whose event filter matches
+ * ev->type and which is not disabled, each with its own webhook-id and
+ * body in that endpoint's format. Inside the caller's transaction.
+ * Returns how many rows were queued (0 is fine), -1 with *cause.
+ */
+int		 outbox_enqueue_event(struct koyomi *,
+		    const struct payload_event *, char **cause);
+
+/*
+ * The dispatcher. outbox_start: after the store is open and the loop
+ * exists (it needs k's loop, store, conf and notifier); puts rows left in
+ * 'sending' back to pending and schedules the first run. outbox_wake: a
+ * transaction that enqueued has committed; look again now.
+ */
+struct outbox	*outbox_start(struct koyomi *, char **cause);
+void		 outbox_wake(struct outbox *);
+void		 outbox_stop(struct outbox *);
+/* Messages handed to the notifier and not yet answered. */
+size_t		 outbox_inflight(const struct outbox *);
+
+#endif

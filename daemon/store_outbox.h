@@ -1,0 +1,82 @@
+/*
+ * store_outbox.h — the outbox and endpoint tables (store_outbox.c). Only
+ * the store sees sqlite3; these functions are the outbox's whole view of
+ * the database. All return 0 (or a count / row id) on success and -1 on
+ * a database error, which store logs once with the statement.
+ *
+ * Transactions: store_outbox_insert() runs inside the caller's
+ * transaction; every other function is one short statement and commits
+ * on its own (autocommit), so the dispatcher never holds a write lock
+ * across a loop turn.
+ */
+#ifndef KOYOMI_STORE_OUTBOX_H
+#define KOYOMI_STORE_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct store;
+
+/* One outbox row, as read back. Strings owned by the row. */
+struct outbox_row {
+	int64_t		 id;
+	char		*msgid;
+	char		*channel;	/* "mail" | "webhook" */
+	char		*destination;	/* address or endpoint id */
+	char		*kind;
+	char		*subject;	/* may be NULL */
+	char		*body;
+	size_t		 len;
+	char		*state;
+	int		 attempts;
+	time_t		 next_attempt;
+	char		*last_error;	/* may be NULL */
+	time_t		 created;
+	time_t		 sent_at;	/* 0 if not sent */
+};
+void	outbox_row_free(struct outbox_row *);	/* the strings, not the struct */
+void	outbox_rows_free(struct outbox_row *, size_t);
+
+/* INSERT a pending row; returns its id or -1. Caller's transaction. */
+int64_t	store_outbox_insert(struct store *, const char *msgid,
+	    const char *channel, const char *destination, const char *kind,
+	    const char *subject, const char *body, size_t len, time_t now);
+
+/*
+ * Up to max rows that may go now: pending or failed, next_attempt <= now,
+ * and the lowest active id of their (channel, destination), oldest first.
+ * *rows is allocated (caller frees with outbox_rows_free).
+ */
+int	store_outbox_due(struct store *, time_t now, size_t max,
+	    struct outbox_row **rows, size_t *nrows);
+/* Earliest next_attempt of a pending/failed row, 0 if none. -1 error. */
+int	store_outbox_next(struct store *, time_t *when);
+int	store_outbox_set_sending(struct store *, int64_t id);
+int	store_outbox_set_sent(struct store *, int64_t id, time_t now);
+int	store_outbox_set_failed(struct store *, int64_t id, int attempts,
+	    time_t next, const char *error);
+int	store_outbox_set_dead(struct store *, int64_t id, int attempts,
+	    const char *error);
+/* Rows left in 'sending' by a crash go back to pending; returns count. */
+int	store_outbox_recover(struct store *);
+/* Every active row of an endpoint becomes dead (endpoint disabled). */
+int	store_outbox_kill_destination(struct store *, const char *channel,
+	    const char *destination, const char *error);
+/* counts[i] for i in outbox_state order (pending … dead). */
+int	store_outbox_counts(struct store *, long long counts[5]);
+/*
+ * Rows for listing, newest first, state NULL for all; at most max (0 =
+ * no limit). *rows allocated as for store_outbox_due.
+ */
+int	store_outbox_list(struct store *, const char *state, size_t max,
+	    struct outbox_row **rows, size_t *nrows);
+
+/* Endpoint health. failing_since/disabled_at are 0 when unset. */
+int	store_endpoint_get(struct store *, const char *id,
+	    time_t *failing_since, time_t *disabled_at);
+int	store_endpoint_failed(struct store *, const char *id, time_t now);
+int	store_endpoint_ok(struct store *, const char *id);
+int	store_endpoint_disable(struct store *, const char *id, time_t now);
+
+#endif
