@@ -84,4 +84,20 @@ void		 outbox_stop(struct outbox *);
 /* Messages handed to the notifier and not yet answered. */
 size_t		 outbox_inflight(const struct outbox *);
 
+/*
+ * Views (outbox_view.c) for `koyomi outbox` and GET /api/v1/outbox.
+ * Bodies are never shown: they carry completion links.
+ * JSON: {"counts":{"pending":N,…},"messages":[{"id","msgid","channel",
+ * "destination","kind","subject","state","attempts","next_attempt",
+ * "last_error","created","sent_at"}]}, times ISO 8601 UTC or null.
+ * Text: one line per message, tab-separated: id state channel
+ * destination kind attempts time(sent_at or next_attempt) subject error.
+ */
+struct outbox_row;
+struct buf;
+void		 outbox_view_json(struct buf *, const struct outbox_row *,
+		    size_t, const long long counts[OUTBOX_NSTATES]);
+void		 outbox_view_text(struct buf *, const struct outbox_row *,
+		    size_t);
+
 #endif
