@@ -1,0 +1,138 @@
+/*
+ * tasks.h — tasks: one per deadline occurrence × assignee (design §2).
+ *
+ * States: open → done | waived (with a reason); overdue is derived (open
+ * and due < now); cancelled = the occurrence left the rules (history is
+ * kept, the task is hidden from chasing). Every change is a row in
+ * task_events: who, when, via what (cli, api, link, dashboard, rules).
+ *
+ * tasks.c is pure (rows, filters, rendering, the set of tasks the rules
+ * want); store_tasks.c holds the SQL; tasks_ops.c the state changes that
+ * also put messages in the outbox (receipt, task.completed), each in one
+ * transaction.
+ */
+#ifndef KOYOMI_TASKS_H
+#define KOYOMI_TASKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "calendars/cal.h"
+#include "calendars/util.h"
+#include "rules/rules.h"
+
+struct store;
+
+enum task_via { VIA_CLI, VIA_API, VIA_LINK, VIA_DASHBOARD, VIA_RULES,
+	VIA_NVIAS };
+const char	*task_via_name(enum task_via);
+
+/* One task row. Strings owned by the row. */
+struct task {
+	int64_t		 id;
+	char		*uid;
+	char		*assignee;
+	char		*cycle;
+	char		*item;
+	int		 fy;
+	char		*title;
+	time_t		 due;		/* UTC */
+	char		*due_day;	/* local ISO day */
+	char		*state;		/* "open" | "done" | "waived" */
+	char		*answer;	/* NULL unless answered */
+	char		*answer_text;
+	int		 cancelled;
+	time_t		 created;
+	time_t		 updated;
+	time_t		 done_at;	/* last done/waived event, 0 if none */
+	char		*done_by;	/* its who, may be NULL */
+	char		*done_via;
+};
+void	task_free(struct task *);		/* the strings */
+void	tasks_free(struct task *, size_t);	/* strings and array */
+int	task_is_overdue(const struct task *, time_t now);
+/* "open", "done", "waived" or "overdue" (derived). */
+const char *task_display_state(const struct task *, time_t now);
+
+struct task_filter {
+	int			 fy;		/* 0 = every year */
+	const char		*state;		/* open|done|waived|overdue|NULL */
+	const char		*assignee;	/* NULL = all */
+	const char		*cycle;		/* NULL = all */
+	const char		*uid;		/* NULL = all */
+	const char *const	*cycles;	/* scope of a coordinator; */
+	size_t			 ncycles;	/* 0 = no restriction */
+	int			 cancelled;	/* 1: include cancelled tasks */
+	time_t			 now;		/* for overdue */
+};
+/* 1 when s is a state a filter accepts. */
+int	task_state_valid(const char *);
+
+/* Renders a list for the CLI / API. json: {"tasks":[…]} (one document). */
+void	tasks_render_text(const struct task *, size_t, time_t now,
+	    struct buf *);
+void	tasks_render_json(const struct task *, size_t, time_t now,
+	    struct buf *);
+void	task_render_json(const struct task *, time_t now, struct buf *);
+void	tasks_render_csv(const struct task *, size_t, time_t now,
+	    struct buf *);
+
+/* One task the rules want: borrowed from the occ list it came from. */
+struct task_want {
+	const struct occ	*occ;
+	const char		*assignee;
+	time_t			 due;
+	char			 due_day[11];
+};
+/*
+ * Every (deadline occurrence, assignee) in list, with its due instant in
+ * zone. *out is allocated (caller frees the array only).
+ */
+size_t	tasks_wanted(const struct occ_list *, const struct cal_zone *,
+	    struct task_want **out);
+
+/* An actor: who did it and through what. Strings borrowed. */
+struct task_actor {
+	const char	*who;		/* may be NULL */
+	enum task_via	 via;
+	const char	*note;		/* may be NULL */
+};
+
+/*
+ * Store (store_tasks.c). All return 0 on success, -1 on a database
+ * error (logged once); lookups return 1 when nothing was found.
+ */
+int	store_tasks_list(struct store *, const struct task_filter *,
+	    struct task **, size_t *);
+int	store_task_get(struct store *, int64_t id, struct task *);
+int	store_task_find(struct store *, const char *uid, const char *assignee,
+	    struct task *);
+/* Inside the caller's transaction. */
+int	store_task_insert(struct store *, const struct task_want *,
+	    time_t now, int64_t *id);
+int	store_task_update_due(struct store *, int64_t id, time_t due,
+	    const char *due_day, const char *title, time_t now);
+int	store_task_set_cancelled(struct store *, int64_t id, int, time_t now);
+int	store_task_set_state(struct store *, int64_t id, const char *state,
+	    time_t now);
+int	store_task_set_answer(struct store *, int64_t id, const char *answer,
+	    const char *text, time_t now);
+int	store_task_event(struct store *, int64_t id, time_t at,
+	    const char *action, const struct task_actor *);
+/* Names of the reminder steps already taken for a task. */
+int	store_task_steps(struct store *, int64_t id, char ***names,
+	    size_t *n);
+int	store_task_step_add(struct store *, int64_t id, const char *step,
+	    time_t at, int64_t outbox);
+/* Every recorded answer, for rules_expand's ctx (strings owned by *out). */
+struct store_answers {
+	struct rules_answer	*v;
+	size_t			 n;
+	char			**strs;		/* owned copies */
+	size_t			 nstrs;
+};
+int	store_answers_load(struct store *, struct store_answers *);
+void	store_answers_free(struct store_answers *);
+
+#endif
