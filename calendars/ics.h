@@ -31,7 +31,10 @@ struct ics_event {
 	int		 allday;
 	cal_day		 start, end;	/* inclusive days */
 	int		 start_secs;	/* local, when !allday */
-	int		 end_secs;
+	int		 end_secs;	/* -1 = no DTEND (a point in time) */
+	int		 transparent;	/* TRANSP:TRANSPARENT for an all-day
+					   event even when confirmed (a
+					   deadline is not busy time) */
 };
 
 struct ics_calendar {
