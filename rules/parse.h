@@ -107,6 +107,8 @@ int	rules_get_list(struct rules_pctx *, const struct ynode *,
 	    const char *key, int ids, int oneline, char ***, size_t *);
 int	rules_get_enum(struct rules_pctx *, const struct ynode *,
 	    const char *key, const char *const *names, size_t n, int *);
+/* parse_when.c: full-width ASCII, ～ and 〜 folded; caller frees. */
+char	*rules_fold(const char *);
 int	rules_get_offset(struct rules_pctx *, const struct ynode *,
 	    const char *key, struct rules_offset *);
 int	rules_get_tod(struct rules_pctx *, const struct ynode *,

@@ -10,7 +10,7 @@
 #include "rules/parse.h"
 
 /* Copies s with full-width ASCII folded to ASCII and ～/〜 to '~'. */
-static char *
+char *
 rules_fold(const char *s)
 {
 	const unsigned char	*u = (const unsigned char *)s;
