@@ -48,6 +48,7 @@ struct rules_date {
 	char			*raw;	/* as written (owned) */
 	struct rules_mark	 mark;
 	struct datespec		*spec;	/* parsed value (owned), never NULL */
+	int			 y, m, d; /* as written, 0 = not given (checks) */
 };
 
 /* A time of day span; start_secs -1 = all-day (no `time`). */

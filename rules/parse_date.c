@@ -260,5 +260,8 @@ rules_get_date(struct rules_pctx *p, const struct ynode *v, const char *key,
 	rules_date_clear(d);
 	d->raw = xstrdup(v->str);
 	d->mark = v->mark;
+	d->y = ds.y > 0 ? ds.y : 0;
+	d->m = ds.m > 0 ? ds.m : 0;
+	d->d = ds.d > 0 ? ds.d : 0;
 	return 0;
 }

@@ -547,21 +547,57 @@ rules_check_member_ovr(struct rules_pctx *p, size_t file,
 	}
 }
 
+/* The fiscal year an item dated d belongs to; 0 when d has no year. */
+static int
+rules_date_fy(const struct rules_cycle *c, const struct rules_item *it,
+    const struct rules_date *d)
+{
+	if (d == NULL || d->y == 0 || d->m == 0)
+		return 0;
+	return (d->m >= c->fy_start ? d->y : d->y - 1) - it->fy_shift;
+}
+
+static int
+rules_fy_outside(const struct rules_cycle *c, int fy)
+{
+	return (c->from_fy && fy < c->from_fy) ||
+	    (c->until_fy && fy > c->until_fy);
+}
+
+/*
+ * A year-qualified date is the classic copy-paste slip: last year's file
+ * with last year's dates. They are valid, so only warnings.
+ */
 static void
-rules_check_fy_ovr(struct rules_pctx *p, size_t file,
+rules_check_fy_dates(struct rules_pctx *p, size_t file,
     const struct rules_item *it)
 {
 	const struct rules_cycle	*c = &p->r->cycles[it->cycle];
+	const struct rules_date		*d;
 	size_t				 i;
 	int				 fy;
 
+	for (i = 0; i <= it->ndates; i++) {
+		d = i < it->ndates ? &it->dates[i] : it->date;
+		fy = rules_date_fy(c, it, d);
+		if (fy != 0 && rules_fy_outside(c, fy))
+			rules_pwarn(p, file, d->mark, "'%s' belongs to fiscal "
+			    "year %d, outside the cycle's fiscal years; it "
+			    "never occurs", d->raw, fy);
+	}
 	for (i = 0; i < it->nfy; i++) {
 		fy = it->fy[i].fy;
-		if ((c->from_fy && fy < c->from_fy) ||
-		    (c->until_fy && fy > c->until_fy))
+		if (rules_fy_outside(c, fy))
 			rules_pwarn(p, file, it->fy[i].mark, "'fy': %d is "
 			    "outside the cycle's fiscal years; this override "
 			    "is never used", fy);
+		d = it->fy[i].date;
+		if (rules_date_fy(c, it, d) != 0 &&
+		    rules_date_fy(c, it, d) != fy)
+			rules_pwarn(p, file, d->mark, "'%s' belongs to fiscal "
+			    "year %d, not to %d of this override%s", d->raw,
+			    rules_date_fy(c, it, d), fy, it->fy_shift ? "" :
+			    " (is 'fy_shift: -1' missing?)");
 	}
 }
 
@@ -615,7 +651,7 @@ rules_check_item(struct rules_pctx *p, size_t i)
 	for (j = 0; j < it->nafter; j++)
 		rules_resolve_ref(p, f, i, "after", &it->after[j]);
 	rules_check_member_ovr(p, f, it);
-	rules_check_fy_ovr(p, f, it);
+	rules_check_fy_dates(p, f, it);
 }
 
 /* The item whose date this one follows, or RULES_NONE. */

@@ -232,6 +232,36 @@ test_warnings_do_not_fail(void **state)
 	rules_diag_free(&d);
 }
 
+static void
+test_fiscal_year_slips(void **state)
+{
+	struct rules_diag	 d;
+	struct rules		*r;
+
+	(void)state;
+	r = load("cycles:\n"
+	    "  - id: c\n"
+	    "    title: t\n"
+	    "    from_fy: 2025\n"
+	    "    items:\n"
+	    "      - {id: old, kind: meeting, title: O, date: 2025-03-31}\n"
+	    "      - {id: new, kind: meeting, title: N, date: 2025-04-01}\n"
+	    "      - {id: jan, kind: survey, title: J, date: 1月16日,\n"
+	    "         fy: {2025: {date: 2025-01-16}}}\n"
+	    "      - {id: ok, kind: survey, title: K, date: 1月16日,\n"
+	    "         fy_shift: -1, fy: {2025: {date: 2025-01-16}}}\n", &d);
+	assert_non_null(r);
+	assert_int_equal(d.nwarnings, 2);
+	assert_string_equal(d.msgs[0], "v.yaml:6:50: warning: '2025-03-31' "
+	    "belongs to fiscal year 2024, outside the cycle's fiscal years; "
+	    "it never occurs");
+	assert_string_equal(d.msgs[1], "v.yaml:9:28: warning: '2025-01-16' "
+	    "belongs to fiscal year 2024, not to 2025 of this override (is "
+	    "'fy_shift: -1' missing?)");
+	rules_free(r);
+	rules_diag_free(&d);
+}
+
 int
 main(void)
 {
@@ -243,6 +273,7 @@ main(void)
 		cmocka_unit_test(test_group_flattening),
 		cmocka_unit_test(test_overrides_and_responses),
 		cmocka_unit_test(test_warnings_do_not_fail),
+		cmocka_unit_test(test_fiscal_year_slips),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
