@@ -18,7 +18,8 @@ static const char *const wd_ja[] = { "日", "月", "火", "水", "木", "金",
 
 struct rules_dscan {
 	const char	*s;	/* folded text, advancing */
-	int		 y, m, d;	/* 0 = not given */
+	int		 y;		/* 0 = not given */
+	int		 m, d;		/* -1 = not given */
 	int		 wd;		/* written weekday or -1 */
 };
 
@@ -131,7 +132,7 @@ rules_month_tail(struct rules_dscan *ds)
 	for (i = 0; i < nitems(tails); i++)
 		if (rules_lit(ds, tails[i]))
 			return *ds->s == '\0' ? 0 : -1;
-	if ((ds->d = rules_num(ds, 2)) < 1 || !rules_lit(ds, "日"))
+	if ((ds->d = rules_num(ds, 2)) < 0 || !rules_lit(ds, "日"))
 		return -1;
 	return *ds->s == '\0' ? 0 : -1;
 }
@@ -148,6 +149,7 @@ rules_scan_date(struct rules_dscan *ds)
 
 	if (strcmp(ds->s, "年度末") == 0)
 		return 0;
+	ds->m = ds->d = -1;
 	if ((ds->y = rules_era(ds)) != -1) {
 		if (rules_lit(ds, "年")) {
 			if ((ds->m = rules_num(ds, 2)) < 0 ||
@@ -159,12 +161,12 @@ rules_scan_date(struct rules_dscan *ds)
 			return -1;
 		if (rules_lit(ds, "頃"))
 			return *ds->s == '\0' ? 0 : -1;
-		if (!rules_lit(ds, ".") || (ds->d = rules_num(ds, 2)) < 1)
+		if (!rules_lit(ds, ".") || (ds->d = rules_num(ds, 2)) < 0)
 			return -1;
 		return *ds->s == '\0' ? 0 : -1;
 	}
 	ds->s = start;
-	ds->y = 0;
+	ds->m = ds->d = -1;
 	if ((ds->y = rules_num(ds, 4)) >= 1000 && rules_lit(ds, "-")) {
 		if ((ds->m = rules_num(ds, 2)) < 0 || !rules_lit(ds, "-") ||
 		    (ds->d = rules_num(ds, 2)) < 0)
@@ -173,6 +175,7 @@ rules_scan_date(struct rules_dscan *ds)
 	}
 	ds->s = start;
 	ds->y = 0;
+	ds->m = ds->d = -1;
 	if ((ds->m = rules_num(ds, 2)) < 0)
 		return -1;
 	if (rules_lit(ds, "-")) {	/* 01-16 */
@@ -198,13 +201,13 @@ rules_check_date(struct rules_pctx *p, const struct ynode *v,
 {
 	int	wd;
 
-	if (ds->m != 0 && (ds->m < 1 || ds->m > 12)) {
+	if (ds->m != -1 && (ds->m < 1 || ds->m > 12)) {
 		rules_perr(p, p->file, v->mark, "'%s': '%s' has no month %d",
 		    key, v->str, ds->m);
 		return -1;
 	}
-	if (ds->d != 0 && (ds->d < 1 || ds->d > rules_mdays(ds->y ? ds->y :
-	    2024, ds->m))) {
+	if (ds->d != -1 && (ds->m == -1 || ds->d < 1 ||
+	    ds->d > rules_mdays(ds->y ? ds->y : 2024, ds->m))) {
 		if (ds->y)
 			rules_perr(p, p->file, v->mark, "'%s': '%s' is not a "
 			    "date: %d-%02d has %d days", key, v->str, ds->y,
@@ -215,7 +218,7 @@ rules_check_date(struct rules_pctx *p, const struct ynode *v,
 			    rules_mdays(2024, ds->m));
 		return -1;
 	}
-	if (ds->wd != -1 && ds->y && ds->d &&
+	if (ds->wd != -1 && ds->y && ds->d > 0 &&
 	    (wd = rules_weekday(ds->y, ds->m, ds->d)) != ds->wd)
 		rules_pwarn(p, p->file, v->mark, "'%s': '%s' says %s but "
 		    "%d-%02d-%02d is a %s曜日", key, v->str, wd_ja[ds->wd],
@@ -260,7 +263,7 @@ rules_get_date(struct rules_pctx *p, const struct ynode *v, const char *key,
 	rules_date_clear(d);
 	d->raw = xstrdup(v->str);
 	d->mark = v->mark;
-	d->y = ds.y > 0 ? ds.y : 0;
+	d->y = ds.y > 0 && ds.m > 0 ? ds.y : 0;
 	d->m = ds.m > 0 ? ds.m : 0;
 	d->d = ds.d > 0 ? ds.d : 0;
 	return 0;

@@ -4,6 +4,8 @@
 # tests/fuzz/corpus/<name>/. The file name's prefix picks the sources it
 # links, as for unit tests: rules_* → rules + calendars, cal_* → calendars,
 # notify_* → notifier + calendars, else everything but daemon/main.c.
+# A target can name its own sources instead, in a comment line
+#   fuzz-sources: daemon/json.c calendars/util.c calendars/log.c
 # Exits nonzero when a target fails to build or finds a crash.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -20,6 +22,7 @@ status=0
 for src in tests/fuzz/*_fuzz.c; do
 	[ -f "$src" ] || continue
 	name=$(basename "$src" _fuzz.c)
+	own=$(sed -n 's/.*fuzz-sources:\(.*\)$/\1/p' "$src" | head -1)
 	case $name in
 	rules*)	srcs="rules/*.c calendars/*.c" ;;
 	cal*)	srcs="calendars/*.c" ;;
@@ -27,6 +30,7 @@ for src in tests/fuzz/*_fuzz.c; do
 	*)	srcs="$(ls rules/*.c calendars/*.c notifier/*.c daemon/*.c |
 		    grep -v '^daemon/main.c$')" ;;
 	esac
+	[ -n "$own" ] && srcs=$own
 	echo "fuzz: building $name"
 	# shellcheck disable=SC2086
 	if ! $CC $cflags -o "$OUT/${name}_fuzz" "$src" $srcs $libs; then
