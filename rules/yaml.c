@@ -284,7 +284,14 @@ ylibyaml_error(struct ybuild *b, const yaml_parser_t *p)
 	const char	*problem;
 
 	problem = p->problem != NULL ? p->problem : "syntax error";
-	if (p->context != NULL)
+	if (p->context != NULL && (p->context_mark.line !=
+	    p->problem_mark.line || p->context_mark.column !=
+	    p->problem_mark.column))
+		xasprintf(&msg, "YAML syntax: %s %s (which starts at line %zu, "
+		    "column %zu)", problem, p->context,
+		    (size_t)p->context_mark.line + 1,
+		    (size_t)p->context_mark.column + 1);
+	else if (p->context != NULL)
 		xasprintf(&msg, "YAML syntax: %s %s", problem, p->context);
 	else
 		xasprintf(&msg, "YAML syntax: %s", problem);
