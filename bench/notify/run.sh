@@ -1,0 +1,55 @@
+#!/bin/sh
+# Notifier benchmark (not a test). Needs: make, python3-aiosmtpd, curl,
+# nginx (apt-get install nginx-light). Usage: sh bench/notify/run.sh [REPS]
+# Prints TSV rows: what, messages, seconds, msg/s. Servers are stopped by PID.
+set -eu
+REPS=${1:-3}
+SRC=$(cd "$(dirname "$0")/../.." && pwd)
+W=$(mktemp -d /tmp/koyomi-bench.XXXXXX)
+PY=/usr/bin/python3
+cd "$SRC"
+make -s build/normal/libnotify.a build/normal/libcal.a
+cc -O2 -std=c17 -D_GNU_SOURCE -I. $(pkg-config --cflags libcurl) \
+    -o "$W/notify_bench" bench/notify/notify_bench.c \
+    build/normal/libnotify.a build/normal/libcal.a -lcurl -lcrypto -lev -lm
+$PY /work/shared/baselines/make_payloads.py "$W" >/dev/null 2>&1
+$PY -m aiosmtpd -n -c aiosmtpd.handlers.Sink -l 127.0.0.1:28025 \
+    >"$W/aiosmtpd.log" 2>&1 &
+AIO=$!
+mkdir -p /tmp/koyomi-bench-nginx
+nginx -p /tmp/koyomi-bench-nginx/ -c "$SRC/bench/notify/nginx.conf" \
+    -g 'worker_processes 1;'
+trap 'kill $AIO 2>/dev/null; kill -QUIT $(cat /tmp/koyomi-bench-nginx/nginx.pid) 2>/dev/null' EXIT
+sleep 1.5
+rate() {	# rate WHAT N SECONDS
+	printf '%s\t%s\t%.3f\t%.1f\n' "$1" "$2" "$3" "$(echo "$2 / $3" | bc -l)"
+}
+timed() {	# timed CMD...: seconds on stdout
+	t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
+	echo "$t1 - $t0" | bc -l
+}
+curl_smtp() {
+	for i in $(seq 200); do curl -sS --url smtp://127.0.0.1:28025 \
+	    --mail-from reminder@ics-bench.example.jp \
+	    --mail-rcpt "user$i@example.lg.jp" --upload-file "$W/msg.eml"; done
+}
+curl_hook() {
+	for i in $(seq 500); do curl -sS -o /dev/null -X POST \
+	    -H 'Content-Type: application/json' --data-binary @"$W/hook.json" \
+	    http://127.0.0.1:28090/hook; done
+}
+for rep in $(seq "$REPS"); do
+	"$W/notify_bench" smtp smtp://127.0.0.1:28025 "$W/msg.eml" 2000 1 |
+	    awk '{print "koyomi-smtp-1conn\t2000\t" $5 "\t" $7}'
+	"$W/notify_bench" smtp smtp://127.0.0.1:28025 "$W/msg.eml" 2000 4 |
+	    awk '{print "koyomi-smtp-4conn\t2000\t" $5 "\t" $7}'
+	rate smtplib-1conn 2000 "$(timed $PY /work/shared/baselines/smtp_client.py \
+	    127.0.0.1 28025 2000 "$W/msg.eml")"
+	rate curl-per-mail 200 "$(timed curl_smtp)"
+	"$W/notify_bench" hook http://127.0.0.1:28090/hook "$W/hook.json" 10000 1 |
+	    awk '{print "koyomi-hook-1conn\t10000\t" $5 "\t" $7}'
+	"$W/notify_bench" hook http://127.0.0.1:28090/hook "$W/hook.json" 10000 16 |
+	    awk '{print "koyomi-hook-16conn\t10000\t" $5 "\t" $7}'
+	rate curl-per-post 500 "$(timed curl_hook)"
+done
+rm -rf "$W"
