@@ -28,6 +28,59 @@ rules_diag_free(struct rules_diag *d)
 	memset(d, 0, sizeof *d);
 }
 
+#define RULES_DIAG_MAX	480	/* bytes of message text kept */
+
+/*
+ * One line per diagnostic whatever the input: control characters quoted
+ * from a file are escaped (a newline inside a value would otherwise split
+ * the line, an escape sequence would reach the terminal), and a message
+ * quoting a huge value is cut at a character boundary.
+ */
+static char *
+rules_diag_clean(const char *msg)
+{
+	const unsigned char	*u = (const unsigned char *)msg;
+	struct buf		 b, cut;
+	size_t			 n, head, tail;
+
+	buf_init(&b);
+	while (*u != '\0') {
+		if (*u == '\n')
+			buf_puts(&b, "\\n");
+		else if (*u == '\r')
+			buf_puts(&b, "\\r");
+		else if (*u == '\t')
+			buf_puts(&b, "\\t");
+		else if (*u < 0x20 || *u == 0x7f)
+			buf_printf(&b, "\\x%02x", *u);
+		else {
+			n = *u < 0x80 ? 1 : utf8_seqlen(u);
+			if (strnlen((const char *)u, n) < n)
+				n = 1;
+			buf_append(&b, u, n);
+			u += n;
+			continue;
+		}
+		u++;
+	}
+	buf_putc(&b, '\0');
+	if (b.len <= RULES_DIAG_MAX)
+		return buf_steal(&b);
+	/* Keep both ends: the quoted value starts it, the verdict ends it. */
+	head = RULES_DIAG_MAX / 2;
+	while (head > 0 && (b.data[head] & 0xc0) == 0x80)
+		head--;
+	tail = b.len - RULES_DIAG_MAX / 2;
+	while (tail < b.len && (b.data[tail] & 0xc0) == 0x80)
+		tail++;
+	buf_init(&cut);
+	buf_append(&cut, b.data, head);
+	buf_puts(&cut, "…");
+	buf_puts(&cut, b.data + tail);
+	buf_free(&b);
+	return buf_steal(&cut);
+}
+
 /*
  * Appends one diagnostic. A line of 0 means "the whole file" and prints
  * as path: kind: message, for errors that have no position (unreadable).
@@ -37,11 +90,13 @@ rules_diag_add(struct rules_diag *d, const char *kind, const char *path,
     unsigned line, unsigned col, const char *fmt, ...)
 {
 	va_list	 ap;
-	char	*msg, *full;
+	char	*raw, *msg, *full;
 
 	va_start(ap, fmt);
-	xvasprintf(&msg, fmt, ap);
+	xvasprintf(&raw, fmt, ap);
 	va_end(ap);
+	msg = rules_diag_clean(raw);
+	free(raw);
 	if (line == 0)
 		xasprintf(&full, "%s: %s: %s", path, kind, msg);
 	else

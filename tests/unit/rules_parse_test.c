@@ -244,6 +244,18 @@ test_item_shape(void **state)
 	    "'day' or 'nth')");
 }
 
+/* Values quoted in messages cannot break the one-line format. */
+static void
+test_messages_stay_one_line(void **state)
+{
+	(void)state;
+	expect_first("cycles:\n  - id: c\n    title: t\n    items:\n"
+	    "      - {id: a, kind: meeting, title: A, date: \"x\\ny\\e\"}\n",
+	    "t.yaml:5:48: error: 'date': 'x\\ny\\x1b' is not a date form "
+	    "(like 2025-06-20, 令和7年6月20日（金）, 6月20日, 6月頃, 4月中, "
+	    "1月上旬, 7～10月, 9月以降, 年度末)");
+}
+
 int
 main(void)
 {
@@ -255,6 +267,7 @@ main(void)
 		cmocka_unit_test(test_tree_limits),
 		cmocka_unit_test(test_offsets_and_times),
 		cmocka_unit_test(test_item_shape),
+		cmocka_unit_test(test_messages_stay_one_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
