@@ -1,0 +1,75 @@
+/*
+ * revisions.h — the published history of every occurrence UID
+ * (event_revisions, store_revisions.c), which gives feeds their SEQUENCE
+ * and DTSTAMP and keeps removed occurrences as STATUS:CANCELLED.
+ *
+ * Rules (design §7, anchors §4 pitfalls 4, 5, 8): a new UID starts at
+ * SEQUENCE 0; any change of content (occ.hash) or of existence bumps
+ * SEQUENCE by one and sets DTSTAMP to the time of the change; SEQUENCE is
+ * never reset, even when a UID disappears and comes back. DTSTAMP does not
+ * move between identical renders, so ETags stay stable.
+ *
+ * The snapshot is a flat JSON object (json_in.h) of the last content, so
+ * a cancelled occurrence can still be rendered, and selected by the feed
+ * rules, after it left the rules.
+ */
+#ifndef KOYOMI_REVISIONS_H
+#define KOYOMI_REVISIONS_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "calendars/util.h"
+#include "rules/rules.h"
+
+struct store;
+
+#define REVISIONS_KEEP_CANCELLED	(90 * 86400)	/* in feeds that long */
+
+struct revision {
+	char	*uid;
+	char	*hash;
+	int	 sequence;
+	time_t	 dtstamp;
+	time_t	 cancelled_at;	/* 0 while the occurrence exists */
+	char	*snapshot;	/* JSON, may be NULL */
+};
+
+/* Sorted by uid; owns everything. */
+struct revisions {
+	struct revision	*v;
+	size_t		 n;
+};
+
+void	revisions_free(struct revisions *);
+const struct revision *revisions_find(const struct revisions *,
+	    const char *uid);
+
+/*
+ * Brings event_revisions in line with the occurrences list (which covers
+ * the days [from, to]), in one IMMEDIATE transaction. Rows whose UID is
+ * missing from the list are cancelled only when their snapshot lies
+ * inside [from, to]: an occurrence that merely left the expansion window
+ * is not a cancellation. Returns the number of rows changed, or -1 on a
+ * database error (logged).
+ */
+int	store_revisions_reconcile(struct store *, const struct occ_list *,
+	    cal_day from, cal_day to, time_t now);
+/* Every row. 0 or -1 (logged). */
+int	store_revisions_load(struct store *, struct revisions *);
+
+/*
+ * Snapshots (feeds_snap.c, pure). revisions_snapshot appends the JSON of
+ * an occurrence. A struct revisions_occ is an occurrence rebuilt from a
+ * snapshot, status OCC_CANCELLED; its strings are owned by it.
+ */
+void	revisions_snapshot(const struct occ *, struct buf *);
+struct revisions_occ {
+	struct occ	 occ;
+	void		*priv;
+};
+int	revisions_occ_load(struct revisions_occ *, const char *uid,
+	    const char *json);
+void	revisions_occ_free(struct revisions_occ *);
+
+#endif
