@@ -147,6 +147,20 @@ read_int(const char *path)
 	return v;
 }
 
+static const char *
+slurp(const char *path, char *buf, size_t size)
+{
+	FILE	*f = fopen(path, "rb");
+	size_t	 n = 0;
+
+	if (f != NULL) {
+		n = fread(buf, 1, size - 1, f);
+		fclose(f);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
 static char *
 mkmsg(int i, const char *to)
 {
@@ -212,7 +226,7 @@ test_smtp(void **state)
 	struct outcome		 o[22];
 	struct notify		*n;
 	struct notify_job	 j = { 0 };
-	char			*cause = NULL, *m, rcpt[64];
+	char			*cause = NULL, *m, rcpt[64], sbuf[4096];
 	int			 i, port = free_port();
 	pid_t			 pid;
 
@@ -249,6 +263,10 @@ test_smtp(void **state)
 	assert_int_equal(o[21].res.status, NOTIFY_TEMPFAIL);
 	assert_int_equal(o[21].res.code, 451);
 	assert_int_equal(count_files(dir, ".eml"), 20);
+	/* Bytes arrive unchanged: curl dot-stuffs, the server un-stuffs. */
+	snprintf(p, sizeof p, "%s/1.eml", dir);
+	assert_non_null(strstr(slurp(p, sbuf, sizeof sbuf),
+	    "\r\n\r\n.leading dot line "));
 	/* Handles are reused: a few SMTP sessions, not one per mail. */
 	snprintf(p, sizeof p, "%s/sessions", dir);
 	assert_true(read_int(p) >= 1 && read_int(p) <= 4);
