@@ -64,4 +64,59 @@ int	feeds_render_private(const struct feeds_input *, const char *owner,
 /* "名前" of an owner for X-WR-CALNAME, or NULL when it is unknown. */
 const char *feeds_owner_name(const struct rules *, const char *owner);
 
+/*
+ * The cache (feeds_cache.c). An entry is the bytes of one feed, their
+ * gzip form (compressed once, when built), strong ETags (hash of each
+ * form) and Last-Modified (when the bytes last changed). Entries are
+ * immutable and reference-counted: the cache holds one reference and
+ * every HTTP response serving the bytes without a copy holds another, so
+ * a rebuild never frees bytes a slow client is still being sent.
+ */
+struct feed_entry {
+	char		*key;		/* feed name, or private owner id */
+	char		*body;
+	size_t		 len;
+	char		*gz;
+	size_t		 gzlen;
+	char		 etag[40];	/* "\"<32 hex>\"" */
+	char		 etag_gz[44];	/* "\"<32 hex>-gz\"" */
+	time_t		 mtime;
+	char		 lastmod[32];	/* IMF-fixdate of mtime */
+	unsigned	 refs;
+	void		*http[4];	/* the HTTP layer's cached responses */
+	void		(*http_free)(struct feed_entry *);
+};
+
+void	feed_entry_ref(struct feed_entry *);
+void	feed_entry_unref(struct feed_entry *);	/* frees at zero */
+
+struct feeds_cache;
+struct feeds_cache *feeds_cache_new(void);
+void	feeds_cache_free(struct feeds_cache *);
+/*
+ * Puts bytes (taken over) under key. When they equal the entry already
+ * there, that entry (and its Last-Modified) is kept and 0 is returned;
+ * else the new entry replaces it and 1 is returned.
+ */
+int	feeds_cache_put(struct feeds_cache *, int private, const char *key,
+	    struct buf *, time_t now);
+/* Drops every public entry whose name is not in keep (rules changed). */
+void	feeds_cache_prune(struct feeds_cache *, int private,
+	    const char *const *keep, size_t n);
+/* Borrowed; the caller takes a reference to keep it past this turn. */
+struct feed_entry *feeds_cache_get(struct feeds_cache *, int private,
+	    const char *key);
+
+/*
+ * Conditional GET (RFC 9110 13.1): 1 when a request with these
+ * If-None-Match / If-Modified-Since values (NULL when absent) may be
+ * answered 304. If-None-Match, when present, decides alone.
+ */
+int	feeds_not_modified(const struct feed_entry *, const char *inm,
+	    const char *ims);
+/* 1 when an Accept-Encoding value accepts gzip (q > 0). */
+int	feeds_accepts_gzip(const char *ae);
+/* 1 when s is a feed name: 1..128 of [A-Za-z0-9._-], not "." or "..". */
+int	feeds_name_ok(const char *s, size_t len);
+
 #endif
