@@ -7,7 +7,8 @@
  * rules it lives in and freed by rules_free; the expander only reads.
  * A loaded rule set has been validated: every reference below resolves
  * (the *_ix fields hold its index), no relative/same_day chain is cyclic,
- * and every date value parsed. Marks are 1-based; line 0 = key absent.
+ * and every date value is one of the forms of docs/rules-syntax.md with a
+ * month and day that exist (y/m/d below hold what it wrote). Marks are 1-based; line 0 = key absent.
  */
 #ifndef KOYOMI_RULES_MODEL_H
 #define KOYOMI_RULES_MODEL_H
@@ -47,7 +48,8 @@ enum rules_item_key {
 struct rules_date {
 	char			*raw;	/* as written (owned) */
 	struct rules_mark	 mark;
-	struct datespec		*spec;	/* parsed value (owned), never NULL */
+	struct datespec		*spec;	/* B2's parsed value (owned); NULL
+					   until rules/datespec.h lands */
 	int			 y, m, d; /* as written, 0 = not given (checks) */
 };
 
