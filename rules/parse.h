@@ -145,5 +145,17 @@ void	rules_item_clear(struct rules_item *);
 
 /* validate.c: cross-file checks; resolves the *_ix fields. */
 void	rules_validate(struct rules_pctx *);
+/* Marks of a key's value / of one element of a list value in an entry. */
+struct rules_mark rules_vmark(const struct rules_src *, const char *key);
+struct rules_mark rules_emark(const struct ynode *, const char *key,
+	    const char *val);
+/* "'key': unknown group 'x' (did you mean 'y'?)"; returns -1. */
+int	rules_unknown(struct rules_pctx *, size_t file, struct rules_mark,
+	    const char *key, int rx, const char *id);
+/* Index of id as kind rx, reported when missing (RULES_NONE). */
+size_t	rules_need(struct rules_pctx *, size_t file, struct rules_mark,
+	    const char *key, int rx, const char *id);
+/* validate_group.c: flattens members, checks from_responses. */
+void	rules_check_groups(struct rules_pctx *);
 
 #endif

@@ -11,7 +11,6 @@
 
 #include "rules/parse.h"
 
-#define RULES_GROUP_DEPTH	32	/* groups inside groups */
 #define RULES_HINT_MAX		5000	/* ids scanned for a "did you mean" */
 
 static const char *const rx_names[] = {
@@ -36,7 +35,7 @@ rules_lgcode_valid(const char *code)
 }
 
 /* The mark of key's value in an entry, or the entry's own. */
-static struct rules_mark
+struct rules_mark
 rules_vmark(const struct rules_src *s, const char *key)
 {
 	const struct ynode	*v;
@@ -46,7 +45,7 @@ rules_vmark(const struct rules_src *s, const char *key)
 }
 
 /* The mark of one element of a list value (or of a single value). */
-static struct rules_mark
+struct rules_mark
 rules_emark(const struct ynode *node, const char *key, const char *val)
 {
 	const struct ynode	*v;
@@ -87,7 +86,7 @@ rules_hint(const struct rules *r, int rx, const char *id)
 }
 
 /* "no organisation 'x'" plus a hint; -1 so callers can return it. */
-static int
+int
 rules_unknown(struct rules_pctx *p, size_t file, struct rules_mark m,
     const char *key, int rx, const char *id)
 {
@@ -103,7 +102,7 @@ rules_unknown(struct rules_pctx *p, size_t file, struct rules_mark m,
 }
 
 /* Resolves id as kind rx; reports it when missing. */
-static size_t
+size_t
 rules_need(struct rules_pctx *p, size_t file, struct rules_mark m,
     const char *key, int rx, const char *id)
 {
@@ -210,6 +209,46 @@ rules_check_orgs(struct rules_pctx *p)
 	}
 }
 
+static int
+rules_code_cmp(const void *a, const void *b)
+{
+	const struct rules_org	*x = *(struct rules_org *const *)a;
+	const struct rules_org	*y = *(struct rules_org *const *)b;
+	int			 c = strcmp(x->code, y->code);
+
+	return c != 0 ? c : x < y ? -1 : x > y;
+}
+
+/* Two organisations with one 団体コード: almost surely a pasted line. */
+static void
+rules_check_codes(struct rules_pctx *p)
+{
+	struct rules		 *r = p->r;
+	const struct rules_org	**v;
+	const struct rules_src	 *s;
+	struct rules_mark	  m;
+	size_t			  i, n = 0;
+
+	v = xcalloc(r->norgs + 1, sizeof *v);
+	for (i = 0; i < r->norgs; i++)
+		if (r->orgs[i].code != NULL)
+			v[n++] = &r->orgs[i];
+	if (n > 1)
+		qsort(v, n, sizeof *v, rules_code_cmp);
+	for (i = 1; i < n; i++) {
+		if (strcmp(v[i]->code, v[i - 1]->code) != 0)
+			continue;
+		s = &p->org_src[v[i] - r->orgs];
+		m = rules_vmark(&p->org_src[v[i - 1] - r->orgs], "code");
+		rules_pwarn(p, s->file, rules_vmark(s, "code"), "'code': %s is "
+		    "also the code of '%s' (%s:%u:%u)", v[i]->code,
+		    v[i - 1]->id ? v[i - 1]->id : "",
+		    p->paths[p->org_src[v[i - 1] - r->orgs].file], m.line,
+		    m.col);
+	}
+	free(v);
+}
+
 static void
 rules_check_contacts(struct rules_pctx *p)
 {
@@ -258,211 +297,6 @@ rules_check_policies(struct rules_pctx *p)
 		    "has; escalations would reach nobody",
 		    r->policies[i].escalate_to);
 	}
-}
-
-static void
-rules_group_add(struct rules_group *g, const char *id)
-{
-	size_t	i;
-
-	for (i = 0; i < g->nmembers; i++)
-		if (strcmp(g->members[i], id) == 0)
-			return;
-	g->members = xreallocarray(g->members, g->nmembers + 1,
-	    sizeof *g->members);
-	g->members[g->nmembers++] = xstrdup(id);
-}
-
-/* A scalar or list value matches when any of its texts equals s. */
-static int
-rules_node_has(const struct ynode *v, const char *s)
-{
-	size_t	i;
-
-	if (v == NULL || s == NULL)
-		return 0;
-	if (v->type == YN_SCALAR)
-		return strcmp(v->str, s) == 0;
-	for (i = 0; i < v->n; i++)
-		if (v->kids[i]->type == YN_SCALAR &&
-		    strcmp(v->kids[i]->str, s) == 0)
-			return 1;
-	return 0;
-}
-
-/* `select: {type: [...], prefecture: [...]}`: all conditions must hold. */
-static void
-rules_group_select(struct rules_pctx *p, struct rules_group *g,
-    const struct rules_src *s)
-{
-	static const struct rules_kw kw[] = {	/* keep sorted */
-		{ "prefecture", 0 },
-		{ "type", 1 },
-	};
-	const struct ynode	*sel, *ty, *pf, *e;
-	struct rules		*r = p->r;
-	size_t			 i, j, n;
-	int			 t;
-
-	sel = ynode_get(s->node, "select", NULL);
-	if (sel == NULL || sel->type != YN_MAP)
-		return;
-	p->file = s->file;
-	for (i = 0; i + 1 < sel->n; i += 2)
-		(void)rules_kw_lookup(p, kw, nitems(kw), sel->kids[i], "select");
-	ty = ynode_get(sel, "type", NULL);
-	pf = ynode_get(sel, "prefecture", NULL);
-	n = ty == NULL ? 0 : ty->type == YN_SEQ ? ty->n : 1;
-	for (j = 0; j < n; j++)
-		(void)rules_get_enum(p, ty->type == YN_SEQ ? ty->kids[j] : ty,
-		    "type", rules_org_types, rules_norg_types, &t);
-	for (j = 0; pf != NULL && j < (pf->type == YN_SEQ ? pf->n : 1); j++) {
-		e = pf->type == YN_SEQ ? pf->kids[j] : pf;
-		if (e->type == YN_SCALAR)
-			rules_need(p, s->file, e->mark, "prefecture", RX_ORG,
-			    e->str);
-	}
-	if (ty == NULL && pf == NULL) {
-		rules_perr(p, s->file, sel->mark, "'select' needs 'type' "
-		    "and/or 'prefecture'");
-		return;
-	}
-	for (i = 0; i < r->norgs; i++) {
-		if (r->orgs[i].id == NULL ||
-		    (ty != NULL && !rules_node_has(ty, r->orgs[i].type)) ||
-		    (pf != NULL && !rules_node_has(pf, r->orgs[i].prefecture)))
-			continue;
-		rules_group_add(g, r->orgs[i].id);
-	}
-}
-
-/*
- * Flattens group gi: orgs in file order, nested groups expanded. state:
- * 0 not seen, 1 being flattened (seeing it again is a loop), 2 done.
- */
-static void
-rules_group_loop(struct rules_pctx *p, const struct rules_src *s,
-    const struct ynode *e, const size_t *stack, int depth, size_t ix)
-{
-	struct buf	b;
-	int		i;
-
-	for (i = 0; i < depth && stack[i] != ix; i++)
-		;
-	buf_init(&b);
-	for (; i < depth; i++)
-		buf_printf(&b, "%s → ", p->r->groups[stack[i]].id);
-	buf_printf(&b, "%s", p->r->groups[ix].id);
-	rules_perr(p, s->file, e->mark, "'members': groups contain each other "
-	    "in a loop: %s", b.data);
-	buf_free(&b);
-}
-
-static void
-rules_flatten(struct rules_pctx *p, size_t gi, char *state, size_t *stack,
-    int depth)
-{
-	struct rules		*r = p->r;
-	struct rules_group	*g = &r->groups[gi], *sub;
-	const struct rules_src	*s = &p->group_src[gi];
-	const struct ynode	*mem, *e;
-	size_t			 i, j, ix;
-
-	if (state[gi] == 2)
-		return;
-	state[gi] = 1;
-	stack[depth] = gi;
-	mem = ynode_get(s->node, "members", NULL);
-	for (i = 0; mem != NULL && mem->type == YN_SEQ && i < mem->n; i++) {
-		e = mem->kids[i];
-		if (e->type != YN_SCALAR || ynode_is_null(e)) {
-			rules_perr(p, s->file, e->mark, "'members': each "
-			    "member must be an organisation or group id");
-			continue;
-		}
-		if (rules_lookup(r, RX_ORG, NULL, e->str) != RULES_NONE) {
-			rules_group_add(g, e->str);
-			continue;
-		}
-		ix = rules_lookup(r, RX_GROUP, NULL, e->str);
-		if (ix == RULES_NONE) {
-			rules_unknown(p, s->file, e->mark, "members", RX_ORG,
-			    e->str);
-			continue;
-		}
-		if (state[ix] == 1) {
-			rules_group_loop(p, s, e, stack, depth + 1, ix);
-			continue;
-		}
-		if (depth >= RULES_GROUP_DEPTH) {
-			rules_perr(p, s->file, e->mark, "'members': groups "
-			    "nested more than %d deep", RULES_GROUP_DEPTH);
-			continue;
-		}
-		rules_flatten(p, ix, state, stack, depth + 1);
-		sub = &r->groups[ix];
-		g = &r->groups[gi];
-		for (j = 0; j < sub->nmembers; j++)
-			rules_group_add(g, sub->members[j]);
-	}
-	rules_group_select(p, g, s);
-	state[gi] = 2;
-}
-
-/* `from_responses.item` must be a deadline asking for those answers. */
-static void
-rules_check_fromresp(struct rules_pctx *p, size_t gi)
-{
-	const struct rules_group	*g = &p->r->groups[gi];
-	const struct rules_src		*s = &p->group_src[gi];
-	const struct rules_item		*it;
-	const struct ynode		*fr, *iv;
-	size_t				 ix, i, j;
-
-	if (g->resp_item == NULL)
-		return;
-	fr = ynode_get(s->node, "from_responses", NULL);
-	iv = ynode_get(fr, "item", NULL);
-	ix = rules_lookup(p->r, RX_ITEM, g->resp_cycle, g->resp_item);
-	if (ix == RULES_NONE) {
-		rules_perr(p, s->file, iv ? iv->mark : s->node->mark,
-		    "'item': unknown item '%s/%s'", g->resp_cycle,
-		    g->resp_item);
-		return;
-	}
-	it = &p->r->items[ix];
-	if (it->response == NULL) {
-		rules_perr(p, s->file, iv ? iv->mark : s->node->mark,
-		    "'item': '%s/%s' asks for no 'response'", g->resp_cycle,
-		    g->resp_item);
-		return;
-	}
-	for (i = 0; i < g->nresp_answers; i++) {
-		for (j = 0; j < it->response->noptions; j++)
-			if (strcmp(g->resp_answers[i],
-			    it->response->options[j]) == 0)
-				break;
-		if (j == it->response->noptions)
-			rules_perr(p, s->file, rules_emark(fr, "answers",
-			    g->resp_answers[i]), "'answers': '%s' is not one "
-			    "of the options of '%s/%s'", g->resp_answers[i],
-			    g->resp_cycle, g->resp_item);
-	}
-}
-
-static void
-rules_check_groups(struct rules_pctx *p)
-{
-	size_t	 stack[RULES_GROUP_DEPTH + 1];
-	char	*state;
-	size_t	 i;
-
-	state = xcalloc(p->r->ngroups + 1, 1);
-	for (i = 0; i < p->r->ngroups; i++) {
-		rules_flatten(p, i, state, stack, 0);
-		rules_check_fromresp(p, i);
-	}
-	free(state);
 }
 
 static void
@@ -619,6 +453,21 @@ rules_check_assignees(struct rules_pctx *p, const struct rules_src *s,
 	}
 }
 
+/* A static group without members makes the item silently vanish. */
+static void
+rules_check_nonempty(struct rules_pctx *p, const struct rules_src *s,
+    const char *key, size_t gi)
+{
+	const struct rules_group	*g;
+
+	if (gi == RULES_NONE)
+		return;
+	g = &p->r->groups[gi];
+	if (g->nmembers == 0 && g->resp_item == NULL)
+		rules_pwarn(p, s->file, rules_vmark(s, key), "'%s': group "
+		    "'%s' has no members", key, g->id);
+}
+
 static void
 rules_check_item(struct rules_pctx *p, size_t i)
 {
@@ -633,6 +482,8 @@ rules_check_item(struct rules_pctx *p, size_t i)
 	it->assignee_group_ix = rules_need(p, f, rules_vmark(s, "assignees"),
 	    "assignees", RX_GROUP, it->assignee_group);
 	rules_check_assignees(p, s, it);
+	rules_check_nonempty(p, s, "per", it->per_ix);
+	rules_check_nonempty(p, s, "assignees", it->assignee_group_ix);
 	if (it->marks[RIK_POLICY].line != 0)
 		it->policy_ix = rules_need(p, f, rules_vmark(s, "policy"),
 		    "policy", RX_POLICY, it->policy);
@@ -762,6 +613,7 @@ rules_validate(struct rules_pctx *p)
 	for (rx = 0; rx < RX__COUNT; rx++)
 		rules_check_dups(p, rx);
 	rules_check_orgs(p);
+	rules_check_codes(p);
 	rules_check_contacts(p);
 	rules_check_policies(p);
 	rules_check_groups(p);

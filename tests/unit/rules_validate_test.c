@@ -262,6 +262,37 @@ test_fiscal_year_slips(void **state)
 	rules_diag_free(&d);
 }
 
+static void
+test_suspicious_but_valid(void **state)
+{
+	struct rules_diag	 d;
+	struct rules		*r;
+
+	(void)state;
+	r = load("organisations:\n"
+	    "  - {id: a, name: A, code: \"130001\"}\n"
+	    "  - {id: b, name: B, code: \"130001\"}\n"
+	    "groups:\n"
+	    "  - {id: g, name: G}\n"
+	    "cycles:\n"
+	    "  - id: c\n"
+	    "    title: t\n"
+	    "    items:\n"
+	    "      - {id: x, kind: deadline, title: X, date: 6月頃, "
+	    "assignees: g}\n", &d);
+	assert_non_null(r);
+	assert_int_equal(d.nerrors, 0);
+	assert_int_equal(d.nwarnings, 2);
+	assert_string_equal(d.msgs[0], "v.yaml:3:28: warning: 'code': 130001 "
+	    "is also the code of 'a' (v.yaml:2:28)");
+	assert_string_equal(d.msgs[1], "v.yaml:10:65: warning: 'assignees': "
+	    "group 'g' has no members");
+	assert_string_equal(rules_kind_name(RK_DEADLINE), "deadline");
+	assert_string_equal(rules_kind_ja(RK_MEETING), "会議");
+	rules_free(r);
+	rules_diag_free(&d);
+}
+
 int
 main(void)
 {
@@ -274,6 +305,7 @@ main(void)
 		cmocka_unit_test(test_overrides_and_responses),
 		cmocka_unit_test(test_warnings_do_not_fail),
 		cmocka_unit_test(test_fiscal_year_slips),
+		cmocka_unit_test(test_suspicious_but_valid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
