@@ -18,6 +18,7 @@
 
 #define RULES_MAX_DIR_DEPTH	16	/* symlink loops end here */
 #define RULES_MAX_FILES		10000
+#define EFTYPE_RULES		-1	/* "not a regular file" */
 
 static const char *const kind_ja[] = {
 	"会議", "研修", "ヒアリング", "訪問", "調査", "締切",
@@ -146,7 +147,26 @@ rules_is_yaml(const char *name)
 struct rules_files {
 	char	**v;
 	size_t	  n;
+	dev_t	 *devs;		/* folders seen: a symlink loop ends here */
+	ino_t	 *inos;
+	size_t	  ndirs;
 };
+
+/* 1 when the folder was walked already (through a symlink, say). */
+static int
+rules_dir_seen(struct rules_files *f, const struct stat *st)
+{
+	size_t	i;
+
+	for (i = 0; i < f->ndirs; i++)
+		if (f->devs[i] == st->st_dev && f->inos[i] == st->st_ino)
+			return 1;
+	f->devs = xreallocarray(f->devs, f->ndirs + 1, sizeof *f->devs);
+	f->inos = xreallocarray(f->inos, f->ndirs + 1, sizeof *f->inos);
+	f->devs[f->ndirs] = st->st_dev;
+	f->inos[f->ndirs++] = st->st_ino;
+	return 0;
+}
 
 static void
 rules_files_add(struct rules_files *f, const char *path)
@@ -165,6 +185,8 @@ rules_walk(struct rules_pctx *p, const char *dir, int depth,
 	char		*path;
 	size_t		 len;
 
+	if (stat(dir, &st) == 0 && rules_dir_seen(f, &st))
+		return;
 	if ((d = opendir(dir)) == NULL) {
 		rules_perr(p, rules_add_path(p, dir),
 		    (struct rules_mark){ 0, 0 }, "cannot read folder: %s",
@@ -199,12 +221,19 @@ rules_read_file(const char *path, size_t *lenp, int *toobig, int *err)
 {
 	char	*buf;
 	size_t	 len = 0, cap = YAML_MAX_SIZE + 1;
-	ssize_t	 n = 0;
-	int	 fd;
+	struct stat	 st;
+	ssize_t		 n = 0;
+	int		 fd;
 
 	*toobig = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1) {
+	/* O_NONBLOCK: a FIFO named *.yaml must not hang check. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1) {
 		*err = errno;
+		return NULL;
+	}
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		*err = fstat(fd, &st) == -1 ? errno : EFTYPE_RULES;
+		close(fd);
 		return NULL;
 	}
 	buf = xmalloc(cap + 1);
@@ -252,7 +281,8 @@ rules_load_path(struct rules_pctx *p, const char *path)
 	file = rules_add_path(p, path);
 	if ((buf = rules_read_file(path, &len, &toobig, &err)) == NULL) {
 		rules_perr(p, file, (struct rules_mark){ 0, 0 },
-		    "cannot read: %s", strerror(err));
+		    "cannot read: %s", err == EFTYPE_RULES ?
+		    "not a regular file" : strerror(err));
 		return;
 	}
 	if (toobig)
@@ -310,7 +340,7 @@ struct rules *
 rules_load(const char *const *paths, size_t npaths, struct rules_diag *diag)
 {
 	struct rules_pctx	p;
-	struct rules_files	f = { NULL, 0 };
+	struct rules_files	f = { NULL, 0, NULL, NULL, 0 };
 	struct stat		st;
 	size_t			i, n;
 
@@ -340,6 +370,8 @@ rules_load(const char *const *paths, size_t npaths, struct rules_diag *diag)
 		}
 	}
 	rules_strv_free(f.v, f.n);
+	free(f.devs);
+	free(f.inos);
 	return rules_finish(&p, diag);
 }
 

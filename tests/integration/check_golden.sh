@@ -76,6 +76,19 @@ run nowhere >actual.txt
 printf 'exit 1\nerr: nowhere: error: No such file or directory\n' >expected.txt
 compare "missing path" expected.txt actual.txt
 
+# A FIFO and a symlink loop must neither hang nor repeat files.
+mkdir -p odd/sub
+cp good/directory.yaml odd/sub/
+ln -s .. odd/sub/up
+mkfifo odd/pipe.yaml
+run odd >actual.txt
+cat >expected.txt <<'EOT'
+exit 1
+err: odd/pipe.yaml: error: cannot read: not a regular file
+err: odd/sub/directory.yaml:38:14: error: 'cycles': unknown cycle 'kochiku'
+EOT
+compare "fifo and symlink loop" expected.txt actual.txt
+
 mkdir nothing-here
 run nothing-here >actual.txt
 printf 'exit 1\nerr: nothing-here: error: no *.yaml or *.yml files in this folder\n' >expected.txt
