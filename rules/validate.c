@@ -533,7 +533,8 @@ rules_report_loop(struct rules_pctx *p, const size_t *path, size_t n)
 	for (i = 0; i <= n; i++) {
 		it = &r->items[path[(m + i) % n]];
 		if (it->cycle != first->cycle)
-			buf_printf(&b, "%s/", r->cycles[it->cycle].id);
+			buf_printf(&b, "%s/", r->cycles[it->cycle].id ?
+			    r->cycles[it->cycle].id : "?");
 		buf_printf(&b, "%s%s", it->id ? it->id : "?",
 		    i < n ? " → " : "");
 	}
