@@ -1,7 +1,7 @@
 #!/bin/sh
 # Build every tests/fuzz/*_fuzz.c with clang's libFuzzer and sanitizers and
 # run each for $FUZZ_SECONDS (default 60) on its corpus in
-# tests/fuzz/corpus/<name>/. The file name's prefix picks the sources it
+# tests/fuzz/corpus/<name>/ (and with tests/fuzz/<name>.dict if present). The file name's prefix picks the sources it
 # links, as for unit tests: rules_* → rules + calendars, cal_* → calendars,
 # notify_* → notifier + calendars, else everything but daemon/main.c.
 # A target can name its own sources instead, in a comment line
@@ -40,8 +40,11 @@ for src in tests/fuzz/*_fuzz.c; do
 	fi
 	corpus=tests/fuzz/corpus/$name
 	mkdir -p "$corpus" "$OUT/$name-new"
+	dict=""
+	[ -f "tests/fuzz/$name.dict" ] && dict="-dict=tests/fuzz/$name.dict"
 	echo "fuzz: running $name for ${SECONDS_EACH}s"
-	if ! "$OUT/${name}_fuzz" -max_total_time="$SECONDS_EACH" \
+	# shellcheck disable=SC2086
+	if ! "$OUT/${name}_fuzz" -max_total_time="$SECONDS_EACH" $dict \
 	    -max_len=8192 -timeout=10 -rss_limit_mb=2048 \
 	    -artifact_prefix="$OUT/$name-" "$OUT/$name-new" "$corpus" \
 	    >"$OUT/$name.log" 2>&1; then
