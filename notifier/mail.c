@@ -46,16 +46,44 @@ mail_utf8_prefix(const char *s, size_t len, size_t max)
 	return n;
 }
 
-void
-mail_encode_words(struct buf *out, const char *s, size_t used)
+/*
+ * Plain ASCII folded before spaces so lines stay within 76; 0 if a word
+ * is too long to fit a line, then the caller encodes instead (encoded
+ * text can be cut anywhere).
+ */
+static int
+mail_fold_ascii(struct buf *out, const char *s, size_t used)
+{
+	const char	*p, *w;
+	size_t		 col = used, n;
+
+	for (p = s; *p != '\0'; p = w + n) {
+		w = p + strspn(p, " ");
+		n = strcspn(w, " ");
+		if ((size_t)(w - p) + n > 60)	/* longer than a line */
+			return 0;
+	}
+	for (p = s; *p != '\0'; p = w + n) {
+		w = p + strspn(p, " ");
+		n = strcspn(w, " ");
+		/* The token is its leading spaces and one word. */
+		if (p != s && col + (size_t)(w - p) + n > MAIL_LINE_MAX) {
+			buf_puts(out, "\r\n");
+			col = 0;
+		}
+		buf_append(out, p, (size_t)(w - p) + n);
+		col += (size_t)(w - p) + n;
+	}
+	return 1;
+}
+
+/* Encoded-words for all of s, whatever it contains. */
+static void
+mail_encode_all(struct buf *out, const char *s, size_t used)
 {
 	size_t	len = strlen(s), off = 0, room, n;
 	int	first = 1;
 
-	if (!mail_needs_encoding(s)) {
-		buf_puts(out, s);
-		return;
-	}
 	while (off < len) {
 		/* Input bytes whose base64 fits what is left of the line. */
 		if (first)
@@ -80,6 +108,21 @@ mail_encode_words(struct buf *out, const char *s, size_t used)
 		off += n;
 		first = 0;
 	}
+}
+
+void
+mail_encode_words(struct buf *out, const char *s, size_t used)
+{
+	size_t	mark = out->len;
+
+	if (!mail_needs_encoding(s)) {
+		if (mail_fold_ascii(out, s, used))
+			return;
+		out->len = mark;	/* undo, then encode */
+		if (out->data != NULL)
+			out->data[mark] = '\0';
+	}
+	mail_encode_all(out, s, used);
 }
 
 int
@@ -129,8 +172,9 @@ mail_put_address(struct buf *out, const char *hdr, const char *name,
 		buf_printf(out, "%s\r\n", addr);
 		return;
 	}
-	if (mail_needs_encoding(name))
-		mail_encode_words(out, name, strlen(hdr) + 2);
+	/* A long quoted name could not be folded: encode it instead. */
+	if (mail_needs_encoding(name) || strlen(name) > 60)
+		mail_encode_all(out, name, strlen(hdr) + 2);
 	else {
 		buf_putc(out, '"');
 		for (p = name; *p != '\0'; p++) {

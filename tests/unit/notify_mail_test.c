@@ -112,6 +112,23 @@ check_lines(const char *msg, size_t max)
 	assert_int_equal(*p, '\0');	/* the message ends with CRLF */
 }
 
+/* Removes CRLF before WSP and the final CRLF, in place. */
+static char *
+unfold(char *s)
+{
+	char	*r = s, *w = s;
+
+	while (*r != '\0') {
+		if (r[0] == '\r' && r[1] == '\n') {
+			r += 2;
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
+	return s;
+}
+
 static void
 test_encode_words_roundtrip(void **state)
 {
@@ -184,6 +201,17 @@ test_ascii_subject_plain(void **state)
 	mail_encode_words(&b, "Reminder: survey", 9);
 	buf_putc(&b, '\0');
 	assert_string_equal(b.data, "Reminder: survey");
+	buf_reset(&b);
+	/* Long ASCII folds before a space; unfolding gives it back. */
+	mail_encode_words(&b, "Reminder: the annual survey of every "
+	    "prefecture and designated city is due on 2026-02-20, please "
+	    "answer before then", 9);
+	buf_puts(&b, "\r\n");
+	check_lines(b.data, 76);
+	assert_non_null(strstr(b.data, "\r\n "));
+	assert_string_equal(unfold(b.data), "Reminder: the annual survey of "
+	    "every prefecture and designated city is due on 2026-02-20, "
+	    "please answer before then");
 	buf_reset(&b);
 	/* Something that looks like an encoded-word must be encoded. */
 	mail_encode_words(&b, "=?x?= trick", 9);
