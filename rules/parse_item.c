@@ -604,7 +604,7 @@ rules_parse_cycle(struct rules_pctx *p, const struct ynode *m)
 {
 	struct rules		*r = p->r;
 	struct rules_cycle	*c;
-	const struct ynode	*items = NULL, *uk = NULL;
+	const struct ynode	*items = NULL, *uk;
 	size_t			 i, ci = r->ncycles;
 	int			 k;
 
@@ -634,7 +634,7 @@ rules_parse_cycle(struct rules_pctx *p, const struct ynode *m)
 	if (ynode_get(m, "title", NULL) == NULL && !rules_hinted(p, "title"))
 		rules_perr(p, p->file, m->mark, "cycle needs 'title'");
 	if (c->from_fy && c->until_fy && c->until_fy < c->from_fy) {
-		(void)ynode_get(m, "until_fy", (struct ynode **)&uk);
+		uk = ynode_get(m, "until_fy", NULL);
 		rules_perr(p, p->file, uk->mark, "'until_fy' %d is before "
 		    "'from_fy' %d", c->until_fy, c->from_fy);
 	}
