@@ -353,6 +353,54 @@ test_webhook(void **state)
 	assert_int_equal(system(p), 0);
 }
 
+/* A server that never answers: the sub-second timeout must fire. */
+static void
+test_timeout(void **state)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof sin;
+	struct notify_conf	 nc = { 0 };
+	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
+	struct notify_endpoint	 ep = { 0 };
+	struct notify_job	 j = { 0 };
+	struct outcome		 o[1];
+	struct notify		*n;
+	char			 url[64], *cause = NULL;
+	double			 t0;
+	int			 fd;
+
+	(void)state;
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(fd, 8), 0);	/* never accepted */
+	getsockname(fd, (struct sockaddr *)&sin, &sl);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/x", ntohs(sin.sin_port));
+	nc.timeout_ms = 300;
+	n = notify_new(loop, &nc, &cause);
+	ep.id = "silent";
+	ep.url = url;
+	j.channel = NOTIFY_WEBHOOK;
+	j.endpoint = &ep;
+	j.msgid = "msg_t";
+	j.payload = "{}";
+	j.len = 2;
+	j.done = on_done;
+	j.arg = &o[0];
+	memset(o, 0, sizeof o);
+	t0 = ev_time();
+	assert_int_equal(notify_submit(n, &j, &cause), 0);
+	run_until(loop, o, 1);
+	assert_int_equal(o[0].res.status, NOTIFY_TEMPFAIL);
+	assert_true(ev_time() - t0 >= 0.25 && ev_time() - t0 < 5.0);
+	assert_non_null(strstr(o[0].res.error, "silent"));
+	notify_free(n);
+	ev_loop_destroy(loop);
+	close(fd);
+}
+
 int
 main(void)
 {
@@ -360,6 +408,7 @@ main(void)
 		cmocka_unit_test(test_maildir),
 		cmocka_unit_test(test_smtp),
 		cmocka_unit_test(test_webhook),
+		cmocka_unit_test(test_timeout),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
