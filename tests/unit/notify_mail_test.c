@@ -9,7 +9,9 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -359,6 +361,46 @@ test_b64_decode(void **state)
 	buf_free(&b);
 }
 
+/* Python's email package, an independent decoder, reads the message. */
+static void
+test_python_decodes(void **state)
+{
+	struct mail_msg	 m = sample();
+	struct buf	 b;
+	char		 path[] = "/tmp/koyomi-mail.XXXXXX", cmd[1024], *cause;
+	FILE		*f;
+	int		 fd;
+
+	(void)state;
+	m.subject = "【ご提出のお願い】令和7年度 精神障害にも対応した地域包括ケア"
+	    "システムの構築推進事業 参加意向調査（期限：令和8年2月20日（金））";
+	m.ics = "BEGIN:VCALENDAR\r\nMETHOD:PUBLISH\r\nEND:VCALENDAR\r\n";
+	buf_init(&b);
+	assert_int_equal(mail_build(&m, &b, &cause), 0);
+	assert_true((fd = mkstemp(path)) != -1);
+	f = fdopen(fd, "wb");
+	fwrite(b.data, 1, b.len, f);
+	fclose(f);
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 - '%s' <<'EOF'\n"
+	    "import email, email.policy, sys\n"
+	    "m = email.message_from_bytes(open(sys.argv[1], 'rb').read(),"
+	    " policy=email.policy.default)\n"
+	    "assert m['Subject'] == '%s', m['Subject']\n"
+	    "a = m['To'].addresses[0]\n"
+	    "assert a.display_name == '東京都　ご担当者様', a.display_name\n"
+	    "assert a.addr_spec == 'tanto@metro.example.lg.jp'\n"
+	    "assert m['From'].addresses[0].display_name == 'こよみ通知'\n"
+	    "t = m.get_body(('plain',)).get_content()\n"
+	    "assert t.splitlines()[0] == '東京都　ご担当者様', t\n"
+	    "parts = [p.get_content_type() for p in m.iter_parts()]\n"
+	    "assert parts == ['text/plain', 'text/calendar'], parts\n"
+	    "assert not m.defects, m.defects\n"
+	    "EOF", path, m.subject);
+	assert_int_equal(system(cmd), 0);
+	unlink(path);
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -370,6 +412,7 @@ main(void)
 		cmocka_unit_test(test_header_injection),
 		cmocka_unit_test(test_calendar_part),
 		cmocka_unit_test(test_b64_decode),
+		cmocka_unit_test(test_python_decodes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
