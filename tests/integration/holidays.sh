@@ -25,7 +25,7 @@ n=$("$KOYOMI" holidays 1955 2027 | wc -l)
 [ "$n" -eq 1067 ] || { echo "1955-2027: $n rows, want 1067"; exit 1; }
 # Every line is DATE<TAB>NAME with a valid date, in strictly rising order.
 all=$("$KOYOMI" holidays 1948 2099)
-bad=$(printf '%s\n' "$all" | grep -cvP '^\d{4}-\d{2}-\d{2}\t\S+$' || true)
+bad=$(printf '%s\n' "$all" | grep -cvE '^[0-9]{4}-[0-9]{2}-[0-9]{2}	[^	]+$' || true)
 [ "$bad" -eq 0 ] || { echo "$bad malformed lines"; exit 1; }
 sorted=$(printf '%s\n' "$all" | cut -f1 | sort -u)
 [ "$sorted" = "$(printf '%s\n' "$all" | cut -f1)" ] || { echo "not sorted or duplicated"; exit 1; }
