@@ -5,6 +5,7 @@
       stored as DIR/<n>.eml (written to a temp name, then renamed) with the
       envelope in DIR/<n>.env ("rcpt\\n"); DIR/sessions counts EHLOs.
       RCPT to an address starting with "reject" gets 550; "tempfail" 451.
+  lib_receivers.py smtp-auth PORT DIR USER:PASS   the same, AUTH required.
   lib_receivers.py http PORT DIR SECRET...   webhook receiver (HTTP/1.1,
       keep-alive). Checks Standard Webhooks signatures with its own HMAC
       code against every SECRET ("whsec_<base64>"); records one JSON line
@@ -32,8 +33,9 @@ def ready(d):
     os.rename(os.path.join(d, "ready.tmp"), os.path.join(d, "ready"))
 
 
-def run_smtp(port, d):
+def run_smtp(port, d, auth=None):
     from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import AuthResult
 
     lock = threading.Lock()
     count = [0]
@@ -72,7 +74,16 @@ def run_smtp(port, d):
             os.rename(tmp, os.path.join(d, "%d.eml" % n))
             return "250 Message accepted"
 
-    c = Controller(Handler(), hostname="127.0.0.1", port=port)
+    def authenticator(server, session, envelope, mechanism, data):
+        ok = (data.login.decode(), data.password.decode()) == tuple(auth.split(":", 1))
+        return AuthResult(success=ok)
+
+    if auth is None:
+        c = Controller(Handler(), hostname="127.0.0.1", port=port)
+    else:
+        c = Controller(Handler(), hostname="127.0.0.1", port=port,
+                       authenticator=authenticator, auth_required=True,
+                       auth_require_tls=False)
     c.start()
     ready(d)
     signal.sigwait([signal.SIGTERM, signal.SIGINT])
@@ -159,6 +170,8 @@ def main():
     os.makedirs(d, exist_ok=True)
     if kind == "smtp":
         run_smtp(port, d)
+    elif kind == "smtp-auth":
+        run_smtp(port, d, sys.argv[4])
     else:
         run_http(port, d, sys.argv[4:])
 

@@ -65,7 +65,8 @@ free_port(void)
 
 /* Starts lib_receivers.py KIND PORT DIR [SECRET] and waits for DIR/ready. */
 static pid_t
-start_receiver(const char *kind, int port, const char *dir)
+start_receiver_arg(const char *kind, int port, const char *dir,
+    const char *arg)
 {
 	const char	*src = getenv("KOYOMI_SRC");
 	char		 script[512], ps[16], ready[512];
@@ -78,7 +79,7 @@ start_receiver(const char *kind, int port, const char *dir)
 	snprintf(ready, sizeof ready, "%s/ready", dir);
 	if ((pid = fork()) == 0) {
 		execl("/usr/bin/python3", "python3", script, kind, ps, dir,
-		    SECRET, (char *)NULL);
+		    arg, (char *)NULL);
 		_exit(127);
 	}
 	assert_true(pid > 0);
@@ -86,6 +87,12 @@ start_receiver(const char *kind, int port, const char *dir)
 		usleep(50000);	/* a test may sleep; the daemon never does */
 	assert_int_equal(access(ready, F_OK), 0);
 	return pid;
+}
+
+static pid_t
+start_receiver(const char *kind, int port, const char *dir)
+{
+	return start_receiver_arg(kind, port, dir, SECRET);
 }
 
 static void
@@ -353,6 +360,72 @@ test_webhook(void **state)
 	assert_int_equal(system(p), 0);
 }
 
+/* AUTH with credentials from a 0600 file; a readable file is refused. */
+static void
+test_smtp_auth(void **state)
+{
+	char			 dir[] = "/tmp/koyomi-auth.XXXXXX", tr[64];
+	char			 cred[128], p[256];
+	struct notify_conf	 nc = { 0 };
+	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
+	struct outcome		 o[1];
+	struct notify		*n;
+	struct notify_job	 j = { 0 };
+	char			*cause = NULL, *m;
+	int			 port = free_port();
+	FILE			*f;
+	pid_t			 pid;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	pid = start_receiver_arg("smtp-auth", port, dir, "koyomi:s3cret");
+	snprintf(cred, sizeof cred, "%s/cred", dir);
+	f = fopen(cred, "w");
+	fputs("koyomi:s3cret\n", f);
+	fclose(f);
+	chmod(cred, 0644);
+	snprintf(tr, sizeof tr, "smtp://127.0.0.1:%d", port);
+	nc.mail_transport = tr;
+	nc.mail_from = "koyomi <koyomi@example.jp>";
+	nc.mail_credentials = cred;
+	assert_null(notify_new(loop, &nc, &cause));
+	assert_non_null(strstr(cause, "group or others"));
+	free(cause);
+	chmod(cred, 0600);
+	n = notify_new(loop, &nc, &cause);
+	assert_non_null(n);
+	memset(o, 0, sizeof o);
+	m = mkmsg(1, "user@example.jp");
+	j.channel = NOTIFY_MAIL;
+	j.rcpt = "user@example.jp";
+	j.msgid = "<x@y>";
+	j.payload = m;
+	j.len = strlen(m);
+	j.done = on_done;
+	j.arg = &o[0];
+	assert_int_equal(notify_submit(n, &j, &cause), 0);
+	run_until(loop, o, 1);
+	assert_int_equal(o[0].res.status, NOTIFY_OK);
+	assert_int_equal(count_files(dir, ".eml"), 1);
+	notify_free(n);
+	/* A wrong password is our configuration's fault: temporary. */
+	f = fopen(cred, "w");
+	fputs("koyomi:wrong\n", f);
+	fclose(f);
+	n = notify_new(loop, &nc, &cause);
+	memset(o, 0, sizeof o);
+	assert_int_equal(notify_submit(n, &j, &cause), 0);
+	run_until(loop, o, 1);
+	assert_int_equal(o[0].res.status, NOTIFY_TEMPFAIL);
+	assert_int_equal(count_files(dir, ".eml"), 1);
+	free(m);
+	notify_free(n);
+	stop_receiver(pid);
+	ev_loop_destroy(loop);
+	snprintf(p, sizeof p, "rm -rf '%s'", dir);
+	assert_int_equal(system(p), 0);
+}
+
 /* A server that never answers: the sub-second timeout must fire. */
 static void
 test_timeout(void **state)
@@ -408,6 +481,7 @@ main(void)
 		cmocka_unit_test(test_maildir),
 		cmocka_unit_test(test_smtp),
 		cmocka_unit_test(test_webhook),
+		cmocka_unit_test(test_smtp_auth),
 		cmocka_unit_test(test_timeout),
 	};
 
