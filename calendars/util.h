@@ -38,6 +38,9 @@ void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 char	*buf_steal(struct buf *);		/* caller frees; buf is reset */
 
+/* Appends s as a JSON string literal (quotes, escapes; NULL → null). */
+void	 buf_json_string(struct buf *, const char *);
+
 /* 1 if s is valid UTF-8 (no overlongs, no surrogates), else 0. */
 int	 utf8_valid(const char *, size_t);
 /* Length of the UTF-8 sequence starting at s (1..4), 1 on a bad byte. */

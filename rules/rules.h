@@ -216,6 +216,10 @@ int	rules_expand(const struct rules *, cal_day from, cal_day to,
 	    struct rules_diag *);
 void	occ_list_free(struct occ_list *);
 
+/* 1 when occurrence o belongs in public feed f (its selection keys). */
+int	rules_feed_select(const struct rules *, const struct rules_feed *,
+	    const struct occ *);
+
 /* Plan output for `koyomi plan`: text, or one JSON document. */
 void	rules_plan_text(const struct occ_list *, struct buf *);
 void	rules_plan_json(const struct occ_list *, struct buf *);

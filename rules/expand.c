@@ -1,0 +1,582 @@
+/*
+ * expand.c — rule set → dated occurrences, fiscal year by fiscal year.
+ *
+ * Each item yields instances for a fiscal year: from its date form, its
+ * `dates` list, its repetition, its frequency target, its window, or from
+ * the item it is relative to (resolved first, memoised per year; the
+ * validator rejected cycles and depth is bounded anyway). Instances are
+ * multiplied per group member, overridden per member and per year, then
+ * rendered by expand_occ.c. Deterministic: no clock, no hash-order.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendars/util.h"
+#include "rules/datespec.h"
+#include "rules/expand.h"
+
+#define EXPAND_MAX_DEPTH	32
+#define EXPAND_MAX_INST		2000	/* per item and year */
+
+struct xctx {
+	const struct rules		*r;
+	const struct rules_expand_ctx	*ctx;
+	int				 fy;
+	struct inst_list		*memo;		/* one per item */
+	unsigned char			*state;		/* 0 new, 1 busy, 2 done */
+	struct rules_diag		*diag;
+	int				 failed;
+};
+
+void
+inst_push(struct inst_list *l, const struct inst *in)
+{
+	if (l->n >= EXPAND_MAX_INST)
+		return;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 8;
+		l->v = xreallocarray(l->v, l->cap, sizeof *l->v);
+	}
+	l->v[l->n++] = *in;
+}
+
+static void
+inst_init(struct inst *in)
+{
+	memset(in, 0, sizeof *in);
+	in->start_secs = in->end_secs = -1;
+	in->due_secs = -1;
+}
+
+static int
+item_fy_start(const struct rules *r, const struct rules_item *it)
+{
+	int	 s = r->cycles[it->cycle].fy_start;
+
+	return s >= 1 && s <= 12 ? s : 4;
+}
+
+/* Adds n months, clamping the day to the target month's length. */
+static cal_day
+add_months(cal_day z, int n)
+{
+	int	 y, m, d, t;
+
+	cal_to_ymd(z, &y, &m, &d);
+	t = y * 12 + (m - 1) + n;
+	y = t / 12;
+	m = t % 12 + 1;
+	if (d > cal_days_in_month(y, m))
+		d = cal_days_in_month(y, m);
+	return cal_from_ymd(y, m, d);
+}
+
+/* Applies an offset to a day + time; secs -1 stays all-day for day units. */
+static void
+apply_offset(const struct rules_offset *o, cal_day *day, int *secs)
+{
+	long long	 t;
+
+	switch (o->unit) {
+	case RU_DAY:
+		*day += o->n;
+		break;
+	case RU_BDAY:
+		*day = cal_add_business(*day, o->n);
+		break;
+	case RU_WEEK:
+		*day += 7 * o->n;
+		break;
+	case RU_MONTH:
+		*day = add_months(*day, o->n);
+		break;
+	case RU_HOUR:
+	case RU_MIN:
+	case RU_SEC:
+		t = (long long)(*secs < 0 ? 0 : *secs) + (long long)o->n *
+		    (o->unit == RU_HOUR ? 3600 : o->unit == RU_MIN ? 60 : 1);
+		*day += (cal_day)(t >= 0 ? t / 86400 : -((-t + 86399) / 86400));
+		t -= (long long)(t >= 0 ? t / 86400 : -((-t + 86399) / 86400)) *
+		    86400;
+		*secs = (int)t;
+		break;
+	}
+	if (o->at_secs >= 0)
+		*secs = o->at_secs;
+}
+
+/* One date form for year fy (with the item's shift) → an instance. */
+static int
+date_inst(struct xctx *x, const struct rules_item *it,
+    const struct rules_date *rd, struct inst *in)
+{
+	struct datespec	 ds;
+	char		 err[128];
+	int		 fs = item_fy_start(x->r, it), rc;
+
+	if (datespec_parse(rd->raw, &ds, err, sizeof err) == -1)
+		return 0;	/* the parser reported it where it was written */
+	rc = datespec_resolve(&ds, x->fy + it->fy_shift, fs, &in->start,
+	    &in->end);
+	if (rc != 1)
+		return 0;
+	if (ds.kind == DS_EXACT && it->days > 1)
+		in->end = in->start + it->days - 1;
+	if (datespec_tentative(&ds)) {
+		in->tentative = 1;
+		if (ds.kind == DS_WINDOW && it->days > 1)
+			snprintf(in->approx, sizeof in->approx,
+			    "%sのうち連続した%d日間", ds.label, it->days);
+		else
+			snprintf(in->approx, sizeof in->approx, "%s", ds.label);
+	} else if (it->time.start_secs >= 0) {
+		in->start_secs = it->time.start_secs;
+		in->end_secs = it->time.end_secs;
+	}
+	return 1;
+}
+
+static void
+window_inst(struct xctx *x, const struct rules_item *it, struct inst *in)
+{
+	const struct rules_window	*w = &it->window;
+	int				 fs = item_fy_start(x->r, it);
+	int				 y1, y2, fy = x->fy + it->fy_shift;
+
+	y1 = cal_fy_month_year(fy, w->from_month, fs);
+	y2 = cal_fy_month_year(fy, w->to_month ? w->to_month : w->from_month,
+	    fs);
+	in->start = cal_from_ymd(y1, w->from_month, 1);
+	in->end = cal_from_ymd(y2, w->to_month ? w->to_month : w->from_month,
+	    cal_days_in_month(y2, w->to_month ? w->to_month : w->from_month));
+	in->tentative = 1;
+	snprintf(in->approx, sizeof in->approx, "%d～%d月のうち連続した%d%s",
+	    w->from_month, w->to_month ? w->to_month : w->from_month,
+	    w->consecutive > 0 ? w->consecutive : 1,
+	    w->business ? "営業日" : "日間");
+}
+
+static void
+frequency_insts(struct xctx *x, const struct rules_item *it,
+    struct inst_list *out)
+{
+	static const char *const per[] = { "年", "3か月に", "月" };
+	int	 fs = item_fy_start(x->r, it), step, k, n;
+	cal_day	 first = cal_fy_first(x->fy, fs);
+	struct inst in;
+
+	step = it->frequency.per == RP_FY ? 12 :
+	    it->frequency.per == RP_QUARTER ? 3 : 1;
+	n = 12 / step;
+	for (k = 1; k <= n; k++) {
+		inst_init(&in);
+		in.start = in.end = add_months(first, k * step) - 1;
+		in.number = n > 1 ? k : 0;
+		snprintf(in.suffix, sizeof in.suffix, "%s%d回以上",
+		    per[it->frequency.per], it->frequency.min);
+		inst_push(out, &in);
+	}
+}
+
+static void
+repeat_insts(struct xctx *x, const struct rules_item *it,
+    struct inst_list *out)
+{
+	const struct rules_repeat	*rp = &it->repeat;
+	int				 fs = item_fy_start(x->r, it), k, y, m, d;
+	cal_day				 first, last, z;
+	struct inst			 in;
+
+	first = cal_fy_first(x->fy, fs);
+	last = cal_fy_last(x->fy, fs);
+	if (rp->freq == RF_WEEKLY) {
+		z = first + ((rp->weekday < 0 ? 1 : rp->weekday) -
+		    cal_weekday(first) + 7) % 7;
+		for (k = 1; z <= last; z += 7, k++) {
+			inst_init(&in);
+			in.start = in.end = z;
+			in.number = k;
+			inst_push(out, &in);
+		}
+		return;
+	}
+	for (k = 0; k < 12; k += rp->freq == RF_QUARTERLY ? 3 :
+	    rp->freq == RF_YEARLY ? 12 : 1) {
+		cal_to_ymd(add_months(first, k), &y, &m, &d);
+		if (rp->nth > 0) {
+			d = 1 + ((rp->weekday < 0 ? 1 : rp->weekday) -
+			    cal_weekday(cal_from_ymd(y, m, 1)) + 7) % 7 +
+			    7 * (rp->nth - 1);
+			if (d > cal_days_in_month(y, m))
+				continue;
+		} else {
+			d = rp->day > 0 ? rp->day : 1;
+			if (d > cal_days_in_month(y, m))
+				d = cal_days_in_month(y, m);
+		}
+		inst_init(&in);
+		in.start = in.end = cal_from_ymd(y, m, d);
+		in.number = rp->freq == RF_YEARLY ? 0 : k /
+		    (rp->freq == RF_QUARTERLY ? 3 : 1) + 1;
+		inst_push(out, &in);
+	}
+}
+
+static const struct inst_list *item_insts(struct xctx *, size_t, int);
+
+/* Instances that follow another item (relative / same_day). */
+static void
+follow_insts(struct xctx *x, const struct rules_item *it, int depth,
+    struct inst_list *out)
+{
+	const struct rules_ref	*ref = it->has_relative ? &it->relative_to :
+				    &it->same_day;
+	const struct inst_list	*tl;
+	struct inst		 in;
+	size_t			 i;
+
+	if (ref->ix == RULES_NONE || ref->ix >= x->r->nitems)
+		return;
+	tl = item_insts(x, ref->ix, depth + 1);
+	for (i = 0; tl != NULL && i < tl->n; i++) {
+		in = tl->v[i];
+		in.ovr_member = in.ovr_fy = NULL;
+		in.suffix[0] = '\0';
+		in.cancelled = 0;
+		if (it->has_relative) {
+			apply_offset(&it->relative_offset, &in.start,
+			    &in.start_secs);
+			in.end = in.start + (in.end - tl->v[i].start);
+			if (it->relative_offset.unit >= RU_HOUR)
+				in.end_secs = in.start_secs;
+			if (!in.tentative || it->days <= 1)
+				in.end = in.start + (it->days > 1 ?
+				    it->days - 1 : 0);
+			if (in.tentative)
+				in.end = tl->v[i].end + (in.start -
+				    tl->v[i].start);
+			if (it->relative_offset.unit < RU_HOUR) {
+				in.start_secs = it->time.start_secs;
+				in.end_secs = it->time.end_secs;
+				if (it->relative_offset.at_secs >= 0)
+					in.start_secs =
+					    it->relative_offset.at_secs;
+			}
+			if (it->relative_offset.unit >= RU_HOUR ||
+			    it->relative_offset.at_secs >= 0)
+				in.due_secs = in.start_secs;
+		} else if (it->time.start_secs >= 0 && !in.tentative) {
+			in.start_secs = it->time.start_secs;
+			in.end_secs = it->time.end_secs;
+		}
+		if (in.tentative)
+			in.start_secs = in.end_secs = -1;
+		inst_push(out, &in);
+	}
+}
+
+/* The base instances of an item, before members and overrides. */
+static void
+base_insts(struct xctx *x, const struct rules_item *it, int depth,
+    struct inst_list *out)
+{
+	struct inst	 in;
+	size_t		 k;
+
+	inst_init(&in);
+	if (it->has_relative || it->has_same_day)
+		follow_insts(x, it, depth, out);
+	else if (it->adhoc) {
+		in.adhoc = 1;
+		inst_push(out, &in);
+	} else if (it->frequency.min > 0)
+		frequency_insts(x, it, out);
+	else if (it->ndates > 0) {
+		for (k = 0; k < it->ndates; k++) {
+			inst_init(&in);
+			if (date_inst(x, it, &it->dates[k], &in)) {
+				in.number = (int)k + 1;
+				inst_push(out, &in);
+			}
+		}
+	} else if (it->repeat.freq != RF_NONE && it->repeat.freq != RF_YEARLY)
+		repeat_insts(x, it, out);
+	else if (it->date != NULL) {
+		if (date_inst(x, it, it->date, &in))
+			inst_push(out, &in);
+	} else if (it->has_window) {
+		window_inst(x, it, &in);
+		inst_push(out, &in);
+	} else {
+		in.adhoc = 1;
+		inst_push(out, &in);
+	}
+}
+
+/* Applies a `members` or `fy` override to an instance. */
+static void
+apply_override(struct xctx *x, const struct rules_item *it,
+    const struct rules_override *o, struct inst *in)
+{
+	struct inst	 tmp;
+
+	if (o->date != NULL) {
+		inst_init(&tmp);
+		if (date_inst(x, it, o->date, &tmp) ||
+		    (o->fy != 0 && date_inst(x, it, o->date, &tmp))) {
+			in->start = tmp.start;
+			in->end = tmp.end;
+			in->tentative = tmp.tentative;
+			memcpy(in->approx, tmp.approx, sizeof in->approx);
+			in->start_secs = tmp.start_secs;
+			in->end_secs = tmp.end_secs;
+			in->adhoc = 0;
+		}
+	}
+	if (o->has_time && !in->tentative) {
+		in->start_secs = o->time.start_secs;
+		in->end_secs = o->time.end_secs;
+	}
+	if (o->status == ROS_CONFIRMED) {
+		in->tentative = 0;
+		in->approx[0] = '\0';
+	} else if (o->status == ROS_TENTATIVE)
+		in->tentative = 1;
+	if (o->cancel || o->status == ROS_CANCELLED)
+		in->cancelled = 1;
+}
+
+static void
+per_members(struct xctx *x, const struct rules_item *it,
+    struct inst_list *l)
+{
+	struct inst_list	 out = { 0 };
+	const char		**mem;
+	size_t			 n, i, k, j;
+	struct inst		 in;
+
+	n = expand_group_members(x->r, it->per_ix, x->fy, x->ctx, &mem);
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].member != NULL) {	/* inherited from a target */
+			inst_push(&out, &l->v[i]);
+			continue;
+		}
+		for (k = 0; k < n; k++) {
+			in = l->v[i];
+			in.member = mem[k];
+			for (j = 0; j < it->nmembers; j++)
+				if (strcmp(it->members[j].key, mem[k]) == 0) {
+					in.ovr_member = &it->members[j];
+					apply_override(x, it, &it->members[j],
+					    &in);
+				}
+			inst_push(&out, &in);
+		}
+	}
+	free(mem);
+	free(l->v);
+	*l = out;
+}
+
+static const struct inst_list *
+item_insts(struct xctx *x, size_t ix, int depth)
+{
+	const struct rules_item	*it = &x->r->items[ix];
+	struct inst_list	*l = &x->memo[ix];
+	size_t			 i, k;
+	char			 fy[16];
+
+	if (x->state[ix] == 2)
+		return l;
+	if (x->state[ix] == 1 || depth > EXPAND_MAX_DEPTH)
+		return NULL;	/* cycle: the validator reports it */
+	x->state[ix] = 1;
+	if (!it->casespec.present)
+		base_insts(x, it, depth, l);
+	if (it->per != NULL && it->per_ix != RULES_NONE)
+		per_members(x, it, l);
+	snprintf(fy, sizeof fy, "%d", x->fy);
+	for (k = 0; k < it->nfy; k++) {
+		if (it->fy[k].fy != x->fy && strcmp(it->fy[k].key, fy) != 0)
+			continue;
+		for (i = 0; i < l->n; i++) {
+			l->v[i].ovr_fy = &it->fy[k];
+			apply_override(x, it, &it->fy[k], &l->v[i]);
+		}
+	}
+	x->state[ix] = 2;
+	return l;
+}
+
+/* Case-relative items of cycle c for one case. */
+static void
+case_insts(const struct rules *r, const struct rules_item *it,
+    const struct rules_case *cs, cal_day horizon, struct inst_list *out)
+{
+	const struct rules_casespec	*c = &it->casespec;
+	cal_day				 end = cs->closed != CAL_OPEN ?
+					    cs->closed : horizon;
+	struct inst			 in;
+	int				 k, step;
+
+	(void)r;
+	inst_init(&in);
+	in.case_code = cs->code;
+	if (c->at == RCA_START || (c->at == RCA_NONE && !c->has_offset &&
+	    !c->monthly && !c->quarterly)) {
+		in.start = in.end = cs->start;
+		inst_push(out, &in);
+	} else if (c->at == RCA_CLOSE) {
+		if (cs->closed != CAL_OPEN) {
+			in.start = in.end = cs->closed;
+			inst_push(out, &in);
+		}
+	} else if (c->has_offset) {
+		in.start = cs->start;
+		apply_offset(&c->offset, &in.start, &in.start_secs);
+		in.start_secs = -1;
+		in.end = in.start;
+		if (c->approx) {
+			in.tentative = 1;
+			snprintf(in.approx, sizeof in.approx, "約%d%s",
+			    c->offset.n < 0 ? -c->offset.n : c->offset.n,
+			    c->offset.unit == RU_MONTH ? "か月" :
+			    c->offset.unit == RU_WEEK ? "週間" : "日");
+		}
+		if (in.start <= end || cs->closed == CAL_OPEN)
+			inst_push(out, &in);
+	} else {
+		step = c->monthly ? 1 : 3;
+		for (k = 1; k <= 240; k++) {
+			in.start = in.end = add_months(cs->start, k * step);
+			if (in.start > end)
+				break;
+			in.number = k;
+			inst_push(out, &in);
+		}
+	}
+}
+
+static int
+occ_cmp(const void *a, const void *b)
+{
+	const struct occ	*x = a, *y = b;
+
+	if (x->adhoc != y->adhoc)
+		return x->adhoc - y->adhoc;
+	if (!x->adhoc && x->start != y->start)
+		return x->start < y->start ? -1 : 1;
+	if (x->start_secs != y->start_secs)
+		return x->start_secs < y->start_secs ? -1 : 1;
+	return strcmp(x->uid, y->uid);
+}
+
+static void
+expand_fy(struct xctx *x, size_t c, cal_day from, cal_day to,
+    struct occ_list *out)
+{
+	const struct inst_list	*l;
+	size_t			 first, n, i, k;
+
+	rules_cycle_items(x->r, c, &first, &n);
+	for (i = first; i < first + n; i++) {
+		if ((l = item_insts(x, i, 0)) == NULL)
+			continue;
+		for (k = 0; k < l->n; k++) {
+			if (!l->v[k].adhoc && (l->v[k].start > to ||
+			    l->v[k].end < from))
+				continue;
+			expand_emit(x->r, i, x->fy, &l->v[k], x->ctx, out);
+		}
+	}
+}
+
+static void
+expand_cases(const struct rules *r, size_t c, cal_day from, cal_day to,
+    const struct rules_expand_ctx *ctx, struct occ_list *out)
+{
+	struct inst_list	 l;
+	size_t			 first, n, i, j, k;
+	const char		*cid = r->cycles[c].id;
+
+	rules_cycle_items(r, c, &first, &n);
+	for (j = 0; ctx != NULL && j < ctx->ncases; j++) {
+		if (strcmp(ctx->cases[j].cycle, cid) != 0)
+			continue;
+		for (i = first; i < first + n; i++) {
+			if (!r->items[i].casespec.present)
+				continue;
+			memset(&l, 0, sizeof l);
+			case_insts(r, &r->items[i], &ctx->cases[j],
+			    ctx->today + 366, &l);
+			for (k = 0; k < l.n; k++)
+				if (l.v[k].start <= to && l.v[k].end >= from)
+					expand_emit(r, i, cal_fy_of(l.v[k].start,
+					    r->cycles[c].fy_start > 0 ?
+					    r->cycles[c].fy_start : 4),
+					    &l.v[k], ctx, out);
+			free(l.v);
+		}
+	}
+}
+
+int
+rules_expand(const struct rules *r, cal_day from, cal_day to,
+    const struct rules_expand_ctx *ctx, struct occ_list *out,
+    struct rules_diag *diag)
+{
+	struct xctx	 x;
+	size_t		 c, i;
+	int		 fy, fy0, fy1, fs;
+
+	memset(out, 0, sizeof *out);
+	memset(&x, 0, sizeof x);
+	x.r = r;
+	x.ctx = ctx;
+	x.diag = diag;
+	x.memo = xcalloc(r->nitems + 1, sizeof *x.memo);
+	x.state = xcalloc(r->nitems + 1, 1);
+	/*
+	 * Occurrences may lie outside their own fiscal year (fy_shift), so
+	 * scan one year beyond each end and filter by date.
+	 */
+	fy0 = cal_fy_of(from, 4) - 1;
+	fy1 = cal_fy_of(to, 4) + 1;
+	for (fy = fy0; fy <= fy1; fy++) {
+		x.fy = fy;
+		for (i = 0; i < r->nitems; i++) {
+			free(x.memo[i].v);
+			memset(&x.memo[i], 0, sizeof x.memo[i]);
+			x.state[i] = 0;
+		}
+		for (c = 0; c < r->ncycles; c++) {
+			fs = r->cycles[c].fy_start > 0 ? r->cycles[c].fy_start : 4;
+			(void)fs;
+			if ((r->cycles[c].from_fy && fy < r->cycles[c].from_fy) ||
+			    (r->cycles[c].until_fy && fy > r->cycles[c].until_fy))
+				continue;
+			/* Adhoc items belong to the FYs the range covers. */
+			expand_fy(&x, c, from, to, out);
+		}
+	}
+	for (c = 0; c < r->ncycles; c++)
+		if (r->cycles[c].is_case)
+			expand_cases(r, c, from, to, ctx, out);
+	for (i = 0; i < r->nitems; i++)
+		free(x.memo[i].v);
+	free(x.memo);
+	free(x.state);
+	/* Adhoc occurrences only for the fiscal years the range names. */
+	for (i = 0, c = 0; i < out->n; i++) {
+		if (out->v[i].adhoc && (out->v[i].fy < cal_fy_of(from, 4) ||
+		    out->v[i].fy > cal_fy_of(to, 4))) {
+			occ_free_one(&out->v[i]);
+			continue;
+		}
+		out->v[c++] = out->v[i];
+	}
+	out->n = c;
+	qsort(out->v, out->n, sizeof *out->v, occ_cmp);
+	return x.failed ? -1 : 0;
+}

@@ -1,0 +1,46 @@
+/*
+ * expand.h — internals shared by the expander's files (expand.c: dates
+ * and instances; expand_occ.c: titles, descriptions, UIDs, hashes;
+ * plan.c: text and JSON output). Internal to rules/.
+ */
+#ifndef KOYOMI_RULES_EXPAND_H
+#define KOYOMI_RULES_EXPAND_H
+
+#include "rules/model.h"
+#include "rules/rules.h"
+
+/* One dated instance of an item in one fiscal year, before rendering. */
+struct inst {
+	int			 number;	/* 1-based or 0 */
+	const char		*member;	/* borrowed, or NULL */
+	const char		*case_code;	/* borrowed, or NULL */
+	int			 adhoc;
+	cal_day			 start, end;
+	int			 start_secs, end_secs;
+	int			 tentative;
+	char			 approx[96];	/* label or "" */
+	char			 suffix[48];	/* "年1回以上" or "" */
+	int			 cancelled;
+	int			 due_secs;	/* deadlines; -1 = item's */
+	const struct rules_override *ovr_member;
+	const struct rules_override *ovr_fy;
+};
+
+struct inst_list {
+	struct inst	*v;
+	size_t		 n, cap;
+};
+
+void	inst_push(struct inst_list *, const struct inst *);
+
+/* Turns an instance of item ix into an occurrence appended to out. */
+void	expand_emit(const struct rules *, size_t ix, int fy,
+	    const struct inst *, const struct rules_expand_ctx *,
+	    struct occ_list *);
+void	occ_free_one(struct occ *);
+
+/* Members of a group for fiscal year fy (dynamic groups from answers). */
+size_t	expand_group_members(const struct rules *, size_t gix, int fy,
+	    const struct rules_expand_ctx *, const char ***out);
+
+#endif

@@ -1,0 +1,425 @@
+/*
+ * expand_occ.c — renders an instance into a struct occ: the title with
+ * its approximation label, the description (agenda, roles, audience,
+ * submissions, source, the cycle's caveat), the location, deadline fields,
+ * the UID (never from a date) and the content hash that drives SEQUENCE.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendars/util.h"
+#include "rules/expand.h"
+
+static const char *
+circled(int n)
+{
+	static const char *const c[] = { "①", "②", "③", "④", "⑤", "⑥",
+	    "⑦", "⑧", "⑨", "⑩", "⑪", "⑫", "⑬", "⑭", "⑮", "⑯", "⑰", "⑱",
+	    "⑲", "⑳" };
+
+	return n >= 1 && n <= 20 ? c[n - 1] : NULL;
+}
+
+/* Name of an org, contact or group id, else the text itself. */
+static const char *
+display_name(const struct rules *r, const char *id)
+{
+	const struct rules_org		*o;
+	const struct rules_contact	*c;
+	const struct rules_group	*g;
+
+	if ((o = rules_find_org(r, id)) != NULL)
+		return o->name;
+	if ((g = rules_find_group(r, id)) != NULL)
+		return g->name;
+	if ((c = rules_find_contact(r, id)) != NULL)
+		return c->name;
+	return id;
+}
+
+/* Replaces {n}, {member}, {member.name} in a title. */
+static void
+title_subst(struct buf *b, const struct rules *r, const char *t,
+    const struct inst *in)
+{
+	const char	*p = t, *cn;
+	char		 num[16];
+
+	while (*p != '\0') {
+		if (strncmp(p, "{n}", 3) == 0) {
+			snprintf(num, sizeof num, "%d", in->number);
+			cn = circled(in->number);
+			buf_puts(b, cn != NULL ? cn : num);
+			p += 3;
+		} else if (strncmp(p, "{member.name}", 13) == 0 ||
+		    strncmp(p, "{member}", 8) == 0) {
+			if (in->member != NULL)
+				buf_puts(b, display_name(r, in->member));
+			p += p[7] == '}' ? 8 : 13;
+		} else
+			buf_putc(b, *p++);
+	}
+}
+
+static void
+list_line(struct buf *b, const struct rules *r, const char *label,
+    char *const *v, size_t n)
+{
+	size_t	 i;
+
+	if (n == 0)
+		return;
+	buf_printf(b, "%s%s：", b->len > 0 ? "\n" : "", label);
+	for (i = 0; i < n; i++)
+		buf_printf(b, "%s%s", i ? "、" : "", display_name(r, v[i]));
+}
+
+static void
+refs_line(struct buf *b, const struct rules *r, const char *label,
+    const struct rules_ref *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		if (v[i].ix == RULES_NONE || v[i].ix >= r->nitems)
+			continue;
+		buf_printf(b, "%s%s：%s", b->len > 0 ? "\n" : "", label,
+		    r->items[v[i].ix].title);
+	}
+}
+
+static char *
+describe(const struct rules *r, const struct rules_item *it,
+    const struct inst *in)
+{
+	const struct rules_cycle	*cy = &r->cycles[it->cycle];
+	struct buf			 b;
+	int				 h, m;
+
+	buf_init(&b);
+	if (it->description != NULL)
+		buf_puts(&b, it->description);
+	while (b.len > 0 && b.data[b.len - 1] == '\n')
+		b.data[--b.len] = '\0';
+	if (it->door_secs >= 0) {
+		h = it->door_secs / 3600;
+		m = it->door_secs / 60 % 60;
+		buf_printf(&b, "%s入室 %d:%02d～", b.len ? "\n" : "", h, m);
+	}
+	if (in->approx[0] != '\0')
+		buf_printf(&b, "%s時期：%s（日程調整中）", b.len ? "\n" : "",
+		    in->approx);
+	list_line(&b, r, "主催", it->organiser, it->norganiser);
+	list_line(&b, r, "出席", it->attendees, it->nattendees);
+	if (it->audience != NULL)
+		buf_printf(&b, "%s対象：%s", b.len ? "\n" : "",
+		    display_name(r, it->audience));
+	refs_line(&b, r, "事前提出", it->before, it->nbefore);
+	refs_line(&b, r, "事後提出", it->after, it->nafter);
+	if (it->source != NULL)
+		buf_printf(&b, "%s出典：%s", b.len ? "\n" : "", it->source);
+	if (cy->note != NULL)
+		buf_printf(&b, "%s%s", b.len ? "\n" : "", cy->note);
+	return buf_steal(&b);
+}
+
+static char *
+locate(const struct rules_item *it, const struct inst *in)
+{
+	const char	*loc = it->location, *addr = it->address;
+	struct buf	 b;
+
+	if (in->ovr_member != NULL) {
+		if (in->ovr_member->location != NULL)
+			loc = in->ovr_member->location;
+		if (in->ovr_member->address != NULL)
+			addr = in->ovr_member->address;
+	}
+	buf_init(&b);
+	if (loc != NULL)
+		buf_puts(&b, loc);
+	if (addr != NULL)
+		buf_printf(&b, "%s%s", b.len ? "　" : "", addr);
+	if (b.len > 0 && strstr(b.data, "オンライン") != NULL)
+		;	/* the location already says how to join */
+	else if (it->online == RO_HYBRID)
+		buf_puts(&b, b.len ? "（オンライン併用）" : "オンライン併用");
+	else if (it->online == RO_ONLY && (loc == NULL ||
+	    strstr(loc, "オンライン") == NULL))
+		buf_puts(&b, b.len ? "（オンライン）" : "オンライン");
+	if (b.len == 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return buf_steal(&b);
+}
+
+size_t
+expand_group_members(const struct rules *r, size_t gix, int fy,
+    const struct rules_expand_ctx *ctx, const char ***out)
+{
+	const struct rules_group	*g = &r->groups[gix];
+	const char			**v;
+	size_t				 n = 0, i, k;
+
+	if (g->resp_item == NULL) {
+		v = xcalloc(g->nmembers + 1, sizeof *v);
+		for (i = 0; i < g->nmembers; i++)
+			v[n++] = g->members[i];
+		*out = v;
+		return n;
+	}
+	v = xcalloc((ctx != NULL ? ctx->nanswers : 0) + 1, sizeof *v);
+	for (i = 0; ctx != NULL && i < ctx->nanswers; i++) {
+		const struct rules_answer *a = &ctx->answers[i];
+
+		if (a->fy != fy + g->resp_fy_offset ||
+		    strcmp(a->item, g->resp_item) != 0 ||
+		    (g->resp_cycle != NULL && strcmp(a->cycle,
+		    g->resp_cycle) != 0))
+			continue;
+		for (k = 0; k < g->nresp_answers; k++)
+			if (strcmp(a->answer, g->resp_answers[k]) == 0)
+				break;
+		if (k == g->nresp_answers)
+			continue;
+		for (k = 0; k < n; k++)
+			if (strcmp(v[k], a->assignee) == 0)
+				break;
+		if (k == n)
+			v[n++] = a->assignee;
+	}
+	*out = v;
+	return n;
+}
+
+static void
+add_assignee(struct occ *o, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < o->nassignees; i++)
+		if (strcmp(o->assignees[i], id) == 0)
+			return;
+	o->assignees = xreallocarray(o->assignees, o->nassignees + 1,
+	    sizeof *o->assignees);
+	o->assignees[o->nassignees++] = xstrdup(id);
+}
+
+static void
+assignees(const struct rules *r, const struct rules_item *it, int fy,
+    const struct rules_expand_ctx *ctx, const struct inst *in,
+    struct occ *o)
+{
+	const struct rules_group	*g;
+	const char			**mem;
+	size_t				 i, k, n;
+
+	if (it->assignee_group != NULL &&
+	    it->assignee_group_ix != RULES_NONE) {
+		n = expand_group_members(r, it->assignee_group_ix, fy, ctx, &mem);
+		for (k = 0; k < n; k++)
+			add_assignee(o, mem[k]);
+		free(mem);
+	}
+	for (i = 0; i < it->nassignees; i++) {
+		if ((g = rules_find_group(r, it->assignees[i])) == NULL) {
+			add_assignee(o, it->assignees[i]);
+			continue;
+		}
+		n = expand_group_members(r, (size_t)(g - r->groups), fy, ctx,
+		    &mem);
+		for (k = 0; k < n; k++)
+			add_assignee(o, mem[k]);
+		free(mem);
+	}
+	/* A per-member deadline is that member's own. */
+	if (in->member != NULL && it->per != NULL && o->nassignees == 0)
+		add_assignee(o, in->member);
+}
+
+static void
+hash_str(uint64_t *h, const char *s)
+{
+	const unsigned char	*p = (const unsigned char *)(s ? s : "");
+
+	for (; *p != '\0'; p++)
+		*h = (*h ^ *p) * 0x100000001b3ULL;
+	*h = (*h ^ 0xff) * 0x100000001b3ULL;	/* field separator */
+}
+
+static void
+hash_int(uint64_t *h, long long v)
+{
+	char	 b[32];
+
+	snprintf(b, sizeof b, "%lld", v);
+	hash_str(h, b);
+}
+
+static void
+content_hash(struct occ *o)
+{
+	uint64_t	 h = 0xcbf29ce484222325ULL;
+	size_t		 i;
+
+	hash_str(&h, o->title);
+	hash_str(&h, o->description);
+	hash_str(&h, o->location);
+	hash_int(&h, o->adhoc ? -1 : o->start);
+	hash_int(&h, o->adhoc ? -1 : o->end);
+	hash_int(&h, o->start_secs);
+	hash_int(&h, o->end_secs);
+	hash_int(&h, o->status);
+	hash_int(&h, o->is_deadline ? o->due_secs : -1);
+	for (i = 0; i < o->nassignees; i++)
+		hash_str(&h, o->assignees[i]);
+	snprintf(o->hash, sizeof o->hash, "%016llx", (unsigned long long)h);
+}
+
+static char *
+make_uid(const struct rules *r, const struct rules_item *it, int fy,
+    const struct inst *in)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	buf_printf(&b, "%s.%s", r->cycles[it->cycle].id, it->id);
+	if (in->case_code != NULL)
+		buf_printf(&b, ".case-%s", in->case_code);
+	else
+		buf_printf(&b, ".fy%d", fy);
+	if (in->member != NULL)
+		buf_printf(&b, ".%s", in->member);
+	if (in->number > 0)
+		buf_printf(&b, ".n%d", in->number);
+	buf_puts(&b, "@koyomi");
+	return buf_steal(&b);
+}
+
+void
+expand_emit(const struct rules *r, size_t ix, int fy, const struct inst *in,
+    const struct rules_expand_ctx *ctx, struct occ_list *out)
+{
+	const struct rules_item	*it = &r->items[ix];
+	struct occ		*o;
+	struct buf		 t;
+	const char		*title = it->title;
+
+	out->v = xreallocarray(out->v, out->n + 1, sizeof *out->v);
+	o = &out->v[out->n++];
+	memset(o, 0, sizeof *o);
+	o->uid = make_uid(r, it, fy, in);
+	o->cycle_id = r->cycles[it->cycle].id;
+	o->item_id = it->id;
+	o->fy = fy;
+	o->member = in->member;
+	o->case_code = in->case_code;
+	o->number = in->number;
+	o->kind = it->kind;
+	if (in->ovr_member != NULL && in->ovr_member->title != NULL)
+		title = in->ovr_member->title;
+	if (in->ovr_fy != NULL && in->ovr_fy->title != NULL)
+		title = in->ovr_fy->title;
+	buf_init(&t);
+	title_subst(&t, r, title, in);
+	if (in->suffix[0] != '\0' && strstr(t.data ? t.data : "",
+	    in->suffix) == NULL)
+		buf_printf(&t, "（%s）", in->suffix);
+	if (in->tentative && in->approx[0] != '\0')
+		buf_printf(&t, "（%s・日程調整中）", in->approx);
+	o->title = buf_steal(&t);
+	o->description = describe(r, it, in);
+	o->location = locate(it, in);
+	o->source = it->source;
+	o->audience = it->audience;
+	o->approx = in->approx[0] != '\0' ? xstrdup(in->approx) : NULL;
+	o->status = in->cancelled ? OCC_CANCELLED :
+	    (in->tentative || it->tentative) ? OCC_TENTATIVE : OCC_CONFIRMED;
+	o->adhoc = in->adhoc;
+	o->start = in->start;
+	o->end = in->end;
+	o->start_secs = in->start_secs;
+	o->end_secs = in->end_secs;
+	o->is_deadline = it->kind == RK_DEADLINE || it->nassignees > 0 ||
+	    it->assignee_group != NULL || it->frequency.min > 0;
+	o->due_secs = in->due_secs >= 0 ? in->due_secs : it->due_secs;
+	if (o->is_deadline && !in->adhoc && !in->tentative &&
+	    (it->adjust == RA_PREVIOUS || it->adjust == RA_NEXT) &&
+	    cal_is_closed(o->start)) {
+		o->start = o->end = it->adjust == RA_PREVIOUS ?
+		    cal_business_on_or_before(o->start) :
+		    cal_business_on_or_after(o->start);
+	}
+	if (o->is_deadline)
+		assignees(r, it, fy, ctx, in, o);
+	if (it->policy_ix != RULES_NONE && it->policy_ix < r->npolicies)
+		o->policy = &r->policies[it->policy_ix];
+	o->response = it->response;
+	content_hash(o);
+}
+
+void
+occ_free_one(struct occ *o)
+{
+	size_t	 i;
+
+	free(o->uid);
+	free(o->title);
+	free(o->description);
+	free(o->location);
+	free((char *)o->approx);
+	for (i = 0; i < o->nassignees; i++)
+		free(o->assignees[i]);
+	free(o->assignees);
+}
+
+void
+occ_list_free(struct occ_list *l)
+{
+	size_t	 i;
+
+	if (l == NULL)
+		return;
+	for (i = 0; i < l->n; i++)
+		occ_free_one(&l->v[i]);
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+static int
+in_list(char *const *v, size_t n, const char *s)
+{
+	size_t	 i;
+
+	if (s == NULL)
+		return 0;
+	for (i = 0; i < n; i++)
+		if (strcmp(v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+int
+rules_feed_select(const struct rules *r, const struct rules_feed *f,
+    const struct occ *o)
+{
+	(void)r;
+	if (o->adhoc || o->case_code != NULL)
+		return 0;	/* undated items and cases are never public */
+	if (f->ncycles > 0 && !in_list(f->cycles, f->ncycles, o->cycle_id))
+		return 0;
+	if (f->kinds != 0 && !(f->kinds & (1 << o->kind)))
+		return 0;
+	if (f->naudience > 0 && !in_list(f->audience, f->naudience,
+	    o->audience))
+		return 0;
+	if (f->nmembers > 0 && o->member != NULL &&
+	    !in_list(f->members, f->nmembers, o->member))
+		return 0;
+	if (!f->deadlines && o->is_deadline)
+		return 0;
+	return 1;
+}

@@ -1,0 +1,123 @@
+/*
+ * plan.c — `koyomi plan` output: one readable line per occurrence, or
+ * one JSON document with stable keys.
+ */
+#include <stdio.h>
+
+#include "calendars/util.h"
+#include "rules/rules.h"
+
+static const char *const status_names[] = { "confirmed", "tentative",
+	"cancelled" };
+
+static void
+secs_str(char *b, size_t n, int secs)
+{
+	if (secs < 0)
+		snprintf(b, n, "%s", "");
+	else
+		snprintf(b, n, "%02d:%02d", secs / 3600 % 100, secs / 60 % 60);
+}
+
+void
+rules_plan_text(const struct occ_list *l, struct buf *b)
+{
+	const struct occ	*o;
+	char			 s[11], e[11], t0[8], t1[8];
+	size_t			 i;
+
+	for (i = 0; i < l->n; i++) {
+		o = &l->v[i];
+		if (o->adhoc)
+			buf_puts(b, "(随時)                 ");
+		else {
+			cal_format_iso(s, o->start);
+			cal_format_iso(e, o->end);
+			if (o->start == o->end)
+				buf_printf(b, "%s             ", s);
+			else
+				buf_printf(b, "%s..%s ", s, e);
+		}
+		secs_str(t0, sizeof t0, o->start_secs);
+		secs_str(t1, sizeof t1, o->end_secs);
+		if (o->start_secs >= 0)
+			buf_printf(b, "%5s-%-5s ", t0, t1);
+		else if (o->is_deadline)
+			secs_str(t0, sizeof t0, o->due_secs),
+			buf_printf(b, "due %-5s   ", t0);
+		else
+			buf_puts(b, "all-day     ");
+		buf_printf(b, "%-9s %-9s %s", status_names[o->status],
+		    rules_kind_name(o->kind), o->title);
+		if (o->location != NULL)
+			buf_printf(b, "  @ %s", o->location);
+		if (o->is_deadline)
+			buf_printf(b, "  [%zu assignees]", o->nassignees);
+		buf_printf(b, "  <%s>\n", o->uid);
+	}
+}
+
+static void
+key(struct buf *b, const char *k, const char *v)
+{
+	buf_printf(b, ",\"%s\":", k);
+	buf_json_string(b, v);
+}
+
+void
+rules_plan_json(const struct occ_list *l, struct buf *b)
+{
+	const struct occ	*o;
+	char			 d[11], t[8];
+	size_t			 i, k;
+
+	buf_puts(b, "{\"occurrences\":[");
+	for (i = 0; i < l->n; i++) {
+		o = &l->v[i];
+		buf_puts(b, i ? ",\n{" : "\n{");
+		buf_puts(b, "\"uid\":");
+		buf_json_string(b, o->uid);
+		key(b, "cycle", o->cycle_id);
+		key(b, "item", o->item_id);
+		buf_printf(b, ",\"fy\":%d", o->fy);
+		key(b, "member", o->member);
+		key(b, "case", o->case_code);
+		buf_printf(b, ",\"number\":%d", o->number);
+		key(b, "kind", rules_kind_name(o->kind));
+		key(b, "title", o->title);
+		key(b, "status", status_names[o->status]);
+		buf_printf(b, ",\"tentative\":%s",
+		    o->status == OCC_TENTATIVE ? "true" : "false");
+		key(b, "approx", o->approx);
+		buf_printf(b, ",\"adhoc\":%s", o->adhoc ? "true" : "false");
+		cal_format_iso(d, o->start);
+		key(b, "start", o->adhoc ? NULL : d);
+		cal_format_iso(d, o->end);
+		key(b, "end", o->adhoc ? NULL : d);
+		secs_str(t, sizeof t, o->start_secs);
+		key(b, "start_time", o->start_secs >= 0 ? t : NULL);
+		secs_str(t, sizeof t, o->end_secs);
+		key(b, "end_time", o->end_secs >= 0 ? t : NULL);
+		key(b, "location", o->location);
+		key(b, "description", o->description);
+		key(b, "source", o->source);
+		key(b, "audience", o->audience);
+		buf_printf(b, ",\"deadline\":%s", o->is_deadline ? "true" :
+		    "false");
+		if (o->is_deadline) {
+			secs_str(t, sizeof t, o->due_secs);
+			key(b, "due_time", t);
+			key(b, "policy", o->policy ? o->policy->id : NULL);
+			buf_puts(b, ",\"assignees\":[");
+			for (k = 0; k < o->nassignees; k++) {
+				if (k)
+					buf_putc(b, ',');
+				buf_json_string(b, o->assignees[k]);
+			}
+			buf_putc(b, ']');
+		}
+		key(b, "hash", o->hash);
+		buf_putc(b, '}');
+	}
+	buf_puts(b, "\n]}\n");
+}
