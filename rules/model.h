@@ -18,8 +18,7 @@
 
 #include "rules/rules.h"
 
-/* B2's parsed date form, defined in rules/datespec.h. */
-struct datespec;
+#include "rules/datespec.h"
 
 #define RULES_NONE	SIZE_MAX	/* an unresolved or absent index */
 
@@ -48,8 +47,8 @@ enum rules_item_key {
 struct rules_date {
 	char			*raw;	/* as written (owned) */
 	struct rules_mark	 mark;
-	struct datespec		*spec;	/* B2's parsed value (owned); NULL
-					   until rules/datespec.h lands */
+	struct datespec		*spec;	/* B2's parsed value (owned), never
+					   NULL in a loaded rule set */
 	int			 y, m, d; /* as written, 0 = not given (checks) */
 };
 

@@ -3,14 +3,13 @@
  * forms"). The form is recognised and checked here so `check` reports an
  * impossible date or a wrong weekday at the value's position.
  *
- * TODO(B2 datespec): the parsed value (rules_date.spec) is to come from
- * B2's rules/datespec.h once it lands; until then only the text and its
- * position are kept and the check below is the whole story. Self-contained
- * on purpose: the calendar module's date functions are not linked yet.
+ * The value itself is parsed by B2's datespec_parse (rules/datespec.h)
+ * and kept in rules_date.spec for the expander.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/datespec.h"
 #include "rules/parse.h"
 
 static const char *const wd_ja[] = { "日", "月", "火", "水", "木", "金",
@@ -147,9 +146,9 @@ rules_scan_date(struct rules_dscan *ds)
 	const char	*start = ds->s;
 	int		 m2;
 
+	ds->m = ds->d = -1;
 	if (strcmp(ds->s, "年度末") == 0)
 		return 0;
-	ds->m = ds->d = -1;
 	if ((ds->y = rules_era(ds)) != -1) {
 		if (rules_lit(ds, "年")) {
 			if ((ds->m = rules_num(ds, 2)) < 0 ||
@@ -236,33 +235,53 @@ rules_date_clear(struct rules_date *d)
 	memset(d, 0, sizeof *d);
 }
 
+/*
+ * B2's datespec_parse is the authority on which forms exist (the expander
+ * resolves what it returns); the scan above adds precise messages for
+ * impossible dates and the weekday check. Both must accept a value.
+ */
 int
 rules_get_date(struct rules_pctx *p, const struct ynode *v, const char *key,
     struct rules_date *d)
 {
 	struct rules_dscan	 ds;
-	char			*text;
-	int			 rc;
+	struct datespec		 spec;
+	char			*text, err[128];
+	int			 mine, theirs;
 
 	if (rules_want(p, v, YN_SCALAR, key) == -1)
 		return -1;
+	err[0] = '\0';
+	theirs = datespec_parse(v->str, &spec, err, sizeof err);
 	memset(&ds, 0, sizeof ds);
 	text = rules_fold(v->str);
 	ds.wd = rules_weekday_suffix(text);
 	ds.s = text;
-	rc = rules_scan_date(&ds);
+	mine = rules_scan_date(&ds);
 	free(text);
-	if (rc == -1) {
-		rules_perr(p, p->file, v->mark, "'%s': '%s' is not a date form "
-		    "(like 2025-06-20, 令和7年6月20日（金）, 6月20日, 6月頃, "
-		    "4月中, 1月上旬, 7～10月, 9月以降, 年度末)", key, v->str);
+	if (mine == -1 && theirs == 0) {	/* a form only B2 knows */
+		ds.y = spec.year;
+		ds.m = spec.month > 0 ? spec.month : -1;
+		ds.d = spec.day > 0 ? spec.day : -1;
+		ds.wd = spec.wd;
+		mine = 0;
+	}
+	if (mine == 0 && rules_check_date(p, v, key, &ds) == -1)
+		return -1;
+	if (strcmp(err, "not a date form") == 0)
+		err[0] = '\0';	/* nothing the sentence below lacks */
+	if (mine == -1 || theirs == -1) {
+		rules_perr(p, p->file, v->mark, "'%s': '%s' is not a date form%s"
+		    "%s (like 2025-06-20, 令和7年6月20日（金）, 6月20日, 6月頃, "
+		    "4月中, 1月上旬, 7～10月, 9月以降, 年度末)", key, v->str,
+		    err[0] != '\0' ? ": " : "", err);
 		return -1;
 	}
-	if (rules_check_date(p, v, key, &ds) == -1)
-		return -1;
 	rules_date_clear(d);
 	d->raw = xstrdup(v->str);
 	d->mark = v->mark;
+	d->spec = xmalloc(sizeof *d->spec);
+	*d->spec = spec;
 	d->y = ds.y > 0 && ds.m > 0 ? ds.y : 0;
 	d->m = ds.m > 0 ? ds.m : 0;
 	d->d = ds.d > 0 ? ds.d : 0;
