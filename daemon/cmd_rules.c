@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "calendars/cal.h"
 #include "daemon/cmd.h"
 #include "daemon/conf.h"
 #include "rules/rules.h"
@@ -42,13 +43,16 @@ check_this_fy(void)
 /*
  * Expands every cycle over its fiscal years (this FY ±1 where unbounded)
  * so date mistakes only the expander can see (a relative date that falls
- * nowhere) show up here rather than in the running daemon.
+ * nowhere, a month-day that does not exist in some year) show up here
+ * rather than in the running daemon.
  */
 static void
 check_expand(const struct rules *r, struct rules_diag *d)
 {
-	size_t	i;
-	int	fy = check_this_fy(), lo = fy + 1, hi = fy - 1;
+	struct rules_expand_ctx	 ctx;
+	struct occ_list		 occ = { NULL, 0 };
+	size_t			 i;
+	int			 fy = check_this_fy(), lo = fy + 1, hi = fy - 1;
 
 	for (i = 0; i < r->ncycles; i++) {
 		int a = r->cycles[i].from_fy ? r->cycles[i].from_fy : fy - 1;
@@ -59,16 +63,16 @@ check_expand(const struct rules *r, struct rules_diag *d)
 		if (b > hi)
 			hi = b;
 	}
+	if (lo > hi)
+		return;
 	if (hi - lo > CHECK_MAX_FY_SPAN)
 		lo = hi - CHECK_MAX_FY_SPAN;
-	/*
-	 * TODO(B2): call rules_expand(r, cal_from_ymd(lo, 1, 1),
-	 * cal_from_ymd(hi + 1, 12, 31), &ctx, &occ, d) once rules/expand.c
-	 * lands; until then check covers parsing and validation only.
-	 */
-	(void)d;
-	(void)lo;
-	(void)hi;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.today = cal_from_ymd(fy, 4, 1);
+	/* From January of the first FY: fy_start may be any month. */
+	(void)rules_expand(r, cal_from_ymd(lo, 1, 1),
+	    cal_from_ymd(hi + 1, 12, 31), &ctx, &occ, d);
+	occ_list_free(&occ);
 }
 
 /* Which rules to read when no PATH is given: the config's, or ./rules. */

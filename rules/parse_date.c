@@ -217,6 +217,9 @@ rules_check_date(struct rules_pctx *p, const struct ynode *v,
 			    rules_mdays(2024, ds->m));
 		return -1;
 	}
+	if (ds->y == 0 && ds->m == 2 && ds->d == 29)
+		rules_pwarn(p, p->file, v->mark, "'%s': '%s' exists only in "
+		    "leap years; other years have no occurrence", key, v->str);
 	if (ds->wd != -1 && ds->y && ds->d > 0 &&
 	    (wd = rules_weekday(ds->y, ds->m, ds->d)) != ds->wd)
 		rules_pwarn(p, p->file, v->mark, "'%s': '%s' says %s but "
