@@ -1,0 +1,76 @@
+/*
+ * http.h — the HTTP server: libmicrohttpd in external-epoll mode, driven by
+ * the libev loop (one ev_io on MHD's epoll fd, one ev_timer from
+ * MHD_get_timeout, MHD_run after every wake-up), and a small router.
+ *
+ * A handler runs once per request, after the whole body has arrived
+ * (bodies over conf->max_body are answered 413 by the router), and must
+ * answer with exactly one http_reply*() before it returns. Handlers never
+ * block. Unknown paths get 404 JSON; a known path with a method it does
+ * not take gets 405 with Allow. HEAD is answered from the GET handler
+ * (MHD sends no body).
+ */
+#ifndef KOYOMI_HTTP_H
+#define KOYOMI_HTTP_H
+
+#include <stddef.h>
+
+struct koyomi;
+struct http;
+struct http_req;
+
+#define HTTP_GET	0x01
+#define HTTP_HEAD	0x02
+#define HTTP_POST	0x04
+#define HTTP_PUT	0x08
+#define HTTP_DELETE	0x10
+
+enum http_mem {
+	HTTP_MEM_PERSISTENT,	/* body outlives the response */
+	HTTP_MEM_COPY,		/* copied now */
+	HTTP_MEM_FREE,		/* malloc'd; freed when sent */
+};
+
+typedef void	(*http_handler)(struct http_req *, void *arg);
+typedef void	(*http_release)(void *arg);
+
+struct http	*http_start(struct koyomi *, char **cause);
+void		 http_stop(struct http *);
+/* Stop accepting new connections (shutdown); in-flight ones finish. */
+void		 http_quiesce(struct http *);
+/*
+ * pattern: an exact path ("/healthz") or a prefix ending in '*'
+ * ("/feeds/*"); the first match in registration order wins. name labels
+ * the route in metrics.
+ */
+void		 http_route(struct http *, unsigned methods, const char *pattern,
+		    const char *name, http_handler, void *arg);
+
+struct koyomi	*http_koyomi(struct http_req *);
+const char	*http_method(struct http_req *);
+unsigned	 http_method_bit(struct http_req *);
+const char	*http_path(struct http_req *);
+const char	*http_suffix(struct http_req *);	/* what '*' matched */
+const char	*http_header(struct http_req *, const char *);
+const char	*http_query(struct http_req *, const char *);
+const char	*http_cookie(struct http_req *, const char *);
+/* The request body (NUL-terminated copy), len may be NULL. */
+const char	*http_body(struct http_req *, size_t *len);
+/* Form field from an application/x-www-form-urlencoded body, decoded. */
+const char	*http_form(struct http_req *, const char *);
+const char	*http_remote(struct http_req *);
+
+/* Adds a response header; call before http_reply*. */
+void		 http_add_header(struct http_req *, const char *, const char *);
+void		 http_reply(struct http_req *, unsigned status,
+		    const char *content_type, const void *, size_t,
+		    enum http_mem);
+/* A body borrowed from a refcounted owner: release(arg) when sent. */
+void		 http_reply_borrowed(struct http_req *, unsigned status,
+		    const char *content_type, const void *, size_t,
+		    http_release, void *arg);
+/* {"error":"msg"} with the status. */
+void		 http_reply_json_error(struct http_req *, unsigned status,
+		    const char *msg);
+
+#endif
