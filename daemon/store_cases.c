@@ -1,0 +1,134 @@
+/*
+ * store_cases.c — the cases table (cases.h).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "calendars/log.h"
+#include "calendars/util.h"
+#include "daemon/cases.h"
+#include "daemon/store.h"
+#include "daemon/store_int.h"
+
+static char *
+col(sqlite3_stmt *st, int i)
+{
+	const unsigned char	*s = sqlite3_column_text(st, i);
+
+	return s == NULL ? NULL : xstrdup((const char *)s);
+}
+
+int
+store_case_add(struct store *s, const char *cycle, const char *code,
+    const char *org, const char *start_day, time_t now)
+{
+	static const char q[] = "INSERT INTO cases (cycle, code, org, "
+	    "start_day, created) VALUES (?, ?, ?, ?, ?)";
+	sqlite3_stmt	*st = NULL;
+	int		 rc;
+
+	if ((st = store_stmt(s, q)) == NULL) {
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, cycle, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, code, -1, SQLITE_TRANSIENT);
+	if (org != NULL)
+		sqlite3_bind_text(st, 3, org, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, start_day, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, now);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_CONSTRAINT)
+		return 1;
+	if (rc != SQLITE_DONE) {
+		store_fail(s, "case add");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_case_close(struct store *s, const char *cycle, const char *code,
+    const char *day)
+{
+	static const char q[] = "SELECT id, closed_day FROM cases WHERE "
+	    "code = ?1 AND (?2 IS NULL OR cycle = ?2)";
+	static const char u[] = "UPDATE cases SET closed_day = ? WHERE id = ?";
+	sqlite3_stmt	*st = NULL;
+	int64_t		 id = 0;
+	int		 rc, n = 0, closed = 0;
+
+	if ((st = store_stmt(s, q)) == NULL) {
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+	if (cycle != NULL)
+		sqlite3_bind_text(st, 2, cycle, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		id = sqlite3_column_int64(st, 0);
+		closed = sqlite3_column_type(st, 1) != SQLITE_NULL;
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_fail(s, "case close");
+		return -1;
+	}
+	if (n == 0)
+		return 1;
+	if (n > 1)
+		return 2;
+	if (closed)
+		return 3;
+	if ((st = store_stmt(s, u)) == NULL) {
+		return -1;
+	}
+	sqlite3_bind_text(st, 1, day, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_fail(s, "case close");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_cases_list(struct store *s, struct case_row **out, size_t *nout)
+{
+	static const char q[] = "SELECT id, cycle, code, org, start_day, "
+	    "closed_day, created FROM cases ORDER BY cycle, start_day, code";
+	sqlite3_stmt	*st = NULL;
+	struct case_row	*v = NULL;
+	size_t		 n = 0;
+	int		 rc;
+
+	*out = NULL;
+	*nout = 0;
+	if ((st = store_stmt(s, q)) == NULL) {
+		return -1;
+	}
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xreallocarray(v, n + 1, sizeof *v);
+		v[n].id = sqlite3_column_int64(st, 0);
+		v[n].cycle = col(st, 1);
+		v[n].code = col(st, 2);
+		v[n].org = col(st, 3);
+		v[n].start_day = col(st, 4);
+		v[n].closed_day = col(st, 5);
+		v[n].created = (time_t)sqlite3_column_int64(st, 6);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_fail(s, "cases");
+		case_rows_free(v, n);
+		return -1;
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+}

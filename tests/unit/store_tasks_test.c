@@ -1,0 +1,222 @@
+/*
+ * store_tasks_test.c — the tasks tables through the store: insert from
+ * an occurrence, filters (fy, state incl. derived overdue, assignee,
+ * coordinator scope), state and answer updates, audit rows, reminder
+ * steps, recorded answers and cases.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "calendars/log.h"
+#include "daemon/cases.h"
+#include "daemon/store.h"
+#include "daemon/tasks.h"
+
+struct fx {
+	char		 dir[64];
+	char		 path[128];
+	struct store	*s;
+};
+
+static int
+setup(void **state)
+{
+	struct fx	*f = test_calloc(1, sizeof *f);
+	char		*cause = NULL;
+
+	snprintf(f->dir, sizeof f->dir, "/tmp/store_tasks.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof f->path, "%s/k.db", f->dir);
+	f->s = store_open(f->path, &cause);
+	assert_non_null(f->s);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx	*f = *state;
+	char		 cmd[160];
+
+	store_close(f->s);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	test_free(f);
+	return 0;
+}
+
+static int64_t
+add(struct store *s, struct occ *o, const char *who, time_t due)
+{
+	struct task_want	 w = { o, who, due, "2026-02-20" };
+	int64_t			 id;
+
+	assert_int_equal(store_task_insert(s, &w, 1000, &id), 0);
+	return id;
+}
+
+static void
+test_tasks(void **state)
+{
+	struct fx		*f = *state;
+	struct occ		 o = { 0 };
+	struct task_filter	 fl = { .now = 5000 };
+	struct task_actor	 a = { "tester", VIA_CLI, "電話" };
+	struct task		*v, t;
+	const char		*scope[] = { "other" };
+	char			**names;
+	size_t			 n;
+	int64_t			 id1, id2, id3;
+
+	char uid1[] = "cy.due.fy2025@koyomi", t1[] = "提出";
+
+	o.uid = uid1;
+	o.cycle_id = "cy";
+	o.item_id = "due";
+	o.fy = 2025;
+	o.title = t1;
+	assert_int_equal(store_begin(f->s), 0);
+	id1 = add(f->s, &o, "pref-13", 4000);
+	id2 = add(f->s, &o, "pref-27", 4000);
+	id3 = add(f->s, &o, "pref-01", 9000);
+	assert_int_equal(store_task_event(f->s, id1, 1000, "created", &a), 0);
+	assert_int_equal(store_commit(f->s), 0);
+
+	assert_int_equal(store_tasks_list(f->s, &fl, &v, &n), 0);
+	assert_int_equal(n, 3);
+	/* Ordered by due, uid, assignee. */
+	assert_string_equal(v[0].assignee, "pref-13");
+	assert_string_equal(v[2].assignee, "pref-01");
+	tasks_free(v, n);
+	fl.state = "overdue";
+	assert_int_equal(store_tasks_list(f->s, &fl, &v, &n), 0);
+	assert_int_equal(n, 2);
+	tasks_free(v, n);
+	fl.state = "open";
+	assert_int_equal(store_tasks_list(f->s, &fl, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, id3);
+	tasks_free(v, n);
+
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_task_set_state(f->s, id1, "done", 2000), 0);
+	assert_int_equal(store_task_event(f->s, id1, 2000, "done", &a), 0);
+	assert_int_equal(store_task_set_answer(f->s, id2, "参加", "2年目",
+	    2000), 0);
+	assert_int_equal(store_task_set_cancelled(f->s, id3, 1, 2000), 0);
+	assert_int_equal(store_commit(f->s), 0);
+
+	fl.state = "done";
+	assert_int_equal(store_tasks_list(f->s, &fl, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].done_by, "tester");
+	assert_string_equal(v[0].done_via, "cli");
+	assert_int_equal(v[0].done_at, 2000);
+	tasks_free(v, n);
+	/* Cancelled tasks are hidden unless asked for. */
+	fl.state = NULL;
+	assert_int_equal(store_tasks_list(f->s, &fl, &v, &n), 0);
+	assert_int_equal(n, 2);
+	tasks_free(v, n);
+	fl.cancelled = 1;
+	fl.ncycles = 1;
+	fl.cycles = scope;
+	assert_int_equal(store_tasks_list(f->s, &fl, &v, &n), 0);
+	assert_int_equal(n, 0);
+	free(v);
+
+	assert_int_equal(store_task_get(f->s, id2, &t), 0);
+	assert_string_equal(t.answer, "参加");
+	assert_string_equal(t.answer_text, "2年目");
+	task_free(&t);
+	assert_int_equal(store_task_get(f->s, 424242, &t), 1);
+	assert_int_equal(store_task_find(f->s, o.uid, "pref-27", &t), 0);
+	assert_int_equal(t.id, id2);
+	task_free(&t);
+
+	assert_int_equal(store_task_step_add(f->s, id2, "-20s", 3000, 0), 0);
+	assert_int_equal(store_task_step_add(f->s, id2, "-20s", 3001, 0), 0);
+	assert_int_equal(store_task_step_add(f->s, id2, "0s", 3002, 0), 0);
+	assert_int_equal(store_task_steps(f->s, id2, &names, &n), 0);
+	assert_int_equal(n, 2);
+	free(names[0]);
+	free(names[1]);
+	free(names);
+}
+
+static void
+test_answers_cases(void **state)
+{
+	struct fx		*f = *state;
+	struct occ		 o = { 0 };
+	struct store_answers	 ans;
+	struct case_row		*c;
+	struct rules_case	*rc;
+	size_t			 n;
+	int64_t			 id;
+
+	char uid2[] = "cy.survey.fy2025@koyomi", t2[] = "調査";
+
+	o.uid = uid2;
+	o.cycle_id = "cy";
+	o.item_id = "survey";
+	o.fy = 2025;
+	o.title = t2;
+	assert_int_equal(store_begin(f->s), 0);
+	id = add(f->s, &o, "pref-13", 4000);
+	add(f->s, &o, "pref-27", 4000);
+	assert_int_equal(store_task_set_answer(f->s, id, "参加", NULL, 10), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_answers_load(f->s, &ans), 0);
+	assert_int_equal(ans.n, 1);
+	assert_string_equal(ans.v[0].assignee, "pref-13");
+	assert_string_equal(ans.v[0].answer, "参加");
+	assert_string_equal(ans.v[0].item, "survey");
+	assert_int_equal(ans.v[0].fy, 2025);
+	store_answers_free(&ans);
+
+	assert_true(case_code_valid("OR-2025-001"));
+	assert_false(case_code_valid("山田太郎"));
+	assert_false(case_code_valid(""));
+	assert_int_equal(store_case_add(f->s, "outreach", "OR-1", "pref-13",
+	    "2025-05-01", 10), 0);
+	assert_int_equal(store_case_add(f->s, "outreach", "OR-1", NULL,
+	    "2025-05-02", 10), 1);
+	assert_int_equal(store_case_add(f->s, "chiiki", "OR-1", NULL,
+	    "2025-06-01", 10), 0);
+	assert_int_equal(store_case_close(f->s, NULL, "OR-1", "2025-09-01"), 2);
+	assert_int_equal(store_case_close(f->s, "outreach", "OR-1",
+	    "2025-09-01"), 0);
+	assert_int_equal(store_case_close(f->s, "outreach", "OR-1",
+	    "2025-09-02"), 3);
+	assert_int_equal(store_case_close(f->s, NULL, "nope", "2025-09-01"), 1);
+	assert_int_equal(store_cases_list(f->s, &c, &n), 0);
+	assert_int_equal(n, 2);
+	rc = cases_for_expand(c, n);
+	assert_string_equal(rc[1].code, "OR-1");
+	assert_int_equal(rc[1].closed, cal_from_ymd(2025, 9, 1));
+	assert_int_equal(rc[0].closed, CAL_OPEN);
+	free(rc);
+	case_rows_free(c, n);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_tasks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_answers_cases, setup,
+		    teardown),
+	};
+
+	log_set_quiet(1);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
