@@ -40,7 +40,7 @@ void		 http_stop(struct http *);
 void		 http_quiesce(struct http *);
 /*
  * pattern: an exact path ("/healthz") or a prefix ending in '*'
- * ("/feeds/*"); the first match in registration order wins. name labels
+ * (written "/feeds/" followed by a star); the first match in registration order wins. name labels
  * the route in metrics.
  */
 void		 http_route(struct http *, unsigned methods, const char *pattern,

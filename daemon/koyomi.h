@@ -22,6 +22,7 @@ struct feeds;
 struct outbox;
 struct chase;
 struct reload;
+struct koyomi;
 
 enum koyomi_event {
 	KY_RULES_SWAPPED,	/* k->rules and k->occs were replaced */

@@ -1,0 +1,709 @@
+/*
+ * http.c — libmicrohttpd under the libev loop, and the router (http.h).
+ *
+ * MHD runs in external-epoll mode with no thread of its own: one ev_io
+ * watches MHD's epoll fd, one ev_timer carries MHD's own timeout, and an
+ * ev_prepare re-arms that timer before every sleep, because MHD adds
+ * connections edge-triggered and buffered data raises no event. MHD_run
+ * follows every wake-up. koyomi opens the listening socket itself so it
+ * binds exactly the configured address.
+ */
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+#include <errno.h>
+#include <ev.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "calendars/log.h"
+#include "calendars/util.h"
+#include "daemon/conf.h"
+#include "daemon/http.h"
+#include "daemon/koyomi.h"
+#include "daemon/metrics.h"
+
+#define HTTP_MAX_HEADERS	32
+#define HTTP_QUIESCE_SECS	5.0
+
+struct route {
+	unsigned	 methods;
+	char		*pattern;
+	size_t		 plen;
+	int		 prefix;
+	char		*name;
+	http_handler	 fn;
+	void		*arg;
+};
+
+struct counter {
+	const char	*route;		/* borrowed from a route, or "none" */
+	unsigned	 code;
+	unsigned long	 n;
+};
+
+struct http {
+	struct koyomi		*k;
+	struct MHD_Daemon	*d;
+	int			 listen_fd;
+	int			 quiesced;
+	ev_io			 io;
+	ev_timer		 timer;
+	ev_prepare		 prepare;
+	struct route		*routes;
+	size_t			 nroutes;
+	struct counter		*counters;
+	size_t			 ncounters;
+	size_t			 max_body;
+};
+
+struct http_req {
+	struct http		*h;
+	struct MHD_Connection	*conn;
+	const char		*method;	/* MHD's, valid for the request */
+	char			*path;
+	const char		*suffix;
+	struct buf		 body;
+	int			 too_large;
+	int			 answered;
+	const char		*route;
+	char			*hdr_names[HTTP_MAX_HEADERS];
+	char			*hdr_vals[HTTP_MAX_HEADERS];
+	size_t			 nhdrs;
+	char			**form_keys, **form_vals;
+	size_t			 nform;
+	int			 form_parsed;
+	char			 remote[64];
+};
+
+static void
+count(struct http *h, const char *route, unsigned code)
+{
+	size_t	 i;
+
+	for (i = 0; i < h->ncounters; i++)
+		if (h->counters[i].code == code &&
+		    strcmp(h->counters[i].route, route) == 0) {
+			h->counters[i].n++;
+			return;
+		}
+	h->counters = xreallocarray(h->counters, h->ncounters + 1,
+	    sizeof *h->counters);
+	h->counters[h->ncounters].route = route;
+	h->counters[h->ncounters].code = code;
+	h->counters[h->ncounters++].n = 1;
+}
+
+static void
+http_metrics(struct koyomi *k, struct buf *b, void *arg)
+{
+	struct http	*h = arg;
+	size_t		 i;
+
+	(void)k;
+	buf_puts(b, "# HELP koyomi_http_requests_total HTTP requests by route "
+	    "and status code.\n# TYPE koyomi_http_requests_total counter\n");
+	for (i = 0; i < h->ncounters; i++)
+		buf_printf(b, "koyomi_http_requests_total{route=\"%s\","
+		    "code=\"%u\"} %lu\n", h->counters[i].route,
+		    h->counters[i].code, h->counters[i].n);
+}
+
+void
+http_route(struct http *h, unsigned methods, const char *pattern,
+    const char *name, http_handler fn, void *arg)
+{
+	struct route	*r;
+	size_t		 n = strlen(pattern);
+
+	h->routes = xreallocarray(h->routes, h->nroutes + 1, sizeof *h->routes);
+	r = &h->routes[h->nroutes++];
+	r->methods = methods | ((methods & HTTP_GET) ? HTTP_HEAD : 0);
+	r->prefix = n > 0 && pattern[n - 1] == '*';
+	r->pattern = xstrndup(pattern, r->prefix ? n - 1 : n);
+	r->plen = strlen(r->pattern);
+	r->name = xstrdup(name);
+	r->fn = fn;
+	r->arg = arg;
+}
+
+static unsigned
+method_bit(const char *m)
+{
+	if (strcmp(m, "GET") == 0)
+		return HTTP_GET;
+	if (strcmp(m, "HEAD") == 0)
+		return HTTP_HEAD;
+	if (strcmp(m, "POST") == 0)
+		return HTTP_POST;
+	if (strcmp(m, "PUT") == 0)
+		return HTTP_PUT;
+	if (strcmp(m, "DELETE") == 0)
+		return HTTP_DELETE;
+	return 0;
+}
+
+static int
+route_matches(const struct route *r, const char *path)
+{
+	if (r->prefix)
+		return strncmp(path, r->pattern, r->plen) == 0;
+	return strcmp(path, r->pattern) == 0;
+}
+
+static void
+allow_header(struct http_req *req, unsigned m)
+{
+	static const char *const names[] = { "GET", "HEAD", "POST", "PUT",
+	    "DELETE" };
+	struct buf	 allow;
+	size_t		 i;
+
+	buf_init(&allow);
+	for (i = 0; i < nitems(names); i++)
+		if (m & (1u << i))
+			buf_printf(&allow, "%s%s", allow.len ? ", " : "",
+			    names[i]);
+	http_add_header(req, "Allow", allow.data ? allow.data : "");
+	buf_free(&allow);
+}
+
+static void
+dispatch(struct http_req *req)
+{
+	struct http	*h = req->h;
+	unsigned	 m = method_bit(req->method), allowed = 0;
+	size_t		 i;
+
+	if (req->too_large) {
+		req->route = "none";
+		http_reply_json_error(req, 413, "request body too large");
+		return;
+	}
+	for (i = 0; i < h->nroutes; i++) {
+		if (!route_matches(&h->routes[i], req->path))
+			continue;
+		allowed |= h->routes[i].methods;
+		if (!(h->routes[i].methods & m))
+			continue;
+		req->route = h->routes[i].name;
+		req->suffix = req->path + h->routes[i].plen;
+		h->routes[i].fn(req, h->routes[i].arg);
+		if (!req->answered)
+			http_reply_json_error(req, 500, "no response");
+		return;
+	}
+	req->route = "none";
+	if (allowed != 0) {
+		allow_header(req, allowed);
+		http_reply_json_error(req, 405, "method not allowed");
+	} else
+		http_reply_json_error(req, 404, "not found");
+}
+
+static enum MHD_Result
+access_cb(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **req_cls)
+{
+	struct http		*h = cls;
+	struct http_req		*req = *req_cls;
+	const union MHD_ConnectionInfo *ci;
+
+	(void)version;
+	if (req == NULL) {
+		req = xcalloc(1, sizeof *req);
+		req->h = h;
+		req->conn = conn;
+		req->method = method;
+		req->path = xstrdup(url);
+		buf_init(&req->body);
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci != NULL && ci->client_addr != NULL) {
+			const struct sockaddr *sa = ci->client_addr;
+
+			if (sa->sa_family == AF_INET)
+				inet_ntop(AF_INET, &((const struct sockaddr_in *)
+				    (const void *)sa)->sin_addr, req->remote,
+				    sizeof req->remote);
+			else if (sa->sa_family == AF_INET6)
+				inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+				    (const void *)sa)->sin6_addr, req->remote,
+				    sizeof req->remote);
+		}
+		*req_cls = req;
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (req->body.len + *upload_size > h->max_body)
+			req->too_large = 1;
+		else
+			buf_append(&req->body, upload, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (req->answered)
+		return MHD_YES;
+	dispatch(req);
+	return MHD_YES;
+}
+
+static void
+completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct http_req	*req = *req_cls;
+	size_t		 i;
+
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	if (req == NULL)
+		return;
+	for (i = 0; i < req->nhdrs; i++) {
+		free(req->hdr_names[i]);
+		free(req->hdr_vals[i]);
+	}
+	for (i = 0; i < req->nform; i++) {
+		free(req->form_keys[i]);
+		free(req->form_vals[i]);
+	}
+	free(req->form_keys);
+	free(req->form_vals);
+	buf_free(&req->body);
+	free(req->path);
+	free(req);
+	*req_cls = NULL;
+}
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char	 msg[512];
+	size_t	 n;
+
+	(void)cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	n = strlen(msg);
+	while (n > 0 && msg[n - 1] == '\n')
+		msg[--n] = '\0';
+	log_debug("http: %s", msg);
+}
+
+static void
+http_run(struct http *h)
+{
+	if (h->d != NULL)
+		MHD_run(h->d);
+}
+
+static void
+io_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	http_run(w->data);
+}
+
+static void
+timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	http_run(w->data);
+}
+
+/* Before every sleep: MHD's timeout, relative ms; MHD_NO = none. */
+static void
+prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	struct http		*h = w->data;
+	MHD_UNSIGNED_LONG_LONG	 ms;
+
+	(void)revents;
+	ev_timer_stop(loop, &h->timer);
+	if (h->d == NULL || MHD_get_timeout(h->d, &ms) != MHD_YES)
+		return;
+	ev_timer_set(&h->timer, ms / 1000.0, 0.);	/* not ms / 1000 */
+	ev_timer_start(loop, &h->timer);
+}
+
+/* "127.0.0.1:8080", "[::1]:8080", ":8080" → a bound, listening socket. */
+static int
+listen_on(const char *spec, char **cause)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl;
+	char			 host[128];
+	const char		*colon;
+	long			 port;
+	int			 fd, one = 1;
+
+	memset(&ss, 0, sizeof ss);
+	if ((colon = strrchr(spec, ':')) == NULL ||
+	    (size_t)(colon - spec) >= sizeof host) {
+		xasprintf(cause, "listen: '%s' is not HOST:PORT", spec);
+		return -1;
+	}
+	memcpy(host, spec, (size_t)(colon - spec));
+	host[colon - spec] = '\0';
+	port = strtol(colon + 1, NULL, 10);
+	if (port < 0 || port > 65535) {
+		xasprintf(cause, "listen: bad port in '%s'", spec);
+		return -1;
+	}
+	if (host[0] == '[') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		host[strlen(host) - 1] = '\0';
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host + 1, &s6->sin6_addr) != 1)
+			goto bad;
+		sl = sizeof *s6;
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		if (host[0] == '\0')
+			s4->sin_addr.s_addr = htonl(INADDR_ANY);
+		else if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+			goto bad;
+		sl = sizeof *s4;
+	}
+	if ((fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0)) == -1) {
+		xasprintf(cause, "socket: %s", strerror(errno));
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+	if (bind(fd, (struct sockaddr *)&ss, sl) == -1 ||
+	    listen(fd, 1024) == -1) {
+		xasprintf(cause, "listen %s: %s", spec, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+bad:
+	xasprintf(cause, "listen: '%s' is not a numeric address", spec);
+	return -1;
+}
+
+struct http *
+http_start(struct koyomi *k, char **cause)
+{
+	struct http			*h;
+	const union MHD_DaemonInfo	*info;
+
+	h = xcalloc(1, sizeof *h);
+	h->k = k;
+	h->max_body = k->conf->max_body ? k->conf->max_body : 1 << 20;
+	if ((h->listen_fd = listen_on(k->conf->listen, cause)) == -1) {
+		free(h);
+		return NULL;
+	}
+	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME, 0,
+	    NULL, NULL, access_cb, h,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->listen_fd,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
+	    MHD_OPTION_CONNECTION_TIMEOUT,
+	    (unsigned)(k->conf->conn_timeout ? k->conf->conn_timeout : 30),
+	    MHD_OPTION_CONNECTION_LIMIT,
+	    (unsigned)(k->conf->max_connections ? k->conf->max_connections :
+	    1024),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+	    (size_t)(k->conf->max_header ? k->conf->max_header : 16384) + 4096,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+	    MHD_OPTION_END);
+	if (h->d == NULL) {
+		xasprintf(cause, "cannot start the HTTP server on %s",
+		    k->conf->listen);
+		close(h->listen_fd);
+		free(h);
+		return NULL;
+	}
+	if ((info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD)) ==
+	    NULL) {
+		xasprintf(cause, "libmicrohttpd has no epoll fd");
+		MHD_stop_daemon(h->d);
+		free(h);
+		return NULL;
+	}
+	ev_io_init(&h->io, io_cb, info->listen_fd, EV_READ);	/* 0.9.75 */
+	h->io.data = h;
+	ev_init(&h->timer, timer_cb);
+	h->timer.data = h;
+	ev_prepare_init(&h->prepare, prepare_cb);
+	h->prepare.data = h;
+	ev_io_start(k->loop, &h->io);
+	ev_prepare_start(k->loop, &h->prepare);
+	metrics_register(k, http_metrics, h);
+	return h;
+}
+
+void
+http_quiesce(struct http *h)
+{
+	if (h == NULL || h->d == NULL || h->quiesced)
+		return;
+	if (MHD_quiesce_daemon(h->d) != MHD_INVALID_SOCKET)
+		h->quiesced = 1;
+}
+
+/* Connections still open, for a bounded drain at shutdown. */
+static unsigned
+http_open_connections(struct http *h)
+{
+	const union MHD_DaemonInfo	*info;
+
+	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return info != NULL ? info->num_connections : 0;
+}
+
+void
+http_stop(struct http *h)
+{
+	ev_tstamp	 until;
+	size_t		 i;
+
+	if (h == NULL)
+		return;
+	if (h->quiesced) {
+		until = ev_time() + HTTP_QUIESCE_SECS;
+		while (http_open_connections(h) > 0 && ev_time() < until) {
+			MHD_run(h->d);
+			ev_sleep(0.01);
+		}
+	}
+	/* libev must stop watching the fd before MHD closes it. */
+	ev_io_stop(h->k->loop, &h->io);
+	ev_timer_stop(h->k->loop, &h->timer);
+	ev_prepare_stop(h->k->loop, &h->prepare);
+	MHD_stop_daemon(h->d);
+	if (h->quiesced)
+		close(h->listen_fd);	/* quiesce handed it back to us */
+	for (i = 0; i < h->nroutes; i++) {
+		free(h->routes[i].pattern);
+		free(h->routes[i].name);
+	}
+	free(h->routes);
+	free(h->counters);
+	free(h);
+}
+
+struct koyomi *
+http_koyomi(struct http_req *req)
+{
+	return req->h->k;
+}
+
+const char *
+http_method(struct http_req *req)
+{
+	return req->method;
+}
+
+unsigned
+http_method_bit(struct http_req *req)
+{
+	return method_bit(req->method);
+}
+
+const char *
+http_path(struct http_req *req)
+{
+	return req->path;
+}
+
+const char *
+http_suffix(struct http_req *req)
+{
+	return req->suffix != NULL ? req->suffix : "";
+}
+
+const char *
+http_header(struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+const char *
+http_query(struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND,
+	    name);
+}
+
+const char *
+http_cookie(struct http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *
+http_body(struct http_req *req, size_t *len)
+{
+	if (len != NULL)
+		*len = req->body.len;
+	return req->body.data != NULL ? req->body.data : "";
+}
+
+const char *
+http_remote(struct http_req *req)
+{
+	return req->remote;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decoding of one form component ('+' is a space). */
+static char *
+form_decode(const char *s, size_t n)
+{
+	struct buf	 b;
+	size_t		 i;
+	int		 hi, lo;
+
+	buf_init(&b);
+	for (i = 0; i < n; i++) {
+		if (s[i] == '+')
+			buf_putc(&b, ' ');
+		else if (s[i] == '%' && i + 2 < n &&
+		    (hi = hexval(s[i + 1])) >= 0 &&
+		    (lo = hexval(s[i + 2])) >= 0) {
+			buf_putc(&b, (char)(hi * 16 + lo));
+			i += 2;
+		} else
+			buf_putc(&b, s[i]);
+	}
+	return buf_steal(&b);
+}
+
+static void
+form_parse(struct http_req *req)
+{
+	const char	*p = http_body(req, NULL), *amp, *eq;
+	size_t		 n;
+
+	req->form_parsed = 1;
+	while (*p != '\0' && req->nform < 256) {
+		amp = strchr(p, '&');
+		n = amp != NULL ? (size_t)(amp - p) : strlen(p);
+		eq = memchr(p, '=', n);
+		req->form_keys = xreallocarray(req->form_keys, req->nform + 1,
+		    sizeof *req->form_keys);
+		req->form_vals = xreallocarray(req->form_vals, req->nform + 1,
+		    sizeof *req->form_vals);
+		req->form_keys[req->nform] = form_decode(p, eq ?
+		    (size_t)(eq - p) : n);
+		req->form_vals[req->nform++] = eq ? form_decode(eq + 1,
+		    n - (size_t)(eq - p) - 1) : xstrdup("");
+		if (amp == NULL)
+			break;
+		p = amp + 1;
+	}
+}
+
+const char *
+http_form(struct http_req *req, const char *name)
+{
+	size_t	 i;
+
+	if (!req->form_parsed)
+		form_parse(req);
+	for (i = 0; i < req->nform; i++)
+		if (strcmp(req->form_keys[i], name) == 0)
+			return req->form_vals[i];
+	return NULL;
+}
+
+void
+http_add_header(struct http_req *req, const char *name, const char *value)
+{
+	if (req->nhdrs >= HTTP_MAX_HEADERS)
+		return;
+	req->hdr_names[req->nhdrs] = xstrdup(name);
+	req->hdr_vals[req->nhdrs++] = xstrdup(value);
+}
+
+static void
+queue(struct http_req *req, unsigned status, const char *ctype,
+    struct MHD_Response *resp)
+{
+	size_t	 i;
+
+	if (resp == NULL) {
+		log_warnx("http: cannot create a response");
+		return;
+	}
+	if (ctype != NULL)
+		MHD_add_response_header(resp, "Content-Type", ctype);
+	for (i = 0; i < req->nhdrs; i++)
+		MHD_add_response_header(resp, req->hdr_names[i],
+		    req->hdr_vals[i]);
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	MHD_queue_response(req->conn, status, resp);
+	MHD_destroy_response(resp);
+	req->answered = 1;
+	count(req->h, req->route != NULL ? req->route : "none", status);
+}
+
+void
+http_reply(struct http_req *req, unsigned status, const char *ctype,
+    const void *body, size_t len, enum http_mem mem)
+{
+	enum MHD_ResponseMemoryMode	 mode;
+
+	if (req->answered) {
+		if (mem == HTTP_MEM_FREE)
+			free((void *)(uintptr_t)body);
+		return;
+	}
+	mode = mem == HTTP_MEM_PERSISTENT ? MHD_RESPMEM_PERSISTENT :
+	    mem == HTTP_MEM_FREE ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_MUST_COPY;
+	queue(req, status, ctype, MHD_create_response_from_buffer(len,
+	    (void *)(uintptr_t)body, mode));
+}
+
+void
+http_reply_borrowed(struct http_req *req, unsigned status, const char *ctype,
+    const void *body, size_t len, http_release release, void *arg)
+{
+	if (req->answered) {
+		release(arg);
+		return;
+	}
+	queue(req, status, ctype,
+	    MHD_create_response_from_buffer_with_free_callback_cls(len,
+	    (void *)(uintptr_t)body, release, arg));
+}
+
+void
+http_reply_json_error(struct http_req *req, unsigned status, const char *msg)
+{
+	struct buf	 b;
+
+	buf_init(&b);
+	buf_puts(&b, "{\"error\":");
+	buf_json_string(&b, msg);
+	buf_puts(&b, "}\n");
+	http_reply(req, status, "application/json; charset=utf-8", b.data,
+	    b.len, HTTP_MEM_FREE);
+}
