@@ -386,3 +386,77 @@ store_answers_free(struct store_answers *a)
 	free(a->v);
 	memset(a, 0, sizeof *a);
 }
+
+int
+store_answers_mark(struct store *s, int64_t *mark)
+{
+	static const char q[] = "SELECT coalesce(max(id), 0) FROM task_events "
+	    "WHERE action = 'answered'";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = store_stmt(s, q)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*mark = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		store_fail(s, "answers mark");
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs a two-column (label, count) query into counts by label index. */
+static int
+count_by(struct store *s, const char *q, int64_t now,
+    const char *const *labels, size_t n, long long *out)
+{
+	sqlite3_stmt		*st;
+	const unsigned char	*l;
+	size_t			 i;
+	int			 rc;
+
+	memset(out, 0, n * sizeof *out);
+	if ((st = store_stmt(s, q)) == NULL)
+		return -1;
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, now);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		l = sqlite3_column_text(st, 0);
+		for (i = 0; l != NULL && i < n; i++)
+			if (strcmp((const char *)l, labels[i]) == 0)
+				out[i] += sqlite3_column_int64(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_fail(s, "task metrics");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_tasks_metrics(struct store *s, time_t now, struct tasks_metrics *m)
+{
+	static const char *const states[] = { "open", "done", "waived",
+		"overdue" };
+	static const char *const kinds[] = { "before", "overdue", "escalate" };
+	static const char *const vias[VIA_NVIAS] = { "cli", "api", "link",
+		"dashboard", "rules" };
+	static const char qs[] = "SELECT CASE WHEN state = 'open' AND due < ?1 "
+	    "THEN 'overdue' ELSE state END, count(*) FROM tasks "
+	    "WHERE cancelled = 0 GROUP BY 1";
+	static const char qr[] = "SELECT CASE WHEN step = 'escalate' THEN "
+	    "'escalate' WHEN step LIKE 'overdue#%' OR step LIKE '+%' THEN "
+	    "'overdue' ELSE 'before' END, count(*) FROM reminder_steps GROUP BY 1";
+	static const char qc[] = "SELECT via, count(*) FROM task_events WHERE "
+	    "action IN ('done', 'answered') GROUP BY via";
+
+	if (count_by(s, qs, now, states, 4, m->by_state) == -1 ||
+	    count_by(s, qr, now, kinds, 3, m->reminders) == -1 ||
+	    count_by(s, qc, now, vias, VIA_NVIAS, m->completions) == -1)
+		return -1;
+	return 0;
+}

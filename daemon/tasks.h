@@ -64,6 +64,8 @@ struct task_filter {
 	const char *const	*cycles;	/* scope of a coordinator; */
 	size_t			 ncycles;	/* 0 = no restriction */
 	int			 cancelled;	/* 1: include cancelled tasks */
+	int			 unfinished;	/* 1: state open, due or not */
+	time_t			 due_after;	/* 0, or only tasks due after it */
 	time_t			 now;		/* for overdue */
 };
 /* 1 when s is a state a filter accepts. */
@@ -133,6 +135,17 @@ struct store_answers {
 	size_t			 nstrs;
 };
 int	store_answers_load(struct store *, struct store_answers *);
+/* Id of the newest 'answered' event (0 if none): answers changed? */
+int	store_answers_mark(struct store *, int64_t *);
+
+/* Counts for /metrics, read from the tables so the CLI's changes count. */
+struct tasks_metrics {
+	long long	 by_state[4];		/* open, done, waived, overdue */
+	long long	 reminders[3];		/* before, overdue, escalate */
+	long long	 completions[VIA_NVIAS];	/* by via */
+};
+int	store_tasks_metrics(struct store *, time_t now,
+	    struct tasks_metrics *);
 void	store_answers_free(struct store_answers *);
 
 #endif

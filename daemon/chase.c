@@ -1,0 +1,584 @@
+/*
+ * chase.c — the reminder engine (chase.h). One timer for the earliest
+ * step of any open task; when it fires, every step that is due is
+ * recorded in reminder_steps and its messages are queued in the outbox in
+ * the same transaction (design §8). Same-day reminders to one address are
+ * merged into one digest mail when the policy says digest.
+ *
+ * The task's state is read inside that transaction, so a completion from
+ * any channel (link, API, CLI in another process) stops the next
+ * reminder without any signalling; the timer is also capped so a reopen
+ * from the CLI is picked up within CHASE_MAX_SLEEP.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendars/log.h"
+#include "calendars/util.h"
+#include "daemon/chase.h"
+#include "daemon/chase_msg.h"
+#include "daemon/conf.h"
+#include "daemon/koyomi.h"
+#include "daemon/links.h"
+#include "daemon/outbox.h"
+#include "daemon/metrics.h"
+#include "daemon/reload.h"
+#include "daemon/remind.h"
+#include "daemon/sched.h"
+#include "daemon/store.h"
+#include "daemon/tasks.h"
+#include "daemon/tasks_sync.h"
+#include "notifier/payload.h"
+#include "notifier/template.h"
+
+#define CHASE_MAX_SLEEP		300	/* seconds: safety net only */
+#define CHASE_BATCH		500	/* due steps per transaction */
+#define CHASE_LINK_DAYS		120	/* completion links live this long after due */
+
+/* One step to send now. */
+struct chase_due {
+	struct task		*t;		/* borrowed from the list */
+	const struct occ	*o;
+	struct remind_step	 step;
+};
+
+struct chase {
+	struct koyomi		 *k;
+	struct sched_job	  job;
+	unsigned char		  key[LINKS_KEY_LEN];
+	/* Occurrences by uid, rebuilt when the rules generation changes. */
+	const struct occ	**idx;
+	size_t			  nidx;
+	unsigned long		  gen;
+	int64_t			  answers_mark;
+};
+
+
+static int
+wants(const struct rules_policy *p, int ch)
+{
+	return p->channels == 0 || (p->channels & ch) != 0;
+}
+
+/* The completion link of a task, or NULL without a key. Caller frees. */
+static char *
+task_link(struct koyomi *k, const struct task *t)
+{
+	char	*tok, *url;
+
+	tok = links_make(k->chase->key, t->id, t->assignee,
+	    t->due + (time_t)CHASE_LINK_DAYS * 86400);
+	if (tok == NULL)
+		return NULL;
+	xasprintf(&url, "%s/c/%s", k->conf->base_url, tok);
+	free(tok);
+	return url;
+}
+
+static const char *
+event_type(enum remind_kind kind)
+{
+	switch (kind) {
+	case REMIND_OVERDUE:
+		return "task.overdue";
+	case REMIND_ESCALATE_KIND:
+		return "task.escalated";
+	default:
+		return "task.reminder";
+	}
+}
+
+static int
+queue_webhook(struct koyomi *k, const struct chase_due *d, const char *link,
+    time_t now, char **cause)
+{
+	struct payload_field	 f[11];
+	struct payload_event	 ev = { event_type(d->step.kind), now, f, 0 };
+	const struct task	*t = d->t;
+	size_t			 n = 0;
+	char			 wareki[64];
+	cal_day			 day;
+	int			 secs;
+
+	cal_utc_to_local(k->zone, t->due, &day, &secs);
+	cal_wareki_format(wareki, sizeof wareki, day, CAL_WF_WEEKDAY);
+	f[n++] = (struct payload_field){ "task_id", NULL, t->id };
+	f[n++] = (struct payload_field){ "uid", t->uid, 0 };
+	f[n++] = (struct payload_field){ "cycle", t->cycle, 0 };
+	f[n++] = (struct payload_field){ "item", t->item, 0 };
+	f[n++] = (struct payload_field){ "fy", NULL, t->fy };
+	f[n++] = (struct payload_field){ "title", t->title, 0 };
+	f[n++] = (struct payload_field){ "assignee", t->assignee, 0 };
+	f[n++] = (struct payload_field){ "due", t->due_day, 0 };
+	f[n++] = (struct payload_field){ "due_wareki", wareki, 0 };
+	f[n++] = (struct payload_field){ "step", d->step.name, 0 };
+	if (link != NULL && d->step.kind != REMIND_ESCALATE_KIND)
+		f[n++] = (struct payload_field){ "link", link, 0 };
+	ev.ndata = n;
+	return outbox_enqueue_event(k, &ev, cause) == -1 ? -1 : 0;
+}
+
+static int
+queue_hook_for(struct koyomi *k, const struct chase_due *d, time_t now,
+    char **cause)
+{
+	char	*link = task_link(k, d->t);
+	int	 rc;
+
+	rc = queue_webhook(k, d, link, now, cause);
+	free(link);
+	return rc;
+}
+
+/* Renders kind for one task and queues it to one recipient. */
+static int64_t
+queue_mail(struct koyomi *k, enum tmpl_kind kind, struct tmpl_vars *tv,
+    const struct chase_rcpt *r, char **cause)
+{
+	struct outbox_mail	 m = { .kind = template_kind_name(kind) };
+	char			*subject = NULL, *body = NULL;
+	int64_t			 id;
+
+	if (template_render(k->conf->templates, kind, tv, &subject, &body,
+	    cause) == -1)
+		return -1;
+	m.to_name = r->name;
+	m.to_addr = r->mail;
+	m.subject = subject;
+	m.body = body;
+	id = outbox_enqueue_mail(k, &m, cause);
+	free(subject);
+	free(body);
+	return id;
+}
+
+/* The escalation mail about one task, to the policy's escalate_to. */
+static int
+queue_escalation(struct koyomi *k, struct chase_due *d, time_t now,
+    char **cause)
+{
+	struct chase_rcpt	 rc[CHASE_MAX_RCPTS];
+	struct tmpl_vars	 tv;
+	char			*dash;
+	size_t			 i, n;
+	int			 ret = 0;
+
+	n = chase_escalation_rcpts(k->rules, d->t->cycle,
+	    d->o->policy->escalate_to, rc, CHASE_MAX_RCPTS);
+	if (n == 0)
+		log_warnx("chase: task %lld: no escalation recipient for %s",
+		    (long long)d->t->id, d->o->policy->escalate_to);
+	template_vars_init(&tv);
+	xasprintf(&dash, "%s/", k->conf->base_url);
+	chase_vars(&tv, k->rules, d->t, k->zone, dash, now);
+	free(dash);
+	for (i = 0; i < n && ret == 0; i++) {
+		template_set(&tv, "to", rc[i].name != NULL ? rc[i].name :
+		    "ご担当者様");
+		if (queue_mail(k, TMPL_ESCALATION, &tv, &rc[i], cause) == -1)
+			ret = -1;
+	}
+	template_vars_free(&tv);
+	return ret;
+}
+
+/* One address and a due assignee step that should reach it. */
+struct chase_dest {
+	struct chase_rcpt	 r;
+	size_t			 due;	/* index into the due array */
+};
+
+static int
+dest_cmp(const void *a, const void *b)
+{
+	const struct chase_dest	*x = a, *y = b;
+	int			 c = strcmp(x->r.mail, y->r.mail);
+
+	if (c != 0)
+		return c;
+	return x->due < y->due ? -1 : x->due > y->due;
+}
+
+/* One mail per task to one address (no digest, or a single item). */
+static int
+queue_single(struct koyomi *k, struct chase_due *d,
+    const struct chase_rcpt *r, time_t now, char **cause)
+{
+	struct tmpl_vars	 tv;
+	char			*link = task_link(k, d->t);
+	int64_t			 id;
+
+	template_vars_init(&tv);
+	chase_vars(&tv, k->rules, d->t, k->zone, link, now);
+	id = queue_mail(k, d->step.kind == REMIND_OVERDUE ? TMPL_OVERDUE :
+	    TMPL_REMINDER, &tv, r, cause);
+	template_vars_free(&tv);
+	free(link);
+	return id == -1 ? -1 : 0;
+}
+
+/* One digest for the run v[0..n) of one address. */
+static int
+queue_digest(struct koyomi *k, struct chase_due *due,
+    const struct chase_dest *v, size_t n, time_t now, char **cause)
+{
+	struct tmpl_vars	 tv;
+	char			*link, count[32];
+	cal_day			 day;
+	int			 secs;
+	size_t			 i;
+	int64_t			 id;
+
+	template_vars_init(&tv);
+	chase_vars(&tv, k->rules, due[v[0].due].t, k->zone, NULL, now);
+	for (i = 0; i < n; i++) {
+		link = task_link(k, due[v[i].due].t);
+		cal_utc_to_local(k->zone, due[v[i].due].t->due, &day, &secs);
+		template_digest_add(&tv, due[v[i].due].t->title, day,
+		    link != NULL ? link : "-");
+		free(link);
+	}
+	snprintf(count, sizeof count, "%zu", n);
+	template_set(&tv, "count", count);
+	id = queue_mail(k, TMPL_DIGEST, &tv, &v[0].r, cause);
+	template_vars_free(&tv);
+	return id == -1 ? -1 : 0;
+}
+
+/*
+ * Mail for every due assignee step: grouped by address, a run of two or
+ * more steps whose policies all allow digests becomes one digest.
+ */
+static int
+queue_assignee_mail(struct koyomi *k, struct chase_due *due, size_t ndue,
+    time_t now, char **cause)
+{
+	struct chase_dest	*v = NULL;
+	struct chase_rcpt	 rc[CHASE_MAX_RCPTS];
+	size_t			 i, j, n = 0, nr, r, run;
+	int			 digest, ret = 0;
+
+	for (i = 0; i < ndue; i++) {
+		if (due[i].step.kind == REMIND_ESCALATE_KIND ||
+		    !wants(due[i].o->policy, RCH_MAIL))
+			continue;
+		nr = chase_assignee_rcpts(k->rules, due[i].t->assignee, rc,
+		    CHASE_MAX_RCPTS);
+		if (nr == 0)
+			log_warnx("chase: task %lld: %s has no mail address",
+			    (long long)due[i].t->id, due[i].t->assignee);
+		v = xreallocarray(v, n + nr + 1, sizeof *v);
+		for (r = 0; r < nr; r++) {
+			v[n].r = rc[r];
+			v[n++].due = i;
+		}
+	}
+	if (n > 0)
+		qsort(v, n, sizeof *v, dest_cmp);
+	for (i = 0; i < n && ret == 0; i += run) {
+		digest = 1;
+		for (run = 0; i + run < n &&
+		    strcmp(v[i + run].r.mail, v[i].r.mail) == 0; run++)
+			digest &= due[v[i + run].due].o->policy->digest;
+		if (run > 1 && digest) {
+			ret = queue_digest(k, due, v + i, run, now, cause);
+			continue;
+		}
+		for (j = 0; j < run && ret == 0; j++)
+			ret = queue_single(k, &due[v[i + j].due], &v[i + j].r,
+			    now, cause);
+	}
+	free(v);
+	return ret;
+}
+
+/*
+ * Records every due step and queues its messages in one transaction.
+ * Tasks are re-read inside it: one completed meanwhile is skipped.
+ */
+static int
+send_due(struct chase *c, struct chase_due *due, size_t ndue, time_t now)
+{
+	struct koyomi	*k = c->k;
+	struct task	 fresh;
+	char		*cause = NULL;
+	size_t		 i, n = 0;
+	int		 rc;
+
+	if (store_begin(k->store) == -1)
+		return -1;
+	for (i = 0; i < ndue; i++) {
+		rc = store_task_get(k->store, due[i].t->id, &fresh);
+		if (rc == 0 && strcmp(fresh.state, "open") == 0 &&
+		    !fresh.cancelled)
+			due[n++] = due[i];
+		if (rc == 0)
+			task_free(&fresh);
+		else if (rc == -1)
+			goto fail;
+	}
+	for (i = 0; i < n; i++) {
+		if (store_task_step_add(k->store, due[i].t->id,
+		    due[i].step.name, now, 0) == -1)
+			goto fail;
+		if (due[i].step.kind == REMIND_ESCALATE_KIND &&
+		    wants(due[i].o->policy, RCH_MAIL) &&
+		    queue_escalation(k, &due[i], now, &cause) == -1)
+			goto fail;
+		if (wants(due[i].o->policy, RCH_WEBHOOK) &&
+		    queue_hook_for(k, &due[i], now, &cause) == -1)
+			goto fail;
+	}
+	if (queue_assignee_mail(k, due, n, now, &cause) == -1)
+		goto fail;
+	if (store_commit(k->store) == -1)
+		return -1;
+	if (n > 0) {
+		log_info("chase: %zu reminder step(s) queued", n);
+		outbox_wake(k->outbox);
+	}
+	return 0;
+fail:
+	if (cause != NULL) {
+		log_warnx("chase: %s", cause);
+		free(cause);
+	}
+	store_rollback(k->store);
+	return -1;
+}
+
+/* The due step of task t, if any; else lowers *next to its next time. */
+static int
+task_due(struct koyomi *k, struct task *t, time_t now, time_t *next,
+    struct chase_due *out)
+{
+	const struct occ	*o = chase_find_occ(k, t->uid);
+	struct remind_ctx	 rc = { k->zone, k->conf->window_start,
+		k->conf->window_end };
+	char			**names = NULL;
+	size_t			 n = 0, i;
+	time_t			 at;
+	int			 r;
+
+	if (o == NULL || o->policy == NULL)
+		return 0;
+	if (store_task_steps(k->store, t->id, &names, &n) == -1)
+		return -1;
+	r = remind_next(&rc, o->policy, t->due, now,
+	    (const char *const *)names, n, &out->step, &at);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (r == 0)
+		return 0;
+	if (at > now) {
+		if (*next == 0 || at < *next)
+			*next = at;
+		return 0;
+	}
+	out->t = t;
+	out->o = o;
+	return 1;
+}
+
+/* Scans open tasks, sends what is due, returns the next wake-up time. */
+static time_t
+chase_scan(struct chase *c, time_t now)
+{
+	struct task_filter	 f = { .unfinished = 1, .now = now,
+		.due_after = now - 400 * 86400 };
+	struct task		*v = NULL;
+	struct chase_due	*due = NULL;
+	size_t			 n = 0, i, ndue = 0;
+	time_t			 next = 0;
+	int			 r;
+
+	if (c->k->rules == NULL ||
+	    store_tasks_list(c->k->store, &f, &v, &n) == -1)
+		return now + (time_t)CHASE_MAX_SLEEP;
+	due = xreallocarray(NULL, n + 1, sizeof *due);
+	for (i = 0; i < n; i++) {
+		r = task_due(c->k, &v[i], now, &next, &due[ndue]);
+		if (r == 1 && ++ndue == CHASE_BATCH) {
+			send_due(c, due, ndue, now);
+			ndue = 0;
+			next = now;	/* more may be due: look again soon */
+		}
+	}
+	if (ndue > 0 && send_due(c, due, ndue, now) == -1)
+		next = now + 5;	/* database busy: retry shortly */
+	free(due);
+	tasks_free(v, n);
+	return next;
+}
+
+static void
+chase_run(struct koyomi *k, struct sched_job *job)
+{
+	struct chase	*c = job->arg;
+	time_t		 now = time(NULL), next;
+
+	next = chase_scan(c, now);
+	if (next == 0 || next > now + CHASE_MAX_SLEEP)
+		next = now + CHASE_MAX_SLEEP;
+	sched_at(k, &c->job, next, chase_run, c);
+}
+
+/* New rules: reconcile the tasks, then look for due steps again. */
+static void
+chase_swapped(struct koyomi *k, void *arg)
+{
+	struct tasks_sync_stats	 st;
+
+	if (k->rules != NULL && tasks_sync(k, &k->occs, k->occ_from,
+	    k->occ_to, time(NULL), &st) == 0 &&
+	    st.created + st.cancelled + st.restored + st.changed > 0)
+		log_info("tasks: %zu created, %zu cancelled, %zu restored, "
+		    "%zu moved", st.created, st.cancelled, st.restored,
+		    st.changed);
+	chase_kick(arg);
+}
+
+/*
+ * Another process (the CLI) changed the database: a reopened task may
+ * need reminders again, and a new survey answer changes the groups
+ * built from answers, so the rules are expanded again.
+ */
+static void
+chase_store_changed(struct koyomi *k, void *arg)
+{
+	struct chase	*c = arg;
+	int64_t		 mark;
+
+	if (store_answers_mark(k->store, &mark) == 0 &&
+	    mark != c->answers_mark) {
+		c->answers_mark = mark;
+		if (k->reload != NULL)
+			reload_reexpand(k);
+	}
+	chase_kick(c);
+}
+
+static void
+chase_metrics(struct koyomi *k, struct buf *b, void *arg)
+{
+	static const char *const states[] = { "open", "done", "waived",
+		"overdue" };
+	static const char *const kinds[] = { "before", "overdue", "escalate" };
+	struct tasks_metrics	 m;
+	int			 i;
+
+	(void)arg;
+	if (store_tasks_metrics(k->store, time(NULL), &m) == -1)
+		return;
+	buf_puts(b, "# HELP koyomi_tasks Tasks by state; overdue open tasks "
+	    "are counted as overdue, not open.\n# TYPE koyomi_tasks gauge\n");
+	for (i = 0; i < 4; i++)
+		buf_printf(b, "koyomi_tasks{state=\"%s\"} %lld\n", states[i],
+		    m.by_state[i]);
+	buf_printf(b, "# HELP koyomi_tasks_overdue Open tasks past their due "
+	    "time.\n# TYPE koyomi_tasks_overdue gauge\n"
+	    "koyomi_tasks_overdue %lld\n", m.by_state[3]);
+	buf_puts(b, "# HELP koyomi_reminders_sent_total Reminder steps taken, "
+	    "by kind of step.\n# TYPE koyomi_reminders_sent_total counter\n");
+	for (i = 0; i < 3; i++)
+		buf_printf(b, "koyomi_reminders_sent_total{step=\"%s\"} %lld\n",
+		    kinds[i], m.reminders[i]);
+	buf_puts(b, "# HELP koyomi_completions_total Tasks completed, by "
+	    "channel.\n# TYPE koyomi_completions_total counter\n");
+	for (i = 0; i < VIA_NVIAS; i++)
+		buf_printf(b, "koyomi_completions_total{via=\"%s\"} %lld\n",
+		    task_via_name(i), m.completions[i]);
+}
+
+static int
+occ_ptr_cmp(const void *a, const void *b)
+{
+	const struct occ *const	*x = a, *const *y = b;
+
+	return strcmp((*x)->uid, (*y)->uid);
+}
+
+static int
+occ_key_cmp(const void *key, const void *elem)
+{
+	const struct occ *const	*o = elem;
+
+	return strcmp(key, (*o)->uid);
+}
+
+const struct occ *
+chase_find_occ(struct koyomi *k, const char *uid)
+{
+	struct chase		 *c = k->chase;
+	const struct occ	**p;
+	size_t			  i;
+
+	if (c == NULL) {
+		for (i = 0; i < k->occs.n; i++)
+			if (strcmp(k->occs.v[i].uid, uid) == 0)
+				return &k->occs.v[i];
+		return NULL;
+	}
+	if (c->idx == NULL || c->gen != k->generation) {
+		free(c->idx);
+		c->idx = xreallocarray(NULL, k->occs.n + 1, sizeof *c->idx);
+		for (i = 0; i < k->occs.n; i++)
+			c->idx[i] = &k->occs.v[i];
+		c->nidx = k->occs.n;
+		qsort(c->idx, c->nidx, sizeof *c->idx, occ_ptr_cmp);
+		c->gen = k->generation;
+	}
+	p = bsearch(uid, c->idx, c->nidx, sizeof *c->idx, occ_key_cmp);
+	return p != NULL ? *p : NULL;
+}
+
+const unsigned char *
+chase_link_key(struct koyomi *k)
+{
+	return k->chase != NULL ? k->chase->key : NULL;
+}
+
+struct chase *
+chase_start(struct koyomi *k, char **cause)
+{
+	struct chase	*c = xcalloc(1, sizeof *c);
+
+	if (links_key_load(k->conf->secret_key_file, c->key, cause) == -1) {
+		free(c);
+		return NULL;
+	}
+	c->k = k;
+	k->chase = c;
+	if (store_answers_mark(k->store, &c->answers_mark) == -1)
+		c->answers_mark = 0;
+	koyomi_hook_add(k, KY_RULES_SWAPPED, chase_swapped, c);
+	koyomi_hook_add(k, KY_STORE_CHANGED, chase_store_changed, c);
+	if (k->metrics != NULL)
+		metrics_register(k, chase_metrics, c);
+	/* Rules loaded before we were: reconcile now. */
+	if (k->rules != NULL)
+		chase_swapped(k, c);
+	else
+		sched_at(k, &c->job, time(NULL), chase_run, c);
+	return c;
+}
+
+void
+chase_kick(struct chase *c)
+{
+	if (c != NULL)
+		sched_at(c->k, &c->job, time(NULL), chase_run, c);
+}
+
+void
+chase_stop(struct chase *c)
+{
+	if (c == NULL)
+		return;
+	sched_cancel(c->k, &c->job);
+	explicit_bzero(c->key, sizeof c->key);
+	free(c->idx);
+	free(c);
+}
