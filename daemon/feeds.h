@@ -38,11 +38,7 @@ struct feeds_task {
 	time_t		 updated;
 };
 
-/*
- * 1 when occurrence o belongs to public feed f (its cycles, kinds,
- * audience, members; deadlines only when f->deadlines; never
- * case-relative or date-less occurrences).
- */
+/* 1 when occurrence o belongs to public feed f (rules_feed_select). */
 int	feeds_selects(const struct rules *, const struct rules_feed *,
 	    const struct occ *);
 /* 1 when o belongs to the private feed of owner (org or contact id). */
@@ -83,8 +79,6 @@ struct feed_entry {
 	time_t		 mtime;
 	char		 lastmod[32];	/* IMF-fixdate of mtime */
 	unsigned	 refs;
-	void		*http[4];	/* the HTTP layer's cached responses */
-	void		(*http_free)(struct feed_entry *);
 };
 
 void	feed_entry_ref(struct feed_entry *);
@@ -118,5 +112,44 @@ int	feeds_not_modified(const struct feed_entry *, const char *inm,
 int	feeds_accepts_gzip(const char *ae);
 /* 1 when s is a feed name: 1..128 of [A-Za-z0-9._-], not "." or "..". */
 int	feeds_name_ok(const char *s, size_t len);
+
+/*
+ * The daemon side (feeds.c): k->feeds. feeds_new makes the cache and
+ * nothing else (used by `koyomi feed` too); feeds_start (feeds_http.c)
+ * also registers the KY_RULES_SWAPPED and KY_STORE_CHANGED hooks and the
+ * /feeds/ routes, and builds once when rules are loaded.
+ */
+struct koyomi;
+struct feeds	*feeds_new(struct koyomi *);
+void		 feeds_free(struct feeds *);
+int		 feeds_start(struct koyomi *, char **cause);
+void		 feeds_stop(struct koyomi *);
+
+/*
+ * After a rules swap: reconciles event_revisions with k->occs (over
+ * k->occ_from..k->occ_to), then rebuilds every public feed and every
+ * private feed built so far. 0, or -1 when the store failed (the old
+ * bytes keep being served).
+ */
+int		 feeds_rebuild(struct koyomi *);
+/* A task of owner changed state: rebuild just that private feed. */
+void		 feeds_private_dirty(struct koyomi *, const char *owner);
+/* Every private feed (tokens or tasks changed outside the loop). */
+void		 feeds_private_all_dirty(struct koyomi *);
+
+/* The entry of a public feed, NULL when there is none (borrowed). */
+struct feed_entry *feeds_public(struct koyomi *, const char *name);
+/*
+ * The entry behind a private token, built on first use; NULL when the
+ * token is unknown (borrowed).
+ */
+struct feed_entry *feeds_private(struct koyomi *, const char *token);
+
+/* Builds and failed builds so far, for /metrics. */
+void		 feeds_counters(struct koyomi *, unsigned long *builds,
+		    unsigned long *errors);
+
+/* The days feeds cover: the fiscal year of today, one before, one after. */
+void		 feeds_window(cal_day today, cal_day *from, cal_day *to);
 
 #endif

@@ -28,56 +28,12 @@ struct fb_list {
 	size_t			 ngone;
 };
 
-static int
-fb_in(char *const *list, size_t n, const char *s)
-{
-	size_t	i;
-
-	for (i = 0; s != NULL && i < n; i++)
-		if (strcmp(list[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-/* id is org, or a group that has org among its members. */
-static int
-fb_covers(const struct rules *r, const char *id, const char *org)
-{
-	const struct rules_group	*g;
-
-	if (strcmp(id, org) == 0)
-		return 1;
-	g = rules_find_group(r, id);
-	return g != NULL && fb_in(g->members, g->nmembers, org);
-}
-
+/* B2's selection, so `koyomi plan --feed` and the feed agree. */
 int
 feeds_selects(const struct rules *r, const struct rules_feed *f,
     const struct occ *o)
 {
-	size_t	i;
-	int	hit;
-
-	/* Case-relative items are private; date-less ones have no day. */
-	if (o->adhoc || o->case_code != NULL)
-		return 0;
-	if (f->ncycles > 0 && !fb_in(f->cycles, f->ncycles, o->cycle_id))
-		return 0;
-	if (o->is_deadline) {
-		if (!f->deadlines)
-			return 0;
-	} else if (f->kinds != 0 && (f->kinds & (1 << o->kind)) == 0)
-		return 0;
-	if (f->naudience > 0 && !fb_in(f->audience, f->naudience,
-	    o->audience))
-		return 0;
-	if (f->nmembers > 0 && o->member != NULL) {
-		for (hit = 0, i = 0; !hit && i < f->nmembers; i++)
-			hit = fb_covers(r, f->members[i], o->member);
-		if (!hit)
-			return 0;
-	}
-	return 1;
+	return rules_feed_select(r, f, o);
 }
 
 /* owner itself, or the organisation a contact belongs to. */

@@ -44,12 +44,10 @@ feed_entry_unref(struct feed_entry *e)
 	free(e);
 }
 
-/* Drops the cache's reference, and the HTTP layer's cached responses. */
+/* Drops the cache's reference; responses in flight keep theirs. */
 static void
 feeds_entry_release(struct feed_entry *e)
 {
-	if (e->http_free != NULL)
-		e->http_free(e);
 	feed_entry_unref(e);
 }
 

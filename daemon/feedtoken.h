@@ -13,6 +13,7 @@
 #ifndef KOYOMI_FEEDTOKEN_H
 #define KOYOMI_FEEDTOKEN_H
 
+#include <stddef.h>
 #include <time.h>
 
 #define FEEDTOKEN_RAW	32
