@@ -1,14 +1,242 @@
-/* cmd_run.c — placeholder until the module lands; see daemon/cmd.h. */
-#include <stdio.h>
+/*
+ * cmd_run.c — `koyomi run`: the daemon. The only place that creates, runs
+ * and breaks the event loop. Start order: config → zone → store (and
+ * migrations) → loop → signals → metrics → HTTP → scheduler → first rules
+ * load → modules → READY=1 → ev_run; shutdown is the exact reverse.
+ */
+#include <sys/stat.h>
 
+#include <ev.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "calendars/log.h"
+#include "calendars/util.h"
 #include "daemon/cmd.h"
+#include "daemon/conf.h"
+#include "daemon/http.h"
+#include "daemon/koyomi.h"
+#include "daemon/metrics.h"
+#include "daemon/modules.h"
+#include "daemon/reload.h"
+#include "daemon/sched.h"
+#include "daemon/sdnotify.h"
+#include "daemon/store.h"
+
+#define RUN_STORE_POLL	1.0	/* seconds between data_version checks */
+
+struct run {
+	struct koyomi	 k;
+	ev_signal	 sigterm, sigint, sighup;
+	ev_timer	 poll;
+	int		 data_version;
+	unsigned	 started_modules;
+};
+
+static void
+healthz(struct http_req *req, void *arg)
+{
+	struct koyomi	*k = arg;
+
+	if (k->stopping || !store_writable(k->store)) {
+		http_reply(req, 503, "text/plain; charset=utf-8",
+		    "unavailable\n", 12, HTTP_MEM_PERSISTENT);
+		return;
+	}
+	http_reply(req, 200, "text/plain; charset=utf-8", "ok\n", 3,
+	    HTTP_MEM_PERSISTENT);
+}
+
+static void
+metrics_route(struct http_req *req, void *arg)
+{
+	struct koyomi	*k = arg;
+	struct buf	 b;
+
+	buf_init(&b);
+	metrics_render(k, &b);
+	http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8",
+	    buf_steal(&b), strlen(b.data ? b.data : ""), HTTP_MEM_FREE);
+}
+
+static void
+stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct run	*r = w->data;
+
+	(void)revents;
+	if (r->k.stopping)
+		return;
+	log_info("signal %d: stopping", w->signum);
+	r->k.stopping = 1;
+	sdn_stopping();
+	http_quiesce(r->k.http);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+static void
+hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct run	*r = w->data;
+
+	(void)loop;
+	(void)revents;
+	reload_now(&r->k, "SIGHUP", NULL);
+}
+
+/* A CLI command changed the database: let the modules re-read it. */
+static void
+poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct run	*r = w->data;
+	int		 v;
+
+	(void)loop;
+	(void)revents;
+	v = store_data_version(r->k.store);
+	if (v != -1 && v != r->data_version) {
+		r->data_version = v;
+		koyomi_hook_run(&r->k, KY_STORE_CHANGED);
+	}
+}
+
+static void
+print_urls(struct koyomi *k)
+{
+	size_t	 i;
+
+	printf("koyomi: listening on %s\n", k->conf->listen);
+	for (i = 0; i < k->rules->nfeeds; i++)
+		printf("  %s/feeds/%s.ics  %s\n", k->conf->base_url,
+		    k->rules->feeds[i].id, k->rules->feeds[i].title);
+	printf("  %s/  (dashboard)\n", k->conf->base_url);
+	fflush(stdout);
+}
+
+static int
+run_start(struct run *r, struct cmd_ctx *ctx, char **cause)
+{
+	struct koyomi		*k = &r->k;
+	struct rules_diag	 d;
+	size_t			 i;
+
+	rules_diag_init(&d);
+	if ((k->conf = conf_load(ctx->conf_path, &d)) == NULL) {
+		for (i = 0; i < d.n; i++)
+			fprintf(stderr, "%s\n", d.msgs[i]);
+		rules_diag_free(&d);
+		xasprintf(cause, "%s: invalid configuration", ctx->conf_path);
+		return -1;
+	}
+	rules_diag_free(&d);
+	if ((k->zone = cal_zone_new(k->conf->timezone, cause)) == NULL)
+		return -1;
+	if ((k->store = store_open(k->conf->database, cause)) == NULL)
+		return -1;
+	k->loop = ev_default_loop(EVFLAG_AUTO);
+	k->started = koyomi_now(k);
+	signal(SIGPIPE, SIG_IGN);
+	ev_signal_init(&r->sigterm, stop_cb, SIGTERM);
+	ev_signal_init(&r->sigint, stop_cb, SIGINT);
+	ev_signal_init(&r->sighup, hup_cb, SIGHUP);
+	r->sigterm.data = r->sigint.data = r->sighup.data = r;
+	ev_signal_start(k->loop, &r->sigterm);
+	ev_signal_start(k->loop, &r->sigint);
+	ev_signal_start(k->loop, &r->sighup);
+	k->metrics = metrics_start(k);
+	if ((k->http = http_start(k, cause)) == NULL)
+		return -1;
+	http_route(k->http, HTTP_GET, "/healthz", "healthz", healthz, k);
+	http_route(k->http, HTTP_GET, "/metrics", "metrics", metrics_route, k);
+	k->sched = sched_start(k);
+	k->reload = reload_start(k);
+	if (reload_now(k, "startup", NULL) == -1) {
+		xasprintf(cause, "the rules in %s have errors", k->conf->rules);
+		return -1;
+	}
+	for (; r->started_modules < koyomi_nmodules; r->started_modules++)
+		if (koyomi_modules[r->started_modules].start(k, cause) == -1)
+			return -1;
+	/* Modules hooked KY_RULES_SWAPPED after the first load: run it. */
+	koyomi_hook_run(k, KY_RULES_SWAPPED);
+	r->data_version = store_data_version(k->store);
+	ev_timer_init(&r->poll, poll_cb, RUN_STORE_POLL, RUN_STORE_POLL);
+	r->poll.data = r;
+	ev_timer_start(k->loop, &r->poll);
+	sdn_watchdog_start(k);
+	return 0;
+}
+
+static void
+run_stop(struct run *r)
+{
+	struct koyomi	*k = &r->k;
+
+	if (k->loop != NULL) {
+		koyomi_hook_run(k, KY_SHUTDOWN);
+		sdn_watchdog_stop(k);
+		ev_timer_stop(k->loop, &r->poll);
+	}
+	while (r->started_modules > 0)
+		koyomi_modules[--r->started_modules].stop(k);
+	reload_stop(k->reload);
+	sched_stop(k->sched);
+	http_stop(k->http);
+	metrics_stop(k->metrics);
+	if (k->loop != NULL) {
+		ev_signal_stop(k->loop, &r->sigterm);
+		ev_signal_stop(k->loop, &r->sigint);
+		ev_signal_stop(k->loop, &r->sighup);
+	}
+	occ_list_free(&k->occs);
+	rules_free(k->rules);
+	store_close(k->store);
+	cal_zone_free(k->zone);
+	conf_free(k->conf);
+	free(k->hooks);
+	if (k->loop != NULL)
+		ev_loop_destroy(k->loop);
+}
 
 int
 cmd_run(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	(void)ctx;
-	(void)argc;
-	fprintf(stderr, "koyomi: %s: not implemented yet\n", argv[0]);
-	return 2;
-}
+	static const struct option opts[] = {
+		{ "print-urls", no_argument, NULL, 'p' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct run	*r;
+	char		*cause = NULL;
+	int		 ch, urls = isatty(STDOUT_FILENO), rc = 0;
 
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'p') {
+			fprintf(stderr, "usage: koyomi run [--print-urls]\n");
+			return 2;
+		}
+		urls = 1;
+	}
+	r = xcalloc(1, sizeof *r);
+	if (run_start(r, ctx, &cause) == -1) {
+		log_warnx("%s", cause != NULL ? cause : "cannot start");
+		free(cause);
+		rc = 1;
+		goto out;
+	}
+	if (urls)
+		print_urls(&r->k);
+	log_info("ready: %s, %zu occurrences", r->k.conf->listen,
+	    r->k.occs.n);
+	sdn_ready();
+	ev_run(r->k.loop, 0);
+	log_info("stopped");
+out:
+	run_stop(r);
+	free(r);
+	return rc;
+}

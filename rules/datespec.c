@@ -36,7 +36,8 @@ num(const char **s, int *v)
 
 /* "M月..." tails after an optional year: 頃, 中, 上旬…, 以降, ~N月. */
 static int
-month_form(const char *s, struct datespec *ds, char *err, size_t len)
+month_form(const char *s, int dotted, struct datespec *ds, char *err,
+    size_t len)
 {
 	int	 m;
 
@@ -57,22 +58,24 @@ month_form(const char *s, struct datespec *ds, char *err, size_t len)
 		    ds->month2);
 		return 0;
 	}
-	if (!eat(&s, "月")) {
+	/* "R8.1頃" writes the month without 月. */
+	if (!eat(&s, "月") && !dotted) {
 		snprintf(err, len, "expected 月 after the month");
 		return -1;
 	}
-	if (eat(&s, "頃"))
-		ds->kind = DS_APPROX;
-	else if (eat(&s, "中"))
-		ds->kind = DS_WITHIN;
-	else if (eat(&s, "以降"))
-		ds->kind = DS_FROM;
-	else if (eat(&s, "上旬"))
+	/* 中旬 before 中: the longer word first. */
+	if (eat(&s, "上旬"))
 		ds->kind = DS_PART, ds->part = 1;
 	else if (eat(&s, "中旬"))
 		ds->kind = DS_PART, ds->part = 2;
 	else if (eat(&s, "下旬"))
 		ds->kind = DS_PART, ds->part = 3;
+	else if (eat(&s, "頃"))
+		ds->kind = DS_APPROX;
+	else if (eat(&s, "中"))
+		ds->kind = DS_WITHIN;
+	else if (eat(&s, "以降"))
+		ds->kind = DS_FROM;
 	else {
 		snprintf(err, len, "expected a day, 頃, 中, 上旬, 中旬, 下旬 or 以降");
 		return -1;
@@ -118,7 +121,7 @@ datespec_parse(const char *src, struct datespec *ds, char *err, size_t len)
 	const char	*t;
 	cal_day		 z;
 	size_t		 n;
-	int		 y, m, d, isfy, rc = -1;
+	int		 y, m, d, isfy, rc = -1, dotted;
 
 	memset(ds, 0, sizeof *ds);
 	ds->wd = -1;
@@ -140,16 +143,17 @@ datespec_parse(const char *src, struct datespec *ds, char *err, size_t len)
 		rc = 0;
 	} else if (cal_era_year(s, &y, &n, &isfy) == 0 && !isfy) {
 		t = s + n;
-		if (*t == '.')		/* R8.1頃 */
+		dotted = *t == '.';	/* R8.1頃 */
+		if (dotted)
 			t++;
-		rc = month_form(t, ds, err, len);
+		rc = month_form(t, dotted, ds, err, len);
 		ds->year = y;
 	} else if (strlen(s) > 5 && sscanf(s, "%4d年", &y) == 1 &&
 	    strncmp(s + 4, "年", strlen("年")) == 0) {
-		rc = month_form(s + 4 + strlen("年"), ds, err, len);
+		rc = month_form(s + 4 + strlen("年"), 0, ds, err, len);
 		ds->year = y;
 	} else if (s[0] >= '0' && s[0] <= '9')
-		rc = month_form(s, ds, err, len);
+		rc = month_form(s, 0, ds, err, len);
 	else
 		snprintf(err, len, "not a date form");
 	if (rc == 0 && ds->kind != DS_EXACT && ds->kind != DS_FYEND &&
