@@ -84,7 +84,7 @@ tasks_render_text(const struct task *v, size_t n, time_t now, struct buf *b)
 	size_t	 i;
 
 	for (i = 0; i < n; i++)
-		buf_printf(b, "%lld\t%s\t%s\t%s\t%s\t%s%s%s\n",
+		buf_printf(b, "%lld\t%s\t%s\t%s\t%s%s%s%s\n",
 		    (long long)v[i].id, v[i].due_day,
 		    task_display_state(&v[i], now), v[i].assignee,
 		    v[i].title, v[i].answer != NULL ? "\t" : "",
