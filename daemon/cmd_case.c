@@ -129,7 +129,10 @@ cmd_case(struct cmd_ctx *ctx, int argc, char **argv)
 	if (argc < 2)
 		goto usage;
 	sub = argv[1];
-	optind = 2;
+	/* Parse from the subcommand on, as if it were the program name. */
+	argc--;
+	argv++;
+	optind = 0;
 	if (case_opts(argc, argv, &a) == -1)
 		goto usage;
 	if (strcmp(sub, "add") == 0 ? (optind != argc || a.cycle == NULL ||
