@@ -1,0 +1,456 @@
+/*
+ * outbox_test.c — the outbox dispatcher for real: a SQLite store in a
+ * temp dir, the notifier on a real libev loop, an aiosmtpd server and a
+ * signature-checking webhook receiver (tests/integration/lib_receivers.py)
+ * started with fork/exec on free 127.0.0.1 ports. Retry delays are
+ * shrunk with KOYOMI_TEST_RETRY_SCALE (tests only).
+ */
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <dirent.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <ev.h>
+
+#include "calendars/util.h"
+#include "daemon/conf.h"
+#include "daemon/koyomi.h"
+#include "daemon/metrics.h"
+#include "daemon/outbox.h"
+#include "daemon/sched.h"
+#include "daemon/store.h"
+#include "daemon/store_outbox.h"
+#include "notifier/notify.h"
+
+#define SECRET	"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+struct fixture {
+	char		 dir[64];
+	char		 smtpdir[96];
+	char		 hookdir[96];
+	char		 transport[64];
+	char		 hookurl[3][96];
+	int		 smtp_port;
+	int		 http_port;
+	pid_t		 smtp_pid;
+	pid_t		 http_pid;
+	struct conf	 conf;
+	struct conf_webhook hooks[3];
+	char		*secrets[1];
+	char		*events[1];
+	struct koyomi	 k;
+};
+
+static int
+free_port(void)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof sin;
+	int			fd, port;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &len);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}
+
+static pid_t
+start_receiver(const char *kind, int port, const char *dir)
+{
+	const char	*src = getenv("KOYOMI_SRC");
+	char		 script[512], ps[16], ready[512];
+	pid_t		 pid;
+	int		 i;
+
+	snprintf(script, sizeof script, "%s/tests/integration/lib_receivers.py",
+	    src != NULL ? src : ".");
+	snprintf(ps, sizeof ps, "%d", port);
+	snprintf(ready, sizeof ready, "%s/ready", dir);
+	unlink(ready);
+	if ((pid = fork()) == 0) {
+		execl("/usr/bin/python3", "python3", script, kind, ps, dir,
+		    SECRET, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	for (i = 0; i < 200 && access(ready, F_OK) != 0; i++)
+		usleep(50000);
+	assert_int_equal(access(ready, F_OK), 0);
+	return pid;
+}
+
+static void
+stop_receiver(pid_t *pid)
+{
+	int	st;
+
+	if (*pid > 0) {
+		kill(*pid, SIGTERM);
+		waitpid(*pid, &st, 0);
+	}
+	*pid = 0;
+}
+
+static long long
+count_state(struct fixture *f, enum outbox_state s)
+{
+	long long	c[OUTBOX_NSTATES];
+
+	assert_int_equal(store_outbox_counts(f->k.store, c), 0);
+	return c[s];
+}
+
+/* Runs the loop until pred holds (bounded by wall time). */
+static void
+run_while(struct fixture *f, int (*busy)(struct fixture *), double secs)
+{
+	double	t0 = ev_time();
+
+	while (busy(f)) {
+		if (ev_time() - t0 > secs)
+			fail_msg("timed out after %.0f s", secs);
+		ev_run(f->k.loop, EVRUN_ONCE);
+	}
+}
+
+static int
+setup(void **state)
+{
+	struct fixture	*f = xcalloc(1, sizeof *f);
+	char		 db[128], *cause = NULL;
+	const char	*paths[3] = { "/ok", "/flaky", "/gone" };
+	int		 i;
+
+	snprintf(f->dir, sizeof f->dir, "/tmp/koyomi-ob.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->smtpdir, sizeof f->smtpdir, "%s/smtp", f->dir);
+	snprintf(f->hookdir, sizeof f->hookdir, "%s/hook", f->dir);
+	f->smtp_port = free_port();
+	f->http_port = free_port();
+	f->smtp_pid = start_receiver("smtp", f->smtp_port, f->smtpdir);
+	f->http_pid = start_receiver("http", f->http_port, f->hookdir);
+	snprintf(f->transport, sizeof f->transport, "smtp://127.0.0.1:%d",
+	    f->smtp_port);
+	f->secrets[0] = (char *)SECRET;
+	for (i = 0; i < 3; i++) {
+		snprintf(f->hookurl[i], sizeof f->hookurl[i],
+		    "http://127.0.0.1:%d%s", f->http_port, paths[i]);
+		f->hooks[i].id = (char *)paths[i] + 1;
+		f->hooks[i].url = f->hookurl[i];
+		f->hooks[i].secrets = f->secrets;
+		f->hooks[i].nsecrets = 1;
+		f->hooks[i].format = HOOK_STANDARD;
+	}
+	f->events[0] = (char *)"task.*";
+	f->hooks[2].events = f->events;		/* /gone gets task.* only */
+	f->hooks[2].nevents = 1;
+	f->conf.mail_transport = f->transport;
+	f->conf.mail_from = (char *)"koyomi <koyomi@example.lg.jp>";
+	f->conf.admin_mail = (char *)"admin@example.lg.jp";
+	f->conf.webhooks = f->hooks;
+	f->conf.nwebhooks = 3;
+	f->k.conf = &f->conf;
+	f->k.loop = ev_loop_new(EVFLAG_AUTO);
+	snprintf(db, sizeof db, "%s/koyomi.db", f->dir);
+	f->k.store = store_open(db, &cause);
+	assert_non_null(f->k.store);
+	f->k.sched = sched_start(&f->k);
+	f->k.metrics = metrics_start(&f->k);
+	setenv("KOYOMI_TEST_RETRY_SCALE", "0.0005", 1);
+	f->k.outbox = outbox_start(&f->k, &cause);
+	assert_non_null(f->k.outbox);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture	*f = *state;
+	char		 cmd[160];
+
+	outbox_stop(f->k.outbox);
+	metrics_stop(f->k.metrics);
+	sched_stop(f->k.sched);
+	store_close(f->k.store);
+	ev_loop_destroy(f->k.loop);
+	stop_receiver(&f->smtp_pid);
+	stop_receiver(&f->http_pid);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+/* Enqueues one mail in its own transaction, as a reminder step would. */
+static int64_t
+enqueue(struct fixture *f, const char *to, const char *subject)
+{
+	struct outbox_mail	 m = { 0 };
+	char			*cause = NULL;
+	int64_t			 id;
+
+	m.kind = "reminder";
+	m.to_name = "東京都　ご担当者様";
+	m.to_addr = to;
+	m.subject = subject;
+	m.body = "東京都　ご担当者様\n\nいつもお世話になっております。\n";
+	assert_int_equal(store_begin(f->k.store), 0);
+	id = outbox_enqueue_mail(&f->k, &m, &cause);
+	assert_true(id > 0);
+	assert_int_equal(store_commit(f->k.store), 0);
+	outbox_wake(f->k.outbox);
+	return id;
+}
+
+static int
+busy_unsent(struct fixture *f)
+{
+	return count_state(f, OUTBOX_PENDING) + count_state(f, OUTBOX_SENDING) +
+	    count_state(f, OUTBOX_FAILED) > 0;
+}
+
+static size_t
+count_eml(const char *dir)
+{
+	DIR		*d = opendir(dir);
+	struct dirent	*e;
+	size_t		 n = 0, l;
+
+	if (d == NULL)
+		return 0;
+	while ((e = readdir(d)) != NULL)
+		if ((l = strlen(e->d_name)) > 4 &&
+		    strcmp(e->d_name + l - 4, ".eml") == 0)
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Python's email package decodes what arrived: an independent check. */
+static void
+check_received(const char *dir, const char *subject, size_t n)
+{
+	char	cmd[1024];
+
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 - '%s' '%s' %zu <<'EOF'\n"
+	    "import email, email.policy, glob, sys\n"
+	    "d, subj, n = sys.argv[1], sys.argv[2], int(sys.argv[3])\n"
+	    "ids = set()\n"
+	    "files = glob.glob(d + '/*.eml')\n"
+	    "assert len(files) == n, (len(files), n)\n"
+	    "for p in files:\n"
+	    "    m = email.message_from_bytes(open(p, 'rb').read(),"
+	    " policy=email.policy.default)\n"
+	    "    assert str(m['Subject']).startswith(subj), str(m['Subject'])\n"
+	    "    assert m['To'].addresses[0].display_name == '東京都　ご担当者様'\n"
+	    "    body = m.get_body().get_content()\n"
+	    "    assert 'いつもお世話になっております。' in body\n"
+	    "    ids.add(m['Message-ID'])\n"
+	    "assert len(ids) == n, 'Message-IDs not unique'\n"
+	    "EOF", dir, subject, n);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+test_mail_delivered(void **state)
+{
+	struct fixture	*f = *state;
+	char		 to[64], subj[128];
+	int		 i;
+
+	for (i = 0; i < 30; i++) {
+		snprintf(to, sizeof to, "user%d@example.lg.jp", i % 7);
+		snprintf(subj, sizeof subj, "【ご提出のお願い】令和7年度 参加意向調査"
+		    "（期限：令和8年2月20日（金））#%d", i);
+		enqueue(f, to, subj);
+	}
+	run_while(f, busy_unsent, 20);
+	assert_int_equal(count_state(f, OUTBOX_SENT), 30);
+	check_received(f->smtpdir, "【ご提出のお願い】令和7年度 参加意向調査", 30);
+}
+
+/* Per recipient, the "#n" suffixes arrived in increasing order. */
+static void
+check_order(const char *dir)
+{
+	char	cmd[1024];
+
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 - '%s' <<'EOF'\n"
+	    "import email, email.policy, glob, os, sys\n"
+	    "d = sys.argv[1]\n"
+	    "last = {}\n"
+	    "files = sorted(glob.glob(d + '/*.eml'),"
+	    " key=lambda p: int(os.path.basename(p)[:-4]))\n"
+	    "for p in files:\n"
+	    "    m = email.message_from_bytes(open(p, 'rb').read(),"
+	    " policy=email.policy.default)\n"
+	    "    to = m['To'].addresses[0].addr_spec\n"
+	    "    n = int(str(m['Subject']).rsplit('#', 1)[1])\n"
+	    "    assert last.get(to, -1) < n, (to, last.get(to), n)\n"
+	    "    last[to] = n\n"
+	    "EOF", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void
+test_server_down_then_back(void **state)
+{
+	struct fixture		*f = *state;
+	struct outbox_row	*rows;
+	char			 to[64], subj[64];
+	double			 t0;
+	size_t			 n;
+	int			 i, tried;
+
+	stop_receiver(&f->smtp_pid);
+	for (i = 0; i < 10; i++) {
+		snprintf(to, sizeof to, "user%d@example.lg.jp", i % 2);
+		snprintf(subj, sizeof subj, "順番確認 #%d", i);
+		enqueue(f, to, subj);
+	}
+	/* Only the head of each recipient's line is tried; the rest wait. */
+	t0 = ev_time();
+	while (ev_time() - t0 < 1.5)
+		ev_run(f->k.loop, EVRUN_ONCE);
+	assert_int_equal(count_state(f, OUTBOX_SENT), 0);
+	assert_int_equal(count_state(f, OUTBOX_DEAD), 0);
+	/* Both heads were tried (and may be in flight again right now). */
+	assert_int_equal(store_outbox_list(f->k.store, NULL, 0, &rows, &n), 0);
+	for (i = 0, tried = 0; i < (int)n; i++)
+		tried += rows[i].attempts > 0;
+	assert_int_equal(tried, 2);
+	outbox_rows_free(rows, n);
+	f->smtp_pid = start_receiver("smtp", f->smtp_port, f->smtpdir);
+	run_while(f, busy_unsent, 40);
+	assert_int_equal(count_state(f, OUTBOX_SENT), 10);
+	assert_int_equal(count_eml(f->smtpdir), 10);
+	check_order(f->smtpdir);
+}
+
+static void
+test_permanent_failure(void **state)
+{
+	struct fixture		*f = *state;
+	struct outbox_row	*rows;
+	size_t			 n;
+	int64_t			 id;
+
+	id = enqueue(f, "reject@example.lg.jp", "宛先不明");
+	run_while(f, busy_unsent, 10);
+	assert_int_equal(count_state(f, OUTBOX_DEAD), 1);
+	assert_int_equal(store_outbox_list(f->k.store, "dead", 0, &rows, &n),
+	    0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].id, id);
+	assert_int_equal(rows[0].attempts, 1);
+	assert_non_null(strstr(rows[0].last_error, "550"));
+	outbox_rows_free(rows, n);
+}
+
+static int
+busy_hooks(struct fixture *f)
+{
+	return busy_unsent(f);
+}
+
+static void
+test_webhooks(void **state)
+{
+	struct fixture		*f = *state;
+	const struct payload_field data[] = {
+		{ "task_id", NULL, 7 },
+		{ "title", "参加意向調査", 0 },
+	};
+	struct payload_event	 ev = { "task.reminder", 1771545600, data, 2 };
+	char			*cause = NULL, cmd[1024];
+
+	assert_int_equal(store_begin(f->k.store), 0);
+	assert_int_equal(outbox_enqueue_event(&f->k, &ev, &cause), 3);
+	ev.type = "event.changed";	/* not for /gone's task.* filter */
+	assert_int_equal(outbox_enqueue_event(&f->k, &ev, &cause), 2);
+	assert_int_equal(store_commit(f->k.store), 0);
+	outbox_wake(f->k.outbox);
+	run_while(f, busy_hooks, 30);
+	/* /ok: both; /flaky: both after 3 × 500; /gone: dead + disabled. */
+	assert_int_equal(count_state(f, OUTBOX_SENT), 4 + 1);	/* + admin mail */
+	assert_int_equal(count_state(f, OUTBOX_DEAD), 1);
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 - '%s' <<'EOF'\n"
+	    "import json, sys\n"
+	    "rows = [json.loads(l) for l in open(sys.argv[1] + '/hooks.jsonl')]\n"
+	    "assert all(r['sig_ok'] for r in rows), rows\n"
+	    "fl = [r for r in rows if r['path'] == '/flaky']\n"
+	    "ids = {r['id'] for r in fl}\n"
+	    "assert len(ids) == 2, ids\n"
+	    "for i in ids:\n"
+	    "    a = [r for r in fl if r['id'] == i]\n"
+	    "    assert [r['status'] for r in a] == [500, 500, 500, 204], a\n"
+	    "ok = [r for r in rows if r['path'] == '/ok']\n"
+	    "assert sorted(r['body']['type'] for r in ok) =="
+	    " ['event.changed', 'task.reminder'], ok\n"
+	    "assert ok[0]['body']['data']['title'] == '参加意向調査'\n"
+	    "EOF", f->hookdir);
+	assert_int_equal(system(cmd), 0);
+	/* The disabled endpoint gets nothing more. */
+	ev.type = "task.overdue";
+	assert_int_equal(store_begin(f->k.store), 0);
+	assert_int_equal(outbox_enqueue_event(&f->k, &ev, &cause), 2);
+	assert_int_equal(store_commit(f->k.store), 0);
+}
+
+static void
+test_recover_sending(void **state)
+{
+	struct fixture	*f = *state;
+	char		*cause = NULL;
+	int64_t		 id;
+
+	/* A crash between "sending" and the answer leaves this row. */
+	outbox_stop(f->k.outbox);
+	f->k.outbox = NULL;
+	id = enqueue(f, "user1@example.lg.jp", "再送 #0");
+	assert_int_equal(store_outbox_set_sending(f->k.store, id), 0);
+	f->k.outbox = outbox_start(&f->k, &cause);
+	assert_int_equal(count_state(f, OUTBOX_SENDING), 0);
+	run_while(f, busy_unsent, 10);
+	assert_int_equal(count_eml(f->smtpdir), 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_mail_delivered, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_server_down_then_back,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_permanent_failure, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_webhooks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_recover_sending, setup,
+		    teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
