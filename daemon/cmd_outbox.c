@@ -1,14 +1,94 @@
-/* cmd_outbox.c — placeholder until the module lands; see daemon/cmd.h. */
+/*
+ * cmd_outbox.c — `koyomi outbox [--state S] [--limit N] [--format
+ * text|json]`: what was and will be delivered (design.md §5), read from
+ * the database the daemon writes. Bodies are never printed: they carry
+ * completion links.
+ */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include "calendars/util.h"
+#include "daemon/cli.h"
 #include "daemon/cmd.h"
+#include "daemon/koyomi.h"
+#include "daemon/outbox.h"
+#include "daemon/store_outbox.h"
+
+static int
+outbox_usage(void)
+{
+	fprintf(stderr, "usage: koyomi outbox [--state pending|sending|sent|"
+	    "failed|dead] [--limit N] [--format text|json]\n");
+	return 2;
+}
 
 int
 cmd_outbox(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	(void)ctx;
-	(void)argc;
-	fprintf(stderr, "koyomi: %s: not implemented yet\n", argv[0]);
-	return 2;
-}
+	static const struct option opts[] = {
+		{ "state", required_argument, NULL, 's' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "limit", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char		*state = NULL, *format = "text";
+	struct outbox_row	*rows = NULL;
+	long long		 counts[OUTBOX_NSTATES];
+	struct koyomi		 k;
+	struct buf		 b;
+	size_t			 n = 0;
+	long			 limit = 0;
+	char			*end;
+	int			 c, rv = 1;
 
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			state = optarg;
+			if (outbox_state_from_name(state) == -1)
+				return outbox_usage();
+			break;
+		case 'f':
+			format = optarg;
+			if (strcmp(format, "text") != 0 &&
+			    strcmp(format, "json") != 0)
+				return outbox_usage();
+			break;
+		case 'n':
+			limit = strtol(optarg, &end, 10);
+			if (*end != '\0' || limit < 0)
+				return outbox_usage();
+			break;
+		default:
+			return outbox_usage();
+		}
+	}
+	if (optind != argc)
+		return outbox_usage();
+	buf_init(&b);
+	memset(&k, 0, sizeof k);
+	if (cli_open(ctx, &k, 0) == -1) {
+		buf_free(&b);
+		return 1;
+	}
+	if (store_outbox_list(k.store, state, (size_t)limit, &rows, &n) == -1 ||
+	    store_outbox_counts(k.store, counts) == -1) {
+		fprintf(stderr, "koyomi: cannot read the outbox\n");
+		goto out;
+	}
+	if (strcmp(format, "json") == 0)
+		outbox_view_json(&b, rows, n, counts);
+	else
+		outbox_view_text(&b, rows, n);
+	if (b.len > 0)
+		fwrite(b.data, 1, b.len, stdout);
+	rv = 0;
+out:
+	outbox_rows_free(rows, n);
+	buf_free(&b);
+	cli_close(&k);
+	return rv;
+}

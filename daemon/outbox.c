@@ -561,6 +561,7 @@ outbox_start(struct koyomi *k, char **cause)
 		log_info("outbox: %d messages interrupted by a stop will be "
 		    "sent again", n);
 	metrics_register(k, outbox_metrics_emit, ob);
+	outbox_http_register(k);
 	sched_at(k, &ob->job, time(NULL), outbox_sched_cb, ob);
 	return ob;
 }

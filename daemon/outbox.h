@@ -81,6 +81,8 @@ int		 outbox_enqueue_event(struct koyomi *,
 struct outbox	*outbox_start(struct koyomi *, char **cause);
 void		 outbox_wake(struct outbox *);
 void		 outbox_stop(struct outbox *);
+/* GET /api/v1/outbox (outbox_http.c); outbox_start calls it. */
+void		 outbox_http_register(struct koyomi *);
 /* Messages handed to the notifier and not yet answered. */
 size_t		 outbox_inflight(const struct outbox *);
 
