@@ -20,13 +20,11 @@
 #include "daemon/feedtoken.h"
 #include "daemon/koyomi.h"
 #include "daemon/store.h"
-#include "daemon/tasks.h"
 
 /* What a CLI run of the feed code needs from the daemon's context. */
 struct feed_cli {
 	struct koyomi		 k;
 	struct rules_diag	 d;
-	struct store_answers	 answers;
 };
 
 static void
@@ -40,7 +38,6 @@ feed_cli_free(struct feed_cli *c)
 	feeds_free(c->k.feeds);
 	occ_list_free(&c->k.occs);
 	rules_free(c->k.rules);
-	store_answers_free(&c->answers);
 	store_close(c->k.store);
 	cal_zone_free(c->k.zone);
 	conf_free(c->k.conf);
@@ -53,7 +50,7 @@ feed_cli_open(struct cmd_ctx *ctx, struct feed_cli *c, int expand)
 	struct rules_expand_ctx	 x;
 	const char		*path;
 	char			*cause = NULL;
-	int			 secs;
+	int			 rc;
 
 	memset(c, 0, sizeof(*c));
 	rules_diag_init(&c->d);
@@ -72,18 +69,14 @@ feed_cli_open(struct cmd_ctx *ctx, struct feed_cli *c, int expand)
 	c->k.started = time(NULL);
 	if (!expand)
 		return 0;
-	memset(&x, 0, sizeof(x));
-	cal_utc_to_local(c->k.zone, c->k.started, &x.today, &secs);
+	/* The daemon's expansion: same window, same cases and answers. */
+	koyomi_expand_ctx(&c->k, &x);
 	feeds_window(x.today, &c->k.occ_from, &c->k.occ_to);
-	if (store_answers_load(c->k.store, &c->answers) == -1)
-		return -1;
-	x.answers = c->answers.v;
-	x.nanswers = c->answers.n;
-	if (rules_expand(c->k.rules, c->k.occ_from, c->k.occ_to, &x,
-	    &c->k.occs, &c->d) == -1)
-		return -1;
+	rc = rules_expand(c->k.rules, c->k.occ_from, c->k.occ_to, &x,
+	    &c->k.occs, &c->d);
+	koyomi_expand_ctx_free(&x);
 	c->k.feeds = feeds_new(&c->k);
-	return 0;
+	return rc;
 }
 
 int
