@@ -436,6 +436,105 @@ test_recover_sending(void **state)
 	assert_int_equal(count_eml(f->smtpdir), 1);
 }
 
+/* The dispatcher in a fresh process on the same database, until killed. */
+static void
+child_dispatch(struct fixture *f, const char *db)
+{
+	struct koyomi	k;
+	char		*cause = NULL;
+	int		 i;
+
+	memset(&k, 0, sizeof k);
+	k.conf = &f->conf;
+	k.loop = ev_loop_new(EVFLAG_AUTO);
+	if ((k.store = store_open(db, &cause)) == NULL)
+		_exit(3);
+	k.sched = sched_start(&k);
+	k.metrics = metrics_start(&k);
+	if ((k.outbox = outbox_start(&k, &cause)) == NULL)
+		_exit(4);
+	for (i = 0; i < 10000000; i++)
+		ev_run(k.loop, EVRUN_ONCE);
+	_exit(0);
+}
+
+/*
+ * kill -9 in the middle of 1,000 deliveries: after a restart every
+ * message arrives, and a message that arrived twice has one Message-ID.
+ */
+static void
+test_kill9(void **state)
+{
+	struct fixture		*f = *state;
+	struct outbox_row	*rows;
+	char			 db[128], to[64], subj[64], cmd[1200], *cause;
+	size_t			 n, i;
+	pid_t			 pid;
+	int			 st, waited;
+
+	snprintf(db, sizeof db, "%s/koyomi.db", f->dir);
+	outbox_stop(f->k.outbox);	/* the parent only enqueues */
+	f->k.outbox = NULL;
+	assert_int_equal(store_begin(f->k.store), 0);
+	for (i = 0; i < 1000; i++) {
+		struct outbox_mail m = { 0 };
+
+		snprintf(to, sizeof to, "user%zu@example.lg.jp", i % 5);
+		snprintf(subj, sizeof subj, "一斉送信 #%zu", i);
+		m.kind = "reminder";
+		m.to_name = "東京都　ご担当者様";
+		m.to_addr = to;
+		m.subject = subj;
+		m.body = "東京都　ご担当者様\n\nいつもお世話になっております。\n";
+		assert_true(outbox_enqueue_mail(&f->k, &m, &cause) > 0);
+	}
+	assert_int_equal(store_commit(f->k.store), 0);
+	if ((pid = fork()) == 0)
+		child_dispatch(f, db);
+	assert_true(pid > 0);
+	for (waited = 0; waited < 600 && count_eml(f->smtpdir) < 150; waited++)
+		usleep(50000);
+	assert_true(count_eml(f->smtpdir) >= 150);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+	assert_true(WIFSIGNALED(st));
+	assert_true(count_eml(f->smtpdir) < 1000);
+	/* Restart: a new dispatcher on the same database. */
+	f->k.outbox = outbox_start(&f->k, &cause);
+	assert_non_null(f->k.outbox);
+	run_while(f, busy_unsent, 120);
+	assert_int_equal(count_state(f, OUTBOX_SENT), 1000);
+	assert_int_equal(store_outbox_list(f->k.store, NULL, 0, &rows, &n), 0);
+	assert_int_equal(n, 1000);
+	snprintf(cmd, sizeof cmd, "%s/ids", f->dir);
+	{
+		FILE	*fp = fopen(cmd, "w");
+
+		for (i = 0; i < n; i++)
+			fprintf(fp, "%s\n", rows[i].msgid);
+		fclose(fp);
+	}
+	outbox_rows_free(rows, n);
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 - '%s' <<'EOF'\n"
+	    "import email, email.policy, glob, sys, collections\n"
+	    "d = sys.argv[1]\n"
+	    "want = set(open(d + '/ids').read().split())\n"
+	    "got = collections.Counter()\n"
+	    "subj = {}\n"
+	    "for p in glob.glob(d + '/smtp/*.eml'):\n"
+	    "    m = email.message_from_bytes(open(p, 'rb').read(),"
+	    " policy=email.policy.default)\n"
+	    "    i = m['Message-ID']\n"
+	    "    got[i] += 1\n"
+	    "    assert subj.setdefault(i, str(m['Subject'])) =="
+	    " str(m['Subject']), 'one id, two messages'\n"
+	    "assert len(want) == 1000\n"
+	    "assert set(got) == want, (len(set(got)), len(want))\n"
+	    "print('duplicates after kill -9:', sum(got.values()) - 1000)\n"
+	    "EOF", f->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int
 main(void)
 {
@@ -449,6 +548,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_webhooks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_sending, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_kill9, setup, teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
