@@ -517,6 +517,14 @@ outbox_dispatch(struct outbox *ob)
 		sched_cancel(k, &ob->job);
 }
 
+/* A CLI command (koyomi done, …) committed rows from another process. */
+static void
+outbox_store_changed(struct koyomi *k, void *arg)
+{
+	(void)k;
+	outbox_wake(arg);
+}
+
 static struct notify *
 outbox_notifier(struct koyomi *k, char **cause)
 {
@@ -562,6 +570,7 @@ outbox_start(struct koyomi *k, char **cause)
 		    "sent again", n);
 	metrics_register(k, outbox_metrics_emit, ob);
 	outbox_http_register(k);
+	koyomi_hook_add(k, KY_STORE_CHANGED, outbox_store_changed, ob);
 	sched_at(k, &ob->job, time(NULL), outbox_sched_cb, ob);
 	return ob;
 }
