@@ -17,6 +17,7 @@
 #include "calendars/log.h"
 #include "calendars/util.h"
 #include "daemon/chase.h"
+#include "daemon/chase_http.h"
 #include "daemon/chase_msg.h"
 #include "daemon/conf.h"
 #include "daemon/koyomi.h"
@@ -557,11 +558,13 @@ chase_start(struct koyomi *k, char **cause)
 	koyomi_hook_add(k, KY_STORE_CHANGED, chase_store_changed, c);
 	if (k->metrics != NULL)
 		metrics_register(k, chase_metrics, c);
-	/* Rules loaded before we were: reconcile now. */
-	if (k->rules != NULL)
-		chase_swapped(k, c);
-	else
-		sched_at(k, &c->job, time(NULL), chase_run, c);
+	/* cmd_run runs KY_RULES_SWAPPED once every module has started. */
+	sched_at(k, &c->job, time(NULL), chase_run, c);
+	if (chase_http_start(k, cause) == -1) {
+		chase_stop(c);
+		k->chase = NULL;
+		return NULL;
+	}
 	return c;
 }
 
