@@ -273,8 +273,8 @@ cal_parse_date(const char *src, cal_day *day, int *wd)
 		if (cal_era_year(s, &y, &n, &isfy) == 0) {
 			if (isfy)
 				goto out;
-			dotted = strncmp(s + n - strlen("年"), "年",
-			    strlen("年")) != 0;
+			dotted = n < strlen("年") || strncmp(s + n -
+			    strlen("年"), "年", strlen("年")) != 0;
 			if (dotted && s[n] == '.')
 				n++;
 		} else if ((n = read_num(s, &y, 0)) == 4 &&
