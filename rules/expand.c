@@ -340,6 +340,7 @@ apply_override(struct xctx *x, const struct rules_item *it,
 	}
 	if (o->status == ROS_CONFIRMED) {
 		in->tentative = 0;
+		in->confirmed = 1;
 		in->approx[0] = '\0';
 	} else if (o->status == ROS_TENTATIVE)
 		in->tentative = 1;

@@ -18,6 +18,7 @@ struct inst {
 	cal_day			 start, end;
 	int			 start_secs, end_secs;
 	int			 tentative;
+	int			 confirmed;	/* an override said so */
 	char			 approx[96];	/* label or "" */
 	char			 suffix[48];	/* "年1回以上" or "" */
 	int			 cancelled;

@@ -336,7 +336,8 @@ expand_emit(const struct rules *r, size_t ix, int fy, const struct inst *in,
 	o->audience = it->audience;
 	o->approx = in->approx[0] != '\0' ? xstrdup(in->approx) : NULL;
 	o->status = in->cancelled ? OCC_CANCELLED :
-	    (in->tentative || it->tentative) ? OCC_TENTATIVE : OCC_CONFIRMED;
+	    (in->tentative || (it->tentative && !in->confirmed)) ?
+	    OCC_TENTATIVE : OCC_CONFIRMED;
 	o->adhoc = in->adhoc;
 	o->start = in->start;
 	o->end = in->end;
