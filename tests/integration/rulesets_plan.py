@@ -42,6 +42,21 @@ DATE_WD = re.compile(r"(?:令和\s*(\d+|元)\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2
                      r"\s*[（(]\s*([月火水木金土日])\s*[）)]")
 
 
+def seed_year(name, lineno, line, m):
+    """The calendar year a weekday-annotated date of the seeds means: its
+    own 令和 year, else the one known for that line, else a 令和 year
+    written earlier on the same line; None when unknown."""
+    era = m.group(1)
+    if era is not None:
+        return 2018 + (1 if era == "元" else int(era))
+    year = YEAR_OF_LINE.get((name[:3], lineno))
+    if year is None:
+        e = re.search(r"令和\s*(\d+)\s*年", line)
+        if e:
+            year = 2018 + int(e.group(1))
+    return year
+
+
 def check_seed_weekdays():
     """Every 'M月D日（W）' in the seeds names the right weekday."""
     n = 0
@@ -50,14 +65,7 @@ def check_seed_weekdays():
         for i, line in enumerate(lines, 1):
             for m in DATE_WD.finditer(line):
                 era, mo, da, wd = m.groups()
-                if era is not None:
-                    year = 2018 + (1 if era == "元" else int(era))
-                else:
-                    year = YEAR_OF_LINE.get((name[:3], i))
-                    if year is None and mo and re.search(
-                            r"令和\s*(\d+)\s*年", line):
-                        year = 2018 + int(re.search(
-                            r"令和\s*(\d+)\s*年", line).group(1))
+                year = seed_year(name, i, line, m)
                 if year is None:
                     fail(f"{name}:{i}: weekday date {m.group(0)} without a "
                          f"known year")
@@ -199,8 +207,10 @@ def check_row(row, o):
     text = seed_lines(name)[int(line) - 1]
     d = dt.date.fromisoformat(row["start"])
     for m in DATE_WD.finditer(text):
-        if int(m.group(2)) == d.month and int(m.group(3)) == d.day and \
-                WD[d.weekday()] != m.group(4):
+        year = seed_year(name, int(line), text, m)
+        # Only the year the seed speaks of: FY2026 rows reuse the month-day.
+        if year == d.year and int(m.group(2)) == d.month and \
+                int(m.group(3)) == d.day and WD[d.weekday()] != m.group(4):
             fail(f"{where}: {d} is not a {m.group(4)}曜日 as the seed says")
 
 
