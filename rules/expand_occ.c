@@ -219,8 +219,11 @@ assignees(const struct rules *r, const struct rules_item *it, int fy,
 	if (it->assignee_group != NULL &&
 	    it->assignee_group_ix != RULES_NONE) {
 		n = expand_group_members(r, it->assignee_group_ix, fy, ctx, &mem);
+		/* Group members are unique already: no quadratic dedupe. */
+		o->assignees = xreallocarray(o->assignees, n + 1,
+		    sizeof *o->assignees);
 		for (k = 0; k < n; k++)
-			add_assignee(o, mem[k]);
+			o->assignees[o->nassignees++] = xstrdup(mem[k]);
 		free(mem);
 	}
 	for (i = 0; i < it->nassignees; i++) {
