@@ -404,11 +404,14 @@ chase_scan(struct chase *c, time_t now)
 		if (r == 1 && ++ndue == CHASE_BATCH) {
 			send_due(c, due, ndue, now);
 			ndue = 0;
-			next = now;	/* more may be due: look again soon */
 		}
 	}
-	if (ndue > 0 && send_due(c, due, ndue, now) == -1)
-		next = now + 5;	/* database busy: retry shortly */
+	/*
+	 * After sending, scan again at once: the tasks just served have
+	 * later steps that this scan did not look at.
+	 */
+	if (ndue > 0)
+		next = send_due(c, due, ndue, now) == -1 ? now + 5 : now;
 	free(due);
 	tasks_free(v, n);
 	return next;
