@@ -16,6 +16,7 @@
 Both write DIR/ready once listening, and stop on SIGTERM.
 """
 import base64
+import glob
 import hashlib
 import hmac
 import json
@@ -38,7 +39,9 @@ def run_smtp(port, d, auth=None):
     from aiosmtpd.smtp import AuthResult
 
     lock = threading.Lock()
-    count = [0]
+    # A restarted server goes on numbering after what is already there.
+    count = [max([int(os.path.basename(p)[:-4])
+                  for p in glob.glob(os.path.join(d, "*.eml"))] or [0])]
 
     sessions = [0]
 
