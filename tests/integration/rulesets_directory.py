@@ -16,7 +16,7 @@ import yaml
 
 SRC = os.environ.get("KOYOMI_SRC", os.path.join(os.path.dirname(__file__),
                                                 "..", ".."))
-KOYOMI = os.environ.get("KOYOMI", os.path.join(SRC, "koyomi"))
+KOYOMI = os.environ.get("KOYOMI") or os.path.join(SRC, "koyomi")
 RULES = os.path.join(SRC, "rules")
 failures = []
 

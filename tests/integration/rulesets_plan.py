@@ -15,7 +15,7 @@ import sys
 
 SRC = os.environ.get("KOYOMI_SRC", os.path.join(os.path.dirname(__file__),
                                                 "..", ".."))
-KOYOMI = os.environ.get("KOYOMI", os.path.join(SRC, "koyomi"))
+KOYOMI = os.environ.get("KOYOMI") or os.path.join(SRC, "koyomi")
 SHARED = os.environ.get("KOYOMI_SHARED", "/work/shared")
 RULES = os.path.join(SRC, "rules")
 EXPECTED = os.path.join(SRC, "tests", "golden", "rulesets", "expected.tsv")
