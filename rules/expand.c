@@ -196,6 +196,8 @@ repeat_insts(struct xctx *x, const struct rules_item *it,
 		for (k = 1; z <= last; z += 7, k++) {
 			inst_init(&in);
 			in.start = in.end = z;
+			in.start_secs = it->time.start_secs;
+			in.end_secs = it->time.end_secs;
 			in.number = k;
 			inst_push(out, &in);
 		}
@@ -217,6 +219,8 @@ repeat_insts(struct xctx *x, const struct rules_item *it,
 		}
 		inst_init(&in);
 		in.start = in.end = cal_from_ymd(y, m, d);
+		in.start_secs = it->time.start_secs;
+		in.end_secs = it->time.end_secs;
 		in.number = rp->freq == RF_YEARLY ? 0 : k /
 		    (rp->freq == RF_QUARTERLY ? 3 : 1) + 1;
 		inst_push(out, &in);

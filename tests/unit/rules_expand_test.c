@@ -114,7 +114,7 @@ static const char RULES[] =
 "        title: 事前提出\n"
 "        relative: {to: block, offset: -10bd}\n"
 "      - {id: sansha, kind: meeting, title: \"三者会議{n}\", dates: [6月中, 9月頃]}\n"
-"      - {id: monthly, kind: meeting, title: 実務者会議,\n"
+"      - {id: monthly, kind: meeting, title: 実務者会議, time: \"14:00-16:00\",\n"
 "         repeat: {freq: monthly, nth: 2, weekday: 水}}\n"
 "      - {id: target, kind: goal, title: 研修, frequency: {min: 1, per: fy}}\n"
 "      - id: moved\n"
@@ -224,6 +224,8 @@ test_expand(void **state)
 	/* Second Wednesday of each month: 12 in a year. */
 	o = find(&l, "c.monthly.fy2025.n1@koyomi");
 	assert_int_equal(o->start, cal_from_ymd(2025, 4, 9));
+	assert_int_equal(o->start_secs, 14 * 3600);
+	assert_int_equal(o->end_secs, 16 * 3600);
 	assert_non_null(find(&l, "c.monthly.fy2025.n12@koyomi"));
 	assert_null(find(&l, "c.monthly.fy2025.n13@koyomi"));
 	/* A minimum-frequency target is checked at 年度末. */
