@@ -120,6 +120,10 @@ def env_for(clock):
         env["FAKETIME"] = "+%d" % clock.offset
         env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
         env["FAKETIME_DONT_RESET"] = "1"
+        # An ASan build wants its runtime first; faketime only wraps
+        # clock calls, so the order does not matter here.
+        opts = env.get("ASAN_OPTIONS", "")
+        env["ASAN_OPTIONS"] = (opts + ":" if opts else "") + "verify_asan_link_order=0"
     return env
 
 
