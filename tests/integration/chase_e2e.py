@@ -127,7 +127,7 @@ def env_for(clock):
     return env
 
 
-def write_rules(d, due):
+def write_rules(d, due, survey="3月20日", extra=True):
     local = datetime.datetime.fromtimestamp(due, JST)
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "e2e.yaml"), "w") as f:
@@ -152,7 +152,11 @@ policies:
     steps: [-20s, -10s, 0s, +5s]
     escalate: {after: 8s, to: coordinator}
     channels: [mail, webhook]
-    digest: false
+    digest: true
+  - id: once
+    steps: [-20s]
+    channels: [mail, webhook]
+    digest: true
   - id: slow
     steps: [-1d]
 cycles:
@@ -167,10 +171,17 @@ cycles:
         date: "%s"
         due: "%s"
         assignees: g-all
+      - id: submit2
+        kind: deadline
+        title: 追加資料の提出
+        date: "%s"
+        due: "%s"
+        policy: once
+        assignees: [org-c]
       - id: survey
         kind: deadline
         title: 参加意向調査
-        date: 3月20日
+        date: %s
         policy: slow
         assignees: g-all
         response: {options: [参加, 不参加], text: true}
@@ -179,9 +190,22 @@ cycles:
         title: 次年度会議
         date: 6月1日
         per: g-next
+%s
 feeds:
   - {id: next, title: 次年度, cycles: [e2e]}
-""" % (local.strftime("%Y-%m-%d"), local.strftime("%H:%M")))
+""" % (local.strftime("%Y-%m-%d"), local.strftime("%H:%M"),
+       local.strftime("%Y-%m-%d"), local.strftime("%H:%M"), survey,
+       EXTRA if extra else ""))
+
+
+EXTRA = """\
+      - id: extra
+        kind: deadline
+        title: 取り下げられる締切
+        date: 3月10日
+        policy: slow
+        assignees: [org-a]
+"""
 
 
 def fiscal_year(t):
@@ -426,6 +450,30 @@ def survey(api, admin, fy):
              "next year's meeting for the two participants")
 
 
+def reconcile(api, admin, daemon, due, fy, smtp_dir):
+    """A moved deadline is announced and audited; a removed one is cancelled."""
+    before = task_map(api, admin, fy + 1, "survey")
+    extra = task_map(api, admin, fy, "extra")
+    check(set(extra) == {"org-a"}, "extra task: %r" % list(extra))
+    nmail = len(mails(smtp_dir))
+    write_rules(os.path.join(WORK, "rules"), due, survey="3月25日", extra=False)
+    daemon.send_signal(signal.SIGHUP)
+    wait_for(lambda: task_map(api, admin, fy + 1, "survey")["org-a"]["due_day"].endswith("-03-25"),
+             15, "moved survey deadline")
+    after = task_map(api, admin, fy + 1, "survey")
+    check({o: t["id"] for o, t in after.items()} == {o: t["id"] for o, t in before.items()},
+          "a moved deadline must keep its tasks")
+    st, doc = api.json("GET", "/api/v1/tasks/%d" % extra["org-a"]["id"], admin)
+    check(st == 200 and doc["cancelled"] is True, "removed deadline not cancelled: %r" % doc)
+    check(not task_map(api, admin, fy, "extra"), "cancelled task still listed")
+    changed = wait_for(lambda: [m for m in mails(smtp_dir)[nmail:] if "日程変更" in m["subject"]]
+                       if len([m for m in mails(smtp_dir)[nmail:] if "日程変更" in m["subject"]]) >= 3
+                       else None, 15, "date-change announcements")
+    check({a for m in changed for a in m["to"]} >= {"a@a.example.jp", "b@b.example.jp",
+                                                      "c@c.example.jp"},
+          "announcements: %r" % [m["to"] for m in changed])
+
+
 def login_session(api, token):
     st, hdr, body = api.req("GET", "/login")
     check(st == 200, "GET /login: %d" % st)
@@ -573,6 +621,10 @@ def main():
           "org B got reminders after completing: %r" % [m["subject"] for m in b])
     c = mails_to(smtp_dir, "c@c.example.jp")
     check(len(c) == 4, "org C should get 4 steps, got %r" % [m["subject"] for m in c])
+    # Its two deadlines' first steps fell together: one digest mail.
+    check("2件" in c[0]["subject"] and "追加資料の提出" in c[0]["body"] and
+          "提出 \"q\"" in c[0]["body"] and len(re.findall(r"/c/[A-Za-z0-9_-]+", c[0]["body"])) == 2,
+          "org C digest: %r" % c[0]["subject"])
     check(sum("期限超過" in m["subject"] for m in c) == 1, "org C overdue mail")
     co = mails_to(smtp_dir, "co@mhlw.example.jp")
     check(len(co) == 1 and "丙市" in co[0]["subject"] + co[0]["body"],
@@ -585,6 +637,7 @@ def main():
     kinds = [(h["body"]["type"], h["body"]["data"].get("assignee")) for h in hs]
     for want in (("task.reminder", "org-c"), ("task.overdue", "org-c"),
                  ("task.escalated", "org-c"), ("task.completed", "org-a"),
+                 ("task.reminder", "org-c"),
                  ("task.completed", "org-b")):
         check(want in kinds, "webhook %r missing in %r" % (want, kinds))
     check(("task.escalated", "org-b") not in kinds and ("task.overdue", "org-a") not in kinds,
@@ -593,6 +646,8 @@ def main():
 
     survey(api, admin, fy)
     print("survey: ok", flush=True)
+    reconcile(api, admin, daemon, due, fy, smtp_dir)
+    print("reconcile: ok", flush=True)
     dashboard(api, admin, viewer, tasks["org-a"]["uid"])
     print("dashboard: ok", flush=True)
     metrics(api)
