@@ -597,12 +597,17 @@ outbox_inflight(const struct outbox *ob)
 void
 outbox_stop(struct outbox *ob)
 {
+	struct ob_job	*j;
+
 	if (ob == NULL)
 		return;
 	ob->stopping = 1;
 	sched_cancel(ob->k, &ob->job);
 	notify_free(ob->n);
-	while (ob->jobs != NULL)
-		outbox_job_free(ob->jobs);
+	while ((j = ob->jobs) != NULL) {
+		ob->jobs = j->next;
+		free(j->destination);
+		free(j);
+	}
 	free(ob);
 }

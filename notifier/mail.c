@@ -88,10 +88,11 @@ mail_encode_all(struct buf *out, const char *s, size_t used)
 		/* Input bytes whose base64 fits what is left of the line. */
 		if (first)
 			room = used + MAIL_WORD_OVERHEAD + 4 < MAIL_LINE_MAX ?
-			    (MAIL_LINE_MAX - used - MAIL_WORD_OVERHEAD) / 4 * 3 :
+			    (MAIL_LINE_MAX - used - MAIL_WORD_OVERHEAD) / 4 * 3U :
 			    0;
 		else
-			room = (MAIL_LINE_MAX - 1 - MAIL_WORD_OVERHEAD) / 4 * 3;
+			room = (size_t)(MAIL_LINE_MAX - 1 - MAIL_WORD_OVERHEAD) /
+			    4 * 3;
 		n = mail_utf8_prefix(s + off, len - off, room);
 		if (n == 0 && first) {
 			buf_puts(out, "\r\n ");	/* no room after the name */

@@ -106,11 +106,14 @@ notify_task_fail(struct notify_task *t, enum notify_status st,
     const char *fmt, ...)
 {
 	va_list	ap;
+	char	*msg;
 
 	t->res.status = st;
 	va_start(ap, fmt);
-	vsnprintf(t->res.error, sizeof t->res.error, fmt, ap);
+	xvasprintf(&msg, fmt, ap);
 	va_end(ap);
+	snprintf(t->res.error, sizeof t->res.error, "%s", msg);
+	free(msg);
 	notify_task_finish(t);
 }
 

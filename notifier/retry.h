@@ -18,7 +18,7 @@ struct retry_policy {
 	double	 scale;
 };
 
-#define RETRY_ENDPOINT_DISABLE	(5 * 86400)	/* failing this long: disable */
+#define RETRY_ENDPOINT_DISABLE	(5L * 86400)	/* failing this long: disable */
 
 enum retry_verdict {
 	RETRY_AGAIN,		/* *next set */

@@ -19,7 +19,7 @@
 	"\n【お問い合わせ先】\n{{coordinator}}\n\n" \
 	"本メールは koyomi から自動送信しています。\n"
 #define TMPL_MAXVARS	16
-#define TMPL_MAXFILE	(64 * 1024)
+#define TMPL_MAXFILE	((size_t)64 * 1024)
 
 struct tmpl_def {
 	const char	*name;

@@ -193,16 +193,24 @@ webhook_init(struct notify *n, const struct notify_conf *nc, char **cause)
 	return w;
 }
 
+static struct curlev_pool *
+webhook_pool(struct webhook *w, const char *url)
+{
+	struct curlev_pool	*p;
+
+	TAILQ_FOREACH(p, &w->pools, entry)
+		if (strcmp(p->key, url) == 0)
+			return p;
+	return NULL;
+}
+
 static void
 webhook_send(void *arg, struct notify_task *t)
 {
 	struct webhook		*w = arg;
 	struct curlev_pool	*p;
 
-	TAILQ_FOREACH(p, &w->pools, entry)
-		if (strcmp(p->key, t->ep.url) == 0)
-			break;
-	if (p == NULL) {
+	if ((p = webhook_pool(w, t->ep.url)) == NULL) {
 		p = curlev_pool_new(notify_curlev(w->n), t->ep.url,
 		    notify_conf(w->n)->hook_concurrency);
 		p->prepare = webhook_prepare;
