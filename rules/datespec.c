@@ -206,6 +206,9 @@ datespec_resolve(const struct datespec *ds, int fy, int fy_start,
 		} else if (ds->kind == DS_WINDOW) {
 			y2 = ds->year != 0 ? (ds->month2 < ds->month ? y + 1 : y) :
 			    cal_fy_month_year(fy, ds->month2, fy_start);
+			/* A window across the year's end: "11～2月". */
+			if (y2 == y && ds->month2 < ds->month)
+				y2++;
 			*last = cal_from_ymd(y2, ds->month2,
 			    cal_days_in_month(y2, ds->month2));
 		} else if (ds->kind == DS_FROM)
@@ -213,4 +216,162 @@ datespec_resolve(const struct datespec *ds, int fy, int fy_start,
 			    fy_start);
 	}
 	return cal_fy_of(*first, fy_start) == fy;
+}
+
+/* "HH:MM" at *s; max_h 24 allows the end of a range to be 24:00. */
+static int
+clock_time(const char **s, int max_h, int *secs)
+{
+	int	 h, m;
+	const char *p = *s;
+
+	if (!num(&p, &h) || p - *s > 2 || *p != ':')
+		return -1;
+	p++;
+	if (!(p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9'))
+		return -1;
+	m = (p[0] - '0') * 10 + (p[1] - '0');
+	p += 2;
+	if (h > max_h || m > 59 || (h == 24 && m != 0))
+		return -1;
+	*secs = h * 3600 + m * 60;
+	*s = p;
+	return 0;
+}
+
+/* Normalised copy without surrounding spaces; the caller frees it. */
+static char *
+trimmed(const char *src)
+{
+	char	*s = cal_normalize(src), *p;
+	size_t	 n;
+
+	for (p = s; *p == ' '; p++)
+		;
+	n = strlen(p);
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	memmove(s, p, n);
+	s[n] = '\0';
+	return s;
+}
+
+int
+datespec_parse_time(const char *src, int *secs, char *err, size_t len)
+{
+	char		*s = trimmed(src);
+	const char	*p = s;
+	int		 rc = 0;
+
+	if (clock_time(&p, 23, secs) == -1 || *p != '\0') {
+		snprintf(err, len, "expected a time of day like 12:45");
+		rc = -1;
+	}
+	free(s);
+	return rc;
+}
+
+int
+datespec_parse_timerange(const char *src, int *start, int *end, char *err,
+    size_t len)
+{
+	char		*s = trimmed(src);
+	const char	*p = s;
+	int		 rc = -1;
+
+	if (clock_time(&p, 23, start) == -1) {
+		snprintf(err, len, "expected a time like 10:00 or a range "
+		    "like 10:00-16:30");
+		goto out;
+	}
+	while (*p == ' ')
+		p++;
+	if (*p == '\0') {
+		*end = -1;
+		rc = 0;
+		goto out;
+	}
+	if (*p != '-' && *p != '~') {
+		snprintf(err, len, "expected - or ～ between the two times");
+		goto out;
+	}
+	for (p++; *p == ' '; p++)
+		;
+	if (clock_time(&p, 24, end) == -1 || *p != '\0') {
+		snprintf(err, len, "expected an end time like 16:30");
+		goto out;
+	}
+	if (*end <= *start) {
+		snprintf(err, len, "the end of a time range must be after "
+		    "its start");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(s);
+	return rc;
+}
+
+/* Unit names, longest first so "min" is not read as "mo" + garbage. */
+static const struct {
+	const char	*name;
+	enum rules_unit	 unit;
+} ds_units[] = {
+	{ "min", RU_MIN }, { "bd", RU_BDAY }, { "mo", RU_MONTH },
+	{ "d", RU_DAY }, { "w", RU_WEEK }, { "h", RU_HOUR }, { "s", RU_SEC },
+};
+
+int
+datespec_parse_offset(const char *src, struct rules_offset *o, char *err,
+    size_t len)
+{
+	char		*s = trimmed(src);
+	const char	*p = s;
+	size_t		 i, digits;
+	int		 sign = 1, rc = -1;
+
+	o->n = 0;
+	o->unit = RU_DAY;
+	o->at_secs = -1;
+	if (*p == '+' || *p == '-')
+		sign = *p++ == '-' ? -1 : 1;
+	for (digits = 0; *p >= '0' && *p <= '9'; p++, digits++)
+		if (digits < 6)
+			o->n = o->n * 10 + (*p - '0');
+	if (digits == 0 || digits > 6) {
+		snprintf(err, len, digits ? "an offset has at most 6 digits" :
+		    "expected an offset like -10bd, +3mo or \"0d 09:00\"");
+		goto out;
+	}
+	o->n *= sign;
+	for (i = 0; i < nitems(ds_units); i++)
+		if (eat(&p, ds_units[i].name))
+			break;
+	if (i == nitems(ds_units)) {
+		snprintf(err, len, "expected a unit: d, bd, w, mo, h, min or s");
+		goto out;
+	}
+	o->unit = ds_units[i].unit;
+	if (*p == ' ') {
+		while (*p == ' ')
+			p++;
+		if (o->unit >= RU_HOUR) {
+			snprintf(err, len, "a time of day only follows d, bd, "
+			    "w or mo");
+			goto out;
+		}
+		if (clock_time(&p, 23, &o->at_secs) == -1) {
+			snprintf(err, len, "expected a time like 09:00 after "
+			    "the offset");
+			goto out;
+		}
+	}
+	if (*p != '\0') {
+		snprintf(err, len, "unexpected text after the offset");
+		goto out;
+	}
+	rc = 0;
+out:
+	free(s);
+	return rc;
 }

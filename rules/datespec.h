@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "calendars/cal.h"
+#include "rules/rules.h"
 
 enum ds_kind {
 	DS_EXACT,	/* 2025-01-16, 令和7年1月16日, 1月16日 (year 0) */
@@ -45,5 +46,23 @@ int	datespec_resolve(const struct datespec *, int fy, int fy_start,
 
 /* 1 if the form is approximate (a span, tentative). */
 int	datespec_tentative(const struct datespec *);
+
+/*
+ * Offsets: a sign (default +), at most 6 digits and a unit d, bd, w, mo,
+ * h, min or s ("-10bd", "+3mo", "-30min"); after d, bd, w or mo an
+ * optional " HH:MM" sets at_secs (else -1). Full-width digits accepted.
+ * 0, or -1 with a short message in err.
+ */
+int	datespec_parse_offset(const char *, struct rules_offset *, char *err,
+	    size_t);
+/*
+ * Times of day as local seconds since midnight. A single time "12:45"
+ * (H or HH, 00-23, MM 00-59); a range "10:00-16:30" (also ～, 〜, ~,
+ * full-width digits and colons) whose end is after its start; a range's
+ * end may be 24:00. 0, or -1 with a message in err.
+ */
+int	datespec_parse_time(const char *, int *secs, char *err, size_t);
+int	datespec_parse_timerange(const char *, int *start, int *end,
+	    char *err, size_t);
 
 #endif
