@@ -166,8 +166,10 @@ api_op(const char *name, enum task_op *op)
 static void
 api_task_json(struct http_req *req, struct koyomi *k, int64_t id)
 {
-	struct task	 t;
-	struct buf	 b;
+	struct task		 t;
+	struct task_event	*ev;
+	struct buf		 b;
+	size_t			 nev;
 
 	if (store_task_get(k->store, id, &t) != 0) {
 		http_reply_json_error(req, 500, "database error");
@@ -175,8 +177,15 @@ api_task_json(struct http_req *req, struct koyomi *k, int64_t id)
 	}
 	buf_init(&b);
 	task_render_json(&t, koyomi_now(k), &b);
-	buf_putc(&b, '\n');
 	task_free(&t);
+	/* The single-task view carries its audit trail. */
+	if (store_task_events(k->store, id, &ev, &nev) == 0) {
+		b.len--;		/* reopen the object */
+		task_events_json(ev, nev, &b);
+		buf_putc(&b, '}');
+		task_events_free(ev, nev);
+	}
+	buf_putc(&b, '\n');
 	reply_buf(req, 200, JSON_TYPE, &b);
 }
 

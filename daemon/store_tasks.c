@@ -460,3 +460,39 @@ store_tasks_metrics(struct store *s, time_t now, struct tasks_metrics *m)
 		return -1;
 	return 0;
 }
+
+int
+store_task_events(struct store *s, int64_t id, struct task_event **out,
+    size_t *nout)
+{
+	static const char q[] = "SELECT at, action, who, via, note FROM "
+	    "task_events WHERE task = ? ORDER BY id";
+	sqlite3_stmt		*st;
+	struct task_event	*v = NULL;
+	size_t			 n = 0;
+	int			 rc;
+
+	*out = NULL;
+	*nout = 0;
+	if ((st = store_stmt(s, q)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 100000) {
+		v = xreallocarray(v, n + 1, sizeof *v);
+		v[n].at = (time_t)sqlite3_column_int64(st, 0);
+		v[n].action = col_str(st, 1);
+		v[n].who = col_str(st, 2);
+		v[n].via = col_str(st, 3);
+		v[n].note = col_str(st, 4);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_fail(s, "task events");
+		task_events_free(v, n);
+		return -1;
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+}

@@ -210,3 +210,40 @@ tasks_wanted(const struct occ_list *l, const struct cal_zone *zone,
 	*out = v;
 	return n;
 }
+
+void
+task_events_free(struct task_event *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].action);
+		free(v[i].who);
+		free(v[i].via);
+		free(v[i].note);
+	}
+	free(v);
+}
+
+void
+task_events_json(const struct task_event *v, size_t n, struct buf *b)
+{
+	char	 at[32];
+	size_t	 i;
+
+	buf_puts(b, ",\"events\":[");
+	for (i = 0; i < n; i++) {
+		iso_utc(v[i].at, at, sizeof at);
+		buf_printf(b, "%s{\"at\":\"%s\",\"action\":", i > 0 ? "," : "",
+		    at);
+		json_str_or_null(b, v[i].action);
+		buf_puts(b, ",\"who\":");
+		json_str_or_null(b, v[i].who);
+		buf_puts(b, ",\"via\":");
+		json_str_or_null(b, v[i].via);
+		buf_puts(b, ",\"note\":");
+		json_str_or_null(b, v[i].note);
+		buf_putc(b, '}');
+	}
+	buf_putc(b, ']');
+}

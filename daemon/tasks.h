@@ -122,6 +122,16 @@ int	store_task_set_answer(struct store *, int64_t id, const char *answer,
 	    const char *text, time_t now);
 int	store_task_event(struct store *, int64_t id, time_t at,
 	    const char *action, const struct task_actor *);
+/* The audit trail of a task, oldest first. */
+struct task_event {
+	time_t	 at;
+	char	*action, *who, *via, *note;	/* who, note may be NULL */
+};
+int	store_task_events(struct store *, int64_t id, struct task_event **,
+	    size_t *);
+void	task_events_free(struct task_event *, size_t);
+/* Appends ,"events":[…] for a task's JSON object. */
+void	task_events_json(const struct task_event *, size_t, struct buf *);
 /* Names of the reminder steps already taken for a task. */
 int	store_task_steps(struct store *, int64_t id, char ***names,
 	    size_t *n);

@@ -465,6 +465,12 @@ def reconcile(api, admin, daemon, due, fy, smtp_dir):
           "a moved deadline must keep its tasks")
     st, doc = api.json("GET", "/api/v1/tasks/%d" % extra["org-a"]["id"], admin)
     check(st == 200 and doc["cancelled"] is True, "removed deadline not cancelled: %r" % doc)
+    check(("cancelled", "rules") in [(e["action"], e["via"]) for e in doc["events"]],
+          "cancellation not audited: %r" % doc["events"])
+    st, doc = api.json("GET", "/api/v1/tasks/%d" % after["org-a"]["id"], admin)
+    moved = [e for e in doc["events"] if e["action"] == "due_changed"]
+    check(moved and moved[0]["via"] == "rules" and "03-25" in (moved[0]["note"] or ""),
+          "due change not audited: %r" % doc["events"])
     check(not task_map(api, admin, fy, "extra"), "cancelled task still listed")
     changed = wait_for(lambda: [m for m in mails(smtp_dir)[nmail:] if "日程変更" in m["subject"]]
                        if len([m for m in mails(smtp_dir)[nmail:] if "日程変更" in m["subject"]]) >= 3
@@ -642,6 +648,13 @@ def main():
         check(want in kinds, "webhook %r missing in %r" % (want, kinds))
     check(("task.escalated", "org-b") not in kinds and ("task.overdue", "org-a") not in kinds,
           "webhooks for completed tasks")
+    audit = {}
+    for org in ("org-a", "org-b"):
+        st, doc = api.json("GET", "/api/v1/tasks/%d" % ids[org], admin)
+        audit[org] = [(e["action"], e["via"], e["who"], e["note"]) for e in doc["events"]]
+    check(("done", "cli", "甲市", "電話で確認") in audit["org-a"], "CLI audit: %r" % audit["org-a"])
+    check([a[:2] for a in audit["org-b"]].count(("done", "link")) == 1,
+          "link audit (one done despite two POSTs): %r" % audit["org-b"])
     print("chasing: ok (%d mails, %d webhooks)" % (len(all_mail), len(hs)), flush=True)
 
     survey(api, admin, fy)
