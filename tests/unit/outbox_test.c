@@ -276,6 +276,7 @@ static void
 test_mail_delivered(void **state)
 {
 	struct fixture	*f = *state;
+	struct buf	 b;
 	char		 to[64], subj[128];
 	int		 i;
 
@@ -288,6 +289,14 @@ test_mail_delivered(void **state)
 	run_while(f, busy_unsent, 20);
 	assert_int_equal(count_state(f, OUTBOX_SENT), 30);
 	check_received(f->smtpdir, "【ご提出のお願い】令和7年度 参加意向調査", 30);
+	buf_init(&b);
+	metrics_render(&f->k, &b);
+	assert_non_null(strstr(b.data,
+	    "koyomi_outbox_messages{state=\"sent\"} 30\n"));
+	assert_non_null(strstr(b.data, "koyomi_deliveries_total{channel="
+	    "\"mail\",result=\"sent\"} 30\n"));
+	assert_non_null(strstr(b.data, "koyomi_delivery_seconds_count 30\n"));
+	buf_free(&b);
 }
 
 /* Per recipient, the "#n" suffixes arrived in increasing order. */
@@ -436,6 +445,48 @@ test_recover_sending(void **state)
 	assert_int_equal(count_eml(f->smtpdir), 1);
 }
 
+/* An endpoint failing for more than 5 days is disabled and announced. */
+static void
+test_endpoint_expiry(void **state)
+{
+	struct fixture		*f = *state;
+	const struct payload_field data[] = { { "title", "説明会", 0 } };
+	struct payload_event	 ev = { "event.changed", 1771545600, data, 1 };
+	struct outbox_row	*rows;
+	time_t			 since, dis, now = time(NULL);
+	char			*cause = NULL, cmd[600];
+	size_t			 n, i;
+
+	assert_int_equal(store_endpoint_failed(f->k.store, "flaky",
+	    now - 6 * 86400), 0);
+	assert_int_equal(store_begin(f->k.store), 0);
+	assert_int_equal(outbox_enqueue_event(&f->k, &ev, &cause), 2);
+	assert_int_equal(store_commit(f->k.store), 0);
+	outbox_wake(f->k.outbox);
+	run_while(f, busy_unsent, 30);
+	assert_int_equal(store_endpoint_get(f->k.store, "flaky", &since, &dis),
+	    0);
+	assert_true(dis != 0);
+	assert_int_equal(store_outbox_list(f->k.store, "dead", 0, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].destination, "flaky");
+	outbox_rows_free(rows, n);
+	/* /ok still got its event; the admin got a mail. */
+	assert_int_equal(store_outbox_list(f->k.store, "sent", 0, &rows, &n), 0);
+	for (i = 0; i < n; i++)
+		if (strcmp(rows[i].channel, "mail") == 0)
+			assert_string_equal(rows[i].destination,
+			    "admin@example.lg.jp");
+	assert_int_equal(n, 2);
+	outbox_rows_free(rows, n);
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 -c \"import email, email."
+	    "policy, glob; m = email.message_from_bytes(open(glob.glob('%s/"
+	    "*.eml')[0], 'rb').read(), policy=email.policy.default); "
+	    "assert '停止' in str(m['Subject']), str(m['Subject'])\"",
+	    f->smtpdir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* The dispatcher in a fresh process on the same database, until killed. */
 static void
 child_dispatch(struct fixture *f, const char *db)
@@ -547,6 +598,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_webhooks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_recover_sending, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_endpoint_expiry, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_kill9, setup, teardown),
 	};
