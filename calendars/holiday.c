@@ -48,6 +48,11 @@ equinox(int y, int spring)
 	return (int)(base + 0.242194 * (y - 1980) - corr);
 }
 
+/*
+ * Days made holidays by their own special laws, named as the Cabinet
+ * Office list names them. The 2019 law makes its two days count as 祝日
+ * for 振替休日 and 国民の休日, which is what makes 4/30 and 5/2 holidays.
+ */
 static const struct {
 	int		 y, m, d;
 	const char	*name;
@@ -56,8 +61,8 @@ static const struct {
 	{ 1989, 2, 24, "昭和天皇の大喪の礼" },
 	{ 1990, 11, 12, "即位礼正殿の儀" },
 	{ 1993, 6, 9, "皇太子・徳仁親王の結婚の儀" },
-	{ 2019, 5, 1, "天皇の即位の日" },
-	{ 2019, 10, 22, "即位礼正殿の儀の行われる日" },
+	{ 2019, 5, 1, "休日（祝日扱い）" },	/* 天皇の即位の日 */
+	{ 2019, 10, 22, "休日（祝日扱い）" },	/* 即位礼正殿の儀 */
 };
 
 static const char *
@@ -203,7 +208,8 @@ cal_holiday(cal_day z, const char **name)
 {
 	const char	*n;
 
-	if ((n = statutory(z)) == NULL) {
+	/* Both derived kinds need a 祝日 the day before: test that first. */
+	if ((n = statutory(z)) == NULL && statutory(z - 1) != NULL) {
 		if (substitute(z))
 			n = "振替休日";
 		else if (citizens(z))
