@@ -106,28 +106,44 @@ apply_offset(const struct rules_offset *o, cal_day *day, int *secs)
 		*secs = o->at_secs;
 }
 
-/* One date form for year fy (with the item's shift) → an instance. */
+/* "7～10月のうち連続した2日間" (or 2営業日 when only business days count). */
+static void
+window_label(const struct rules_item *it, const char *span, char *out,
+    size_t len)
+{
+	int	 n = it->has_window && it->window.consecutive > 0 ?
+		    it->window.consecutive : it->days;
+
+	if (n < 1)
+		n = 1;
+	snprintf(out, len, "%sのうち連続した%d%s", span, n,
+	    it->has_window && it->window.business ? "営業日" : "日間");
+}
+
+/*
+ * A date form resolved in fiscal year fy (already shifted) → an
+ * instance; 0 when the form has no day in that year.
+ */
 static int
-date_inst(struct xctx *x, const struct rules_item *it,
-    const struct rules_date *rd, struct inst *in)
+date_inst_in(const struct rules_item *it, const struct rules_date *rd,
+    int fy, int fs, struct inst *in)
 {
 	struct datespec	 ds;
 	char		 err[128];
-	int		 fs = item_fy_start(x->r, it), rc;
 
-	if (datespec_parse(rd->raw, &ds, err, sizeof err) == -1)
+	if (rd->spec != NULL)
+		ds = *rd->spec;
+	else if (datespec_parse(rd->raw, &ds, err, sizeof err) == -1)
 		return 0;	/* the parser reported it where it was written */
-	rc = datespec_resolve(&ds, x->fy + it->fy_shift, fs, &in->start,
-	    &in->end);
-	if (rc != 1)
+	if (datespec_resolve(&ds, fy, fs, &in->start, &in->end) != 1)
 		return 0;
 	if (ds.kind == DS_EXACT && it->days > 1)
 		in->end = in->start + it->days - 1;
 	if (datespec_tentative(&ds)) {
 		in->tentative = 1;
-		if (ds.kind == DS_WINDOW && it->days > 1)
-			snprintf(in->approx, sizeof in->approx,
-			    "%sのうち連続した%d日間", ds.label, it->days);
+		if (ds.kind == DS_WINDOW && (it->has_window || it->days > 1))
+			window_label(it, ds.label, in->approx,
+			    sizeof in->approx);
 		else
 			snprintf(in->approx, sizeof in->approx, "%s", ds.label);
 	} else if (it->time.start_secs >= 0) {
@@ -137,24 +153,33 @@ date_inst(struct xctx *x, const struct rules_item *it,
 	return 1;
 }
 
+static int
+date_inst(struct xctx *x, const struct rules_item *it,
+    const struct rules_date *rd, struct inst *in)
+{
+	return date_inst_in(it, rd, x->fy + it->fy_shift,
+	    item_fy_start(x->r, it), in);
+}
+
 static void
 window_inst(struct xctx *x, const struct rules_item *it, struct inst *in)
 {
 	const struct rules_window	*w = &it->window;
 	int				 fs = item_fy_start(x->r, it);
-	int				 y1, y2, fy = x->fy + it->fy_shift;
+	int				 fy = x->fy + it->fy_shift, m2, y1, y2;
+	char				 span[32];
 
+	m2 = w->to_month ? w->to_month : w->from_month;
 	y1 = cal_fy_month_year(fy, w->from_month, fs);
-	y2 = cal_fy_month_year(fy, w->to_month ? w->to_month : w->from_month,
-	    fs);
+	y2 = cal_fy_month_year(fy, m2, fs);
 	in->start = cal_from_ymd(y1, w->from_month, 1);
-	in->end = cal_from_ymd(y2, w->to_month ? w->to_month : w->from_month,
-	    cal_days_in_month(y2, w->to_month ? w->to_month : w->from_month));
+	in->end = cal_from_ymd(y2, m2, cal_days_in_month(y2, m2));
 	in->tentative = 1;
-	snprintf(in->approx, sizeof in->approx, "%d～%d月のうち連続した%d%s",
-	    w->from_month, w->to_month ? w->to_month : w->from_month,
-	    w->consecutive > 0 ? w->consecutive : 1,
-	    w->business ? "営業日" : "日間");
+	if (m2 != w->from_month)
+		snprintf(span, sizeof span, "%d～%d月", w->from_month, m2);
+	else
+		snprintf(span, sizeof span, "%d月", m2);
+	window_label(it, span, in->approx, sizeof in->approx);
 }
 
 static void
@@ -318,6 +343,26 @@ base_insts(struct xctx *x, const struct rules_item *it, int depth,
 	}
 }
 
+/*
+ * An override's date in this fiscal year. A dated `fy:` override moves
+ * that year's occurrence even to a day of another fiscal year (check
+ * warns about it), so a written year is resolved where it lies.
+ */
+static int
+override_date(struct xctx *x, const struct rules_item *it,
+    const struct rules_override *o, struct inst *tmp)
+{
+	const struct datespec	*ds = o->date->spec;
+	int			 fs = item_fy_start(x->r, it);
+
+	if (date_inst(x, it, o->date, tmp))
+		return 1;
+	if (o->fy == 0 || ds == NULL || ds->year == 0)
+		return 0;
+	return date_inst_in(it, o->date, cal_fy_of(cal_from_ymd(ds->year,
+	    ds->month > 0 ? ds->month : 1, 1), fs), fs, tmp);
+}
+
 /* Applies a `members` or `fy` override to an instance. */
 static void
 apply_override(struct xctx *x, const struct rules_item *it,
@@ -327,8 +372,7 @@ apply_override(struct xctx *x, const struct rules_item *it,
 
 	if (o->date != NULL) {
 		inst_init(&tmp);
-		if (date_inst(x, it, o->date, &tmp) ||
-		    (o->fy != 0 && date_inst(x, it, o->date, &tmp))) {
+		if (override_date(x, it, o, &tmp)) {
 			in->start = tmp.start;
 			in->end = tmp.end;
 			in->tentative = tmp.tentative;
@@ -425,9 +469,10 @@ case_insts(const struct rules *r, const struct rules_item *it,
 	struct inst			 in;
 	int				 k, step;
 
-	(void)r;
 	inst_init(&in);
 	in.case_code = cs->code;
+	/* UIDs name the FY the case began: its later dates never move it. */
+	in.uid_fy = cal_fy_of(cs->start, item_fy_start(r, it));
 	if (c->at == RCA_START || (c->at == RCA_NONE && !c->has_offset &&
 	    !c->monthly && !c->quarterly)) {
 		in.start = in.end = cs->start;
@@ -463,6 +508,21 @@ case_insts(const struct rules *r, const struct rules_item *it,
 	}
 }
 
+/* Resolves an item's before/after submissions so its description can
+ * name their deadlines. */
+static void
+submission_insts(struct xctx *x, const struct rules_item *it)
+{
+	size_t	 k;
+
+	for (k = 0; k < it->nbefore; k++)
+		if (it->before[k].ix < x->r->nitems)
+			(void)item_insts(x, it->before[k].ix, 0);
+	for (k = 0; k < it->nafter; k++)
+		if (it->after[k].ix < x->r->nitems)
+			(void)item_insts(x, it->after[k].ix, 0);
+}
+
 static int
 occ_cmp(const void *a, const void *b)
 {
@@ -488,11 +548,13 @@ expand_fy(struct xctx *x, size_t c, cal_day from, cal_day to,
 	for (i = first; i < first + n; i++) {
 		if ((l = item_insts(x, i, 0)) == NULL)
 			continue;
+		submission_insts(x, &x->r->items[i]);
 		for (k = 0; k < l->n; k++) {
 			if (!l->v[k].adhoc && (l->v[k].start > to ||
 			    l->v[k].end < from))
 				continue;
-			expand_emit(x->r, i, x->fy, &l->v[k], x->ctx, out);
+			expand_emit(x->r, i, x->fy, &l->v[k], x->ctx, x->memo,
+			    out);
 		}
 	}
 }
@@ -520,7 +582,7 @@ expand_cases(const struct rules *r, size_t c, cal_day from, cal_day to,
 					expand_emit(r, i, cal_fy_of(l.v[k].start,
 					    r->cycles[c].fy_start > 0 ?
 					    r->cycles[c].fy_start : 4),
-					    &l.v[k], ctx, out);
+					    &l.v[k], ctx, NULL, out);
 			free(l.v);
 		}
 	}

@@ -14,6 +14,8 @@ struct inst {
 	int			 number;	/* 1-based or 0 */
 	const char		*member;	/* borrowed, or NULL */
 	const char		*case_code;	/* borrowed, or NULL */
+	int			 uid_fy;	/* UID's year if not the FY's
+						   (a case: the FY it began) */
 	int			 adhoc;
 	cal_day			 start, end;
 	int			 start_secs, end_secs;
@@ -34,10 +36,14 @@ struct inst_list {
 
 void	inst_push(struct inst_list *, const struct inst *);
 
-/* Turns an instance of item ix into an occurrence appended to out. */
+/*
+ * Turns an instance of item ix into an occurrence appended to out. memo
+ * (one list per item, for fiscal year fy; NULL for cases) gives the
+ * dates of the item's before/after submissions for its description.
+ */
 void	expand_emit(const struct rules *, size_t ix, int fy,
 	    const struct inst *, const struct rules_expand_ctx *,
-	    struct occ_list *);
+	    const struct inst_list *memo, struct occ_list *);
 void	occ_free_one(struct occ *);
 
 /* Members of a group for fiscal year fy (dynamic groups from answers). */

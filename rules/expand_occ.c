@@ -38,12 +38,49 @@ display_name(const struct rules *r, const char *id)
 	return id;
 }
 
-/* Replaces {n}, {member}, {member.name} in a title. */
-static void
-title_subst(struct buf *b, const struct rules *r, const char *t,
-    const struct inst *in)
+static const char *
+group_attr(const struct rules_group *g, const char *key, size_t klen)
 {
-	const char	*p = t, *cn;
+	size_t	 i;
+
+	for (i = 0; i < g->nattrs; i++)
+		if (strlen(g->attr_keys[i]) == klen &&
+		    strncmp(g->attr_keys[i], key, klen) == 0)
+			return g->attr_vals[i];
+	return NULL;
+}
+
+/*
+ * {group.KEY}: the attribute of the item's `per` group, else of the
+ * first group (file order) that holds the member and has KEY — a block
+ * meeting per prefecture takes its block's {group.host}. NULL if none.
+ */
+static const char *
+title_attr(const struct rules *r, const struct rules_item *it,
+    const struct inst *in, const char *key, size_t klen)
+{
+	const char	*v;
+	size_t		 g, k;
+
+	if (it->per != NULL && it->per_ix < r->ngroups &&
+	    (v = group_attr(&r->groups[it->per_ix], key, klen)) != NULL)
+		return v;
+	for (g = 0; in->member != NULL && g < r->ngroups; g++) {
+		if ((v = group_attr(&r->groups[g], key, klen)) == NULL)
+			continue;
+		for (k = 0; k < r->groups[g].nmembers; k++)
+			if (strcmp(r->groups[g].members[k], in->member) == 0)
+				return v;
+	}
+	return NULL;
+}
+
+/* Replaces {n}, {member}, {member.name} and {group.KEY} in a title. */
+static void
+title_subst(struct buf *b, const struct rules *r, const struct rules_item *it,
+    const char *t, const struct inst *in)
+{
+	const char	*p = t, *cn, *end, *v;
 	char		 num[16];
 
 	while (*p != '\0') {
@@ -57,6 +94,12 @@ title_subst(struct buf *b, const struct rules *r, const char *t,
 			if (in->member != NULL)
 				buf_puts(b, display_name(r, in->member));
 			p += p[7] == '}' ? 8 : 13;
+		} else if (strncmp(p, "{group.", 7) == 0 &&
+		    (end = strchr(p + 7, '}')) != NULL &&
+		    (v = title_attr(r, it, in, p + 7,
+		    (size_t)(end - p - 7))) != NULL) {
+			buf_puts(b, v);
+			p = end + 1;
 		} else
 			buf_putc(b, *p++);
 	}
@@ -75,23 +118,71 @@ list_line(struct buf *b, const struct rules *r, const char *label,
 		buf_printf(b, "%s%s", i ? "、" : "", display_name(r, v[i]));
 }
 
+/* A deadline on a closed day moves as the item's `adjust` says. */
+static cal_day
+deadline_day(const struct rules_item *it, const struct inst *in)
+{
+	if (in->adhoc || in->tentative || !cal_is_closed(in->start))
+		return in->start;
+	if (it->adjust == RA_PREVIOUS)
+		return cal_business_on_or_before(in->start);
+	if (it->adjust == RA_NEXT)
+		return cal_business_on_or_after(in->start);
+	return in->start;
+}
+
+/*
+ * The instance of a submission item that goes with `in`: the same
+ * member's when the submission is per member, else its first dated one.
+ */
+static const struct inst *
+submission_of(const struct inst_list *l, const struct inst *in)
+{
+	const struct inst	*any = NULL;
+	size_t			 i;
+
+	for (i = 0; i < l->n; i++) {
+		if (l->v[i].adhoc || l->v[i].cancelled)
+			continue;
+		if (in->member != NULL && l->v[i].member != NULL &&
+		    strcmp(in->member, l->v[i].member) == 0)
+			return &l->v[i];
+		if (any == NULL && (l->v[i].member == NULL || in->member == NULL))
+			any = &l->v[i];
+	}
+	return any;
+}
+
+/* 「事前提出：情報共有シート（期限 令和7年3月7日（金））」 */
 static void
 refs_line(struct buf *b, const struct rules *r, const char *label,
-    const struct rules_ref *v, size_t n)
+    const struct rules_ref *v, size_t n, const struct inst_list *memo,
+    const struct inst *in)
 {
-	size_t	 i;
+	const struct inst	*s;
+	char			 when[128];
+	size_t			 i;
 
 	for (i = 0; i < n; i++) {
 		if (v[i].ix == RULES_NONE || v[i].ix >= r->nitems)
 			continue;
 		buf_printf(b, "%s%s：%s", b->len > 0 ? "\n" : "", label,
 		    r->items[v[i].ix].title);
+		if (memo == NULL ||
+		    (s = submission_of(&memo[v[i].ix], in)) == NULL)
+			continue;
+		if (s->tentative && s->approx[0] != '\0')
+			snprintf(when, sizeof when, "%s", s->approx);
+		else
+			cal_wareki_format(when, sizeof when,
+			    deadline_day(&r->items[v[i].ix], s), CAL_WF_WEEKDAY);
+		buf_printf(b, "（期限 %s）", when);
 	}
 }
 
 static char *
 describe(const struct rules *r, const struct rules_item *it,
-    const struct inst *in)
+    const struct inst *in, const struct inst_list *memo)
 {
 	const struct rules_cycle	*cy = &r->cycles[it->cycle];
 	struct buf			 b;
@@ -115,8 +206,8 @@ describe(const struct rules *r, const struct rules_item *it,
 	if (it->audience != NULL)
 		buf_printf(&b, "%s対象：%s", b.len ? "\n" : "",
 		    display_name(r, it->audience));
-	refs_line(&b, r, "事前提出", it->before, it->nbefore);
-	refs_line(&b, r, "事後提出", it->after, it->nafter);
+	refs_line(&b, r, "事前提出", it->before, it->nbefore, memo, in);
+	refs_line(&b, r, "事後提出", it->after, it->nafter, memo, in);
 	if (it->source != NULL)
 		buf_printf(&b, "%s出典：%s", b.len ? "\n" : "", it->source);
 	if (cy->note != NULL)
@@ -288,22 +379,22 @@ make_uid(const struct rules *r, const struct rules_item *it, int fy,
 	struct buf	 b;
 
 	buf_init(&b);
-	buf_printf(&b, "%s.%s", r->cycles[it->cycle].id, it->id);
-	if (in->case_code != NULL)
-		buf_printf(&b, ".case-%s", in->case_code);
-	else
-		buf_printf(&b, ".fy%d", fy);
+	buf_printf(&b, "%s.%s.fy%d", r->cycles[it->cycle].id, it->id,
+	    in->uid_fy != 0 ? in->uid_fy : fy);
 	if (in->member != NULL)
 		buf_printf(&b, ".%s", in->member);
 	if (in->number > 0)
 		buf_printf(&b, ".n%d", in->number);
+	if (in->case_code != NULL)
+		buf_printf(&b, ".case-%s", in->case_code);
 	buf_puts(&b, "@koyomi");
 	return buf_steal(&b);
 }
 
 void
 expand_emit(const struct rules *r, size_t ix, int fy, const struct inst *in,
-    const struct rules_expand_ctx *ctx, struct occ_list *out)
+    const struct rules_expand_ctx *ctx, const struct inst_list *memo,
+    struct occ_list *out)
 {
 	const struct rules_item	*it = &r->items[ix];
 	struct occ		*o;
@@ -326,14 +417,14 @@ expand_emit(const struct rules *r, size_t ix, int fy, const struct inst *in,
 	if (in->ovr_fy != NULL && in->ovr_fy->title != NULL)
 		title = in->ovr_fy->title;
 	buf_init(&t);
-	title_subst(&t, r, title, in);
+	title_subst(&t, r, it, title, in);
 	if (in->suffix[0] != '\0' && strstr(t.data ? t.data : "",
 	    in->suffix) == NULL)
 		buf_printf(&t, "（%s）", in->suffix);
 	if (in->tentative && in->approx[0] != '\0')
 		buf_printf(&t, "（%s・日程調整中）", in->approx);
 	o->title = buf_steal(&t);
-	o->description = describe(r, it, in);
+	o->description = describe(r, it, in, memo);
 	o->location = locate(it, in);
 	o->source = it->source;
 	o->audience = it->audience;
@@ -349,13 +440,8 @@ expand_emit(const struct rules *r, size_t ix, int fy, const struct inst *in,
 	o->is_deadline = it->kind == RK_DEADLINE || it->nassignees > 0 ||
 	    it->assignee_group != NULL || it->frequency.min > 0;
 	o->due_secs = in->due_secs >= 0 ? in->due_secs : it->due_secs;
-	if (o->is_deadline && !in->adhoc && !in->tentative &&
-	    (it->adjust == RA_PREVIOUS || it->adjust == RA_NEXT) &&
-	    cal_is_closed(o->start)) {
-		o->start = o->end = it->adjust == RA_PREVIOUS ?
-		    cal_business_on_or_before(o->start) :
-		    cal_business_on_or_after(o->start);
-	}
+	if (o->is_deadline && o->start == o->end)
+		o->start = o->end = deadline_day(it, in);
 	if (o->is_deadline)
 		assignees(r, it, fy, ctx, in, o);
 	if (it->policy_ix != RULES_NONE && it->policy_ix < r->npolicies)
@@ -391,39 +477,4 @@ occ_list_free(struct occ_list *l)
 	free(l->v);
 	l->v = NULL;
 	l->n = 0;
-}
-
-static int
-in_list(char *const *v, size_t n, const char *s)
-{
-	size_t	 i;
-
-	if (s == NULL)
-		return 0;
-	for (i = 0; i < n; i++)
-		if (strcmp(v[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-int
-rules_feed_select(const struct rules *r, const struct rules_feed *f,
-    const struct occ *o)
-{
-	(void)r;
-	if (o->adhoc || o->case_code != NULL)
-		return 0;	/* undated items and cases are never public */
-	if (f->ncycles > 0 && !in_list(f->cycles, f->ncycles, o->cycle_id))
-		return 0;
-	if (f->kinds != 0 && !(f->kinds & (1 << o->kind)))
-		return 0;
-	if (f->naudience > 0 && !in_list(f->audience, f->naudience,
-	    o->audience))
-		return 0;
-	if (f->nmembers > 0 && o->member != NULL &&
-	    !in_list(f->members, f->nmembers, o->member))
-		return 0;
-	if (!f->deadlines && o->is_deadline)
-		return 0;
-	return 1;
 }

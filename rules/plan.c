@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "calendars/util.h"
+#include "rules/json.h"
 #include "rules/rules.h"
 
 static const char *const status_names[] = { "confirmed", "tentative",
@@ -57,13 +58,6 @@ rules_plan_text(const struct occ_list *l, struct buf *b)
 	}
 }
 
-static void
-key(struct buf *b, const char *k, const char *v)
-{
-	buf_printf(b, ",\"%s\":", k);
-	buf_json_string(b, v);
-}
-
 void
 rules_plan_json(const struct occ_list *l, struct buf *b)
 {
@@ -76,47 +70,45 @@ rules_plan_json(const struct occ_list *l, struct buf *b)
 		o = &l->v[i];
 		buf_puts(b, i ? ",\n{" : "\n{");
 		buf_puts(b, "\"uid\":");
-		buf_json_string(b, o->uid);
-		key(b, "cycle", o->cycle_id);
-		key(b, "item", o->item_id);
-		buf_printf(b, ",\"fy\":%d", o->fy);
-		key(b, "member", o->member);
-		key(b, "case", o->case_code);
-		buf_printf(b, ",\"number\":%d", o->number);
-		key(b, "kind", rules_kind_name(o->kind));
-		key(b, "title", o->title);
-		key(b, "status", status_names[o->status]);
-		buf_printf(b, ",\"tentative\":%s",
-		    o->status == OCC_TENTATIVE ? "true" : "false");
-		key(b, "approx", o->approx);
-		buf_printf(b, ",\"adhoc\":%s", o->adhoc ? "true" : "false");
+		json_str(b, o->uid);
+		json_kv_str(b, "cycle", o->cycle_id);
+		json_kv_str(b, "item", o->item_id);
+		json_kv_int(b, "fy", o->fy);
+		json_kv_str(b, "member", o->member);
+		json_kv_str(b, "case", o->case_code);
+		json_kv_int(b, "number", o->number);
+		json_kv_str(b, "kind", rules_kind_name(o->kind));
+		json_kv_str(b, "title", o->title);
+		json_kv_str(b, "status", status_names[o->status]);
+		json_kv_bool(b, "tentative", o->status == OCC_TENTATIVE);
+		json_kv_str(b, "approx", o->approx);
+		json_kv_bool(b, "adhoc", o->adhoc);
 		cal_format_iso(d, o->start);
-		key(b, "start", o->adhoc ? NULL : d);
+		json_kv_str(b, "start", o->adhoc ? NULL : d);
 		cal_format_iso(d, o->end);
-		key(b, "end", o->adhoc ? NULL : d);
+		json_kv_str(b, "end", o->adhoc ? NULL : d);
 		secs_str(t, sizeof t, o->start_secs);
-		key(b, "start_time", o->start_secs >= 0 ? t : NULL);
+		json_kv_str(b, "start_time", o->start_secs >= 0 ? t : NULL);
 		secs_str(t, sizeof t, o->end_secs);
-		key(b, "end_time", o->end_secs >= 0 ? t : NULL);
-		key(b, "location", o->location);
-		key(b, "description", o->description);
-		key(b, "source", o->source);
-		key(b, "audience", o->audience);
-		buf_printf(b, ",\"deadline\":%s", o->is_deadline ? "true" :
-		    "false");
+		json_kv_str(b, "end_time", o->end_secs >= 0 ? t : NULL);
+		json_kv_str(b, "location", o->location);
+		json_kv_str(b, "description", o->description);
+		json_kv_str(b, "source", o->source);
+		json_kv_str(b, "audience", o->audience);
+		json_kv_bool(b, "deadline", o->is_deadline);
 		if (o->is_deadline) {
 			secs_str(t, sizeof t, o->due_secs);
-			key(b, "due_time", t);
-			key(b, "policy", o->policy ? o->policy->id : NULL);
+			json_kv_str(b, "due_time", t);
+			json_kv_str(b, "policy", o->policy ? o->policy->id : NULL);
 			buf_puts(b, ",\"assignees\":[");
 			for (k = 0; k < o->nassignees; k++) {
 				if (k)
 					buf_putc(b, ',');
-				buf_json_string(b, o->assignees[k]);
+				json_str(b, o->assignees[k]);
 			}
 			buf_putc(b, ']');
 		}
-		key(b, "hash", o->hash);
+		json_kv_str(b, "hash", o->hash);
 		buf_putc(b, '}');
 	}
 	buf_puts(b, "\n]}\n");

@@ -274,21 +274,21 @@ test_answers_and_cases(void **state)
 	x.ncases = 2;
 	x.today = cal_from_ymd(2025, 8, 1);
 	expand(r, 2025, &x, &l);
-	o = find(&l, "cs.start.case-A-001@koyomi");
+	o = find(&l, "cs.start.fy2025.case-A-001@koyomi");
 	assert_non_null(o);
 	assert_int_equal(o->start, cal_from_ymd(2025, 5, 10));
-	o = find(&l, "cs.mid.case-A-001@koyomi");
+	o = find(&l, "cs.mid.fy2025.case-A-001@koyomi");
 	assert_non_null(o);
 	assert_int_equal(o->start, cal_from_ymd(2025, 8, 10));
 	assert_int_equal(o->status, OCC_TENTATIVE);
 	assert_non_null(strstr(o->title, "約3か月"));
 	/* Monthly while open; the closed case stops at its close. */
-	assert_non_null(find(&l, "cs.rep.case-A-002.n2@koyomi"));
-	assert_null(find(&l, "cs.rep.case-A-002.n3@koyomi"));
-	o = find(&l, "cs.end.case-A-002@koyomi");
+	assert_non_null(find(&l, "cs.rep.fy2025.n2.case-A-002@koyomi"));
+	assert_null(find(&l, "cs.rep.fy2025.n3.case-A-002@koyomi"));
+	o = find(&l, "cs.end.fy2025.case-A-002@koyomi");
 	assert_non_null(o);
 	assert_int_equal(o->start, cal_from_ymd(2025, 6, 15));
-	assert_null(find(&l, "cs.end.case-A-001@koyomi"));
+	assert_null(find(&l, "cs.end.fy2025.case-A-001@koyomi"));
 	occ_list_free(&l);
 	rules_free(r);
 }
