@@ -36,5 +36,24 @@ int	auth_bearer(struct http_req *, enum auth_role min, struct auth_info *);
 /* 1 when the token may act on cycle (admins: all; coordinators: theirs). */
 int	auth_can_cycle(const struct auth_info *, const char *cycle);
 const char *auth_role_name(enum auth_role);
+/* AUTH_NONE for an unknown name. */
+enum auth_role auth_role_parse(const char *);
+
+/* The api_tokens table, for `koyomi token` (cmd_admin.c). */
+struct auth_token_row {
+	const char	*name;
+	const char	*role;
+	const char	*cycles;	/* "" when none */
+	long long	 created;
+	long long	 revoked;	/* 0 while valid */
+};
+/* 0 added, 1 the name is taken, -1 database error. */
+int	auth_token_add(struct store *, const char *name, enum auth_role,
+	    const char *cycles, const char *hash, long long now);
+/* 0 revoked, 1 no valid token of that name, -1 database error. */
+int	auth_token_revoke(struct store *, const char *name, long long now);
+/* Calls fn for each token, oldest first; 0 / -1. */
+int	auth_token_list(struct store *,
+	    void (*fn)(const struct auth_token_row *, void *), void *);
 
 #endif
