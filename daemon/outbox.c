@@ -521,8 +521,9 @@ outbox_dispatch(struct outbox *ob)
 static void
 outbox_store_changed(struct koyomi *k, void *arg)
 {
-	(void)k;
-	outbox_wake(arg);
+	/* Through k, not a saved pointer: hooks outlive a stopped outbox. */
+	(void)arg;
+	outbox_wake(k->outbox);
 }
 
 static struct notify *
@@ -570,7 +571,7 @@ outbox_start(struct koyomi *k, char **cause)
 		    "sent again", n);
 	metrics_register(k, outbox_metrics_emit, ob);
 	outbox_http_register(k);
-	koyomi_hook_add(k, KY_STORE_CHANGED, outbox_store_changed, ob);
+	koyomi_hook_add(k, KY_STORE_CHANGED, outbox_store_changed, NULL);
 	sched_at(k, &ob->job, time(NULL), outbox_sched_cb, ob);
 	return ob;
 }

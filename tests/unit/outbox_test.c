@@ -192,6 +192,7 @@ teardown(void **state)
 	metrics_stop(f->k.metrics);
 	sched_stop(f->k.sched);
 	store_close(f->k.store);
+	free(f->k.hooks);	/* cmd_run frees these in the daemon */
 	ev_loop_destroy(f->k.loop);
 	stop_receiver(&f->smtp_pid);
 	stop_receiver(&f->http_pid);
