@@ -4,6 +4,7 @@
  * migrations) → loop → signals → metrics → HTTP → scheduler → first rules
  * load → modules → READY=1 → ev_run; shutdown is the exact reverse.
  */
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include <ev.h>
@@ -28,11 +29,15 @@
 #include "daemon/store.h"
 
 #define RUN_STORE_POLL	1.0	/* seconds between data_version checks */
+#define RUN_DRAIN_SECS	5.0	/* in-flight requests get this long at stop */
+#define RUN_DRAIN_POLL	0.02
 
 struct run {
 	struct koyomi	 k;
 	ev_signal	 sigterm, sigint, sighup;
 	ev_timer	 poll;
+	ev_timer	 drain;
+	ev_tstamp	 drain_until;
 	int		 data_version;
 	unsigned	 started_modules;
 };
@@ -63,19 +68,45 @@ metrics_route(struct http_req *req, void *arg)
 	    buf_steal(&b), strlen(b.data ? b.data : ""), HTTP_MEM_FREE);
 }
 
+/* Leaves the loop once no request is in flight, or when time is up. */
+static void
+drain_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct run	*r = w->data;
+
+	(void)revents;
+	if (http_inflight(r->k.http) > 0 && ev_now(loop) < r->drain_until)
+		return;
+	if (http_inflight(r->k.http) > 0)
+		log_warnx("stopping with %u request(s) unfinished",
+		    http_inflight(r->k.http));
+	ev_timer_stop(loop, w);
+	ev_break(loop, EVBREAK_ALL);
+}
+
+/*
+ * TERM/INT: stop accepting at once, let requests in flight finish while
+ * the loop still runs (bounded), then leave; a second signal leaves now.
+ * Idle keep-alive connections do not hold the stop up.
+ */
 static void
 stop_cb(struct ev_loop *loop, ev_signal *w, int revents)
 {
 	struct run	*r = w->data;
 
 	(void)revents;
-	if (r->k.stopping)
+	if (r->k.stopping) {
+		ev_break(loop, EVBREAK_ALL);
 		return;
+	}
 	log_info("signal %d: stopping", w->signum);
 	r->k.stopping = 1;
 	sdn_stopping();
 	http_quiesce(r->k.http);
-	ev_break(loop, EVBREAK_ALL);
+	r->drain_until = ev_now(loop) + RUN_DRAIN_SECS;
+	ev_timer_init(&r->drain, drain_cb, 0., RUN_DRAIN_POLL);
+	r->drain.data = r;
+	ev_timer_again(loop, &r->drain);
 }
 
 static void
@@ -117,6 +148,22 @@ print_urls(struct koyomi *k)
 	fflush(stdout);
 }
 
+/*
+ * Each HTTP client is a descriptor and epoll has no FD_SETSIZE limit, so
+ * take the hard limit (systemd's advice for such programs); the soft
+ * default of 1024 would cap max_connections below its default.
+ */
+static void
+raise_fd_limit(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 static int
 run_start(struct run *r, struct cmd_ctx *ctx, char **cause)
 {
@@ -137,6 +184,7 @@ run_start(struct run *r, struct cmd_ctx *ctx, char **cause)
 		return -1;
 	if ((k->store = store_open(k->conf->database, cause)) == NULL)
 		return -1;
+	raise_fd_limit();
 	k->loop = ev_default_loop(EVFLAG_AUTO);
 	k->started = koyomi_now(k);
 	signal(SIGPIPE, SIG_IGN);
@@ -180,6 +228,7 @@ run_stop(struct run *r)
 		koyomi_hook_run(k, KY_SHUTDOWN);
 		sdn_watchdog_stop(k);
 		ev_timer_stop(k->loop, &r->poll);
+		ev_timer_stop(k->loop, &r->drain);
 	}
 	while (r->started_modules > 0)
 		koyomi_modules[--r->started_modules].stop(k);

@@ -29,7 +29,6 @@
 #include "daemon/metrics.h"
 
 #define HTTP_MAX_HEADERS	32
-#define HTTP_QUIESCE_SECS	5.0
 
 struct route {
 	unsigned	 methods;
@@ -52,6 +51,7 @@ struct http {
 	struct MHD_Daemon	*d;
 	int			 listen_fd;
 	int			 quiesced;
+	unsigned		 inflight;	/* requests begun, not completed */
 	ev_io			 io;
 	ev_timer		 timer;
 	ev_prepare		 prepare;
@@ -206,6 +206,23 @@ dispatch(struct http_req *req)
 		http_reply_json_error(req, 404, "not found");
 }
 
+static int
+declared_too_large(struct http_req *req)
+{
+	const char		*cl;
+	char			*end;
+	unsigned long long	 n;
+
+	cl = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl == NULL)
+		return 0;
+	n = strtoull(cl, &end, 10);
+	if (end == cl || n > req->h->max_body)
+		req->too_large = 1;
+	return req->too_large;
+}
+
 static enum MHD_Result
 access_cb(void *cls, struct MHD_Connection *conn, const char *url,
     const char *method, const char *version, const char *upload,
@@ -238,10 +255,16 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 				    sizeof req->remote);
 		}
 		*req_cls = req;
+		h->inflight++;
+		/* Refuse a declared oversized body before reading any of it. */
+		if (declared_too_large(req))
+			dispatch(req);
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (req->body.len + *upload_size > h->max_body)
+		if (req->answered)
+			;	/* already refused: discard */
+		else if (req->body.len + *upload_size > h->max_body)
 			req->too_large = 1;
 		else
 			buf_append(&req->body, upload, *upload_size);
@@ -258,14 +281,15 @@ static void
 completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
     enum MHD_RequestTerminationCode toe)
 {
+	struct http	*h = cls;
 	struct http_req	*req = *req_cls;
 	size_t		 i;
 
-	(void)cls;
 	(void)conn;
 	(void)toe;
 	if (req == NULL)
 		return;
+	h->inflight--;
 	for (i = 0; i < req->nhdrs; i++) {
 		free(req->hdr_names[i]);
 		free(req->hdr_vals[i]);
@@ -448,47 +472,42 @@ http_start(struct koyomi *k, char **cause)
 	return h;
 }
 
+/*
+ * MHD stops accepting and hands the listening socket back; closing it at
+ * once makes new clients fail fast (connection refused) instead of
+ * waiting in the backlog of a server that will not answer.
+ */
 void
 http_quiesce(struct http *h)
 {
 	if (h == NULL || h->d == NULL || h->quiesced)
 		return;
-	if (MHD_quiesce_daemon(h->d) != MHD_INVALID_SOCKET)
+	if (MHD_quiesce_daemon(h->d) != MHD_INVALID_SOCKET) {
 		h->quiesced = 1;
+		close(h->listen_fd);
+		h->listen_fd = -1;
+	}
 }
 
-/* Connections still open, for a bounded drain at shutdown. */
-static unsigned
-http_open_connections(struct http *h)
+unsigned
+http_inflight(struct http *h)
 {
-	const union MHD_DaemonInfo	*info;
-
-	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-	return info != NULL ? info->num_connections : 0;
+	return h != NULL ? h->inflight : 0;
 }
 
 void
 http_stop(struct http *h)
 {
-	ev_tstamp	 until;
-	size_t		 i;
+	size_t	 i;
 
 	if (h == NULL)
 		return;
-	if (h->quiesced) {
-		until = ev_time() + HTTP_QUIESCE_SECS;
-		while (http_open_connections(h) > 0 && ev_time() < until) {
-			MHD_run(h->d);
-			ev_sleep(0.01);
-		}
-	}
 	/* libev must stop watching the fd before MHD closes it. */
 	ev_io_stop(h->k->loop, &h->io);
 	ev_timer_stop(h->k->loop, &h->timer);
 	ev_prepare_stop(h->k->loop, &h->prepare);
+	/* On 0.9.75 this also closes the listening socket unless quiesced. */
 	MHD_stop_daemon(h->d);
-	if (h->quiesced)
-		close(h->listen_fd);	/* quiesce handed it back to us */
 	for (i = 0; i < h->nroutes; i++) {
 		free(h->routes[i].pattern);
 		free(h->routes[i].name);

@@ -38,6 +38,8 @@ struct http	*http_start(struct koyomi *, char **cause);
 void		 http_stop(struct http *);
 /* Stop accepting new connections (shutdown); in-flight ones finish. */
 void		 http_quiesce(struct http *);
+/* Requests begun and not yet completed (idle keep-alives are not). */
+unsigned	 http_inflight(struct http *);
 /*
  * pattern: an exact path ("/healthz") or a prefix ending in '*'
  * (written "/feeds/" followed by a star); the first match in registration order wins. name labels
