@@ -15,16 +15,20 @@ import email.policy
 import glob
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 
-KOYOMI = os.environ["KOYOMI"]
 SRC = os.environ["KOYOMI_SRC"]
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 W = os.getcwd()
+# A private copy: a rebuild of the tree during the test must not swap the
+# binary under the daemon and the CLI calls.
+KOYOMI = os.path.join(W, "koyomi")
+shutil.copy2(os.environ["KOYOMI"], KOYOMI)
 procs = []
 
 
