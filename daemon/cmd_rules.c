@@ -13,8 +13,10 @@
 #include <time.h>
 
 #include "calendars/cal.h"
+#include "calendars/util.h"
 #include "daemon/cmd.h"
 #include "daemon/conf.h"
+#include "notifier/template.h"
 #include "rules/rules.h"
 
 #define CHECK_MAX_FY_SPAN	50	/* years expanded as a sanity check */
@@ -73,6 +75,24 @@ check_expand(const struct rules *r, struct rules_diag *d)
 	(void)rules_expand(r, cal_from_ymd(lo, 1, 1),
 	    cal_from_ymd(hi + 1, 12, 31), &ctx, &occ, d);
 	occ_list_free(&occ);
+}
+
+/* Template overrides named by the config: a missing variable is an error. */
+static void
+check_templates(const struct conf *conf, struct rules_diag *d)
+{
+	char	**errs = NULL;
+	size_t	  n = 0, i;
+
+	if (conf->templates == NULL)
+		return;
+	template_check(conf->templates, &errs, &n);
+	for (i = 0; i < n; i++) {
+		d->msgs = xreallocarray(d->msgs, d->n + 1, sizeof *d->msgs);
+		d->msgs[d->n++] = errs[i];
+		d->nerrors++;
+	}
+	free(errs);
 }
 
 /* Which rules to read when no PATH is given: the config's, or ./rules. */
@@ -134,6 +154,8 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 		r = rules_load((const char *const *)argv, (size_t)argc, &d);
 	if (r != NULL)
 		check_expand(r, &d);
+	if (conf != NULL)
+		check_templates(conf, &d);
 	if (r != NULL && d.nerrors == 0) {
 		rules_summary(r, sum, sizeof sum);
 		printf("ok: %s, %zu warning%s\n", sum, d.nwarnings,
