@@ -4,8 +4,6 @@
  * arithmetic on the proleptic Gregorian calendar: exact for any year an
  * int holds, no tables, no loops.
  */
-#include <stdio.h>
-
 #include "calendars/cal.h"
 
 cal_day
@@ -110,14 +108,23 @@ cal_fy_month_year(int fy, int m, int start_month)
 	return m >= start_month ? fy : fy + 1;
 }
 
+/* Exactly "YYYY-MM-DD": digits where digits belong, no signs or spaces. */
 int
 cal_parse_iso(const char *s, cal_day *day)
 {
-	int	 y, m, d, n = 0;
+	static const char	 pat[] = "dddd-dd-dd";
+	int			 i, y, m, d;
 
-	if (sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
-	    s[10] != '\0' || s[4] != '-' || s[7] != '-')
+	for (i = 0; pat[i] != '\0'; i++) {
+		if (pat[i] == 'd' ? s[i] < '0' || s[i] > '9' : s[i] != pat[i])
+			return -1;
+	}
+	if (s[i] != '\0')
 		return -1;
+	y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 +
+	    (s[3] - '0');
+	m = (s[5] - '0') * 10 + (s[6] - '0');
+	d = (s[8] - '0') * 10 + (s[9] - '0');
 	if (!cal_valid(y, m, d))
 		return -1;
 	*day = cal_from_ymd(y, m, d);

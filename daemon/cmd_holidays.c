@@ -36,16 +36,19 @@ cmd_holidays(struct cmd_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "usage: koyomi holidays FROM [TO]\n");
 		return 2;
 	}
-	if (parse_year(argv[1], &y0) == -1 ||
-	    (argc == 3 && parse_year(argv[2], &y1) == -1)) {
-		fprintf(stderr, "koyomi: holidays: years must be %d..%d\n",
-		    CAL_HOLIDAY_MIN, CAL_HOLIDAY_MAX);
-		return 2;
+	for (i = 1; i < (size_t)argc; i++) {
+		if (parse_year(argv[i], i == 1 ? &y0 : &y1) == -1) {
+			fprintf(stderr, "koyomi: holidays: bad year '%s': "
+			    "holidays are computed for %d..%d\n", argv[i],
+			    CAL_HOLIDAY_MIN, CAL_HOLIDAY_MAX);
+			return 2;
+		}
 	}
 	if (argc == 2)
 		y1 = y0;
 	if (y1 < y0) {
-		fprintf(stderr, "koyomi: holidays: TO is before FROM\n");
+		fprintf(stderr, "koyomi: holidays: TO (%d) is before FROM "
+		    "(%d)\n", y1, y0);
 		return 2;
 	}
 	n = cal_holidays(y0, y1, NULL, 0);

@@ -1,7 +1,32 @@
 #!/bin/sh
-# koyomi holidays: output format, a whole year, ranges and usage errors.
+# koyomi holidays: the output format, whole years written from the law,
+# range counts, and usage errors (exit 2 with a message on stderr).
 set -eu
-out=$("$KOYOMI" holidays 2026)
+fail() { echo "FAIL: $*"; exit 1; }
+
+out=$("$KOYOMI" holidays 2025)
+expect='2025-01-01	元日
+2025-01-13	成人の日
+2025-02-11	建国記念の日
+2025-02-23	天皇誕生日
+2025-02-24	振替休日
+2025-03-20	春分の日
+2025-04-29	昭和の日
+2025-05-03	憲法記念日
+2025-05-04	みどりの日
+2025-05-05	こどもの日
+2025-05-06	振替休日
+2025-07-21	海の日
+2025-08-11	山の日
+2025-09-15	敬老の日
+2025-09-23	秋分の日
+2025-10-13	スポーツの日
+2025-11-03	文化の日
+2025-11-23	勤労感謝の日
+2025-11-24	振替休日'
+[ "$out" = "$expect" ] || { printf '%s\n' "$out"; fail "2025 differs"; }
+
+out=$("$KOYOMI" holidays 2026 2026)
 expect='2026-01-01	元日
 2026-01-12	成人の日
 2026-02-11	建国記念の日
@@ -20,25 +45,45 @@ expect='2026-01-01	元日
 2026-10-12	スポーツの日
 2026-11-03	文化の日
 2026-11-23	勤労感謝の日'
-[ "$out" = "$expect" ] || { echo "2026 differs:"; echo "$out"; exit 1; }
+[ "$out" = "$expect" ] || { printf '%s\n' "$out"; fail "2026 differs"; }
+
+# The law's first year: only the days after 1948-07-20.
+out=$("$KOYOMI" holidays 1948)
+expect='1948-09-23	秋分の日
+1948-11-03	文化の日
+1948-11-23	勤労感謝の日'
+[ "$out" = "$expect" ] || { printf '%s\n' "$out"; fail "1948 differs"; }
+
+# Counts: the Cabinet Office list has 1067 rows for 1955–2027; 2028,
+# 2029 and 2030 have 16, 19 and 19 (counted by hand from the law).
 n=$("$KOYOMI" holidays 1955 2027 | wc -l)
-[ "$n" -eq 1067 ] || { echo "1955-2027: $n rows, want 1067"; exit 1; }
-# Every line is DATE<TAB>NAME with a valid date, in strictly rising order.
+[ "$n" -eq 1067 ] || fail "1955-2027: $n rows, want 1067"
+n=$("$KOYOMI" holidays 1955 2030 | wc -l)
+[ "$n" -eq 1121 ] || fail "1955-2030: $n rows, want 1121"
+n=$("$KOYOMI" holidays 2019 | grep -c '休日（祝日扱い）')
+[ "$n" -eq 2 ] || fail "2019: $n special days, want 2"
+
+# Every line is DATE<TAB>NAME, strictly rising, over the whole range.
 all=$("$KOYOMI" holidays 1948 2099)
 bad=$(printf '%s\n' "$all" | grep -cvE '^[0-9]{4}-[0-9]{2}-[0-9]{2}	[^	]+$' || true)
-[ "$bad" -eq 0 ] || { echo "$bad malformed lines"; exit 1; }
-sorted=$(printf '%s\n' "$all" | cut -f1 | sort -u)
-[ "$sorted" = "$(printf '%s\n' "$all" | cut -f1)" ] || { echo "not sorted or duplicated"; exit 1; }
-for args in "" "abc" "1900" "2025 2024" "2025 2026 2027"; do
-	# shellcheck disable=SC2086
-	if "$KOYOMI" holidays $args >/dev/null 2>&1; then
-		echo "accepted bad usage: holidays $args"; exit 1
-	fi
+[ "$bad" -eq 0 ] || fail "$bad malformed lines"
+dates=$(printf '%s\n' "$all" | cut -f1)
+[ "$(printf '%s\n' "$dates" | sort -u)" = "$dates" ] ||
+    fail "not sorted or duplicated"
+[ "$(printf '%s\n' "$dates" | tail -n 1)" = 2099-11-23 ] ||
+    fail "last holiday is not 2099-11-23"
+
+for args in "" "abc" "1900" "1947" "2100" "2025 2100" "2025 2024" \
+    "2025 2026 2027" "2025x" "-2025" " "; do
 	set +e
 	# shellcheck disable=SC2086
-	"$KOYOMI" holidays $args >/dev/null 2>&1
+	"$KOYOMI" holidays $args >out.txt 2>err.txt
 	rc=$?
 	set -e
-	[ "$rc" -eq 2 ] || { echo "holidays $args: exit $rc, want 2"; exit 1; }
+	[ "$rc" -eq 2 ] || fail "holidays '$args': exit $rc, want 2"
+	[ -s err.txt ] || fail "holidays '$args': no message on stderr"
+	[ ! -s out.txt ] || fail "holidays '$args': wrote to stdout"
 done
-echo ok
+"$KOYOMI" holidays 1900 2>err.txt || true
+grep -q '1948\.\.2099' err.txt || fail "range not named in the message"
+echo "holidays: ok"
