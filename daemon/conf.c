@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 
 #include "calendars/util.h"
 #include "daemon/conf.h"
+#include "rules/parse.h"
 #include "rules/yaml.h"
 
 struct cctx {
@@ -227,6 +229,26 @@ key_cmp(const void *a, const void *b)
 	return strcmp(a, *(const char *const *)b);
 }
 
+/* An unknown key, with the nearest known one when it looks like a typo. */
+static void
+unknown_key(struct cctx *c, const struct ynode *key)
+{
+	const char	*best = NULL;
+	size_t		 i, d, bestd = SIZE_MAX;
+
+	for (i = 0; i < nitems(conf_keys); i++)
+		if ((d = rules_edit_distance(key->str, conf_keys[i])) < bestd) {
+			bestd = d;
+			best = conf_keys[i];
+		}
+	if (best != NULL && bestd <= 2 && bestd < strlen(best) &&
+	    bestd < strlen(key->str))
+		cerr(c, key->mark, "unknown key '%s' (did you mean '%s'?)",
+		    key->str, best);
+	else
+		cerr(c, key->mark, "unknown key '%s'", key->str);
+}
+
 static void
 parse_key(struct cctx *c, const struct ynode *key, const struct ynode *v,
     struct conf *cf)
@@ -236,7 +258,7 @@ parse_key(struct cctx *c, const struct ynode *key, const struct ynode *v,
 
 	if (bsearch(k, conf_keys, nitems(conf_keys), sizeof conf_keys[0],
 	    key_cmp) == NULL) {
-		cerr(c, key->mark, "unknown key '%s'", k);
+		unknown_key(c, key);
 		return;
 	}
 	if (strcmp(k, "webhooks") == 0)
@@ -254,8 +276,15 @@ parse_key(struct cctx *c, const struct ynode *key, const struct ynode *v,
 				    "required or optional");
 		}
 	} else if (strcmp(k, "watch_rules") == 0) {
-		if (want_scalar(c, v, k))
-			cf->watch_rules = strcmp(v->str, "true") == 0;
+		if (!want_scalar(c, v, k))
+			return;
+		if (strcmp(v->str, "true") == 0 || strcmp(v->str, "yes") == 0)
+			cf->watch_rules = 1;
+		else if (strcmp(v->str, "false") == 0 ||
+		    strcmp(v->str, "no") == 0)
+			cf->watch_rules = 0;
+		else
+			cerr(c, v->mark, "'watch_rules' must be true or false");
 	} else if (strcmp(k, "max_connections") == 0 ||
 	    strcmp(k, "conn_timeout") == 0 || strcmp(k, "max_body") == 0 ||
 	    strcmp(k, "max_header") == 0) {
@@ -382,6 +411,7 @@ conf_load(const char *path, struct rules_diag *diag)
 
 	cf = xcalloc(1, sizeof *cf);
 	cf->path = xstrdup(path);
+	cf->watch_rules = 1;
 	real = realpath(path, NULL);
 	tmp = xstrdup(real != NULL ? real : path);
 	free(real);

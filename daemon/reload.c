@@ -270,7 +270,7 @@ reload_start(struct koyomi *k)
 	rules_diag_init(&rl->last_errors);
 	ev_init(&rl->debounce, debounce_cb);
 	rl->debounce.data = rl;
-	{	/* the rules folder is always watched */
+	if (k->conf->watch_rules) {
 		if ((rl->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1)
 			log_warn("reload: inotify");
 		else {

@@ -1,0 +1,191 @@
+"""Helpers for the daemon_* integration tests (a helper, not a test).
+
+Starts `koyomi run` on a temp config and a free loopback port, with tiny
+rule files written per docs/rules-syntax.md; plain-socket HTTP so tests
+can also speak broken HTTP on purpose.
+"""
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+KOYOMI = os.environ.get("KOYOMI") or os.path.abspath("koyomi")
+WORK = os.getcwd()
+
+RULES = """\
+organisations:
+  - {id: mhlw, name: 厚生労働省, type: ministry}
+  - {id: pref-a, name: Ａ県, type: prefecture}
+cycles:
+  - id: t
+    title: テスト事業
+    organiser: mhlw
+    items:
+      - {id: m, kind: meeting, title: %(meeting)s, date: 6月1日, time: "13:00-17:00"}
+      - {id: d, kind: deadline, title: 参加意向調査, date: 5月15日, assignees: [pref-a]}
+feeds:
+  - {id: test, title: テスト, cycles: [t], deadlines: true}
+"""
+
+failures = []
+
+
+def fail(msg):
+    print("FAIL: " + msg, flush=True)
+    failures.append(msg)
+
+
+def check(cond, msg):
+    if cond:
+        print("ok: " + msg, flush=True)
+    else:
+        fail(msg)
+    return cond
+
+
+def finish():
+    if failures:
+        print("%d failure(s)" % len(failures))
+        sys.exit(1)
+    print("PASS")
+    sys.exit(0)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def wait_for(pred, timeout, what):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    fail("timed out waiting for " + what)
+    return None
+
+
+def write_rules(d, meeting="全国会議", name="t.yaml"):
+    os.makedirs(d, exist_ok=True)
+    tmp = os.path.join(d, "." + name + ".tmp")
+    with open(tmp, "w") as f:
+        f.write(RULES % {"meeting": meeting})
+    os.rename(tmp, os.path.join(d, name))
+
+
+def write_conf(path, port, extra=""):
+    d = os.path.dirname(os.path.abspath(path))
+    with open(path, "w") as f:
+        f.write("listen: 127.0.0.1:%d\n"
+                "base_url: http://127.0.0.1:%d\n"
+                "database: %s/koyomi.db\n"
+                "rules: %s/rules\n"
+                "mail_transport: maildir:%s/mail\n"
+                "secret_key_file: %s/secret.key\n%s"
+                % (port, port, d, d, d, d, extra))
+
+
+class Daemon:
+    """`koyomi -c CONF run`, stderr to a log file."""
+
+    def __init__(self, conf, port, env=None, wrap=None, log="daemon.log"):
+        self.conf, self.port, self.log = conf, port, os.path.join(WORK, log)
+        e = dict(os.environ)
+        e.update(env or {})
+        argv = (wrap or []) + [KOYOMI, "-c", conf, "run"]
+        self.logf = open(self.log, "ab")
+        self.p = subprocess.Popen(argv, stdout=self.logf, stderr=self.logf,
+                                  env=e)
+
+    def wait_ready(self, timeout=10):
+        def up():
+            if self.p.poll() is not None:
+                return "exited"
+            try:
+                st, body = get(self.port, "/healthz", timeout=1)
+                return st == 200 and "up"
+            except OSError:
+                return None
+        r = wait_for(up, timeout, "the daemon to answer /healthz")
+        if r != "up":
+            fail("daemon not ready: " + self.logtext()[-2000:])
+            return False
+        return True
+
+    def logtext(self):
+        self.logf.flush()
+        with open(self.log, "rb") as f:
+            return f.read().decode(errors="replace")
+
+    def signal(self, sig):
+        self.p.send_signal(sig)
+
+    def stop(self, timeout=10):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+        try:
+            rc = self.p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            rc = self.p.wait()
+            fail("daemon ignored SIGTERM for %d s" % timeout)
+        self.logf.close()
+        return rc
+
+    def kill9(self):
+        self.p.kill()
+        self.p.wait()
+        self.logf.close()
+
+
+def request(port, method, path, body=None, headers=None, timeout=5):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        h = dict(headers or {})
+        if body is not None and not isinstance(body, bytes):
+            body = json.dumps(body).encode()
+            h.setdefault("Content-Type", "application/json")
+        c.request(method, path, body=body, headers=h)
+        r = c.getresponse()
+        return r.status, dict((k.lower(), v) for k, v in r.getheaders()), \
+            r.read()
+    finally:
+        c.close()
+
+
+def get(port, path, timeout=5):
+    st, _, body = request(port, "GET", path, timeout=timeout)
+    return st, body.decode(errors="replace")
+
+
+def metric(port, name):
+    """The value of an unlabelled sample, or None."""
+    st, body = get(port, "/metrics")
+    for line in body.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return None
+
+
+def koyomi(conf, *args, check_rc=0):
+    r = subprocess.run([KOYOMI, "-c", conf] + list(args),
+                       capture_output=True, timeout=60)
+    if check_rc is not None and r.returncode != check_rc:
+        fail("koyomi %s: exit %d: %s" % (" ".join(args), r.returncode,
+                                          r.stderr.decode(errors="replace")))
+    return r
+
+
+def new_token(conf, role, name):
+    r = koyomi(conf, "token", "add", "--role", role, name)
+    out = r.stdout.decode().split()
+    return out[-1] if out else ""
