@@ -118,6 +118,21 @@ curl -s -D hp -o priv.ics "$P1"
 [ "$(head -1 hp | tr -d '\r')" = "HTTP/1.1 200 OK" ] && ok "private 200" || fail "private: $(head -1 hp)"
 grep -q '【締切】参加意向調査' priv.ics && ok "private has the deadline" || fail "private lacks the deadline"
 case "$(hdr hp Cache-Control)" in private*) ok "private cache-control" ;; *) fail "private Cache-Control: $(hdr hp Cache-Control)" ;; esac
+# Completing a task from the command line shows as 【提出済】 in the
+# private feed (the daemon notices the database change), with a new ETag.
+PE=$(hdr hp ETag)
+ID=$("$K" -c koyomi.conf tasks --assignee pref-a --format json |
+    /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)["tasks"][0]["id"])')
+"$K" -c koyomi.conf done "$ID" --by feeds-test > /dev/null || fail "koyomi done $ID"
+i=0
+until curl -s "$P1" | grep -q '【締切】【提出済】参加意向調査'; do
+	i=$((i + 1))
+	[ $i -gt 50 ] && { fail "private feed never showed 【提出済】"; break; }
+	sleep 0.2
+done
+curl -s -D hp2 -o priv2.ics "$P1"
+grep -q "URL:$U/tasks/$ID" priv2.ics && ok "done task links its dashboard page" || fail "no /tasks/$ID URL"
+[ "$(hdr hp2 ETag)" != "$PE" ] && ok "private ETag changed" || fail "private ETag unchanged after done"
 "$K" -c koyomi.conf feed-token add pref-a > /dev/null 2>&1 && fail "second add succeeded"
 "$K" -c koyomi.conf feed-token add nosuch-org > /dev/null 2>&1 && fail "token for unknown org"
 BAD=$(echo "$P1" | sed 's|/private/.|/private/A|; s|/private/AA|/private/BA|')
