@@ -2,6 +2,8 @@
  * cmd_plan.c — `koyomi plan`: the expanded calendar, sorted by date, as
  * text, one JSON document, or RFC 5545 (the same renderer the feeds use,
  * with SEQUENCE 0 and a fixed DTSTAMP since plan has no store).
+ * Exit 0; 1 when the rules have errors (printed as `check` prints them)
+ * or the feed is unknown; 2 on a usage error.
  */
 #include <sys/stat.h>
 
@@ -11,10 +13,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "calendars/ics.h"
 #include "calendars/util.h"
 #include "daemon/cmd.h"
 #include "daemon/conf.h"
+#include "daemon/feeds.h"
 #include "rules/rules.h"
 
 #define PLAN_USAGE	"usage: koyomi plan [--fy YEAR | --from DATE --to DATE] " \
@@ -31,56 +33,48 @@ plan_this_fy(void)
 	return tm.tm_mon + 1 >= 4 ? tm.tm_year + 1900 : tm.tm_year + 1899;
 }
 
-static const char *
-kind_category(enum rules_kind k)
-{
-	return rules_kind_ja(k);
-}
-
-/* Occurrences → ICS events; strings borrow from the list. */
+/*
+ * RFC 5545 through the feed renderer, so plan shows exactly the events a
+ * feed would carry (deadlines as 【締切】 and all). No store: SEQUENCE 0
+ * and a fixed DTSTAMP that depends on nothing but the rules. Without
+ * --feed, a feed that selects everything dated.
+ */
 static int
-plan_ics(const struct occ_list *l, const char *name, struct buf *out)
+plan_ics(const struct rules *r, const struct occ_list *l,
+    const struct rules_feed *f, struct buf *out)
 {
-	struct ics_calendar	 cal = { name, "Asia/Tokyo", "PT6H", NULL };
-	struct ics_event	*ev;
-	size_t			 i, n = 0;
-	char			*cause = NULL;
+	struct rules_feed	 all = { 0 };
+	struct feeds_input	 in = { 0 };
+	char			*cause = NULL, name[] = "koyomi";
 	int			 rc;
 
-	ev = xcalloc(l->n + 1, sizeof *ev);
-	for (i = 0; i < l->n; i++) {
-		const struct occ *o = &l->v[i];
-
-		if (o->adhoc)
-			continue;
-		ev[n].uid = o->uid;
-		ev[n].sequence = 0;
-		ev[n].dtstamp = 946684800;	/* 2000-01-01T00:00:00Z */
-		ev[n].summary = o->title;
-		ev[n].description = o->description;
-		ev[n].location = o->location;
-		ev[n].categories = kind_category(o->kind);
-		ev[n].status = o->status == OCC_CANCELLED ? ICS_CANCELLED :
-		    o->status == OCC_TENTATIVE ? ICS_TENTATIVE : ICS_CONFIRMED;
-		ev[n].allday = o->start_secs < 0;
-		ev[n].start = o->start;
-		ev[n].end = o->end;
-		ev[n].start_secs = o->start_secs;
-		ev[n].end_secs = o->end_secs >= 0 ? o->end_secs : o->start_secs;
-		n++;
+	if (f == NULL) {
+		all.id = all.title = name;
+		all.deadlines = 1;
+		f = &all;
 	}
-	rc = ics_render(&cal, ev, n, out, &cause);
+	in.rules = r;
+	in.occs = l;
+	in.epoch = 946684800;	/* 2000-01-01T00:00:00Z */
+	in.now = in.epoch;
+	rc = feeds_render_public(&in, f, out, &cause);
 	if (rc == -1) {
 		fprintf(stderr, "koyomi: plan: %s\n", cause ? cause : "ics");
 		free(cause);
 	}
-	free(ev);
 	return rc;
 }
 
+/* What to show: the range, the fiscal year (0 with --from/--to), a feed. */
+struct plan_opts {
+	cal_day		 from, to;
+	int		 fy;
+	const char	*feed;
+	const char	*format;
+};
+
 static int
-plan_args(int argc, char **argv, cal_day *from, cal_day *to,
-    const char **feed, const char **format)
+plan_args(int argc, char **argv, struct plan_opts *po)
 {
 	static const struct option opts[] = {
 		{ "fy", required_argument, NULL, 'y' },
@@ -90,50 +84,68 @@ plan_args(int argc, char **argv, cal_day *from, cal_day *to,
 		{ "format", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
 	};
-	int	 ch, fy = 0, have_from = 0, have_to = 0;
+	int	 ch, have_from = 0, have_to = 0;
 	char	*end;
 
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'y':
-			fy = (int)strtol(optarg, &end, 10);
-			if (*end != '\0' || fy < CAL_MIN_YEAR ||
-			    fy >= CAL_MAX_YEAR)
+			po->fy = (int)strtol(optarg, &end, 10);
+			if (*end != '\0' || po->fy < CAL_MIN_YEAR + 1 ||
+			    po->fy >= CAL_MAX_YEAR)
 				return -1;
 			break;
 		case 'f':
-			if (cal_parse_iso(optarg, from) == -1)
+			if (cal_parse_iso(optarg, &po->from) == -1)
 				return -1;
 			have_from = 1;
 			break;
 		case 't':
-			if (cal_parse_iso(optarg, to) == -1)
+			if (cal_parse_iso(optarg, &po->to) == -1)
 				return -1;
 			have_to = 1;
 			break;
 		case 'F':
-			*feed = optarg;
+			po->feed = optarg;
 			break;
 		case 'o':
-			*format = optarg;
+			po->format = optarg;
 			break;
 		default:
 			return -1;
 		}
 	}
-	if (have_from != have_to || (fy != 0 && have_from))
+	if (have_from != have_to || (po->fy != 0 && have_from))
 		return -1;
 	if (!have_from) {
-		if (fy == 0)
-			fy = plan_this_fy();
-		*from = cal_fy_first(fy, 4);
-		*to = cal_fy_last(fy, 4);
+		if (po->fy == 0)
+			po->fy = plan_this_fy();
+		po->from = cal_fy_first(po->fy, 4);
+		po->to = cal_fy_last(po->fy, 4);
 	}
-	if (*to < *from || (strcmp(*format, "text") != 0 &&
-	    strcmp(*format, "json") != 0 && strcmp(*format, "ics") != 0))
+	if (po->to < po->from || (strcmp(po->format, "text") != 0 &&
+	    strcmp(po->format, "json") != 0 && strcmp(po->format, "ics") != 0))
 		return -1;
 	return 0;
+}
+
+/*
+ * --fy Y shows the days of FY Y and also what belongs to FY Y but is
+ * dated before it (fy_shift: the January survey that plans the year), so
+ * the whole 年度 table reads in one place; --from/--to are plain days.
+ */
+static int
+plan_keep(const struct plan_opts *po, const struct rules *r,
+    const struct rules_feed *f, const struct occ *o)
+{
+	if (f != NULL && !rules_feed_select(r, f, o))
+		return 0;
+	if (po->fy != 0 && o->adhoc)
+		return o->fy == po->fy;
+	if (o->adhoc || (o->start <= po->to && o->end >= po->from))
+		return 1;
+	return po->fy != 0 && o->fy == po->fy;
 }
 
 /* The rules folder of the config (if there is one), else ./rules. */
@@ -147,6 +159,12 @@ plan_load(struct cmd_ctx *ctx, int argc, char **argv, struct rules_diag *d)
 
 	if (argc > 0)
 		return rules_load((const char *const *)argv, (size_t)argc, d);
+	if (ctx->conf_path != NULL && stat(ctx->conf_path, &st) == -1 &&
+	    ctx->conf_explicit) {
+		fprintf(stderr, "koyomi: plan: %s: no such config file\n",
+		    ctx->conf_path);
+		return NULL;
+	}
 	if (ctx->conf_path != NULL && stat(ctx->conf_path, &st) == 0) {
 		if ((conf = conf_load(ctx->conf_path, d)) == NULL)
 			return NULL;
@@ -161,18 +179,17 @@ plan_load(struct cmd_ctx *ctx, int argc, char **argv, struct rules_diag *d)
 int
 cmd_plan(struct cmd_ctx *ctx, int argc, char **argv)
 {
+	struct plan_opts	 po = { 0, 0, 0, NULL, "text" };
 	struct rules_diag	 d;
 	struct rules		*r;
 	struct occ_list		 l = { 0 }, sel = { 0 };
 	const struct rules_feed	*f = NULL;
 	struct rules_expand_ctx	 x = { 0 };
 	struct buf		 out;
-	const char		*feed = NULL, *format = "text";
-	cal_day			 from = 0, to = 0;
 	size_t			 i;
 	int			 rc = 1;
 
-	if (plan_args(argc, argv, &from, &to, &feed, &format) == -1) {
+	if (plan_args(argc, argv, &po) == -1) {
 		fputs(PLAN_USAGE, stderr);
 		return 2;
 	}
@@ -180,28 +197,24 @@ cmd_plan(struct cmd_ctx *ctx, int argc, char **argv)
 	buf_init(&out);
 	if ((r = plan_load(ctx, argc - optind, argv + optind, &d)) == NULL)
 		goto out;
-	if (feed != NULL && (f = rules_find_feed(r, feed)) == NULL) {
-		fprintf(stderr, "koyomi: plan: unknown feed '%s'\n", feed);
+	if (po.feed != NULL && (f = rules_find_feed(r, po.feed)) == NULL) {
+		fprintf(stderr, "koyomi: plan: unknown feed '%s'\n", po.feed);
 		goto out;
 	}
-	x.today = from;
-	if (rules_expand(r, from, to, &x, &l, &d) == -1)
+	x.today = po.from;
+	/* A year before --fy: items of the year dated in the one before. */
+	if (rules_expand(r, po.fy != 0 ? cal_fy_first(po.fy - 1, 4) :
+	    po.from, po.to, &x, &l, &d) == -1)
 		goto out;
-	sel.v = l.v;
-	sel.n = l.n;
-	if (f != NULL) {
-		/* Filter in place: the list still owns every entry. */
-		struct occ	*keep = xcalloc(l.n + 1, sizeof *keep);
-
-		for (i = 0, sel.n = 0; i < l.n; i++)
-			if (rules_feed_select(r, f, &l.v[i]))
-				keep[sel.n++] = l.v[i];
-		sel.v = keep;
-	}
-	if (strcmp(format, "json") == 0)
+	/* The selection borrows entries; the list still owns them. */
+	sel.v = xcalloc(l.n + 1, sizeof *sel.v);
+	for (i = 0; i < l.n; i++)
+		if (plan_keep(&po, r, f, &l.v[i]))
+			sel.v[sel.n++] = l.v[i];
+	if (strcmp(po.format, "json") == 0)
 		rules_plan_json(&sel, &out);
-	else if (strcmp(format, "ics") == 0) {
-		if (plan_ics(&sel, f != NULL ? f->title : "koyomi", &out) == -1)
+	else if (strcmp(po.format, "ics") == 0) {
+		if (plan_ics(r, &sel, f, &out) == -1)
 			goto out;
 	} else
 		rules_plan_text(&sel, &out);
@@ -210,8 +223,7 @@ cmd_plan(struct cmd_ctx *ctx, int argc, char **argv)
 out:
 	for (i = 0; i < d.n; i++)
 		fprintf(stderr, "%s\n", d.msgs[i]);
-	if (sel.v != l.v)
-		free(sel.v);
+	free(sel.v);
 	occ_list_free(&l);
 	rules_diag_free(&d);
 	rules_free(r);

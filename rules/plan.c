@@ -41,7 +41,9 @@ rules_plan_text(const struct occ_list *l, struct buf *b)
 		}
 		secs_str(t0, sizeof t0, o->start_secs);
 		secs_str(t1, sizeof t1, o->end_secs);
-		if (o->start_secs >= 0)
+		if (o->adhoc)
+			buf_puts(b, "-           ");
+		else if (o->start_secs >= 0)
 			buf_printf(b, "%5s-%-5s ", t0, t1);
 		else if (o->is_deadline)
 			secs_str(t0, sizeof t0, o->due_secs),
@@ -56,6 +58,24 @@ rules_plan_text(const struct occ_list *l, struct buf *b)
 			buf_printf(b, "  [%zu assignees]", o->nassignees);
 		buf_printf(b, "  <%s>\n", o->uid);
 	}
+}
+
+/* ,"response":{"options":[…],"text":false,"year_count":true} */
+static void
+plan_json_response(struct buf *b, const struct rules_response *rp)
+{
+	size_t	 k;
+
+	buf_puts(b, ",\"response\":{\"options\":[");
+	for (k = 0; k < rp->noptions; k++) {
+		if (k)
+			buf_putc(b, ',');
+		json_str(b, rp->options[k]);
+	}
+	buf_putc(b, ']');
+	json_kv_bool(b, "text", rp->text);
+	json_kv_bool(b, "year_count", rp->year_count);
+	buf_putc(b, '}');
 }
 
 void
@@ -107,6 +127,8 @@ rules_plan_json(const struct occ_list *l, struct buf *b)
 				json_str(b, o->assignees[k]);
 			}
 			buf_putc(b, ']');
+			if (o->response != NULL)
+				plan_json_response(b, o->response);
 		}
 		json_kv_str(b, "hash", o->hash);
 		buf_putc(b, '}');
