@@ -7,12 +7,13 @@
  *   (icaltime_as_ical_string_r, icaldurationtype_as_ical_string_r), so the
  *   value grammar is the library's.
  * - Property lines are written here, not by icalproperty_as_ical_string:
- *   libical 3.0's TEXT escaper also rewrites tabs and would escape the
- *   commas that separate CATEGORIES values, and the way it folds has
- *   changed between releases (a line backed up to ';' / ':' / ' ' in one,
- *   split inside a UTF-8 sequence in others). koyomi's bytes must not
- *   depend on the library build, so escaping (ics_escape_text) and folding
- *   (ics_fold_line) are ours and tested at every boundary.
+ *   libical's folder backs up to the last ';', ':' or space before the
+ *   75th octet, so with 3.0.16 "SUMMARY:" stands alone on its first line
+ *   and where a Japanese title breaks depends on its spaces; the folding
+ *   code has also differed between releases (some split UTF-8 sequences).
+ *   koyomi's bytes, and so its ETags, must not depend on the library
+ *   build, so escaping (ics_escape_text) and folding (ics_fold_line) are
+ *   ours, a few lines each, and tested at every boundary.
  * - The Asia/Tokyo VTIMEZONE is written here: libical 3.0.16's built-in
  *   zones carry a "/freeassociation.sourceforge.net/" TZID prefix that
  *   Thunderbird rejects, and an empty prefix is only honoured from 4.0.
