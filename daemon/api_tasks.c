@@ -293,6 +293,7 @@ api_occurrences(struct http_req *req, void *arg)
 		return;
 	}
 	rules_diag_init(&d);
+	/* The list borrows strings from x: free x after it. */
 	koyomi_expand_ctx(k, &x);
 	if (rules_expand(k->rules, cal_fy_first(fy, 4), cal_fy_last(fy, 4),
 	    &x, &l, &d) == -1) {
@@ -302,11 +303,11 @@ api_occurrences(struct http_req *req, void *arg)
 		rules_diag_free(&d);
 		return;
 	}
-	koyomi_expand_ctx_free(&x);
 	rules_diag_free(&d);
 	buf_init(&b);
 	rules_plan_json(&l, &b);
 	occ_list_free(&l);
+	koyomi_expand_ctx_free(&x);
 	reply_buf(req, 200, JSON_TYPE, &b);
 }
 

@@ -19,13 +19,26 @@ cli_diag(const struct rules_diag *d)
 		fprintf(stderr, "%s\n", d->msgs[i]);
 }
 
-/* The rules expanded over the previous, current and next fiscal year. */
+/* Frees the expansion context at cli_close (KY_SHUTDOWN). */
+static void
+cli_free_ctx(struct koyomi *k, void *arg)
+{
+	(void)k;
+	koyomi_expand_ctx_free(arg);
+	free(arg);
+}
+
+/*
+ * The rules expanded over the previous, current and next fiscal year.
+ * The occurrences borrow strings (members built from answers) from the
+ * expansion context, so it lives until cli_close.
+ */
 static int
 cli_rules(struct koyomi *k)
 {
 	const char		*paths[1] = { k->conf->rules };
 	struct rules_diag	 d;
-	struct rules_expand_ctx	 x;
+	struct rules_expand_ctx	*x;
 	int			 fy, rc;
 
 	rules_diag_init(&d);
@@ -37,9 +50,10 @@ cli_rules(struct koyomi *k)
 	fy = cal_fy_of(koyomi_today(k), 4);
 	k->occ_from = cal_fy_first(fy - 1, 4);
 	k->occ_to = cal_fy_last(fy + 1, 4);
-	koyomi_expand_ctx(k, &x);
-	rc = rules_expand(k->rules, k->occ_from, k->occ_to, &x, &k->occs, &d);
-	koyomi_expand_ctx_free(&x);
+	x = xcalloc(1, sizeof *x);
+	koyomi_expand_ctx(k, x);
+	koyomi_hook_add(k, KY_SHUTDOWN, cli_free_ctx, x);
+	rc = rules_expand(k->rules, k->occ_from, k->occ_to, x, &k->occs, &d);
 	if (rc == -1)
 		cli_diag(&d);
 	rules_diag_free(&d);
@@ -79,6 +93,7 @@ void
 cli_close(struct koyomi *k)
 {
 	occ_list_free(&k->occs);
+	koyomi_hook_run(k, KY_SHUTDOWN);
 	rules_free(k->rules);
 	store_close(k->store);
 	cal_zone_free(k->zone);

@@ -190,7 +190,8 @@ tasks_sync(struct koyomi *k, const struct occ_list *occs, cal_day from,
 
 	memset(st, 0, sizeof *st);
 	nw = tasks_wanted(occs, k->zone, &w);
-	qsort(w, nw, sizeof *w, want_cmp);
+	if (nw > 0)		/* qsort(NULL, 0, …) is undefined */
+		qsort(w, nw, sizeof *w, want_cmp);
 	/* An assignee listed twice on one occurrence is one task. */
 	for (i = u = 0; i < nw; i++)
 		if (u == 0 || want_cmp(&w[u - 1], &w[i]) != 0)
@@ -198,7 +199,8 @@ tasks_sync(struct koyomi *k, const struct occ_list *occs, cal_day from,
 	nw = u;
 	if (store_tasks_list(k->store, &f, &v, &nv) == -1)
 		goto out;
-	qsort(v, nv, sizeof *v, task_cmp);
+	if (nv > 0)
+		qsort(v, nv, sizeof *v, task_cmp);
 	if (store_begin(k->store) == -1)
 		goto out;
 	if (sync_walk(k, w, nw, v, nv, from, to, now, st, &cause) == -1 ||
