@@ -9,6 +9,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 BINDIR    = $(PREFIX)/bin
 MANDIR    = $(PREFIX)/share/man
+DOCDIR    = $(PREFIX)/share/doc/koyomi
 SYSCONFDIR ?= /etc
 UNITDIR  ?= /lib/systemd/system
 SYSUSERSDIR ?= /usr/lib/sysusers.d
@@ -146,15 +147,24 @@ install: all
 	cp -R rules/cycles rules/directory $(DESTDIR)$(SYSCONFDIR)/koyomi/rules/
 	[ -f $(DESTDIR)$(SYSCONFDIR)/koyomi/koyomi.conf ] || \
 	    install -m 0644 etc/koyomi.conf.dist $(DESTDIR)$(SYSCONFDIR)/koyomi/koyomi.conf
-	if [ -f systemd/koyomi.service ]; then \
-	    install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR); \
-	    install -m 0644 systemd/koyomi.service $(DESTDIR)$(UNITDIR)/; \
-	    install -m 0644 systemd/koyomi.sysusers $(DESTDIR)$(SYSUSERSDIR)/koyomi.conf; \
-	    install -m 0644 systemd/koyomi.tmpfiles $(DESTDIR)$(TMPFILESDIR)/koyomi.conf; \
-	fi
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 etc/koyomi.conf.dist $(DESTDIR)$(DOCDIR)/koyomi.conf.example
+	# The unit names the binary: point it at this BINDIR.
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+	sed 's|/usr/local/bin/koyomi|$(BINDIR)/koyomi|g' systemd/koyomi.service \
+	    > $(DESTDIR)$(UNITDIR)/koyomi.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/koyomi.service
+	install -m 0644 systemd/koyomi.sysusers $(DESTDIR)$(SYSUSERSDIR)/koyomi.conf
+	install -m 0644 systemd/koyomi.tmpfiles $(DESTDIR)$(TMPFILESDIR)/koyomi.conf
 
+# Leaves /etc/koyomi (configuration and rules) and /var/lib/koyomi alone.
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/koyomi
+	for m in docs/*.1; do rm -f $(DESTDIR)$(MANDIR)/man1/$$(basename $$m); done
+	for m in docs/*.5; do rm -f $(DESTDIR)$(MANDIR)/man5/$$(basename $$m); done
+	rm -f $(DESTDIR)$(UNITDIR)/koyomi.service \
+	    $(DESTDIR)$(SYSUSERSDIR)/koyomi.conf $(DESTDIR)$(TMPFILESDIR)/koyomi.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build koyomi
