@@ -82,7 +82,12 @@ int	 cal_fy_month_year(int fy, int m, int start_month);
 #define CAL_WF_WEEKDAY	0x1		/* append （金） */
 #define CAL_WF_NOGANNEN	0x2		/* write 1年, not 元年 */
 int	 cal_wareki_format(char *, size_t, cal_day, int flags);
-/* "令和8年度" for a fiscal year (the era of its first day). */
+/*
+ * "令和8年度" for a fiscal year: the era in force on its last day when
+ * that era's year is already 1 or more in the FY's first calendar year
+ * (FY2019 is 令和元年度, as the government wrote it), else the era of its
+ * first day (FY1988 is 昭和63年度).
+ */
 int	 cal_wareki_fy_format(char *, size_t, int fy);
 
 /*
