@@ -400,13 +400,37 @@ read_file(struct cctx *c, size_t *len)
 	return buf;
 }
 
+/* 1 when the file holds only blank lines, comments and "---". */
+static int
+blank(const char *buf, size_t len)
+{
+	size_t	 i = 0;
+
+	while (i < len) {
+		while (i < len && (buf[i] == ' ' || buf[i] == '\t' ||
+		    buf[i] == '\r'))
+			i++;
+		if (i < len && buf[i] == '#')
+			while (i < len && buf[i] != '\n')
+				i++;
+		else if (len - i >= 3 && memcmp(buf + i, "---", 3) == 0 &&
+		    (len - i == 3 || buf[i + 3] == '\n' || buf[i + 3] == ' '))
+			i += 3;
+		if (i < len && buf[i] != '\n')
+			return 0;
+		i++;
+	}
+	return 1;
+}
+
 struct conf *
 conf_load(const char *path, struct rules_diag *diag)
 {
 	struct cctx	 c = { path, NULL, diag, 0 };
 	struct conf	*cf;
 	struct ynode	*root = NULL;
-	char		*buf, *tmp, *real;
+	struct rules_mark top = { 1, 1 };
+	char		*buf = NULL, *tmp, *real;
 	size_t		 len = 0, i;
 
 	cf = xcalloc(1, sizeof *cf);
@@ -419,22 +443,26 @@ conf_load(const char *path, struct rules_diag *diag)
 	free(tmp);
 	if ((buf = read_file(&c, &len)) == NULL)
 		goto out;
-	root = ynode_parse(buf, len, yerr, &c);
-	free(buf);
-	if (root == NULL)
-		goto out;
-	if (root->type != YN_MAP) {
-		cerr(&c, root->mark, "the configuration must be a mapping");
-		goto out;
+	/* Every key is optional: a file of comments means all defaults. */
+	if (!blank(buf, len)) {
+		root = ynode_parse(buf, len, yerr, &c);
+		if (root == NULL)
+			goto out;
+		if (root->type != YN_MAP) {
+			cerr(&c, root->mark, "the configuration must be a "
+			    "mapping");
+			goto out;
+		}
+		top = root->mark;
+		for (i = 0; i + 1 < root->n; i += 2)
+			parse_key(&c, root->kids[i], root->kids[i + 1], cf);
 	}
-	for (i = 0; i + 1 < root->n; i += 2)
-		parse_key(&c, root->kids[i], root->kids[i + 1], cf);
 	defaults(&c, cf);
 	if (cf->mail_credentials != NULL)
-		check_secret(&c, root->mark, "mail_credentials",
-		    cf->mail_credentials);
-	check_secret(&c, root->mark, "secret_key_file", cf->secret_key_file);
+		check_secret(&c, top, "mail_credentials", cf->mail_credentials);
+	check_secret(&c, top, "secret_key_file", cf->secret_key_file);
 out:
+	free(buf);
 	ynode_free(root);
 	free(c.dir);
 	if (c.errors > 0) {
