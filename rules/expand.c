@@ -204,51 +204,80 @@ frequency_insts(struct xctx *x, const struct rules_item *it,
 	}
 }
 
+/* Day of the month of a `repeat` in month m of year y; 0 when none. */
+static int
+repeat_day(const struct rules_repeat *rp, int y, int m)
+{
+	int	 dim = cal_days_in_month(y, m), wd, d;
+
+	if (rp->nth == 0)
+		return rp->day <= 0 ? 1 : rp->day > dim ? dim : rp->day;
+	wd = rp->weekday < 0 ? 1 : rp->weekday;
+	if (rp->nth < 0) {	/* the last such weekday */
+		d = dim - (cal_weekday(cal_from_ymd(y, m, dim)) - wd + 7) % 7;
+		return d;
+	}
+	d = 1 + (wd - cal_weekday(cal_from_ymd(y, m, 1)) + 7) % 7 +
+	    7 * (rp->nth - 1);
+	return d <= dim ? d : 0;
+}
+
+static void
+repeat_push(const struct rules_item *it, cal_day z, int number,
+    struct inst_list *out)
+{
+	struct inst	 in;
+
+	inst_init(&in);
+	in.start = in.end = z;
+	if (it->days > 1)
+		in.end = z + it->days - 1;
+	in.start_secs = it->time.start_secs;
+	in.end_secs = it->time.end_secs;
+	in.number = number;
+	inst_push(out, &in);
+}
+
+/*
+ * A `repeat` inside the fiscal year. Numbers count periods from the
+ * year's start, so a UID names the same week or month every year; a
+ * `date` beside the repeat is where the repetition begins.
+ */
 static void
 repeat_insts(struct xctx *x, const struct rules_item *it,
     struct inst_list *out)
 {
 	const struct rules_repeat	*rp = &it->repeat;
 	int				 fs = item_fy_start(x->r, it), k, y, m, d;
-	cal_day				 first, last, z;
-	struct inst			 in;
+	int				 step;
+	cal_day				 first, last, z, from;
+	struct inst			 anchor;
 
-	first = cal_fy_first(x->fy, fs);
+	first = from = cal_fy_first(x->fy, fs);
 	last = cal_fy_last(x->fy, fs);
+	inst_init(&anchor);
+	if (it->date != NULL && date_inst(x, it, it->date, &anchor))
+		from = anchor.start;
+	else if (it->date != NULL && it->date->spec != NULL &&
+	    it->date->spec->year != 0 &&
+	    cal_from_ymd(it->date->spec->year, it->date->spec->month, 1) > last)
+		return;	/* starts in a later fiscal year */
 	if (rp->freq == RF_WEEKLY) {
 		z = first + ((rp->weekday < 0 ? 1 : rp->weekday) -
 		    cal_weekday(first) + 7) % 7;
-		for (k = 1; z <= last; z += 7, k++) {
-			inst_init(&in);
-			in.start = in.end = z;
-			in.start_secs = it->time.start_secs;
-			in.end_secs = it->time.end_secs;
-			in.number = k;
-			inst_push(out, &in);
-		}
+		for (k = 1; z <= last && k <= 54; z += 7, k++)
+			if (z >= from)
+				repeat_push(it, z, k, out);
 		return;
 	}
-	for (k = 0; k < 12; k += rp->freq == RF_QUARTERLY ? 3 :
-	    rp->freq == RF_YEARLY ? 12 : 1) {
+	step = rp->freq == RF_QUARTERLY ? 3 : rp->freq == RF_YEARLY ? 12 : 1;
+	for (k = 0; k < 12; k += step) {
 		cal_to_ymd(add_months(first, k), &y, &m, &d);
-		if (rp->nth > 0) {
-			d = 1 + ((rp->weekday < 0 ? 1 : rp->weekday) -
-			    cal_weekday(cal_from_ymd(y, m, 1)) + 7) % 7 +
-			    7 * (rp->nth - 1);
-			if (d > cal_days_in_month(y, m))
-				continue;
-		} else {
-			d = rp->day > 0 ? rp->day : 1;
-			if (d > cal_days_in_month(y, m))
-				d = cal_days_in_month(y, m);
-		}
-		inst_init(&in);
-		in.start = in.end = cal_from_ymd(y, m, d);
-		in.start_secs = it->time.start_secs;
-		in.end_secs = it->time.end_secs;
-		in.number = rp->freq == RF_YEARLY ? 0 : k /
-		    (rp->freq == RF_QUARTERLY ? 3 : 1) + 1;
-		inst_push(out, &in);
+		if ((d = repeat_day(rp, y, m)) == 0 ||
+		    cal_from_ymd(y, m, d) < from)
+			continue;
+		repeat_push(it, cal_from_ymd(y, m, d),
+		    rp->freq == RF_YEARLY ? 0 : k / step + 1, out);
 	}
 }
 

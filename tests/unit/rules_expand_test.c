@@ -320,6 +320,345 @@ test_deterministic_and_stable(void **state)
 	rules_free(r);
 }
 
+static const char MORE[] =
+"organisations:\n"
+"  - {id: o1, name: 甲県, type: prefecture}\n"
+"  - {id: o2, name: 乙県, type: prefecture}\n"
+"  - {id: o3, name: 丙市, type: municipality}\n"
+"groups:\n"
+"  - {id: kanto, name: 関東ブロック, members: [o1, o2], attrs: {host: 甲市}}\n"
+"  - {id: all, name: 全自治体, members: [kanto, o3]}\n"
+"  - id: part\n"
+"    name: 参加自治体\n"
+"    from_responses: {item: a/intent, fy_offset: 0, answers: [参加]}\n"
+"policies:\n"
+"  - {id: std, steps: [-7d, -1bd]}\n"
+"  - {id: fast, steps: [-1d]}\n"
+"cycles:\n"
+"  - id: a\n"
+"    title: 甲\n"
+"    from_fy: 2025\n"
+"    policy: std\n"
+"    items:\n"
+"      - id: intent\n"
+"        kind: deadline\n"
+"        title: 参加意向\n"
+"        date: 2025-02-20\n"
+"        fy_shift: -1\n"
+"        assignees: all\n"
+"        response: {options: [参加, 不参加]}\n"
+"      - {id: later, kind: milestone, title: 準備, date: 9月以降}\n"
+"      - {id: fyend, kind: deadline, title: 実績報告, date: 年度末,\n"
+"         assignees: [o3], policy: fast}\n"
+"      - {id: early, kind: meeting, title: 打合せ, date: 1月上旬}\n"
+"      - {id: era, kind: training, title: 研修, date: 令和8年1月頃}\n"
+"      - {id: win, kind: meeting, title: 検討会,\n"
+"         window: {from: 7月, to: 9月, consecutive: 3, business: true}}\n"
+"      - {id: win2, kind: meeting, title: ブロック会議, date: 7～10月,\n"
+"         window: {consecutive: 2}}\n"
+"      - id: joint\n"
+"        kind: meeting\n"
+"        title: 合同会議\n"
+"        date: 2025-06-20\n"
+"        time: \"13:00-17:00\"\n"
+"        door: \"12:45\"\n"
+"        location: 都内\n"
+"        online: hybrid\n"
+"        audience: part\n"
+"        before: [sheet]\n"
+"        after: [survey]\n"
+"      - {id: sheet, kind: deadline, title: 情報共有シート, assignees: [o1],\n"
+"         relative: {to: joint, offset: -10bd}}\n"
+"      - {id: survey, kind: survey, title: 事後アンケート, relative: {to: joint, offset: +2w}}\n"
+"      - {id: remind, kind: milestone, title: 直前確認, relative: {to: joint, offset: -2h}}\n"
+"      - {id: web, kind: training, title: オンライン研修, date: 2025-09-05,\n"
+"         online: true}\n"
+"      - id: perpart\n"
+"        kind: hearing\n"
+"        title: ヒアリング（{member.name}・{group.host}）\n"
+"        per: part\n"
+"        date: 4月中\n"
+"      - {id: closed, kind: deadline, title: 提出, date: 2月11日, adjust: previous,\n"
+"         due: \"12:00\", assignees: [o1]}\n"
+"      - {id: closed2, kind: deadline, title: 提出2, date: 2月11日, adjust: next,\n"
+"         assignees: [o1]}\n"
+"      - {id: quarter, kind: goal, title: 訪問, frequency: {min: 1, per: quarter}}\n"
+"      - {id: weekly, kind: meeting, title: 朝会, repeat: {freq: weekly, weekday: 月}}\n"
+"      - {id: lastfri, kind: meeting, title: 月末会議,\n"
+"         repeat: {freq: monthly, nth: -1, weekday: 金}}\n"
+"      - {id: qtr, kind: meeting, title: 四半期会議, repeat: {freq: quarterly, day: 15}}\n"
+"      - {id: fromoct, kind: meeting, title: 定例会, date: 10月1日,\n"
+"         repeat: {freq: monthly, day: 1}}\n"
+"      - {id: anytime, kind: visit, title: 現地支援, adhoc: true}\n"
+"      - id: moved\n"
+"        kind: meeting\n"
+"        title: 報告会\n"
+"        date: 3月頃\n"
+"        fy: {2025: {date: 2026-04-03}}\n"
+"  - id: b\n"
+"    title: 乙\n"
+"    from_fy: 2025\n"
+"    items:\n"
+"      - {id: follow, kind: meeting, title: 振り返り, relative: {to: a/joint, offset: +1mo}}\n";
+
+static struct rules *
+load_text(const char *text)
+{
+	struct rules_diag	 d;
+	struct rules		*r;
+	size_t			 i;
+
+	rules_diag_init(&d);
+	r = rules_load_buf("more.yaml", text, strlen(text), &d);
+	for (i = 0; i < d.n; i++)
+		print_message("%s\n", d.msgs[i]);
+	assert_non_null(r);
+	rules_diag_free(&d);
+	return r;
+}
+
+static const struct occ *
+must(const struct occ_list *l, const char *uid)
+{
+	const struct occ	*o = find(l, uid);
+
+	if (o == NULL)
+		fail_msg("no occurrence %s", uid);
+	return o;
+}
+
+static void
+span_is(const struct occ *o, int y0, int m0, int d0, int y1, int m1, int d1)
+{
+	assert_int_equal(o->start, cal_from_ymd(y0, m0, d0));
+	assert_int_equal(o->end, cal_from_ymd(y1, m1, d1));
+}
+
+static void
+test_more_forms(void **state)
+{
+	struct rules		*r = load_text(MORE);
+	struct rules_expand_ctx	 x = { 0 };
+	struct occ_list		 l;
+	const struct occ	*o;
+
+	(void)state;
+	expand(r, 2025, &x, &l);
+	/* An exact date with fy_shift: dated in FY2024, belongs to FY2025. */
+	assert_null(find(&l, "a.intent.fy2025@koyomi"));
+	occ_list_free(&l);
+	expand(r, 2024, &x, &l);
+	o = must(&l, "a.intent.fy2025@koyomi");
+	assert_int_equal(o->fy, 2025);
+	span_is(o, 2025, 2, 20, 2025, 2, 20);
+	assert_int_equal(o->nassignees, 3);	/* groups flattened */
+	assert_string_equal(o->assignees[2], "o3");
+	assert_string_equal(o->policy->id, "std");	/* the cycle's */
+	assert_null(find(&l, "a.later.fy2024@koyomi"));	/* before from_fy */
+	occ_list_free(&l);
+
+	expand(r, 2025, &x, &l);
+	o = must(&l, "a.later.fy2025@koyomi");
+	span_is(o, 2025, 9, 1, 2026, 3, 31);
+	assert_string_equal(o->title, "準備（9月以降・日程調整中）");
+	o = must(&l, "a.fyend.fy2025@koyomi");
+	span_is(o, 2026, 3, 31, 2026, 3, 31);
+	assert_int_equal(o->status, OCC_CONFIRMED);
+	assert_string_equal(o->policy->id, "fast");
+	o = must(&l, "a.early.fy2025@koyomi");
+	span_is(o, 2026, 1, 1, 2026, 1, 10);
+	o = must(&l, "a.era.fy2025@koyomi");
+	span_is(o, 2026, 1, 1, 2026, 1, 31);
+	assert_string_equal(o->approx, "1月頃");
+	o = must(&l, "a.win.fy2025@koyomi");
+	span_is(o, 2025, 7, 1, 2025, 9, 30);
+	assert_string_equal(o->approx, "7～9月のうち連続した3営業日");
+	assert_int_equal(o->status, OCC_TENTATIVE);
+	o = must(&l, "a.win2.fy2025@koyomi");
+	span_is(o, 2025, 7, 1, 2025, 10, 31);
+	assert_string_equal(o->title,
+	    "ブロック会議（7～10月のうち連続した2日間・日程調整中）");
+	/* A dated fy override may leave its fiscal year (check warns)... */
+	assert_null(find(&l, "a.moved.fy2025@koyomi"));
+	occ_list_free(&l);
+	/* The year-qualified form exists only in its own fiscal year. */
+	expand(r, 2026, &x, &l);
+	assert_null(find(&l, "a.era.fy2026@koyomi"));
+	assert_non_null(find(&l, "a.early.fy2026@koyomi"));
+	/* ...and then shows in FY2026's days, keeping its FY2025 UID. */
+	o = must(&l, "a.moved.fy2025@koyomi");
+	assert_int_equal(o->fy, 2025);
+	span_is(o, 2026, 4, 3, 2026, 4, 3);
+	/* A day replaces the 頃: no label, no longer approximate. */
+	assert_int_equal(o->status, OCC_CONFIRMED);
+	assert_string_equal(o->title, "報告会");
+	occ_list_free(&l);
+	rules_free(r);
+}
+
+static void
+test_relative_and_text(void **state)
+{
+	struct rules		*r = load_text(MORE);
+	struct rules_answer	 ans[] = {
+		{ "a", "intent", 2025, "o2", "参加" },
+		{ "a", "intent", 2025, "o3", "不参加" },
+		{ "a", "intent", 2026, "o1", "参加" },
+	};
+	struct rules_expand_ctx	 x = { 0 };
+	struct occ_list		 l;
+	const struct occ	*o;
+
+	(void)state;
+	x.answers = ans;
+	x.nanswers = nitems(ans);
+	expand(r, 2025, &x, &l);
+	o = must(&l, "a.joint.fy2025@koyomi");
+	assert_string_equal(o->location, "都内（オンライン併用）");
+	assert_non_null(strstr(o->description, "入室 12:45～"));
+	assert_non_null(strstr(o->description, "対象：参加自治体"));
+	/* 2025-06-20 minus 10 business days = 2025-06-06 (金). */
+	assert_non_null(strstr(o->description,
+	    "事前提出：情報共有シート（期限 令和7年6月6日（金））"));
+	assert_non_null(strstr(o->description,
+	    "事後提出：事後アンケート（期限 令和7年7月4日（金））"));
+	o = must(&l, "a.sheet.fy2025@koyomi");
+	span_is(o, 2025, 6, 6, 2025, 6, 6);
+	assert_true(o->is_deadline);
+	assert_int_equal(o->start_secs, -1);
+	o = must(&l, "a.remind.fy2025@koyomi");
+	span_is(o, 2025, 6, 20, 2025, 6, 20);
+	assert_int_equal(o->start_secs, 11 * 3600);
+	/* Across cycles: b/follow a month after a/joint. */
+	o = must(&l, "b.follow.fy2025@koyomi");
+	span_is(o, 2025, 7, 20, 2025, 7, 20);
+	o = must(&l, "a.web.fy2025@koyomi");
+	assert_string_equal(o->location, "オンライン");
+	/* A dynamic group from FY2025's answers, with the block's host. */
+	o = must(&l, "a.perpart.fy2025.o2@koyomi");
+	assert_string_equal(o->title,
+	    "ヒアリング（乙県・甲市）（4月中・日程調整中）");
+	assert_string_equal(o->member, "o2");
+	assert_null(find(&l, "a.perpart.fy2025.o1@koyomi"));
+	assert_null(find(&l, "a.perpart.fy2025.o3@koyomi"));
+	/* 2026-02-11 is 建国記念の日: previous → 2/10, next → 2/12. */
+	o = must(&l, "a.closed.fy2025@koyomi");
+	span_is(o, 2026, 2, 10, 2026, 2, 10);
+	assert_int_equal(o->due_secs, 12 * 3600);
+	o = must(&l, "a.closed2.fy2025@koyomi");
+	span_is(o, 2026, 2, 12, 2026, 2, 12);
+	assert_int_equal(o->due_secs, 17 * 3600);
+	/* The adhoc item is listed, undated, last. */
+	o = &l.v[l.n - 1];
+	assert_true(o->adhoc);
+	assert_string_equal(o->uid, "a.anytime.fy2025@koyomi");
+	occ_list_free(&l);
+	expand(r, 2026, &x, &l);
+	assert_non_null(find(&l, "a.perpart.fy2026.o1@koyomi"));
+	assert_null(find(&l, "a.perpart.fy2026.o2@koyomi"));
+	occ_list_free(&l);
+	rules_free(r);
+}
+
+static void
+test_repeat_and_frequency(void **state)
+{
+	struct rules		*r = load_text(MORE);
+	struct rules_expand_ctx	 x = { 0 };
+	struct occ_list		 l;
+	const struct occ	*o;
+	size_t			 i, weeks = 0;
+
+	(void)state;
+	expand(r, 2025, &x, &l);
+	/* One check at the end of each quarter, counted as a deadline. */
+	o = must(&l, "a.quarter.fy2025.n1@koyomi");
+	span_is(o, 2025, 6, 30, 2025, 6, 30);
+	assert_true(o->is_deadline);
+	assert_string_equal(o->title, "訪問（3か月に1回以上）");
+	o = must(&l, "a.quarter.fy2025.n4@koyomi");
+	span_is(o, 2026, 3, 31, 2026, 3, 31);
+	assert_null(find(&l, "a.quarter.fy2025.n5@koyomi"));
+	/* Mondays of FY2025: 2025-04-07 … 2026-03-30, 52 of them. */
+	for (i = 0; i < l.n; i++)
+		if (strcmp(l.v[i].item_id, "weekly") == 0) {
+			assert_int_equal(cal_weekday(l.v[i].start), 1);
+			weeks++;
+		}
+	assert_int_equal(weeks, 52);
+	span_is(must(&l, "a.weekly.fy2025.n1@koyomi"), 2025, 4, 7, 2025, 4, 7);
+	/* Last Friday: 2025-04-25, 2026-03-27. */
+	span_is(must(&l, "a.lastfri.fy2025.n1@koyomi"), 2025, 4, 25,
+	    2025, 4, 25);
+	span_is(must(&l, "a.lastfri.fy2025.n12@koyomi"), 2026, 3, 27,
+	    2026, 3, 27);
+	span_is(must(&l, "a.qtr.fy2025.n2@koyomi"), 2025, 7, 15, 2025, 7, 15);
+	span_is(must(&l, "a.qtr.fy2025.n4@koyomi"), 2026, 1, 15, 2026, 1, 15);
+	assert_null(find(&l, "a.qtr.fy2025.n5@koyomi"));
+	/* A date beside the repeat is where it begins (October = n7). */
+	assert_null(find(&l, "a.fromoct.fy2025.n6@koyomi"));
+	span_is(must(&l, "a.fromoct.fy2025.n7@koyomi"), 2025, 10, 1,
+	    2025, 10, 1);
+	assert_non_null(find(&l, "a.fromoct.fy2025.n12@koyomi"));
+	occ_list_free(&l);
+	rules_free(r);
+}
+
+/* MORE with one text replaced (it must occur). */
+static char *
+variant(const char *from, const char *to)
+{
+	const char	*p = strstr(MORE, from);
+	char		*s;
+
+	assert_non_null(p);
+	s = xcalloc(1, sizeof MORE + strlen(to));
+	memcpy(s, MORE, (size_t)(p - MORE));
+	strcat(s, to);
+	strcat(s, p + strlen(from));
+	return s;
+}
+
+static void
+test_uid_stable_when_a_date_moves(void **state)
+{
+	struct rules		*r1 = load_text(MORE), *r2;
+	char			*text = variant("date: 2025-06-20", "date: 2025-06-27");
+	struct rules_expand_ctx	 x = { 0 };
+	struct occ_list		 a, b;
+	const struct occ	*o1, *o2;
+	size_t			 i;
+
+	(void)state;
+	r2 = load_text(text);
+	expand(r1, 2025, &x, &a);
+	expand(r2, 2025, &x, &b);
+	assert_int_equal(a.n, b.n);
+	o1 = must(&a, "a.joint.fy2025@koyomi");
+	o2 = must(&b, "a.joint.fy2025@koyomi");
+	assert_int_not_equal(o1->start, o2->start);
+	assert_string_not_equal(o1->hash, o2->hash);
+	/* What follows the meeting moves with it, under the same UIDs. */
+	o1 = must(&a, "a.sheet.fy2025@koyomi");
+	o2 = must(&b, "a.sheet.fy2025@koyomi");
+	assert_int_equal(o2->start, o1->start + 7);
+	/* Unrelated occurrences keep their hash. */
+	for (i = 0; i < a.n; i++) {
+		if (strcmp(a.v[i].item_id, "weekly") != 0)
+			continue;
+		o2 = must(&b, a.v[i].uid);
+		assert_string_equal(a.v[i].hash, o2->hash);
+	}
+	/* Every UID is unique. */
+	for (i = 1; i < a.n; i++)
+		assert_true(find(&a, a.v[i].uid) == &a.v[i]);
+	occ_list_free(&a);
+	occ_list_free(&b);
+	rules_free(r1);
+	rules_free(r2);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -328,6 +667,10 @@ main(void)
 		cmocka_unit_test(test_expand),
 		cmocka_unit_test(test_answers_and_cases),
 		cmocka_unit_test(test_deterministic_and_stable),
+		cmocka_unit_test(test_more_forms),
+		cmocka_unit_test(test_relative_and_text),
+		cmocka_unit_test(test_repeat_and_frequency),
+		cmocka_unit_test(test_uid_stable_when_a_date_moves),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
