@@ -146,7 +146,8 @@ fb_collect(const struct feeds_input *in, struct fb_list *l,
 	for (i = 0; i < l->ngone; i++)
 		fb_add(l, &l->gone[i].occ, revisions_find(in->revs,
 		    l->gone[i].occ.uid));
-	qsort(l->v, l->n, sizeof(*l->v), fb_item_cmp);
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof(*l->v), fb_item_cmp);
 }
 
 static void

@@ -183,9 +183,11 @@ feeds_cache_put(struct feeds_cache *c, int private, const char *key,
 		feeds_entry_release(old);
 		return 1;
 	}
-	c->v[p] = xreallocarray(c->v[p], c->n[p] + 1, sizeof(*c->v[p]));
+	/* An array of entry pointers, kept sorted by key. */
+	c->v[p] = xreallocarray(c->v[p], c->n[p] + 1,
+	    sizeof(struct feed_entry *));
 	memmove(&c->v[p][i + 1], &c->v[p][i],
-	    (c->n[p] - i) * sizeof(*c->v[p]));
+	    (c->n[p] - i) * sizeof(struct feed_entry *));
 	c->v[p][i] = feeds_entry_new(key, b, now);
 	c->n[p]++;
 	return 1;

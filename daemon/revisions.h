@@ -24,7 +24,7 @@
 
 struct store;
 
-#define REVISIONS_KEEP_CANCELLED	(90 * 86400)	/* in feeds that long */
+#define REVISIONS_KEEP_CANCELLED	((time_t)90 * 86400)	/* in feeds that long */
 
 struct revision {
 	char	*uid;
