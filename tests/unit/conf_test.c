@@ -1,0 +1,357 @@
+/*
+ * conf_test.c — koyomi.conf (daemon/conf.c): a full config read back
+ * field by field, defaults, errors with path:line:col (unknown keys,
+ * bad windows, numbers, webhooks), relative paths resolved against the
+ * config's folder whatever the working directory, and secret files that
+ * the group or others can read refused.
+ */
+#include <sys/stat.h>
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "daemon/conf.h"
+
+struct fx {
+	char	 dir[64];	/* realpath of a fresh temp folder */
+	char	 path[128];	/* dir/sub/koyomi.conf */
+	char	 sub[96];
+};
+
+static int
+setup(void **state)
+{
+	struct fx	*f = test_calloc(1, sizeof *f);
+	char		 tmp[64], *real;
+
+	snprintf(tmp, sizeof tmp, "/tmp/conf_test.XXXXXX");
+	assert_non_null(mkdtemp(tmp));
+	real = realpath(tmp, NULL);
+	assert_non_null(real);
+	snprintf(f->dir, sizeof f->dir, "%s", real);
+	free(real);
+	snprintf(f->sub, sizeof f->sub, "%s/sub", f->dir);
+	assert_int_equal(mkdir(f->sub, 0700), 0);
+	snprintf(f->path, sizeof f->path, "%s/koyomi.conf", f->sub);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx	*f = *state;
+	char		 cmd[160];
+
+	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	test_free(f);
+	return 0;
+}
+
+static void
+put(const char *path, const char *text, mode_t mode)
+{
+	FILE	*fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* Loads text as the config; returns the conf (or NULL) and the diag. */
+static struct conf *
+load(struct fx *f, const char *text, struct rules_diag *d)
+{
+	put(f->path, text, 0644);
+	rules_diag_init(d);
+	return conf_load(f->path, d);
+}
+
+/* 1 when some message starts with "path:line:col: error: " and has s. */
+static int
+has_error(const struct fx *f, const struct rules_diag *d, int line, int col,
+    const char *s)
+{
+	char	 prefix[192];
+	size_t	 i;
+
+	snprintf(prefix, sizeof prefix, "%s:%d:%d: error: ", f->path, line,
+	    col);
+	for (i = 0; i < d->n; i++)
+		if (strncmp(d->msgs[i], prefix, strlen(prefix)) == 0 &&
+		    strstr(d->msgs[i], s) != NULL)
+			return 1;
+	for (i = 0; i < d->n; i++)
+		print_message("diag: %s\n", d->msgs[i]);
+	return 0;
+}
+
+static void
+test_good(void **state)
+{
+	struct fx		*f = *state;
+	struct rules_diag	 d;
+	struct conf		*c;
+	char			 want[256];
+
+	c = load(f, "listen: 127.0.0.1:9999\n"
+	    "base_url: https://koyomi.example.jp\n"
+	    "database: /var/lib/koyomi/koyomi.db\n"
+	    "rules: /etc/koyomi/rules\n"
+	    "timezone: Asia/Tokyo\n"
+	    "window: \"08:30-18:15\"\n"
+	    "mail_transport: smtp://mail.example.jp:587\n"
+	    "mail_starttls: required\n"
+	    "mail_from: \"koyomi <k@example.jp>\"\n"
+	    "admin_mail: admin@example.jp\n"
+	    "max_connections: 50\nconn_timeout: 7\n"
+	    "max_body: 2048\nmax_header: 4096\n"
+	    "watch_rules: false\n"
+	    "webhooks:\n"
+	    "  - id: chat\n"
+	    "    url: https://chat.example.jp/hook\n"
+	    "    format: slack\n"
+	    "    secrets: [whsec_a, whsec_b]\n"
+	    "    events: [task.overdue]\n"
+	    "  - {id: plain, url: \"http://127.0.0.1:1/x\"}\n", &d);
+	assert_int_equal(d.n, 0);
+	assert_non_null(c);
+	assert_string_equal(c->listen, "127.0.0.1:9999");
+	assert_string_equal(c->base_url, "https://koyomi.example.jp");
+	assert_string_equal(c->database, "/var/lib/koyomi/koyomi.db");
+	assert_string_equal(c->rules, "/etc/koyomi/rules");
+	assert_int_equal(c->window_start, 8 * 3600 + 30 * 60);
+	assert_int_equal(c->window_end, 18 * 3600 + 15 * 60);
+	assert_string_equal(c->mail_transport, "smtp://mail.example.jp:587");
+	assert_int_equal(c->mail_starttls, 1);
+	assert_string_equal(c->mail_from, "koyomi <k@example.jp>");
+	assert_string_equal(c->admin_mail, "admin@example.jp");
+	assert_int_equal(c->max_connections, 50);
+	assert_int_equal(c->conn_timeout, 7);
+	assert_int_equal(c->max_body, 2048);
+	assert_int_equal(c->max_header, 4096);
+	assert_int_equal(c->watch_rules, 0);
+	assert_int_equal(c->nwebhooks, 2);
+	assert_string_equal(c->webhooks[0].id, "chat");
+	assert_int_equal(c->webhooks[0].format, HOOK_SLACK);
+	assert_int_equal(c->webhooks[0].nsecrets, 2);
+	assert_string_equal(c->webhooks[0].secrets[1], "whsec_b");
+	assert_int_equal(c->webhooks[0].nevents, 1);
+	assert_string_equal(c->webhooks[0].events[0], "task.overdue");
+	assert_int_equal(c->webhooks[1].format, HOOK_STANDARD);
+	assert_int_equal(c->webhooks[1].nsecrets, 0);
+	/* secret_key_file defaults beside the config; absent is fine. */
+	snprintf(want, sizeof want, "%s/secret.key", f->sub);
+	assert_string_equal(c->secret_key_file, want);
+	conf_free(c);
+	rules_diag_free(&d);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct fx		*f = *state;
+	struct rules_diag	 d;
+	struct conf		*c;
+	char			 want[256];
+
+	c = load(f, "# nothing but defaults\n", &d);
+	assert_non_null(c);
+	assert_int_equal(d.n, 0);
+	assert_string_equal(c->listen, "127.0.0.1:8080");
+	assert_string_equal(c->base_url, "http://127.0.0.1:8080");
+	assert_string_equal(c->timezone, "Asia/Tokyo");
+	assert_int_equal(c->window_start, 9 * 3600);
+	assert_int_equal(c->window_end, 17 * 3600);
+	assert_int_equal(c->max_connections, 1024);
+	assert_int_equal(c->conn_timeout, 30);
+	assert_int_equal(c->max_body, 1 << 20);
+	assert_int_equal(c->max_header, 16384);
+	assert_int_equal(c->watch_rules, 1);
+	assert_int_equal(c->mail_starttls, 0);
+	assert_null(c->templates);
+	assert_null(c->mail_credentials);
+	snprintf(want, sizeof want, "%s/koyomi.db", f->sub);
+	assert_string_equal(c->database, want);
+	snprintf(want, sizeof want, "%s/rules", f->sub);
+	assert_string_equal(c->rules, want);
+	snprintf(want, sizeof want, "maildir:%s/mail", f->sub);
+	assert_string_equal(c->mail_transport, want);
+	conf_free(c);
+	rules_diag_free(&d);
+}
+
+static void
+test_unknown_key(void **state)
+{
+	struct fx		*f = *state;
+	struct rules_diag	 d;
+
+	assert_null(load(f, "listen: 127.0.0.1:1\n\nlistne_x: 1\n"
+	    "  # comment\ndatabse: k.db\n", &d));
+	assert_true(has_error(f, &d, 3, 1, "unknown key 'listne_x'"));
+	assert_true(has_error(f, &d, 5, 1, "unknown key 'databse' (did you "
+	    "mean 'database'?)"));
+	assert_int_equal(d.nerrors, 2);
+	rules_diag_free(&d);
+	/* In a webhook too. */
+	assert_null(load(f, "webhooks:\n  - id: a\n    url: http://x/\n"
+	    "    colour: red\n", &d));
+	assert_true(has_error(f, &d, 4, 5, "unknown key 'colour' in a "
+	    "webhook"));
+	rules_diag_free(&d);
+}
+
+static void
+test_bad_window(void **state)
+{
+	static const char *const bad[] = {
+		"17:00-09:00", "9-5", "09:00-17:00x", "09:00", "24:00-24:30",
+		"09:60-10:00", "10:00-10:00", "",
+	};
+	struct fx		*f = *state;
+	struct rules_diag	 d;
+	char			 text[128];
+	size_t			 i;
+
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "timezone: Asia/Tokyo\n"
+		    "window: \"%s\"\n", bad[i]);
+		assert_null(load(f, text, &d));
+		if (!has_error(f, &d, 2, 9, "'window' must be like 09:00-17:00"))
+			fail_msg("window \"%s\" was not refused", bad[i]);
+		rules_diag_free(&d);
+	}
+	/* A list where a value belongs. */
+	assert_null(load(f, "window: [a, b]\n", &d));
+	assert_true(has_error(f, &d, 1, 9, "'window' must be a single value"));
+	rules_diag_free(&d);
+	/* Numbers and enumerations are checked too. */
+	assert_null(load(f, "max_body: 0\nmail_starttls: maybe\n"
+	    "watch_rules: perhaps\n", &d));
+	assert_true(has_error(f, &d, 1, 11, "'max_body' must be a number"));
+	assert_true(has_error(f, &d, 2, 16, "'mail_starttls' must be"));
+	assert_true(has_error(f, &d, 3, 14, "'watch_rules' must be true or "
+	    "false"));
+	rules_diag_free(&d);
+}
+
+static void
+test_relative_paths(void **state)
+{
+	struct fx		*f = *state;
+	struct rules_diag	 d;
+	struct conf		*c;
+	char			 want[256], cwd[256];
+
+	/* Work from elsewhere: paths must not depend on the cwd. */
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir("/"), 0);
+	put(f->path, "database: ../var/k.db\nrules: rules.d\n"
+	    "secret_key_file: keys/link.key\ntemplates: tpl\n"
+	    "mail_transport: maildir:../mail\n"
+	    "mail_credentials: smtp.secret\n", 0644);
+	snprintf(want, sizeof want, "%s/smtp.secret", f->sub);
+	put(want, "u:p\n", 0600);
+	rules_diag_init(&d);
+	c = conf_load(f->path, &d);
+	assert_int_equal(chdir(cwd), 0);
+	assert_non_null(c);
+	snprintf(want, sizeof want, "%s/../var/k.db", f->sub);
+	assert_string_equal(c->database, want);
+	snprintf(want, sizeof want, "%s/rules.d", f->sub);
+	assert_string_equal(c->rules, want);
+	snprintf(want, sizeof want, "%s/keys/link.key", f->sub);
+	assert_string_equal(c->secret_key_file, want);
+	snprintf(want, sizeof want, "%s/tpl", f->sub);
+	assert_string_equal(c->templates, want);
+	snprintf(want, sizeof want, "maildir:%s/../mail", f->sub);
+	assert_string_equal(c->mail_transport, want);
+	snprintf(want, sizeof want, "%s/smtp.secret", f->sub);
+	assert_string_equal(c->mail_credentials, want);
+	conf_free(c);
+	rules_diag_free(&d);
+
+	/* A relative -c path: resolved through the config's real folder. */
+	assert_int_equal(chdir(f->dir), 0);
+	put(f->path, "database: k.db\n", 0644);
+	rules_diag_init(&d);
+	c = conf_load("sub/koyomi.conf", &d);
+	assert_int_equal(chdir(cwd), 0);
+	assert_non_null(c);
+	snprintf(want, sizeof want, "%s/k.db", f->sub);
+	assert_string_equal(c->database, want);
+	conf_free(c);
+	rules_diag_free(&d);
+}
+
+static void
+test_secret_files(void **state)
+{
+	struct fx		*f = *state;
+	struct rules_diag	 d;
+	struct conf		*c;
+	char			 key[192], cred[192], text[512];
+
+	snprintf(key, sizeof key, "%s/secret.key", f->sub);
+	snprintf(cred, sizeof cred, "%s/cred", f->sub);
+	snprintf(text, sizeof text, "secret_key_file: %s\n"
+	    "mail_credentials: %s\n", key, cred);
+
+	put(key, "0123456789abcdef0123456789abcdef\n", 0644);
+	put(cred, "user:pass\n", 0600);
+	assert_null(load(f, text, &d));
+	assert_true(has_error(f, &d, 1, 1, "'secret_key_file': "));
+	assert_true(has_error(f, &d, 1, 1, "is readable by others"));
+	rules_diag_free(&d);
+
+	assert_int_equal(chmod(key, 0600), 0);
+	assert_int_equal(chmod(cred, 0640), 0);	/* the group is others too */
+	assert_null(load(f, text, &d));
+	assert_true(has_error(f, &d, 1, 1, "'mail_credentials': "));
+	assert_int_equal(d.nerrors, 1);
+	rules_diag_free(&d);
+
+	assert_int_equal(chmod(cred, 0400), 0);
+	c = load(f, text, &d);
+	assert_non_null(c);
+	assert_int_equal(d.n, 0);
+	conf_free(c);
+	rules_diag_free(&d);
+
+	/* A missing key file is created at start; missing credentials not. */
+	assert_int_equal(unlink(key), 0);
+	assert_int_equal(unlink(cred), 0);
+	assert_null(load(f, text, &d));
+	assert_true(has_error(f, &d, 1, 1, "'mail_credentials': "));
+	assert_int_equal(d.nerrors, 1);
+	rules_diag_free(&d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_good, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unknown_key, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bad_window, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_relative_paths, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_secret_files, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
