@@ -36,40 +36,40 @@ feeds_selects(const struct rules *r, const struct rules_feed *f,
 	return rules_feed_select(r, f, o);
 }
 
-/* owner itself, or the organisation a contact belongs to. */
+/* id is the owner itself or, for a contact, its organisation (org). */
 static int
-fb_is_owner(const struct rules *r, const char *owner, const char *id)
+fb_is_owner(const char *owner, const char *org, const char *id)
 {
-	const struct rules_contact	*c;
-
 	if (id == NULL)
 		return 0;
-	if (strcmp(owner, id) == 0)
-		return 1;
-	c = rules_find_contact(r, owner);
-	return c != NULL && c->org != NULL && strcmp(c->org, id) == 0;
+	return strcmp(owner, id) == 0 || (org != NULL && strcmp(org, id) == 0);
 }
 
 int
 feeds_private_selects(const struct rules *r, const char *owner,
     const struct occ *o)
 {
+	const struct rules_contact	*c;
 	const struct rules_group	*g;
+	const char			*org;
 	size_t				 i;
 
 	if (o->adhoc)
 		return 0;
+	/* Looked up once per occurrence, not once per assignee. */
+	c = rules_find_contact(r, owner);
+	org = c != NULL ? c->org : NULL;
 	for (i = 0; i < o->nassignees; i++)
-		if (fb_is_owner(r, owner, o->assignees[i]))
+		if (fb_is_owner(owner, org, o->assignees[i]))
 			return 1;
 	if (o->is_deadline)
 		return 0;	/* someone else's deadline */
-	if (fb_is_owner(r, owner, o->member))
+	if (fb_is_owner(owner, org, o->member))
 		return 1;
 	if (o->audience != NULL && (g = rules_find_group(r,
 	    o->audience)) != NULL)
 		for (i = 0; i < g->nmembers; i++)
-			if (fb_is_owner(r, owner, g->members[i]))
+			if (fb_is_owner(owner, org, g->members[i]))
 				return 1;
 	return 0;
 }

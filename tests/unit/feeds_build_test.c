@@ -20,6 +20,8 @@
 	"  - {id: mhlw, name: 厚生労働省, type: ministry}\n" \
 	"  - {id: pref-a, name: Ａ県, type: prefecture}\n" \
 	"  - {id: pref-b, name: Ｂ県, type: prefecture}\n" \
+	"contacts:\n" \
+	"  - {id: c-a, org: pref-a, name: Ａ県担当, mail: a@pref-a.example.jp}\n" \
 	"groups:\n" \
 	"  - {id: blk, name: ブロック, members: [pref-a]}\n" \
 	"cycles:\n" \
@@ -249,6 +251,14 @@ test_private(void **state)
 	    &cause), 0);
 	assert_non_null(strstr(b.data, "UID:c-d-2026"));
 	assert_null(strstr(b.data, "UID:c-m-2026"));
+	buf_reset(&b);
+	/* A contact sees its organisation's events and deadlines. */
+	assert_int_equal(feeds_render_private(&f->in, "c-a", NULL, 0, &b,
+	    &cause), 0);
+	assert_non_null(strstr(b.data, "X-WR-CALNAME:koyomi（Ａ県担当）"));
+	assert_non_null(strstr(b.data, "UID:c-d-2026"));
+	assert_non_null(strstr(b.data, "UID:c-m-2026"));
+	assert_null(strstr(b.data, "UID:c-t-2026"));
 	buf_free(&b);
 }
 
