@@ -132,33 +132,41 @@ deadline_day(const struct rules_item *it, const struct inst *in)
 }
 
 /*
- * The instance of a submission item that goes with `in`: the same
- * member's when the submission is per member, else its first dated one.
+ * The instance of a submission item that goes with `in`: for the same
+ * member when the submission is per member; the last one on or before
+ * the event (before) or the first on or after it (after), else the
+ * nearest one there is.
  */
 static const struct inst *
-submission_of(const struct inst_list *l, const struct inst *in)
+submission_of(const struct inst_list *l, const struct inst *in, int after)
 {
-	const struct inst	*any = NULL;
+	const struct inst	*best = NULL, *c;
 	size_t			 i;
+	int			 fits, bfits = 0;
 
 	for (i = 0; i < l->n; i++) {
-		if (l->v[i].adhoc || l->v[i].cancelled)
+		c = &l->v[i];
+		if (c->adhoc || c->cancelled || (in->member != NULL &&
+		    c->member != NULL && strcmp(in->member, c->member) != 0) ||
+		    (in->member == NULL && c->member != NULL))
 			continue;
-		if (in->member != NULL && l->v[i].member != NULL &&
-		    strcmp(in->member, l->v[i].member) == 0)
-			return &l->v[i];
-		if (any == NULL && (l->v[i].member == NULL || in->member == NULL))
-			any = &l->v[i];
+		fits = after ? c->start >= in->start : c->start <= in->start;
+		if (best == NULL || (fits && !bfits) || (fits == bfits &&
+		    (after ? c->start < best->start : c->start > best->start))) {
+			best = c;
+			bfits = fits;
+		}
 	}
-	return any;
+	return best;
 }
 
 /* 「事前提出：情報共有シート（期限 令和7年3月7日（金））」 */
 static void
 refs_line(struct buf *b, const struct rules *r, const char *label,
     const struct rules_ref *v, size_t n, const struct inst_list *memo,
-    const struct inst *in)
+    const struct inst *in, int after)
 {
+	const struct rules_item	*t;
 	const struct inst	*s;
 	char			 when[128];
 	size_t			 i;
@@ -166,17 +174,25 @@ refs_line(struct buf *b, const struct rules *r, const char *label,
 	for (i = 0; i < n; i++) {
 		if (v[i].ix == RULES_NONE || v[i].ix >= r->nitems)
 			continue;
-		buf_printf(b, "%s%s：%s", b->len > 0 ? "\n" : "", label,
-		    r->items[v[i].ix].title);
-		if (memo == NULL ||
-		    (s = submission_of(&memo[v[i].ix], in)) == NULL)
+		t = &r->items[v[i].ix];
+		s = memo != NULL ? submission_of(&memo[v[i].ix], in, after) :
+		    NULL;
+		buf_printf(b, "%s%s：", b->len > 0 ? "\n" : "", label);
+		if (s != NULL)
+			title_subst(b, r, t, t->title, s);
+		else
+			buf_puts(b, t->title);
+		if (s == NULL)
 			continue;
 		if (s->tentative && s->approx[0] != '\0')
 			snprintf(when, sizeof when, "%s", s->approx);
 		else
-			cal_wareki_format(when, sizeof when,
-			    deadline_day(&r->items[v[i].ix], s), CAL_WF_WEEKDAY);
-		buf_printf(b, "（期限 %s）", when);
+			cal_wareki_format(when, sizeof when, deadline_day(t, s),
+			    CAL_WF_WEEKDAY);
+		/* 期限 only for what falls due; a meeting just has a date. */
+		buf_printf(b, "（%s%s）", t->kind == RK_DEADLINE ||
+		    t->nassignees > 0 || t->assignee_group != NULL ? "期限 " :
+		    "", when);
 	}
 }
 
@@ -206,8 +222,8 @@ describe(const struct rules *r, const struct rules_item *it,
 	if (it->audience != NULL)
 		buf_printf(&b, "%s対象：%s", b.len ? "\n" : "",
 		    display_name(r, it->audience));
-	refs_line(&b, r, "事前提出", it->before, it->nbefore, memo, in);
-	refs_line(&b, r, "事後提出", it->after, it->nafter, memo, in);
+	refs_line(&b, r, "事前提出", it->before, it->nbefore, memo, in, 0);
+	refs_line(&b, r, "事後提出", it->after, it->nafter, memo, in, 1);
 	if (it->source != NULL)
 		buf_printf(&b, "%s出典：%s", b.len ? "\n" : "", it->source);
 	if (cy->note != NULL)

@@ -521,7 +521,7 @@ test_relative_and_text(void **state)
 	assert_non_null(strstr(o->description,
 	    "事前提出：情報共有シート（期限 令和7年6月6日（金））"));
 	assert_non_null(strstr(o->description,
-	    "事後提出：事後アンケート（期限 令和7年7月4日（金））"));
+	    "事後提出：事後アンケート（令和7年7月4日（金））"));
 	o = must(&l, "a.sheet.fy2025@koyomi");
 	span_is(o, 2025, 6, 6, 2025, 6, 6);
 	assert_true(o->is_deadline);
