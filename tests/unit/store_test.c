@@ -1,0 +1,246 @@
+/*
+ * store_test.c — the SQLite store: pragmas after open (WAL, FULL,
+ * foreign keys), migrations to the latest version and refusal of a newer
+ * one, the statement cache (same statement back, reset and unbound),
+ * BEGIN IMMEDIATE against a second writer, rollback, settings, backup,
+ * integrity and writability, error counting.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "daemon/schema.h"
+#include "daemon/store_int.h"
+
+struct fx {
+	char		 dir[64];
+	char		 path[128];
+	struct store	*s;
+};
+
+static int
+setup(void **state)
+{
+	struct fx	*f = calloc(1, sizeof *f);
+	char		*cause = NULL;
+
+	snprintf(f->dir, sizeof f->dir, "/tmp/store_test.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof f->path, "%s/k.db", f->dir);
+	f->s = store_open(f->path, &cause);
+	assert_non_null(f->s);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx	*f = *state;
+	char		 cmd[160];
+
+	store_close(f->s);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	free(f);
+	return 0;
+}
+
+static int
+pragma_int(struct store *s, const char *sql)
+{
+	sqlite3_stmt	*st;
+	int		 v = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static void
+test_pragmas(void **state)
+{
+	struct fx	*f = *state;
+	sqlite3_stmt	*st;
+
+	assert_int_equal(pragma_int(f->s, "PRAGMA foreign_keys"), 1);
+	assert_int_equal(pragma_int(f->s, "PRAGMA synchronous"), 2); /* FULL */
+	assert_int_equal(pragma_int(f->s, "PRAGMA user_version"),
+	    (int)(sizeof schema_migrations / sizeof schema_migrations[0]));
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->s),
+	    "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+	/* foreign_keys is enforced: an audit row for no task is refused. */
+	assert_int_equal(store_exec(f->s, "INSERT INTO task_events (task, at, "
+	    "action, via) VALUES (999, 0, 'x', 'cli')"), -1);
+	assert_int_equal(store_errors(f->s), 1);
+}
+
+static void
+test_reopen_and_newer_schema(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*s2;
+	char		*cause = NULL;
+
+	/* Reopening migrates nothing and keeps data. */
+	assert_int_equal(store_setting_set(f->s, "k", "v1"), 0);
+	store_close(f->s);
+	f->s = store_open(f->path, &cause);
+	assert_non_null(f->s);
+	free(store_setting_get(f->s, "missing"));
+	assert_null(store_setting_get(f->s, "missing"));
+	{
+		char	*v = store_setting_get(f->s, "k");
+
+		assert_string_equal(v, "v1");
+		free(v);
+	}
+	/* A database from a newer koyomi is refused, not "migrated". */
+	assert_int_equal(store_exec(f->s, "PRAGMA user_version = 999"), 0);
+	s2 = store_open(f->path, &cause);
+	assert_null(s2);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "newer"));
+	free(cause);
+}
+
+static void
+test_stmt_cache(void **state)
+{
+	struct fx	*f = *state;
+	sqlite3_stmt	*a, *b;
+	char		 sql[64];
+
+	a = store_stmt(f->s, "SELECT ?1 + 1");
+	assert_non_null(a);
+	sqlite3_bind_int(a, 1, 41);
+	assert_int_equal(sqlite3_step(a), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(a, 0), 42);
+	/* Same text from another buffer: the same statement, reset, unbound. */
+	snprintf(sql, sizeof sql, "SELECT ?1 + 1");
+	b = store_stmt(f->s, sql);
+	assert_ptr_equal(a, b);
+	assert_int_equal(sqlite3_step(b), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_type(b, 0), SQLITE_NULL);
+	sqlite3_reset(b);
+	/* A bad statement: NULL, counted. */
+	assert_null(store_stmt(f->s, "SELEKT 1"));
+	assert_int_equal(store_errors(f->s), 1);
+}
+
+static void
+test_transactions(void **state)
+{
+	struct fx	*f = *state;
+	sqlite3		*other;
+	char		*v;
+
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_setting_set(f->s, "t", "rolled back"), 0);
+	store_rollback(f->s);
+	assert_null(store_setting_get(f->s, "t"));
+
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_setting_set(f->s, "t", "kept"), 0);
+	/* IMMEDIATE took the write lock: a second writer waits, then fails. */
+	assert_int_equal(sqlite3_open(f->path, &other), SQLITE_OK);
+	sqlite3_busy_timeout(other, 10);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_BUSY);
+	assert_int_equal(store_writable(f->s), 0);	/* inside a txn */
+	assert_int_equal(store_commit(f->s), 0);
+	v = store_setting_get(f->s, "t");
+	assert_string_equal(v, "kept");
+	free(v);
+
+	/* While another connection holds the write lock: not writable. */
+	assert_int_equal(store_writable(f->s), 1);
+	assert_int_equal(sqlite3_exec(other, "BEGIN IMMEDIATE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	assert_int_equal(store_writable(f->s), 0);
+	assert_int_equal(store_begin(f->s), -1);
+	sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL);
+	assert_int_equal(store_writable(f->s), 1);
+
+	/* data_version moves when another connection commits. */
+	{
+		int	 v0 = store_data_version(f->s);
+
+		assert_int_equal(sqlite3_exec(other, "INSERT INTO settings "
+		    "VALUES ('o', 'x')", NULL, NULL, NULL), SQLITE_OK);
+		assert_int_not_equal(store_data_version(f->s), v0);
+	}
+	sqlite3_close(other);
+}
+
+static void
+test_backup(void **state)
+{
+	struct fx	*f = *state;
+	struct store	*copy;
+	char		 dest[160], *cause = NULL, *v;
+	int		 i;
+
+	for (i = 0; i < 2000; i++) {
+		char	 k[16];
+
+		snprintf(k, sizeof k, "k%d", i);
+		assert_int_equal(store_setting_set(f->s, k, "some value"), 0);
+	}
+	snprintf(dest, sizeof dest, "%s/copy.db", f->dir);
+	assert_int_equal(store_backup(f->s, dest, &cause), 0);
+	copy = store_open(dest, &cause);
+	assert_non_null(copy);
+	assert_int_equal(store_integrity_ok(copy), 1);
+	v = store_setting_get(copy, "k1999");
+	assert_string_equal(v, "some value");
+	free(v);
+	store_close(copy);
+	/* An unwritable destination fails with a cause. */
+	assert_int_equal(store_backup(f->s, "/nonexistent/dir/x.db", &cause),
+	    -1);
+	assert_non_null(cause);
+	free(cause);
+	assert_int_equal(store_integrity_ok(f->s), 1);
+}
+
+static void
+test_open_fails(void **state)
+{
+	char	*cause = NULL;
+
+	(void)state;
+	assert_null(store_open("/nonexistent/dir/k.db", &cause));
+	assert_non_null(cause);
+	free(cause);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pragmas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reopen_and_newer_schema,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stmt_cache, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_transactions, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
+		cmocka_unit_test(test_open_fails),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
