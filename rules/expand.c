@@ -16,7 +16,7 @@
 #include "rules/datespec.h"
 #include "rules/expand.h"
 
-#define EXPAND_MAX_DEPTH	32
+#define EXPAND_MAX_DEPTH	256	/* stack guard; loops are caught by state */
 #define EXPAND_MAX_INST		2000	/* per item and year */
 
 struct xctx {
@@ -467,8 +467,17 @@ item_insts(struct xctx *x, size_t ix, int depth)
 
 	if (x->state[ix] == 2)
 		return l;
-	if (x->state[ix] == 1 || depth > EXPAND_MAX_DEPTH)
-		return NULL;	/* cycle: the validator reports it */
+	if (x->state[ix] == 1 || depth > EXPAND_MAX_DEPTH) {
+		/* The validator rejects loops; this guards a bug in it. */
+		if (x->diag != NULL && !x->failed)
+			rules_diag_add(x->diag, "error",
+			    x->r->cycles[it->cycle].path, it->mark.line,
+			    it->mark.col, "the date of '%s' depends on itself "
+			    "(relative/same_day loop or chain deeper than %d)",
+			    it->id, EXPAND_MAX_DEPTH);
+		x->failed = 1;
+		return NULL;
+	}
 	x->state[ix] = 1;
 	if (!it->casespec.present)
 		base_insts(x, it, depth, l);
