@@ -63,10 +63,7 @@ feeds_now(struct koyomi *k)
 void
 feeds_window(cal_day today, cal_day *from, cal_day *to)
 {
-	int	fy = cal_fy_of(today, 4);
-
-	*from = cal_fy_first(fy - 1, 4);
-	*to = cal_fy_last(fy + 1, 4);
+	koyomi_window(today, from, to);
 }
 
 static void

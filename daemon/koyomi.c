@@ -37,6 +37,15 @@ koyomi_now(struct koyomi *k)
 	return k->loop != NULL ? (time_t)ev_now(k->loop) : time(NULL);
 }
 
+void
+koyomi_window(cal_day today, cal_day *from, cal_day *to)
+{
+	int	 fy = cal_fy_of(today, 4);
+
+	*from = cal_fy_first(fy - 1, 4);
+	*to = cal_fy_last(fy + 1, 4);
+}
+
 cal_day
 koyomi_today(struct koyomi *k)
 {

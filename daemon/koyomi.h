@@ -70,6 +70,12 @@ void	koyomi_hook_add(struct koyomi *, enum koyomi_event, koyomi_hook_fn,
 void	koyomi_hook_run(struct koyomi *, enum koyomi_event);
 /* Wall-clock time as the loop last saw it (seconds). */
 time_t	koyomi_now(struct koyomi *);
+/*
+ * The span the daemon expands, publishes and chases: last, this and next
+ * fiscal year around today. One definition, so `koyomi feed` prints what
+ * HTTP serves.
+ */
+void	koyomi_window(cal_day today, cal_day *from, cal_day *to);
 /* Today in the configured zone. */
 cal_day	koyomi_today(struct koyomi *);
 /* The expansion context (cases, answers) from the store; free with … */

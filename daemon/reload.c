@@ -58,11 +58,10 @@ expand_window(struct koyomi *k, const struct rules *r, struct occ_list *out,
     struct rules_diag *d)
 {
 	struct rules_expand_ctx	 x;
-	int			 fy = cal_fy_of(koyomi_today(k), 4), rc;
+	int			 rc;
 
 	koyomi_expand_ctx(k, &x);
-	k->occ_from = cal_fy_first(fy - 1, 4);
-	k->occ_to = cal_fy_last(fy + 1, 4);
+	koyomi_window(koyomi_today(k), &k->occ_from, &k->occ_to);
 	rc = rules_expand(r, k->occ_from, k->occ_to, &x, out, d);
 	koyomi_expand_ctx_free(&x);
 	return rc;
