@@ -495,6 +495,20 @@ http_inflight(struct http *h)
 	return h != NULL ? h->inflight : 0;
 }
 
+unsigned
+http_port(struct http *h)
+{
+	struct sockaddr_storage	 ss;
+	socklen_t		 sl = sizeof ss;
+
+	if (h == NULL || h->listen_fd == -1 ||
+	    getsockname(h->listen_fd, (struct sockaddr *)&ss, &sl) == -1)
+		return 0;
+	if (ss.ss_family == AF_INET6)
+		return ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
 void
 http_stop(struct http *h)
 {

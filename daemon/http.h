@@ -40,6 +40,8 @@ void		 http_stop(struct http *);
 void		 http_quiesce(struct http *);
 /* Requests begun and not yet completed (idle keep-alives are not). */
 unsigned	 http_inflight(struct http *);
+/* The bound TCP port (useful with "127.0.0.1:0" in tests). */
+unsigned	 http_port(struct http *);
 /*
  * pattern: an exact path ("/healthz") or a prefix ending in '*'
  * (written "/feeds/" followed by a star); the first match in registration order wins. name labels
