@@ -149,8 +149,10 @@ cmd_token(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 /*
- * Copies into FILE.tmp, checks the copy, then renames: FILE is either
- * the old file or a complete, checked backup, never half of one.
+ * Copies into FILE.tmpPID, checks the copy, then links it to FILE:
+ * link(2) fails if FILE exists, so an existing file (an older backup,
+ * or the live database named by mistake) is never replaced, and FILE
+ * is never half a backup.
  */
 int
 cmd_backup(struct cmd_ctx *ctx, int argc, char **argv)
@@ -163,6 +165,12 @@ cmd_backup(struct cmd_ctx *ctx, int argc, char **argv)
 	if (argc != 2) {
 		fprintf(stderr, "usage: koyomi backup FILE\n");
 		return 2;
+	}
+	/* Early and clear; link() below is what makes it race-free. */
+	if (access(argv[1], F_OK) == 0) {
+		fprintf(stderr, "koyomi: backup: %s: exists; refusing to "
+		    "overwrite it\n", argv[1]);
+		return 1;
 	}
 	if (cli_open(ctx, &k, 0) == -1)
 		return 1;
@@ -177,10 +185,12 @@ cmd_backup(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	store_close(copy);
 	copy = NULL;
-	if (rename(tmp, argv[1]) == -1) {
-		xasprintf(&cause, "rename %s: %s", argv[1], strerror(errno));
+	if (link(tmp, argv[1]) == -1) {
+		xasprintf(&cause, "%s: %s", argv[1], errno == EEXIST ?
+		    "exists; refusing to overwrite it" : strerror(errno));
 		goto out;
 	}
+	unlink(tmp);
 	rc = 0;
 out:
 	if (rc != 0) {
