@@ -388,7 +388,7 @@ static time_t
 chase_scan(struct chase *c, time_t now)
 {
 	struct task_filter	 f = { .unfinished = 1, .now = now,
-		.due_after = now - 400 * 86400 };
+		.due_after = now - (time_t)400 * 86400 };
 	struct task		*v = NULL;
 	struct chase_due	*due = NULL;
 	size_t			 n = 0, i, ndue = 0;
@@ -527,14 +527,18 @@ chase_find_occ(struct koyomi *k, const char *uid)
 	}
 	if (c->idx == NULL || c->gen != k->generation) {
 		free(c->idx);
-		c->idx = xreallocarray(NULL, k->occs.n + 1, sizeof *c->idx);
+		/* An array of pointers: sizeof one pointer is meant. */
+		c->idx = xreallocarray(NULL, k->occs.n + 1,
+		    sizeof *c->idx);	/* NOLINT(bugprone-sizeof-expression) */
 		for (i = 0; i < k->occs.n; i++)
 			c->idx[i] = &k->occs.v[i];
 		c->nidx = k->occs.n;
-		qsort(c->idx, c->nidx, sizeof *c->idx, occ_ptr_cmp);
+		qsort(c->idx, c->nidx, sizeof *c->idx,	/* NOLINT(bugprone-sizeof-expression) */
+		    occ_ptr_cmp);
 		c->gen = k->generation;
 	}
-	p = bsearch(uid, c->idx, c->nidx, sizeof *c->idx, occ_key_cmp);
+	p = bsearch(uid, c->idx, c->nidx,
+	    sizeof *c->idx, occ_key_cmp);	/* NOLINT(bugprone-sizeof-expression) */
 	return p != NULL ? *p : NULL;
 }
 

@@ -298,7 +298,8 @@ dash_render_matrix(struct buf *b, const struct dash_ctx *d,
 	dash_page_begin(b, d, "締切と提出状況");
 	filters_form(b, d, f);
 	csv_link(b, "/", f);
-	sel = xreallocarray(NULL, n + 1, sizeof *sel);
+	sel = xreallocarray(NULL, n + 1,
+	    sizeof *sel);	/* NOLINT(bugprone-sizeof-expression): pointers */
 	for (i = 0; i < n; i++)
 		if (!v[i].cancelled && dash_filter_match(d, f, &v[i]))
 			sel[ns++] = &v[i];

@@ -147,7 +147,8 @@ links_make(const unsigned char key[LINKS_KEY_LEN], int64_t task,
 	put64(raw + 1, (uint64_t)task);
 	put64(raw + 9, (uint64_t)(int64_t)expires);
 	raw[17] = (unsigned char)alen;
-	memcpy(raw + LINKS_HDR_LEN, assignee, alen);
+	/* Bytes with a length prefix, not a C string. */
+	memcpy(raw + LINKS_HDR_LEN, assignee, alen);	/* NOLINT(bugprone-not-null-terminated-result) */
 	n = LINKS_HDR_LEN + alen;
 	links_mac(key, raw, n, raw + n);
 	buf_init(&out);
@@ -187,7 +188,6 @@ static int
 key_read(int fd, const char *path, unsigned char *key, char **cause)
 {
 	struct stat	 st;
-	ssize_t		 r;
 
 	if (fstat(fd, &st) == -1) {
 		xasprintf(cause, "%s: %s", path, strerror(errno));
@@ -204,7 +204,7 @@ key_read(int fd, const char *path, unsigned char *key, char **cause)
 		return -1;
 	}
 	if (st.st_size != LINKS_KEY_LEN ||
-	    (r = read(fd, key, LINKS_KEY_LEN)) != LINKS_KEY_LEN) {
+	    read(fd, key, LINKS_KEY_LEN) != LINKS_KEY_LEN) {
 		xasprintf(cause, "%s: secret key file must hold exactly %d "
 		    "bytes", path, LINKS_KEY_LEN);
 		return -1;

@@ -13,7 +13,7 @@
 /* A closed stretch longer than this is a calendar bug, not a holiday. */
 #define WINDOW_SCAN_DAYS 400
 /* Missed steps older than this are not worth sending after downtime. */
-#define CATCHUP_MAX	(14 * DAY_SECS)
+#define CATCHUP_MAX	((time_t)14 * DAY_SECS)
 
 /* A point a step is measured from: a local day and time, and its instant. */
 struct remind_base {

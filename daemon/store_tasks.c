@@ -2,7 +2,6 @@
  * store_tasks.c — the SQL behind tasks.h: tasks, task_events,
  * reminder_steps and recorded answers. Only store files see sqlite3.
  */
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,31 +205,33 @@ store_task_find(struct store *s, const char *uid, const char *assignee,
 	return task_one(s, 0, uid, assignee, t);
 }
 
-/* Runs one write statement with up to 6 text/int binds described by fmt. */
-static int
-exec_binds(struct store *s, const char *sql, const char *fmt, ...)
-{
-	sqlite3_stmt	*st = NULL;
-	va_list		 ap;
-	int		 i, rc;
-	const char	*str;
+/* One bound value: text (NULL binds SQL NULL) or an integer. */
+struct bind {
+	int		 text;
+	const char	*s;
+	int64_t		 i;
+};
+#define BT(v)	{ 1, (v), 0 }
+#define BI(v)	{ 0, NULL, (int64_t)(v) }
 
-	if ((st = store_stmt(s, sql)) == NULL) {
+/* Runs one write statement with the values bound in order. */
+static int
+exec_binds(struct store *s, const char *sql, const struct bind *b, int n)
+{
+	sqlite3_stmt	*st;
+	int		 i, rc;
+
+	if ((st = store_stmt(s, sql)) == NULL)
 		return -1;
+	for (i = 0; i < n; i++) {
+		if (!b[i].text)
+			sqlite3_bind_int64(st, i + 1, b[i].i);
+		else if (b[i].s == NULL)
+			sqlite3_bind_null(st, i + 1);
+		else
+			sqlite3_bind_text(st, i + 1, b[i].s, -1,
+			    SQLITE_TRANSIENT);
 	}
-	va_start(ap, fmt);
-	for (i = 0; fmt[i] != '\0'; i++) {
-		if (fmt[i] == 's') {
-			str = va_arg(ap, const char *);
-			if (str == NULL)
-				sqlite3_bind_null(st, i + 1);
-			else
-				sqlite3_bind_text(st, i + 1, str, -1,
-				    SQLITE_TRANSIENT);
-		} else
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-	}
-	va_end(ap);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -245,12 +246,13 @@ store_task_insert(struct store *s, const struct task_want *w, time_t now,
     int64_t *id)
 {
 	const struct occ	*o = w->occ;
+	const struct bind	 b[] = { BT(o->uid), BT(w->assignee),
+		BT(o->cycle_id), BT(o->item_id), BI(o->fy), BT(o->title),
+		BI(w->due), BT(w->due_day), BI(now), BI(now) };
 
 	if (exec_binds(s, "INSERT INTO tasks (uid, assignee, cycle, item, fy,"
 	    " title, due, due_day, created, updated) VALUES (?, ?, ?, ?, ?, ?,"
-	    " ?, ?, ?, ?)", "ssssisisii", o->uid, w->assignee, o->cycle_id,
-	    o->item_id, (int64_t)o->fy, o->title, (int64_t)w->due, w->due_day,
-	    (int64_t)now, (int64_t)now) == -1)
+	    " ?, ?, ?, ?)", b, (int)nitems(b)) == -1)
 		return -1;
 	*id = sqlite3_last_insert_rowid(store_db(s));
 	return 0;
@@ -260,52 +262,62 @@ int
 store_task_update_due(struct store *s, int64_t id, time_t due,
     const char *due_day, const char *title, time_t now)
 {
+	const struct bind	 b[] = { BI(due), BT(due_day), BT(title),
+		BI(now), BI(id) };
+
 	return exec_binds(s, "UPDATE tasks SET due = ?, due_day = ?, title = ?,"
-	    " updated = ? WHERE id = ?", "issii", (int64_t)due, due_day, title,
-	    (int64_t)now, id);
+	    " updated = ? WHERE id = ?", b, (int)nitems(b));
 }
 
 int
 store_task_set_cancelled(struct store *s, int64_t id, int cancelled,
     time_t now)
 {
+	const struct bind	 b[] = { BI(cancelled), BI(now), BI(id) };
+
 	return exec_binds(s, "UPDATE tasks SET cancelled = ?, updated = ? "
-	    "WHERE id = ?", "iii", (int64_t)cancelled, (int64_t)now, id);
+	    "WHERE id = ?", b, (int)nitems(b));
 }
 
 int
 store_task_set_state(struct store *s, int64_t id, const char *state,
     time_t now)
 {
+	const struct bind	 b[] = { BT(state), BI(now), BI(id) };
+
 	return exec_binds(s, "UPDATE tasks SET state = ?, updated = ? "
-	    "WHERE id = ?", "sii", state, (int64_t)now, id);
+	    "WHERE id = ?", b, (int)nitems(b));
 }
 
 int
 store_task_set_answer(struct store *s, int64_t id, const char *answer,
     const char *text, time_t now)
 {
+	const struct bind	 b[] = { BT(answer), BT(text), BI(now), BI(id) };
+
 	return exec_binds(s, "UPDATE tasks SET answer = ?, answer_text = ?, "
-	    "updated = ? WHERE id = ?", "ssii", answer, text, (int64_t)now,
-	    id);
+	    "updated = ? WHERE id = ?", b, (int)nitems(b));
 }
 
 int
 store_task_event(struct store *s, int64_t id, time_t at, const char *action,
     const struct task_actor *a)
 {
+	const struct bind	 b[] = { BI(id), BI(at), BT(action), BT(a->who),
+		BT(task_via_name(a->via)), BT(a->note) };
+
 	return exec_binds(s, "INSERT INTO task_events (task, at, action, who,"
-	    " via, note) VALUES (?, ?, ?, ?, ?, ?)", "iissss", id,
-	    (int64_t)at, action, a->who, task_via_name(a->via), a->note);
+	    " via, note) VALUES (?, ?, ?, ?, ?, ?)", b, (int)nitems(b));
 }
 
 int
 store_task_step_add(struct store *s, int64_t id, const char *step,
     time_t at, int64_t outbox)
 {
+	const struct bind	 b[] = { BI(id), BT(step), BI(at), BI(outbox) };
+
 	return exec_binds(s, "INSERT OR IGNORE INTO reminder_steps (task, step,"
-	    " at, outbox) VALUES (?, ?, ?, NULLIF(?, 0))", "isii", id, step,
-	    (int64_t)at, outbox);
+	    " at, outbox) VALUES (?, ?, ?, NULLIF(?, 0))", b, (int)nitems(b));
 }
 
 int
