@@ -91,8 +91,10 @@ reload_now(struct koyomi *k, const char *why, struct rules_diag *errs)
 	const char		*path = k->conf->rules;
 	size_t			 i;
 	char			 sum[256];
+	/* The first load's READY=1 is cmd_run's, once the modules run. */
+	int			 again = rl != NULL && k->rules != NULL;
 
-	if (rl != NULL && k->rules != NULL)
+	if (again)
 		sdn_reloading();
 	rules_diag_init(&d);
 	r = rules_load(&path, 1, &d);
@@ -116,7 +118,7 @@ reload_now(struct koyomi *k, const char *why, struct rules_diag *errs)
 		if (errs != NULL)
 			diag_copy(errs, &d);
 		rules_diag_free(&d);
-		if (rl != NULL && k->rules != NULL)
+		if (again)
 			sdn_ready();
 		return -1;
 	}
@@ -129,8 +131,9 @@ reload_now(struct koyomi *k, const char *why, struct rules_diag *errs)
 		rl->last_when = koyomi_now(k);
 		rules_diag_free(&rl->last_errors);
 		diag_copy(&rl->last_errors, &d);	/* warnings */
-		sdn_ready();
 	}
+	if (again)
+		sdn_ready();
 	rules_diag_free(&d);
 	return 0;
 }

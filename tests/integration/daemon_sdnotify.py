@@ -59,6 +59,8 @@ d = Daemon(conf, port, env=env)
 msgs = collect(10, until="READY=1")
 check(has(msgs, "READY=1"), "READY=1 after the first load")
 check(d.wait_ready(), "and /healthz answers")
+msgs = collect(0.5)
+check(not has(msgs, "READY=1"), "READY=1 once at startup")
 
 # Watchdog pings at about half of 400 ms.
 msgs = collect(1.2)
