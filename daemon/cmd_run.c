@@ -61,11 +61,14 @@ metrics_route(struct http_req *req, void *arg)
 {
 	struct koyomi	*k = arg;
 	struct buf	 b;
+	size_t		 len;
 
 	buf_init(&b);
 	metrics_render(k, &b);
+	/* Length first: buf_steal empties b, and argument order is free. */
+	len = b.len;
 	http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8",
-	    buf_steal(&b), strlen(b.data ? b.data : ""), HTTP_MEM_FREE);
+	    buf_steal(&b), len, HTTP_MEM_FREE);
 }
 
 /* Leaves the loop once no request is in flight, or when time is up. */
