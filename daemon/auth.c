@@ -21,7 +21,7 @@ auth_new_token(char out[48])
 	ssize_t		 n;
 	int		 len;
 
-	if ((n = getrandom(raw, sizeof raw, 0)) != (ssize_t)sizeof raw)
+	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
 		return -1;
 	memcpy(out, "ky_", 3);
 	/* base64url without padding: 43 characters for 32 bytes. */

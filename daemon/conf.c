@@ -184,7 +184,7 @@ parse_hook(struct cctx *c, const struct ynode *m, struct conf_webhook *w)
 			for (k = 0; k < v->n; k++) {
 				if (!want_scalar(c, v->kids[k], key->str))
 					continue;
-				if (sec && strncmp(v->kids[k]->str, "whsec_", 6)) {
+				if (sec && strncmp(v->kids[k]->str, "whsec_", 6) != 0) {
 					cerr(c, v->kids[k]->mark, "a webhook "
 					    "secret must start with whsec_");
 					continue;

@@ -52,6 +52,7 @@ struct http {
 	int			 listen_fd;
 	int			 quiesced;
 	unsigned		 inflight;	/* requests begun, not completed */
+	struct http_req		*suspended;
 	ev_io			 io;
 	ev_timer		 timer;
 	ev_prepare		 prepare;
@@ -71,6 +72,10 @@ struct http_req {
 	struct buf		 body;
 	int			 too_large;
 	int			 answered;
+	int			 suspended;	/* waiting for a later reply */
+	struct MHD_Response	*pending;	/* that reply, queued on resume */
+	unsigned		 pending_status;
+	struct http_req		*snext;		/* http's suspended list */
 	const char		*route;
 	char			*hdr_names[HTTP_MAX_HEADERS];
 	char			*hdr_vals[HTTP_MAX_HEADERS];
@@ -194,7 +199,7 @@ dispatch(struct http_req *req)
 		req->route = h->routes[i].name;
 		req->suffix = req->path + h->routes[i].plen;
 		h->routes[i].fn(req, h->routes[i].arg);
-		if (!req->answered)
+		if (!req->answered && !req->suspended)
 			http_reply_json_error(req, 500, "no response");
 		return;
 	}
@@ -271,7 +276,14 @@ access_cb(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (req->answered)
+	if (req->pending != NULL) {
+		/* Resumed: MHD calls again, and now the reply can go. */
+		MHD_queue_response(conn, req->pending_status, req->pending);
+		MHD_destroy_response(req->pending);
+		req->pending = NULL;
+		return MHD_YES;
+	}
+	if (req->answered || req->suspended)
 		return MHD_YES;
 	dispatch(req);
 	return MHD_YES;
@@ -290,6 +302,8 @@ completed_cb(void *cls, struct MHD_Connection *conn, void **req_cls,
 	if (req == NULL)
 		return;
 	h->inflight--;
+	if (req->pending != NULL)
+		MHD_destroy_response(req->pending);
 	for (i = 0; i < req->nhdrs; i++) {
 		free(req->hdr_names[i]);
 		free(req->hdr_vals[i]);
@@ -506,6 +520,7 @@ http_port(struct http *h)
 	struct sockaddr_storage	 ss;
 	socklen_t		 sl = sizeof ss;
 
+	memset(&ss, 0, sizeof ss);
 	if (h == NULL || h->listen_fd == -1 ||
 	    getsockname(h->listen_fd, (struct sockaddr *)&ss, &sl) == -1)
 		return 0;
@@ -521,6 +536,9 @@ http_stop(struct http *h)
 
 	if (h == NULL)
 		return;
+	/* Answer what still waits, so MHD can close those connections. */
+	while (h->suspended != NULL)
+		http_reply_json_error(h->suspended, 503, "shutting down");
 	/* libev must stop watching the fd before MHD closes it. */
 	ev_io_stop(h->k->loop, &h->io);
 	ev_timer_stop(h->k->loop, &h->timer);
@@ -681,6 +699,38 @@ http_add_header(struct http_req *req, const char *name, const char *value)
 	req->hdr_vals[req->nhdrs++] = xstrdup(value);
 }
 
+/*
+ * MHD takes no response for a suspended connection: keep it, resume,
+ * and access_cb queues it when MHD calls back. The resume wakes MHD's
+ * epoll fd, so the loop notices without help.
+ */
+static void
+unsuspend(struct http_req *req, unsigned status, struct MHD_Response *resp)
+{
+	struct http_req	**pp;
+
+	for (pp = &req->h->suspended; *pp != NULL; pp = &(*pp)->snext)
+		if (*pp == req) {
+			*pp = req->snext;
+			break;
+		}
+	req->suspended = 0;
+	req->pending = resp;
+	req->pending_status = status;
+	MHD_resume_connection(req->conn);
+}
+
+void
+http_suspend(struct http_req *req)
+{
+	if (req->answered || req->suspended)
+		return;
+	req->suspended = 1;
+	req->snext = req->h->suspended;
+	req->h->suspended = req;
+	MHD_suspend_connection(req->conn);
+}
+
 static void
 queue(struct http_req *req, unsigned status, const char *ctype,
     struct MHD_Response *resp)
@@ -697,9 +747,14 @@ queue(struct http_req *req, unsigned status, const char *ctype,
 		MHD_add_response_header(resp, req->hdr_names[i],
 		    req->hdr_vals[i]);
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	req->answered = 1;
+	if (req->suspended) {
+		unsuspend(req, status, resp);
+		count(req->h, req->route != NULL ? req->route : "none", status);
+		return;
+	}
 	MHD_queue_response(req->conn, status, resp);
 	MHD_destroy_response(resp);
-	req->answered = 1;
 	count(req->h, req->route != NULL ? req->route : "none", status);
 }
 
