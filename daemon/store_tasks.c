@@ -82,8 +82,6 @@ filter_sql(const struct task_filter *f, struct buf *q)
 	if (f->state != NULL) {
 		if (strcmp(f->state, "overdue") == 0)
 			buf_puts(q, " AND t.state = 'open' AND t.due < :now");
-		else if (strcmp(f->state, "open") == 0)
-			buf_puts(q, " AND t.state = 'open' AND t.due >= :now");
 		else
 			buf_puts(q, " AND t.state = :state");
 	}

@@ -57,7 +57,8 @@ const char *task_display_state(const struct task *, time_t now);
 
 struct task_filter {
 	int			 fy;		/* 0 = every year */
-	const char		*state;		/* open|done|waived|overdue|NULL */
+	const char		*state;		/* open (overdue included), done,
+						   waived, overdue, or NULL */
 	const char		*assignee;	/* NULL = all */
 	const char		*cycle;		/* NULL = all */
 	const char		*uid;		/* NULL = all */

@@ -100,10 +100,11 @@ test_tasks(void **state)
 	assert_int_equal(store_tasks_list(f->s, &fl, &v, &n), 0);
 	assert_int_equal(n, 2);
 	tasks_free(v, n);
+	/* "open" means not finished, overdue or not. */
 	fl.state = "open";
 	assert_int_equal(store_tasks_list(f->s, &fl, &v, &n), 0);
-	assert_int_equal(n, 1);
-	assert_int_equal(v[0].id, id3);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[2].id, id3);
 	tasks_free(v, n);
 
 	assert_int_equal(store_begin(f->s), 0);
