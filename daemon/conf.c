@@ -6,6 +6,8 @@
  */
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -122,6 +124,49 @@ set_window(struct cctx *c, const struct ynode *v, struct conf *cf)
 	}
 	cf->window_start = (h0 * 60 + m0) * 60;
 	cf->window_end = (h1 * 60 + m1) * 60;
+}
+
+/*
+ * "127.0.0.1:8080", "[::1]:8080" or ":8080" with a numeric address:
+ * checked here so that `koyomi check` and the error's place agree with
+ * what `koyomi run` will bind.
+ */
+static void
+set_listen(struct cctx *c, const struct ynode *v, struct conf *cf)
+{
+	const char	*s, *colon;
+	char		 host[64], *end;
+	unsigned char	 addr[16];
+	long		 port;
+	size_t		 n;
+	int		 ok;
+
+	if (!want_scalar(c, v, "listen"))
+		return;
+	s = v->str;
+	if ((colon = strrchr(s, ':')) == NULL ||
+	    (n = (size_t)(colon - s)) >= sizeof host)
+		goto bad;
+	memcpy(host, s, n);
+	host[n] = '\0';
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno != 0 || port < 0 ||
+	    port > 65535)
+		goto bad;
+	if (n >= 2 && host[0] == '[' && host[n - 1] == ']') {
+		host[n - 1] = '\0';
+		ok = inet_pton(AF_INET6, host + 1, addr) == 1;
+	} else
+		ok = n == 0 || inet_pton(AF_INET, host, addr) == 1;
+	if (!ok)
+		goto bad;
+	free(cf->listen);
+	cf->listen = xstrdup(s);
+	return;
+bad:
+	cerr(c, v->mark, "'listen' must be ADDRESS:PORT with a numeric "
+	    "address (127.0.0.1:8080, [::1]:8080 or :8080)");
 }
 
 /* Refuses a secret file that the group or others can read. */
@@ -263,6 +308,8 @@ parse_key(struct cctx *c, const struct ynode *key, const struct ynode *v,
 	}
 	if (strcmp(k, "webhooks") == 0)
 		parse_hooks(c, v, cf);
+	else if (strcmp(k, "listen") == 0)
+		set_listen(c, v, cf);
 	else if (strcmp(k, "window") == 0)
 		set_window(c, v, cf);
 	else if (strcmp(k, "mail_starttls") == 0) {

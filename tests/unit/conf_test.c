@@ -157,6 +157,26 @@ test_good(void **state)
 }
 
 static void
+test_listen(void **state)
+{
+	struct fx		*f = *state;
+	struct rules_diag	 d;
+	struct conf		*c;
+
+	c = load(f, "listen: \"[::1]:8081\"\n", &d);
+	assert_non_null(c);
+	assert_string_equal(c->listen, "[::1]:8081");
+	assert_string_equal(c->base_url, "http://[::1]:8081");
+	conf_free(c);
+	rules_diag_free(&d);
+	c = load(f, "listen: \":8082\"\n", &d);
+	assert_non_null(c);
+	assert_string_equal(c->listen, ":8082");
+	conf_free(c);
+	rules_diag_free(&d);
+}
+
+static void
 test_defaults(void **state)
 {
 	struct fx		*f = *state;
@@ -235,6 +255,23 @@ test_bad_window(void **state)
 	assert_null(load(f, "window: [a, b]\n", &d));
 	assert_true(has_error(f, &d, 1, 9, "'window' must be a single value"));
 	rules_diag_free(&d);
+	/* listen: what `run` can bind, checked where it is written. */
+	{
+		static const char *const badl[] = { "localhost:8080",
+		    "127.0.0.1:abc", "127.0.0.1:", "127.0.0.1:99999", "8080",
+		    "[::1:8080", "1.2.3:80" };
+
+		for (i = 0; i < sizeof badl / sizeof badl[0]; i++) {
+			snprintf(text, sizeof text, "# x\nlisten: \"%s\"\n",
+			    badl[i]);
+			assert_null(load(f, text, &d));
+			if (!has_error(f, &d, 2, 9, "'listen' must be "
+			    "ADDRESS:PORT"))
+				fail_msg("listen \"%s\" was not refused",
+				    badl[i]);
+			rules_diag_free(&d);
+		}
+	}
 	/* Numbers and enumerations are checked too. */
 	assert_null(load(f, "max_body: 0\nmail_starttls: maybe\n"
 	    "watch_rules: perhaps\n", &d));
@@ -342,6 +379,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_good, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_listen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_key, setup,
 		    teardown),
