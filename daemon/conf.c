@@ -370,8 +370,10 @@ defaults(struct cctx *c, struct conf *cf)
 
 	if (cf->listen == NULL)
 		cf->listen = xstrdup("127.0.0.1:8080");
+	/* ":8080" (every address) has no host to put in a link. */
 	if (cf->base_url == NULL)
-		xasprintf(&cf->base_url, "http://%s", cf->listen);
+		xasprintf(&cf->base_url, "http://%s%s", cf->listen[0] == ':' ?
+		    "127.0.0.1" : "", cf->listen);
 	if (cf->timezone == NULL)
 		cf->timezone = xstrdup("Asia/Tokyo");
 	if (cf->window_end == 0) {

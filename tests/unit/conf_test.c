@@ -172,6 +172,7 @@ test_listen(void **state)
 	c = load(f, "listen: \":8082\"\n", &d);
 	assert_non_null(c);
 	assert_string_equal(c->listen, ":8082");
+	assert_string_equal(c->base_url, "http://127.0.0.1:8082");
 	conf_free(c);
 	rules_diag_free(&d);
 }
