@@ -53,6 +53,7 @@ struct http {
 	int			 quiesced;
 	unsigned		 inflight;	/* requests begun, not completed */
 	struct http_req		*suspended;
+	int			 resumed;	/* MHD_run due next turn */
 	ev_io			 io;
 	ev_timer		 timer;
 	ev_prepare		 prepare;
@@ -371,7 +372,10 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 
 	(void)revents;
 	ev_timer_stop(loop, &h->timer);
-	if (h->d == NULL || MHD_get_timeout(h->d, &ms) != MHD_YES)
+	if (h->d != NULL && h->resumed) {
+		h->resumed = 0;
+		ms = 0;
+	} else if (h->d == NULL || MHD_get_timeout(h->d, &ms) != MHD_YES)
 		return;
 	ev_timer_set(&h->timer, ms / 1000.0, 0.);	/* not ms / 1000 */
 	ev_timer_start(loop, &h->timer);
@@ -385,6 +389,7 @@ listen_on(const char *spec, char **cause)
 	socklen_t		 sl;
 	char			 host[128];
 	const char		*colon;
+	char			*end;
 	long			 port;
 	int			 fd, one = 1;
 
@@ -396,8 +401,8 @@ listen_on(const char *spec, char **cause)
 	}
 	memcpy(host, spec, (size_t)(colon - spec));
 	host[colon - spec] = '\0';
-	port = strtol(colon + 1, NULL, 10);
-	if (port < 0 || port > 65535) {
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || port < 0 || port > 65535) {
 		xasprintf(cause, "listen: bad port in '%s'", spec);
 		return -1;
 	}
@@ -701,8 +706,9 @@ http_add_header(struct http_req *req, const char *name, const char *value)
 
 /*
  * MHD takes no response for a suspended connection: keep it, resume,
- * and access_cb queues it when MHD calls back. The resume wakes MHD's
- * epoll fd, so the loop notices without help.
+ * and access_cb queues it when MHD calls back. Without its own thread
+ * 0.9.75 neither signals the resume on its epoll fd nor shortens
+ * MHD_get_timeout for it, so prepare_cb runs MHD on the next turn.
  */
 static void
 unsuspend(struct http_req *req, unsigned status, struct MHD_Response *resp)
@@ -718,6 +724,7 @@ unsuspend(struct http_req *req, unsigned status, struct MHD_Response *resp)
 	req->pending = resp;
 	req->pending_status = status;
 	MHD_resume_connection(req->conn);
+	req->h->resumed = 1;
 }
 
 void

@@ -5,8 +5,10 @@
  *
  * A handler runs once per request, after the whole body has arrived
  * (bodies over conf->max_body are answered 413 by the router), and must
- * answer with exactly one http_reply*() before it returns. Handlers never
- * block. Unknown paths get 404 JSON; a known path with a method it does
+ * answer with exactly one http_reply*() before it returns, or call
+ * http_suspend() and answer later from another loop callback (req stays
+ * valid until that reply; at shutdown the router answers it 503). Handlers
+ * never block. Unknown paths get 404 JSON; a known path with a method it does
  * not take gets 405 with Allow. HEAD is answered from the GET handler
  * (MHD sends no body).
  */
@@ -64,6 +66,8 @@ const char	*http_body(struct http_req *, size_t *len);
 const char	*http_form(struct http_req *, const char *);
 const char	*http_remote(struct http_req *);
 
+/* Answer later: see the top of this file. */
+void		 http_suspend(struct http_req *);
 /* Adds a response header; call before http_reply*. */
 void		 http_add_header(struct http_req *, const char *, const char *);
 void		 http_reply(struct http_req *, unsigned status,

@@ -5,7 +5,8 @@
  * the parent serves until the client exits, then checks the lines:
  * routing (exact, prefix with suffix, first match wins), query, header,
  * cookie, form and body access, 404 JSON, 405 with Allow, 413, HEAD from
- * GET, a handler that forgets to answer, and per-route counters.
+ * GET, a handler that forgets to answer, one that suspends and answers
+ * from a timer, and per-route counters.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -64,6 +65,44 @@ h_silent(struct http_req *req, void *arg)
 	(void)arg;
 }
 
+/* Answers 100 ms later from a timer: suspend and resume. */
+struct later {
+	struct http_req	*req;
+	ev_timer	 t;
+};
+
+static void
+later_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct later	*l = w->data;
+
+	(void)loop;
+	(void)revents;
+	http_reply(l->req, 202, "text/plain", "later", 5, HTTP_MEM_PERSISTENT);
+	free(l);
+}
+
+static void
+h_later(struct http_req *req, void *arg)
+{
+	struct later	*l = calloc(1, sizeof *l);
+
+	(void)arg;
+	l->req = req;
+	ev_timer_init(&l->t, later_cb, 0.1, 0.);
+	l->t.data = l;
+	ev_timer_start(http_koyomi(req)->loop, &l->t);
+	http_suspend(req);
+}
+
+/* Suspends and never answers: http_stop must answer it and free it. */
+static void
+h_never(struct http_req *req, void *arg)
+{
+	(void)arg;
+	http_suspend(req);
+}
+
 static size_t
 on_body(char *p, size_t sz, size_t n, void *arg)
 {
@@ -117,7 +156,7 @@ one(int fd, unsigned port, const char *method, const char *path,
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 5L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 1500L);
 	curl_easy_perform(c);
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
 	while (r.len > 0 && r.line[r.len - 1] == '\n')	/* JSON ends in one */
@@ -146,6 +185,8 @@ client(int fd, unsigned port)
 	one(fd, port, "HEAD", "/hello", NULL, NULL);
 	one(fd, port, "GET", "/silent", NULL, NULL);
 	one(fd, port, "GET", "/p2/z", NULL, NULL);
+	one(fd, port, "GET", "/later", NULL, NULL);
+	one(fd, port, "GET", "/never", NULL, NULL);	/* times out */
 	free(big);
 }
 
@@ -191,6 +232,8 @@ test_router(void **state)
 	http_route(r->k.http, HTTP_GET | HTTP_POST, "/p/*", "p", h_echo, (void *)(uintptr_t)"P");
 	http_route(r->k.http, HTTP_GET, "/p*", "p2", h_echo, (void *)(uintptr_t)"P2");
 	http_route(r->k.http, HTTP_GET, "/silent", "silent", h_silent, NULL);
+	http_route(r->k.http, HTTP_GET, "/later", "later", h_later, NULL);
+	http_route(r->k.http, HTTP_GET, "/never", "never", h_never, NULL);
 
 	assert_int_equal(pipe(p), 0);
 	fflush(NULL);
@@ -211,7 +254,7 @@ test_router(void **state)
 		r->n++;
 	}
 	fclose(r->in);
-	assert_int_equal(r->n, 11);
+	assert_int_equal(r->n, 13);
 	assert_string_equal(r->lines[0],
 	    "200|X-Test: yes;Content-Length: 5;|hello");
 	assert_string_equal(r->lines[1], "200|Content-Length: 51;|P GET a/b "
@@ -231,6 +274,8 @@ test_router(void **state)
 	assert_string_equal(r->lines[8], "200|X-Test: yes;Content-Length: 5;|");
 	assert_non_null(strstr(r->lines[9], "500|"));
 	assert_non_null(strstr(r->lines[10], "|P2 GET 2/z "));
+	assert_string_equal(r->lines[11], "202|Content-Length: 5;|later");
+	assert_string_equal(r->lines[12], "0||");
 
 	buf_init(&m);
 	metrics_render(&r->k, &m);
@@ -240,8 +285,9 @@ test_router(void **state)
 	assert_non_null(strstr(m.data, "{route=\"none\",code=\"405\"} 1\n"));
 	assert_non_null(strstr(m.data, "{route=\"p\",code=\"200\"} 3\n"));
 	assert_non_null(strstr(m.data, "{route=\"silent\",code=\"500\"} 1\n"));
+	assert_non_null(strstr(m.data, "{route=\"later\",code=\"202\"} 1\n"));
 	buf_free(&m);
-	assert_int_equal(http_inflight(r->k.http), 0);
+	assert_int_equal(http_inflight(r->k.http), 1);	/* /never */
 
 	http_stop(r->k.http);
 	metrics_stop(r->k.metrics);
