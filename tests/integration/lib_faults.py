@@ -1,0 +1,108 @@
+"""Helpers for the faults_* integration tests (a helper, not a test).
+
+Starts `koyomi run` on a config in the current directory and a free
+loopback port; minimal HTTP with http.client; bounded waits.
+"""
+import http.client
+import os
+import socket
+import subprocess
+import sys
+import time
+
+KOYOMI = os.environ.get("KOYOMI") or os.path.abspath("koyomi")
+WORK = os.getcwd()
+failures = []
+
+
+def check(cond, msg):
+    print(("ok: " if cond else "FAIL: ") + msg, flush=True)
+    if not cond:
+        failures.append(msg)
+    return cond
+
+
+def finish():
+    if failures:
+        print("%d failure(s)" % len(failures))
+        sys.exit(1)
+    print("PASS")
+    sys.exit(0)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def wait_for(pred, timeout, what):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(0.05)
+    check(False, "timed out waiting for " + what)
+    return None
+
+
+def write_conf(port, extra=""):
+    path = os.path.join(WORK, "koyomi.conf")
+    with open(path, "w") as f:
+        f.write(f"listen: 127.0.0.1:{port}\nbase_url: http://127.0.0.1:{port}\n"
+                f"database: {WORK}/koyomi.db\nrules: {WORK}/rules\n"
+                f"timezone: Asia/Tokyo\nmail_transport: maildir:{WORK}/mail\n"
+                f"secret_key_file: {WORK}/secret.key\n{extra}")
+    return path
+
+
+def get(port, path, headers=None):
+    """(status, headers dict, body bytes) or (0, {}, b'') on no answer."""
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", path, headers=headers or {})
+        r = c.getresponse()
+        body = r.read()
+        c.close()
+        return r.status, dict(r.getheaders()), body
+    except OSError:
+        return 0, {}, b""
+
+
+class Daemon:
+    def __init__(self, port, env=None, log="daemon.log"):
+        self.port = port
+        self.log = os.path.join(WORK, log)
+        self.logf = open(self.log, "ab")
+        self.p = subprocess.Popen([KOYOMI, "-c", "koyomi.conf", "run"],
+                                  stdout=self.logf, stderr=self.logf,
+                                  env=env)
+        if not wait_for(lambda: self.p.poll() is not None or
+                        get(port, "/healthz")[0] == 200, 30, "daemon start"):
+            self.stop()
+            raise SystemExit(1)
+        if self.p.poll() is not None:
+            check(False, "daemon exited at start: " + self.text()[-500:])
+            raise SystemExit(1)
+
+    def text(self):
+        with open(self.log, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+            try:
+                self.p.wait(10)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.logf.close()
+
+
+def koyomi(*args, env=None):
+    return subprocess.run([KOYOMI, "-c", "koyomi.conf", *args], env=env,
+                          capture_output=True, text=True, timeout=30)
