@@ -44,6 +44,9 @@ void		 http_quiesce(struct http *);
 unsigned	 http_inflight(struct http *);
 /* The bound TCP port (useful with "127.0.0.1:0" in tests). */
 unsigned	 http_port(struct http *);
+/* http_sock.c: a bound, listening, non-blocking socket, or -1 + cause. */
+int		 http_listen_socket(const char *spec, char **cause);
+unsigned	 http_socket_port(int fd);
 /*
  * pattern: an exact path ("/healthz") or a prefix ending in '*'
  * (written "/feeds/" followed by a star); the first match in registration order wins. name labels
