@@ -262,12 +262,26 @@ locate(const struct rules_item *it, const struct inst *in)
 	return buf_steal(&b);
 }
 
+/* The rules' own copy of an org or contact id, or NULL if unknown. */
+static const char *
+rules_own_id(const struct rules *r, const char *id)
+{
+	const struct rules_org		*o;
+	const struct rules_contact	*c;
+
+	if ((o = rules_find_org(r, id)) != NULL)
+		return o->id;
+	if ((c = rules_find_contact(r, id)) != NULL)
+		return c->id;
+	return NULL;
+}
+
 size_t
 expand_group_members(const struct rules *r, size_t gix, int fy,
     const struct rules_expand_ctx *ctx, const char ***out)
 {
 	const struct rules_group	*g = &r->groups[gix];
-	const char			**v;
+	const char			**v, *id;
 	size_t				 n = 0, i, k;
 
 	if (g->resp_item == NULL) {
@@ -291,11 +305,17 @@ expand_group_members(const struct rules *r, size_t gix, int fy,
 				break;
 		if (k == g->nresp_answers)
 			continue;
+		/*
+		 * Members are the rule set's own id strings, never the
+		 * caller's: occurrences outlive the expansion context.
+		 */
+		if ((id = rules_own_id(r, a->assignee)) == NULL)
+			continue;
 		for (k = 0; k < n; k++)
-			if (strcmp(v[k], a->assignee) == 0)
+			if (strcmp(v[k], id) == 0)
 				break;
 		if (k == n)
-			v[n++] = a->assignee;
+			v[n++] = id;
 	}
 	*out = v;
 	return n;
@@ -425,7 +445,8 @@ expand_emit(const struct rules *r, size_t ix, int fy, const struct inst *in,
 	o->item_id = it->id;
 	o->fy = fy;
 	o->member = in->member;
-	o->case_code = in->case_code;
+	/* A copy: the case list belongs to the caller's context. */
+	o->case_code = in->case_code != NULL ? xstrdup(in->case_code) : NULL;
 	o->number = in->number;
 	o->kind = it->kind;
 	if (in->ovr_member != NULL && in->ovr_member->title != NULL)
@@ -476,6 +497,7 @@ occ_free_one(struct occ *o)
 	free(o->description);
 	free(o->location);
 	free((char *)o->approx);
+	free((char *)(uintptr_t)o->case_code);
 	for (i = 0; i < o->nassignees; i++)
 		free(o->assignees[i]);
 	free(o->assignees);

@@ -176,7 +176,7 @@ struct occ {
 	const char		*cycle_id, *item_id;	/* borrowed from rules */
 	int			 fy;
 	const char		*member;	/* per-group member id or NULL */
-	const char		*case_code;	/* case-relative or NULL */
+	const char		*case_code;	/* case-relative or NULL (owned) */
 	int			 number;	/* 1-based in `dates`, else 0 */
 	enum rules_kind		 kind;
 	char			*title;		/* with approximation label */
