@@ -9,9 +9,12 @@
 #             (creates every task: 30 × N × 3 fiscal years)
 #   ready1    restart on the filled database → "ready" log line
 #   start1    restart on the filled database → first 200 from /healthz
-#   rss       VmRSS of the daemon once /healthz answers (/proc/PID/status)
+#   rss       VmRSS of the daemon after start, reload and its rescan
+#             (/proc/PID/status)
 #   reload    SIGHUP → "reload (SIGHUP)" log line, while wrk hammers
-#             /healthz and /feeds/scale.ics (4 s, 8 connections each)
+#             /healthz and /feeds/scale.ics (8 connections each, for start1 + 6 s)
+#   back      SIGHUP → /healthz answers again (the reload's task
+#             reconciliation and reminder rescan run on the event loop)
 #   wrk       requests, errors (connect/read/write/timeout + non-2xx) and
 #             max latency of both wrk runs around that reload
 #   feed      `koyomi feed scale` (public) and the first GET of one private
@@ -89,7 +92,7 @@ wrk_sum() {
 	    END { printf "%s %d %s\n", req, err, max }' "$1"
 }
 
-printf 'N\ttasks\tcheck\tplan\tstart0\tready1\tstart1\trss_mb\treload\twrk_req\twrk_err\twrk_max\tfeed_pub\tfeed_priv\n' \
+printf 'N\ttasks\tcheck\tplan\tstart0\tready1\tstart1\trss_mb\treload\tback\twrk_req\twrk_err\twrk_max\tfeed_pub\tfeed_priv\n' \
     > "$OUT/scale.tsv"
 for N in $SIZES; do
 	R=$W/rules-$N
@@ -114,39 +117,48 @@ CONF
 	    sed -n 's,^http.*/feeds/private/\(.*\)\.ics$,\1,p' | head -1)
 	start "$W/run1-$N.log"
 	ready1=$T_READY start1=$T_HEALTHZ
-	rss=$(awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' /proc/$KPID/status)
 	ntasks=$(curl -s $U/metrics | awk '/^koyomi_tasks[{ ]/ { s += $NF } END { print s + 0 }')
 	curl -s -o /dev/null $U/feeds/scale.ics	# warm the public feed
-	wrk -t1 -c8 -d4s --timeout 10s $U/healthz > "$W/wrk-h-$N.txt" 2>&1 &
+	# Long enough to cover the reload and the rescan after it (about as
+	# long as the restart's), so requests stuck behind them are counted.
+	dur=$((${start1%.*} + 6))s
+	wrk -t1 -c8 -d$dur --timeout 60s $U/healthz > "$W/wrk-h-$N.txt" 2>&1 &
 	w1=$!
-	wrk -t1 -c8 -d4s --timeout 10s $U/feeds/scale.ics > "$W/wrk-f-$N.txt" 2>&1 &
+	wrk -t1 -c8 -d$dur --timeout 60s $U/feeds/scale.ics > "$W/wrk-f-$N.txt" 2>&1 &
 	w2=$!
 	sleep 1
 	t=$(now)
 	kill -HUP "$KPID"
 	wait_log "$W/run1-$N.log" "reload (SIGHUP)" || exit 1
 	reload=$(since "$t")
+	wait_healthz || exit 1
+	back=$(since "$t")
 	wait $w1 $w2
 	set -- $(wrk_sum "$W/wrk-h-$N.txt")
 	req=$1 err=$2 max=$3
 	set -- $(wrk_sum "$W/wrk-f-$N.txt")
 	req="$req+$1" err=$((err + $2)) max="$max/$3"
+	rss=$(awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' /proc/$KPID/status)
 	pub=$(time3 "$K" -c "$W/koyomi.conf" feed scale)
 	priv=-
 	if [ -n "$tok" ]; then
+		wait_healthz
 		priv=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' \
 		    "$U/feeds/private/$tok.ics")
 		case $priv in 200\ *) priv=${priv#200 } ;; *) priv="HTTP $priv" ;; esac
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
 	    "$N" "$ntasks" "$check" "$plan" "$start0" "$ready1" "$start1" "$rss" \
-	    "$reload" "$req" "$err" "$max" "$pub" "$priv" >> "$OUT/scale.tsv"
+	    "$reload" "$back" "$req" "$err" "$max" "$pub" "$priv" >> "$OUT/scale.tsv"
 	LAST=$N
-	[ "$N" = "$(echo $SIZES | awk '{ print $NF }')" ] &&
-	    wrk -t1 -c64 -d8s $U/feeds/scale.ics > "$W/wrk-headroom.txt" 2>&1
+	if [ "$N" = "$(echo $SIZES | awk '{ print $NF }')" ]; then
+		wrk -t1 -c64 -d8s $U/feeds/scale.ics > "$W/wrk-headroom.txt" 2>&1
+		FSIZE=$(curl -s -o /dev/null -w '%{size_download}' $U/feeds/scale.ics)
+		FGZ=$(curl -s -H 'Accept-Encoding: gzip' -o /dev/null -w '%{size_download}' $U/feeds/scale.ics)
+	fi
 	stop
 done
 column -t "$OUT/scale.tsv"
 echo
-echo "headroom (N=$LAST, /feeds/scale.ics, $(curl -s -o /dev/null -w '%{size_download}' $U/feeds/scale.ics 2>/dev/null) bytes):"
+echo "headroom (N=$LAST, /feeds/scale.ics, $FSIZE bytes, $FGZ gzipped; wrk sends no Accept-Encoding):"
 grep -E "Requests/sec|Latency|requests in|Non-2xx|Socket" "$W/wrk-headroom.txt"
