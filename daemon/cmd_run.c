@@ -122,7 +122,10 @@ hup_cb(struct ev_loop *loop, ev_signal *w, int revents)
 	reload_now(&r->k, "SIGHUP", NULL);
 }
 
-/* A CLI command changed the database: let the modules re-read it. */
+/*
+ * A CLI command changed the database: let the modules re-read it. Also
+ * notices a full disk even when nobody asks /healthz.
+ */
 static void
 poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -131,6 +134,7 @@ poll_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
+	(void)store_space_ok(r->k.store);	/* logs a full disk at once */
 	v = store_data_version(r->k.store);
 	if (v != -1 && v != r->data_version) {
 		r->data_version = v;

@@ -7,6 +7,9 @@
  * promises that a completion it acknowledged survives a machine crash.
  * The cost is one fsync per commit; commits are few and small.
  */
+#include <sys/statvfs.h>
+
+#include <libgen.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,11 @@
 #include "daemon/store_int.h"
 
 #define STORE_BUSY_MS	50	/* the busy handler sleeps the whole loop */
+/*
+ * Below this much free space a commit (WAL frames, then a checkpoint)
+ * may fail: report the store unwritable before a completion is refused.
+ */
+#define STORE_MIN_FREE	(256 * 1024)
 
 struct stmt_cache {
 	const char	*sql;		/* borrowed: callers pass literals */
@@ -26,6 +34,8 @@ struct stmt_cache {
 
 struct store {
 	sqlite3			*db;
+	char			*dir;		/* folder of the file, statvfs */
+	int			 full;		/* last check found no space */
 	struct stmt_cache	*cache;
 	size_t			 ncache;
 	unsigned long		 errors;
@@ -126,9 +136,13 @@ struct store *
 store_open(const char *path, char **cause)
 {
 	struct store	*s;
+	char		*tmp;
 	int		 v, n = (int)nitems(schema_migrations);
 
 	s = xcalloc(1, sizeof *s);
+	tmp = xstrdup(path);
+	s->dir = xstrdup(dirname(tmp));
+	free(tmp);
 	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
 		xasprintf(cause, "%s: %s", path, s->db ?
@@ -172,6 +186,7 @@ store_close(struct store *s)
 	free(s->cache);
 	if (s->db != NULL)
 		sqlite3_close(s->db);
+	free(s->dir);
 	free(s);
 }
 
@@ -199,11 +214,42 @@ store_rollback(struct store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+/*
+ * A write that changes nothing never reaches the disk, so a full file
+ * system is checked for directly. Logged once per change of state.
+ */
+int
+store_space_ok(struct store *s)
+{
+	struct statvfs	 sv;
+	unsigned long long free_bytes;
+
+	if (statvfs(s->dir, &sv) == -1)
+		return 1;	/* cannot tell: let the write say */
+	free_bytes = (unsigned long long)sv.f_bavail * sv.f_frsize;
+	if (free_bytes < STORE_MIN_FREE) {
+		if (!s->full)
+			log_warnx("store: the file system of %s is full (%llu "
+			    "bytes free); writes will fail", s->dir,
+			    free_bytes);
+		s->full = 1;
+		return 0;
+	}
+	if (s->full)
+		log_info("store: space is back in %s (%llu bytes free)",
+		    s->dir, free_bytes);
+	s->full = 0;
+	return 1;
+}
+
 int
 store_writable(struct store *s)
 {
 	sqlite3_stmt	*st;
 	int		 ok;
+
+	if (!store_space_ok(s))
+		return 0;
 
 	if (sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) !=
 	    SQLITE_OK)

@@ -15,8 +15,13 @@ void		 store_close(struct store *);
 int		 store_begin(struct store *);		/* BEGIN IMMEDIATE */
 int		 store_commit(struct store *);
 void		 store_rollback(struct store *);
-/* 1 when a write transaction can be opened (for /healthz), else 0. */
+/*
+ * 1 when a write transaction can be opened and the file system has room
+ * for commits (for /healthz), else 0.
+ */
 int		 store_writable(struct store *);
+/* 1 unless the database's file system is (nearly) full; logs changes. */
+int		 store_space_ok(struct store *);
 /* 1 when PRAGMA integrity_check answers ok. */
 int		 store_integrity_ok(struct store *);
 /* Online copy with the SQLite backup API (safe while others write). */
