@@ -42,7 +42,7 @@ koyomi_window(cal_day today, cal_day *from, cal_day *to)
 {
 	int	 fy = cal_fy_of(today, 4);
 
-	*from = cal_fy_first(fy - 1, 4);
+	*from = cal_fy_first(fy - 2, 4);
 	*to = cal_fy_last(fy + 1, 4);
 }
 

@@ -71,9 +71,10 @@ void	koyomi_hook_run(struct koyomi *, enum koyomi_event);
 /* Wall-clock time as the loop last saw it (seconds). */
 time_t	koyomi_now(struct koyomi *);
 /*
- * The span the daemon expands, publishes and chases: last, this and next
- * fiscal year around today. One definition, so `koyomi feed` prints what
- * HTTP serves.
+ * The span the daemon expands, publishes and chases: two fiscal years
+ * back (subscribers keep recent history; the chaser ignores steps stale
+ * by weeks) through next year. One definition, so `koyomi feed` prints
+ * what HTTP serves.
  */
 void	koyomi_window(cal_day today, cal_day *from, cal_day *to);
 /* Today in the configured zone. */
