@@ -94,24 +94,17 @@ static int
 queue_webhook(struct koyomi *k, const struct chase_due *d, const char *link,
     time_t now, char **cause)
 {
-	struct payload_field	 f[11];
+	struct payload_field	 f[CHASE_TASK_FIELDS + 3];
 	struct payload_event	 ev = { event_type(d->step.kind), now, f, 0 };
 	const struct task	*t = d->t;
-	size_t			 n = 0;
+	size_t			 n;
 	char			 wareki[64];
 	cal_day			 day;
 	int			 secs;
 
 	cal_utc_to_local(k->zone, t->due, &day, &secs);
 	cal_wareki_format(wareki, sizeof wareki, day, CAL_WF_WEEKDAY);
-	f[n++] = (struct payload_field){ "task_id", NULL, t->id };
-	f[n++] = (struct payload_field){ "uid", t->uid, 0 };
-	f[n++] = (struct payload_field){ "cycle", t->cycle, 0 };
-	f[n++] = (struct payload_field){ "item", t->item, 0 };
-	f[n++] = (struct payload_field){ "fy", NULL, t->fy };
-	f[n++] = (struct payload_field){ "title", t->title, 0 };
-	f[n++] = (struct payload_field){ "assignee", t->assignee, 0 };
-	f[n++] = (struct payload_field){ "due", t->due_day, 0 };
+	n = chase_task_fields(f, t);
 	f[n++] = (struct payload_field){ "due_wareki", wareki, 0 };
 	f[n++] = (struct payload_field){ "step", d->step.name, 0 };
 	if (link != NULL && d->step.kind != REMIND_ESCALATE_KIND)
@@ -132,26 +125,31 @@ queue_hook_for(struct koyomi *k, const struct chase_due *d, time_t now,
 	return rc;
 }
 
-/* Renders kind for one task and queues it to one recipient. */
-static int64_t
-queue_mail(struct koyomi *k, enum tmpl_kind kind, struct tmpl_vars *tv,
-    const struct chase_rcpt *r, char **cause)
+int
+chase_queue_mail(struct koyomi *k, enum tmpl_kind kind, struct tmpl_vars *tv,
+    const struct chase_rcpt *rc, size_t n, char **cause)
 {
 	struct outbox_mail	 m = { .kind = template_kind_name(kind) };
 	char			*subject = NULL, *body = NULL;
-	int64_t			 id;
+	size_t			 i;
+	int			 ret = 0;
 
+	if (n == 0)
+		return 0;
 	if (template_render(k->conf->templates, kind, tv, &subject, &body,
 	    cause) == -1)
 		return -1;
-	m.to_name = r->name;
-	m.to_addr = r->mail;
 	m.subject = subject;
 	m.body = body;
-	id = outbox_enqueue_mail(k, &m, cause);
+	for (i = 0; i < n && ret == 0; i++) {
+		m.to_name = rc[i].name;
+		m.to_addr = rc[i].mail;
+		if (outbox_enqueue_mail(k, &m, cause) == -1)
+			ret = -1;
+	}
 	free(subject);
 	free(body);
-	return id;
+	return ret;
 }
 
 /* The escalation mail about one task, to the policy's escalate_to. */
@@ -177,8 +175,8 @@ queue_escalation(struct koyomi *k, struct chase_due *d, time_t now,
 	for (i = 0; i < n && ret == 0; i++) {
 		template_set(&tv, "to", rc[i].name != NULL ? rc[i].name :
 		    "ご担当者様");
-		if (queue_mail(k, TMPL_ESCALATION, &tv, &rc[i], cause) == -1)
-			ret = -1;
+		ret = chase_queue_mail(k, TMPL_ESCALATION, &tv, &rc[i], 1,
+		    cause);
 	}
 	template_vars_free(&tv);
 	return ret;
@@ -208,15 +206,15 @@ queue_single(struct koyomi *k, struct chase_due *d,
 {
 	struct tmpl_vars	 tv;
 	char			*link = task_link(k, d->t);
-	int64_t			 id;
+	int			 ret;
 
 	template_vars_init(&tv);
 	chase_vars(&tv, k->rules, d->t, k->zone, link, now);
-	id = queue_mail(k, d->step.kind == REMIND_OVERDUE ? TMPL_OVERDUE :
-	    TMPL_REMINDER, &tv, r, cause);
+	ret = chase_queue_mail(k, d->step.kind == REMIND_OVERDUE ?
+	    TMPL_OVERDUE : TMPL_REMINDER, &tv, r, 1, cause);
 	template_vars_free(&tv);
 	free(link);
-	return id == -1 ? -1 : 0;
+	return ret;
 }
 
 /* One digest for the run v[0..n) of one address. */
@@ -229,7 +227,7 @@ queue_digest(struct koyomi *k, struct chase_due *due,
 	cal_day			 day;
 	int			 secs;
 	size_t			 i;
-	int64_t			 id;
+	int			 ret;
 
 	template_vars_init(&tv);
 	chase_vars(&tv, k->rules, due[v[0].due].t, k->zone, NULL, now);
@@ -242,9 +240,9 @@ queue_digest(struct koyomi *k, struct chase_due *due,
 	}
 	snprintf(count, sizeof count, "%zu", n);
 	template_set(&tv, "count", count);
-	id = queue_mail(k, TMPL_DIGEST, &tv, &v[0].r, cause);
+	ret = chase_queue_mail(k, TMPL_DIGEST, &tv, &v[0].r, 1, cause);
 	template_vars_free(&tv);
-	return id == -1 ? -1 : 0;
+	return ret;
 }
 
 /*

@@ -7,6 +7,10 @@
 #ifndef KOYOMI_CHASE_H
 #define KOYOMI_CHASE_H
 
+#include <stddef.h>
+
+#include "daemon/chase_msg.h"
+#include "notifier/template.h"
 #include "rules/rules.h"
 
 struct koyomi;
@@ -24,5 +28,13 @@ void		 chase_stop(struct chase *);
 const struct occ *chase_find_occ(struct koyomi *, const char *uid);
 /* The completion-link key, NULL when chase is not running. */
 const unsigned char *chase_link_key(struct koyomi *);
+/*
+ * Renders kind with tv once and queues that mail to each of rc[0..n)
+ * (nothing rendered when n is 0); inside the caller's transaction.
+ * 0, or -1 with *cause (caller frees).
+ */
+int		 chase_queue_mail(struct koyomi *, enum tmpl_kind,
+		    struct tmpl_vars *, const struct chase_rcpt *rc, size_t n,
+		    char **cause);
 
 #endif

@@ -146,3 +146,19 @@ chase_vars(struct tmpl_vars *tv, const struct rules *r, const struct task *t,
 	template_set(tv, "days_over", s);
 	template_set(tv, "link", link != NULL ? link : "-");
 }
+
+size_t
+chase_task_fields(struct payload_field *f, const struct task *t)
+{
+	size_t	 n = 0;
+
+	f[n++] = (struct payload_field){ "task_id", NULL, t->id };
+	f[n++] = (struct payload_field){ "uid", t->uid, 0 };
+	f[n++] = (struct payload_field){ "cycle", t->cycle, 0 };
+	f[n++] = (struct payload_field){ "item", t->item, 0 };
+	f[n++] = (struct payload_field){ "fy", NULL, t->fy };
+	f[n++] = (struct payload_field){ "title", t->title, 0 };
+	f[n++] = (struct payload_field){ "assignee", t->assignee, 0 };
+	f[n++] = (struct payload_field){ "due", t->due_day, 0 };
+	return n;
+}

@@ -13,6 +13,7 @@
 
 #include "calendars/cal.h"
 #include "daemon/tasks.h"
+#include "notifier/payload.h"
 #include "notifier/template.h"
 #include "rules/rules.h"
 
@@ -47,5 +48,13 @@ size_t	chase_escalation_rcpts(const struct rules *, const char *cycle,
 void	chase_vars(struct tmpl_vars *, const struct rules *,
 	    const struct task *, const struct cal_zone *, const char *link,
 	    time_t now);
+
+/*
+ * The fields every task webhook starts with (task_id, uid, cycle, item,
+ * fy, title, assignee, due), borrowed from t. f must hold
+ * CHASE_TASK_FIELDS; returns how many were set.
+ */
+#define CHASE_TASK_FIELDS	8
+size_t	chase_task_fields(struct payload_field *f, const struct task *t);
 
 #endif

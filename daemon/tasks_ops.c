@@ -112,10 +112,9 @@ queue_receipt(struct koyomi *k, const struct task *t,
 {
 	struct chase_rcpt	 rc[CHASE_MAX_RCPTS];
 	struct tmpl_vars	 tv;
-	struct outbox_mail	 m = { .kind = "receipt" };
-	char			*subject = NULL, *body = NULL, at[64];
+	char			 at[64];
 	cal_day			 day;
-	int			 secs, ret = 0;
+	int			 secs, ret;
 	size_t			 i, n;
 
 	n = chase_assignee_rcpts(k->rules, t->assignee, rc, CHASE_MAX_RCPTS);
@@ -130,21 +129,7 @@ queue_receipt(struct koyomi *k, const struct task *t,
 	template_set(&tv, "done_at", at);
 	template_set(&tv, "by", c->actor.who != NULL ? c->actor.who :
 	    task_via_name(c->actor.via));
-	if (template_render(k->conf->templates, TMPL_RECEIPT, &tv, &subject,
-	    &body, cause) == -1) {
-		template_vars_free(&tv);
-		return -1;
-	}
-	m.subject = subject;
-	m.body = body;
-	for (i = 0; i < n && ret == 0; i++) {
-		m.to_name = rc[i].name;
-		m.to_addr = rc[i].mail;
-		if (outbox_enqueue_mail(k, &m, cause) == -1)
-			ret = -1;
-	}
-	free(subject);
-	free(body);
+	ret = chase_queue_mail(k, TMPL_RECEIPT, &tv, rc, n, cause);
 	template_vars_free(&tv);
 	return ret;
 }
@@ -154,18 +139,11 @@ static int
 queue_event(struct koyomi *k, const struct task *t, const char *type,
     const struct task_change *c, time_t now, char **cause)
 {
-	struct payload_field	 f[9];
+	struct payload_field	 f[CHASE_TASK_FIELDS + 1];
 	struct payload_event	 ev = { type, now, f, 0 };
-	size_t			 n = 0;
+	size_t			 n;
 
-	f[n++] = (struct payload_field){ "task_id", NULL, t->id };
-	f[n++] = (struct payload_field){ "uid", t->uid, 0 };
-	f[n++] = (struct payload_field){ "cycle", t->cycle, 0 };
-	f[n++] = (struct payload_field){ "item", t->item, 0 };
-	f[n++] = (struct payload_field){ "fy", NULL, t->fy };
-	f[n++] = (struct payload_field){ "title", t->title, 0 };
-	f[n++] = (struct payload_field){ "assignee", t->assignee, 0 };
-	f[n++] = (struct payload_field){ "due", t->due_day, 0 };
+	n = chase_task_fields(f, t);
 	if (c->actor.who != NULL)
 		f[n++] = (struct payload_field){ "by", c->actor.who, 0 };
 	ev.ndata = n;

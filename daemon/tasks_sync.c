@@ -11,6 +11,7 @@
 
 #include "calendars/log.h"
 #include "calendars/util.h"
+#include "daemon/chase.h"
 #include "daemon/chase_msg.h"
 #include "daemon/conf.h"
 #include "daemon/koyomi.h"
@@ -46,12 +47,10 @@ announce(struct koyomi *k, const struct task *t, const struct task_want *w,
     time_t now, char **cause)
 {
 	struct chase_rcpt	 rc[CHASE_MAX_RCPTS];
-	struct outbox_mail	 m = { .kind = "changed" };
 	struct tmpl_vars	 tv;
-	char			*subject = NULL, *body = NULL;
 	cal_day			 d;
-	int			 secs, ret = 0;
-	size_t			 i, n;
+	int			 secs, ret;
+	size_t			 n;
 
 	n = chase_assignee_rcpts(k->rules, t->assignee, rc, CHASE_MAX_RCPTS);
 	if (n == 0 || strcmp(t->state, "open") != 0)
@@ -63,21 +62,7 @@ announce(struct koyomi *k, const struct task *t, const struct task_want *w,
 	template_set_day(&tv, "old_date", d);
 	cal_utc_to_local(k->zone, w->due, &d, &secs);
 	template_set_day(&tv, "new_date", d);
-	if (template_render(k->conf->templates, TMPL_CHANGED, &tv, &subject,
-	    &body, cause) == -1) {
-		template_vars_free(&tv);
-		return -1;
-	}
-	m.subject = subject;
-	m.body = body;
-	for (i = 0; i < n && ret == 0; i++) {
-		m.to_name = rc[i].name;
-		m.to_addr = rc[i].mail;
-		if (outbox_enqueue_mail(k, &m, cause) == -1)
-			ret = -1;
-	}
-	free(subject);
-	free(body);
+	ret = chase_queue_mail(k, TMPL_CHANGED, &tv, rc, n, cause);
 	template_vars_free(&tv);
 	return ret;
 }
