@@ -18,7 +18,7 @@
 
 #define RULES_MAX_DIR_DEPTH	16	/* symlink loops end here */
 #define RULES_MAX_FILES		10000
-#define EFTYPE_RULES		-1	/* "not a regular file" */
+#define EFTYPE_RULES		(-1)	/* "not a regular file" */
 
 static const char *const kind_ja[] = {
 	"会議", "研修", "ヒアリング", "訪問", "調査", "締切",
@@ -125,6 +125,7 @@ static size_t
 rules_add_path(struct rules_pctx *p, const char *path)
 {
 	p->paths = xreallocarray(p->paths, p->npaths + 1, sizeof *p->paths);
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	p->trees = xreallocarray(p->trees, p->npaths + 1, sizeof *p->trees);
 	p->paths[p->npaths] = xstrdup(path);
 	p->trees[p->npaths] = NULL;

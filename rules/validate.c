@@ -229,11 +229,13 @@ rules_check_codes(struct rules_pctx *p)
 	struct rules_mark	  m;
 	size_t			  i, n = 0;
 
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	v = xcalloc(r->norgs + 1, sizeof *v);
 	for (i = 0; i < r->norgs; i++)
 		if (r->orgs[i].code != NULL)
 			v[n++] = &r->orgs[i];
 	if (n > 1)
+		/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 		qsort(v, n, sizeof *v, rules_code_cmp);
 	for (i = 1; i < n; i++) {
 		if (strcmp(v[i]->code, v[i - 1]->code) != 0)

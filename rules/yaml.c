@@ -91,6 +91,7 @@ static void
 ynode_push_kid(struct ynode *parent, struct ynode *kid)
 {
 	parent->kids = xreallocarray(parent->kids, parent->n + 1,
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	    sizeof *parent->kids);
 	parent->kids[parent->n++] = kid;
 }
@@ -120,12 +121,14 @@ ycheck_dupkeys(struct ybuild *b, const struct ynode *m)
 
 	if (nk < 2)
 		return;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	keys = xreallocarray(NULL, nk, sizeof *keys);
 	for (i = 0, j = 0; i < nk; i++) {
 		if (m->kids[2 * i]->type == YN_SCALAR)
 			keys[j++] = m->kids[2 * i];
 	}
 	nk = j;
+	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
 	qsort(keys, nk, sizeof *keys, ykeycmp);
 	for (i = 1; i < nk; i++) {
 		if (strcmp(keys[i - 1]->str, keys[i]->str) != 0)
