@@ -43,7 +43,7 @@ verify_raw(const uint8_t *data, size_t size)
 static void
 round_trip(const uint8_t *data, size_t size)
 {
-	char		 who[LINKS_ASSIGNEE_MAX + 1], got[LINKS_ASSIGNEE_MAX + 1];
+	char		 who[LINKS_ASSIGNEE_MAX + 2], got[LINKS_ASSIGNEE_MAX + 1];
 	char		*tok;
 	int64_t		 task = 0, t2;
 	time_t		 exp = 1800000000;
