@@ -11,14 +11,7 @@
 #include "daemon/cases.h"
 #include "daemon/store.h"
 #include "daemon/store_int.h"
-
-static char *
-col(sqlite3_stmt *st, int i)
-{
-	const unsigned char	*s = sqlite3_column_text(st, i);
-
-	return s == NULL ? NULL : xstrdup((const char *)s);
-}
+#include "daemon/store_util.h"
 
 int
 store_case_add(struct store *s, const char *cycle, const char *code,
@@ -114,11 +107,11 @@ store_cases_list(struct store *s, struct case_row **out, size_t *nout)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		v = xreallocarray(v, n + 1, sizeof *v);
 		v[n].id = sqlite3_column_int64(st, 0);
-		v[n].cycle = col(st, 1);
-		v[n].code = col(st, 2);
-		v[n].org = col(st, 3);
-		v[n].start_day = col(st, 4);
-		v[n].closed_day = col(st, 5);
+		v[n].cycle = store_col_dup(st, 1);
+		v[n].code = store_col_dup(st, 2);
+		v[n].org = store_col_dup(st, 3);
+		v[n].start_day = store_col_dup(st, 4);
+		v[n].closed_day = store_col_dup(st, 5);
 		v[n].created = (time_t)sqlite3_column_int64(st, 6);
 		n++;
 	}

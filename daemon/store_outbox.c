@@ -13,6 +13,7 @@
 #include "calendars/log.h"
 #include "calendars/util.h"
 #include "daemon/store_int.h"
+#include "daemon/store_util.h"
 #include "daemon/store_outbox.h"
 
 #define OB_COLS	"id, msgid, channel, destination, kind, subject, body, " \
@@ -50,14 +51,6 @@ ob_done(struct store *s, sqlite3_stmt *st)
 	return 0;
 }
 
-static char *
-ob_text(sqlite3_stmt *st, int col)
-{
-	const unsigned char	*t = sqlite3_column_text(st, col);
-
-	return t != NULL ? xstrdup((const char *)t) : NULL;
-}
-
 void
 outbox_row_free(struct outbox_row *r)
 {
@@ -89,11 +82,11 @@ ob_read_row(sqlite3_stmt *st, struct outbox_row *r)
 	int		 n;
 
 	r->id = sqlite3_column_int64(st, 0);
-	r->msgid = ob_text(st, 1);
-	r->channel = ob_text(st, 2);
-	r->destination = ob_text(st, 3);
-	r->kind = ob_text(st, 4);
-	r->subject = ob_text(st, 5);
+	r->msgid = store_col_dup(st, 1);
+	r->channel = store_col_dup(st, 2);
+	r->destination = store_col_dup(st, 3);
+	r->kind = store_col_dup(st, 4);
+	r->subject = store_col_dup(st, 5);
 	blob = sqlite3_column_blob(st, 6);
 	n = sqlite3_column_bytes(st, 6);
 	r->body = xmalloc((size_t)n + 1);
@@ -101,10 +94,10 @@ ob_read_row(sqlite3_stmt *st, struct outbox_row *r)
 		memcpy(r->body, blob, (size_t)n);
 	r->body[n] = '\0';
 	r->len = (size_t)n;
-	r->state = ob_text(st, 7);
+	r->state = store_col_dup(st, 7);
 	r->attempts = sqlite3_column_int(st, 8);
 	r->next_attempt = (time_t)sqlite3_column_int64(st, 9);
-	r->last_error = ob_text(st, 10);
+	r->last_error = store_col_dup(st, 10);
 	r->created = (time_t)sqlite3_column_int64(st, 11);
 	r->sent_at = (time_t)sqlite3_column_int64(st, 12);
 }
@@ -376,20 +369,26 @@ store_endpoint_get(struct store *s, const char *id, time_t *failing_since,
 	return 0;
 }
 
-int
-store_endpoint_failed(struct store *s, const char *id, time_t now)
+/* Runs sql with the endpoint id as ?1 and now as ?2. */
+static int
+ob_endpoint_at(struct store *s, const char *sql, const char *id, time_t now)
 {
 	sqlite3_stmt	*st;
 
-	/* Keeps the first failure time: the 5 days count from there. */
-	st = ob_stmt(s, "INSERT INTO endpoints (id, failing_since)"
-	    " VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET"
-	    " failing_since = COALESCE(failing_since, ?2)");
-	if (st == NULL)
+	if ((st = ob_stmt(s, sql)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
 	return ob_done(s, st);
+}
+
+int
+store_endpoint_failed(struct store *s, const char *id, time_t now)
+{
+	/* Keeps the first failure time: the 5 days count from there. */
+	return ob_endpoint_at(s, "INSERT INTO endpoints (id, failing_since)"
+	    " VALUES (?1, ?2) ON CONFLICT (id) DO UPDATE SET"
+	    " failing_since = COALESCE(failing_since, ?2)", id, now);
 }
 
 int
@@ -408,14 +407,7 @@ store_endpoint_ok(struct store *s, const char *id)
 int
 store_endpoint_disable(struct store *s, const char *id, time_t now)
 {
-	sqlite3_stmt	*st;
-
-	st = ob_stmt(s, "INSERT INTO endpoints (id, failing_since, disabled_at)"
-	    " VALUES (?1, ?2, ?2) ON CONFLICT (id) DO UPDATE SET"
-	    " disabled_at = ?2");
-	if (st == NULL)
-		return -1;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-	return ob_done(s, st);
+	return ob_endpoint_at(s, "INSERT INTO endpoints"
+	    " (id, failing_since, disabled_at) VALUES (?1, ?2, ?2)"
+	    " ON CONFLICT (id) DO UPDATE SET disabled_at = ?2", id, now);
 }

@@ -13,6 +13,7 @@
 #include "daemon/json_in.h"
 #include "daemon/revisions.h"
 #include "daemon/store_int.h"
+#include "daemon/store_util.h"
 
 static const char sql_load[] =
     "SELECT uid, hash, sequence, dtstamp, cancelled_at, snapshot"
@@ -29,14 +30,6 @@ static const char sql_cancel[] =
     "UPDATE event_revisions SET sequence = sequence + 1, dtstamp = ?2,"
     " cancelled_at = ?2 WHERE uid = ?1";
 
-static char *
-rev_text(sqlite3_stmt *st, int col)
-{
-	const unsigned char	*t = sqlite3_column_text(st, col);
-
-	return t != NULL ? xstrdup((const char *)t) : NULL;
-}
-
 int
 store_revisions_load(struct store *s, struct revisions *rs)
 {
@@ -50,12 +43,12 @@ store_revisions_load(struct store *s, struct revisions *rs)
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		rs->v = xreallocarray(rs->v, rs->n + 1, sizeof(*rs->v));
 		r = &rs->v[rs->n++];
-		r->uid = rev_text(st, 0);
-		r->hash = rev_text(st, 1);
+		r->uid = store_col_dup(st, 0);
+		r->hash = store_col_dup(st, 1);
 		r->sequence = sqlite3_column_int(st, 2);
 		r->dtstamp = (time_t)sqlite3_column_int64(st, 3);
 		r->cancelled_at = (time_t)sqlite3_column_int64(st, 4);
-		r->snapshot = rev_text(st, 5);
+		r->snapshot = store_col_dup(st, 5);
 	}
 	if (rc != SQLITE_DONE) {
 		store_fail(s, "load event_revisions");

@@ -11,6 +11,7 @@
 #include "calendars/util.h"
 #include "daemon/store.h"
 #include "daemon/store_int.h"
+#include "daemon/store_util.h"
 #include "daemon/tasks.h"
 
 #define TASK_COLS \
@@ -24,37 +25,29 @@
 	"(SELECT via FROM task_events e WHERE e.task = t.id AND e.action IN " \
 	"('done','waived','answered') ORDER BY e.id DESC LIMIT 1)"
 
-static char *
-col_str(sqlite3_stmt *st, int i)
-{
-	const unsigned char	*s = sqlite3_column_text(st, i);
-
-	return s == NULL ? NULL : xstrdup((const char *)s);
-}
-
 static void
 task_from_row(sqlite3_stmt *st, struct task *t)
 {
 	memset(t, 0, sizeof *t);
 	t->id = sqlite3_column_int64(st, 0);
-	t->uid = col_str(st, 1);
-	t->assignee = col_str(st, 2);
-	t->cycle = col_str(st, 3);
-	t->item = col_str(st, 4);
+	t->uid = store_col_dup(st, 1);
+	t->assignee = store_col_dup(st, 2);
+	t->cycle = store_col_dup(st, 3);
+	t->item = store_col_dup(st, 4);
 	t->fy = sqlite3_column_int(st, 5);
-	t->title = col_str(st, 6);
+	t->title = store_col_dup(st, 6);
 	t->due = (time_t)sqlite3_column_int64(st, 7);
-	t->due_day = col_str(st, 8);
-	t->state = col_str(st, 9);
-	t->answer = col_str(st, 10);
-	t->answer_text = col_str(st, 11);
+	t->due_day = store_col_dup(st, 8);
+	t->state = store_col_dup(st, 9);
+	t->answer = store_col_dup(st, 10);
+	t->answer_text = store_col_dup(st, 11);
 	t->cancelled = sqlite3_column_int(st, 12);
 	t->created = (time_t)sqlite3_column_int64(st, 13);
 	t->updated = (time_t)sqlite3_column_int64(st, 14);
 	if (strcmp(t->state, "open") != 0) {
 		t->done_at = (time_t)sqlite3_column_int64(st, 15);
-		t->done_by = col_str(st, 16);
-		t->done_via = col_str(st, 17);
+		t->done_by = store_col_dup(st, 16);
+		t->done_via = store_col_dup(st, 17);
 	}
 }
 
@@ -333,7 +326,7 @@ store_task_steps(struct store *s, int64_t id, char ***names, size_t *n)
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		*names = xreallocarray(*names, *n + 1, sizeof **names);
-		(*names)[(*n)++] = col_str(st, 0);
+		(*names)[(*n)++] = store_col_dup(st, 0);
 	}
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE) {
@@ -346,7 +339,7 @@ store_task_steps(struct store *s, int64_t id, char ***names, size_t *n)
 static const char *
 keep(struct store_answers *a, sqlite3_stmt *st, int i)
 {
-	char	*s = col_str(st, i);
+	char	*s = store_col_dup(st, i);
 
 	a->strs = xreallocarray(a->strs, a->nstrs + 1, sizeof *a->strs);
 	a->strs[a->nstrs++] = s;
@@ -490,10 +483,10 @@ store_task_events(struct store *s, int64_t id, struct task_event **out,
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && n < 100000) {
 		v = xreallocarray(v, n + 1, sizeof *v);
 		v[n].at = (time_t)sqlite3_column_int64(st, 0);
-		v[n].action = col_str(st, 1);
-		v[n].who = col_str(st, 2);
-		v[n].via = col_str(st, 3);
-		v[n].note = col_str(st, 4);
+		v[n].action = store_col_dup(st, 1);
+		v[n].who = store_col_dup(st, 2);
+		v[n].via = store_col_dup(st, 3);
+		v[n].note = store_col_dup(st, 4);
 		n++;
 	}
 	sqlite3_reset(st);
