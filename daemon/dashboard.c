@@ -193,8 +193,12 @@ dash_tasks_csv(struct http_req *req, struct dash_ctx *c,
 	dash_send(req, 200, CSV_TYPE, &b);
 }
 
+/*
+ * The task pages: the matrix over every organisation, or (org_page) one
+ * organisation's tasks, named by ?id=; either as CSV with ?format=csv.
+ */
 static void
-dash_index(struct http_req *req, void *arg)
+dash_task_page(struct http_req *req, struct koyomi *k, int org_page)
 {
 	struct dash_req		 d;
 	struct dash_ctx		 c;
@@ -204,39 +208,13 @@ dash_index(struct http_req *req, void *arg)
 	const char		*fmt = http_query(req, "format");
 	size_t			 n;
 
-	if (dash_session(req, arg, &d) == -1)
+	if (dash_session(req, k, &d) == -1)
 		return;
 	dash_ctx(&d, &c);
 	dash_filter(req, &f);
-	f.org = NULL;
-	if (dash_tasks(req, &d, &f, &v, &n) == -1)
-		return;
-	if (fmt != NULL && strcmp(fmt, "csv") == 0)
-		dash_tasks_csv(req, &c, &f, v, n);
-	else {
-		buf_init(&b);
-		dash_render_matrix(&b, &c, &f, v, n);
-		dash_send(req, 200, HTML_TYPE, &b);
-	}
-	tasks_free(v, n);
-}
-
-static void
-dash_org(struct http_req *req, void *arg)
-{
-	struct dash_req		 d;
-	struct dash_ctx		 c;
-	struct dash_filter	 f;
-	struct task		*v;
-	struct buf		 b;
-	const char		*fmt = http_query(req, "format");
-	size_t			 n;
-
-	if (dash_session(req, arg, &d) == -1)
-		return;
-	dash_ctx(&d, &c);
-	dash_filter(req, &f);
-	if (f.org == NULL || *f.org == '\0') {
+	if (!org_page)
+		f.org = NULL;
+	else if (f.org == NULL || *f.org == '\0') {
 		dash_text(req, 404, "no organisation given");
 		return;
 	}
@@ -246,10 +224,25 @@ dash_org(struct http_req *req, void *arg)
 		dash_tasks_csv(req, &c, &f, v, n);
 	else {
 		buf_init(&b);
-		dash_render_org(&b, &c, f.org, v, n);
+		if (org_page)
+			dash_render_org(&b, &c, f.org, v, n);
+		else
+			dash_render_matrix(&b, &c, &f, v, n);
 		dash_send(req, 200, HTML_TYPE, &b);
 	}
 	tasks_free(v, n);
+}
+
+static void
+dash_index(struct http_req *req, void *arg)
+{
+	dash_task_page(req, arg, 0);
+}
+
+static void
+dash_org(struct http_req *req, void *arg)
+{
+	dash_task_page(req, arg, 1);
 }
 
 static void
