@@ -18,6 +18,14 @@
 #define TMPL_FOOTER \
 	"\n【お問い合わせ先】\n{{coordinator}}\n\n" \
 	"本メールは koyomi から自動送信しています。\n"
+/* The completion link, as reminders and overdue notices give it. */
+#define TMPL_DONE_LINK \
+	"ご提出がお済みになりましたら、次のリンクから" \
+	"「提出済み」としてご登録ください。\n{{link}}\n\n"
+/* The apology for a reminder that crossed a submission in the post. */
+#define TMPL_CROSSED \
+	"既にご提出いただいている場合は、" \
+	"行き違いのご連絡となりましたことをご容赦ください。\n"
 #define TMPL_MAXVARS	16
 #define TMPL_MAXFILE	((size_t)64 * 1024)
 
@@ -35,10 +43,7 @@ static const struct tmpl_def tmpl_defs[TMPL_NKINDS] = {
 	    "標記の件につきまして、下記のとおりご提出をお願いいたします。\n\n"
 	    "■件名：{{title}}\n■提出期限：{{due}}（あと{{days_left}}日）\n"
 	    "■出典：{{source}}\n\n"
-	    "ご提出がお済みになりましたら、次のリンクから"
-	    "「提出済み」としてご登録ください。\n{{link}}\n\n"
-	    "既にご提出いただいている場合は、"
-	    "行き違いのご連絡となりましたことをご容赦ください。\n"
+	    TMPL_DONE_LINK TMPL_CROSSED
 	    TMPL_FOOTER },
 	[TMPL_OVERDUE] = { "overdue",
 	    { TMPL_COMMON, "due", "link", "days_over", NULL },
@@ -48,10 +53,7 @@ static const struct tmpl_def tmpl_defs[TMPL_NKINDS] = {
 	    "過ぎておりますが、現時点でご提出を確認できておりません。\n"
 	    "お忙しいところ恐れ入りますが、ご提出をお願いいたします。\n\n"
 	    "■件名：{{title}}\n■提出期限：{{due}}\n■出典：{{source}}\n\n"
-	    "ご提出がお済みになりましたら、次のリンクから"
-	    "「提出済み」としてご登録ください。\n{{link}}\n\n"
-	    "既にご提出いただいている場合は、"
-	    "行き違いのご連絡となりましたことをご容赦ください。\n"
+	    TMPL_DONE_LINK TMPL_CROSSED
 	    TMPL_FOOTER },
 	[TMPL_ESCALATION] = { "escalation",
 	    { TMPL_COMMON, "assignee", "due", "days_over", "link", NULL },
@@ -70,8 +72,7 @@ static const struct tmpl_def tmpl_defs[TMPL_NKINDS] = {
 	    "下記の{{count}}件について、ご提出をお願いいたします。\n"
 	    "各案件のリンクから「提出済み」としてご登録いただけます。\n\n"
 	    "{{items}}\n"
-	    "既にご提出いただいている場合は、"
-	    "行き違いのご連絡となりましたことをご容赦ください。\n"
+	    TMPL_CROSSED
 	    TMPL_FOOTER },
 	[TMPL_CHANGED] = { "changed",
 	    { TMPL_COMMON, "old_date", "new_date", NULL },
