@@ -4,13 +4,18 @@
 libfaketime (Debian faketime) shifts the daemon's clock by an offset from
 the real one (so it still ticks); each jump is a restart with a new
 offset. Policy steps are seconds around a deadline due at D = 2026-05-15
-17:00 JST: -30s, -15s, +10s (exact instants, no digest).
+17:00 JST: -30s, -15s, +10s, +40s (exact instants, no digest).
 
   A. start at D-20: -30s was missed 10 s ago → sent at once (catch-up);
      the clock ticks past D-15 → -15s sent live.
   B. jump back to D-33 and wait until D-27: the clock crosses -30s again;
      nothing is sent twice.
   C. jump forward to D+12: +10s (the one step crossed) is sent at once.
+     From here the clock is read from a file (FAKETIME_TIMESTAMP_FILE,
+     FAKETIME_NO_CACHE=1) and jumps while the daemon runs:
+  D. live jump back to D-33, 6 s of requests (crossing -30s): nothing
+     repeated.
+  E. live jump forward to D+45: +40s (crossed) is sent.
 
 After each phase: reminder_steps holds each step once, the outbox holds
 exactly one message per step taken (`koyomi outbox --format json`), and
@@ -24,8 +29,8 @@ import sqlite3
 import sys
 import time
 
-from lib_faults import (Daemon, check, finish, free_port, koyomi, wait_for,
-                        write_conf)
+from lib_faults import (Daemon, check, finish, free_port, get, koyomi,
+                        wait_for, write_conf)
 
 LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 # D = 2026-05-15 17:00 JST = 08:00 UTC
@@ -38,7 +43,7 @@ contacts:
   - {id: c-a, org: pref-a, name: Ａ県担当, mail: tanto@pref-a.example.jp}
 policies:
   - id: fast
-    steps: [-30s, -15s, +10s]
+    steps: [-30s, -15s, +10s, +40s]
     channels: [mail]
     digest: false
 cycles:
@@ -51,13 +56,33 @@ cycles:
 """
 
 
+def offset(fake_now):
+    return "%+d" % int(fake_now - time.time())
+
+
 def env_at(fake_now):
     e = dict(os.environ)
     e["LD_PRELOAD"] = LIB
-    e["FAKETIME"] = "%+d" % int(fake_now - time.time())
+    e["FAKETIME"] = offset(fake_now)
     e["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
     e["FAKETIME_NO_CACHE"] = "1"
     return e
+
+
+def env_file(fake_now, path):
+    """A clock read from a file at every call, so it can jump live."""
+    set_clock(path, fake_now)
+    e = env_at(fake_now)
+    del e["FAKETIME"]
+    e["FAKETIME_TIMESTAMP_FILE"] = path
+    return e
+
+
+def set_clock(path, fake_now):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(offset(fake_now) + "\n")
+    os.rename(tmp, path)
 
 
 def steps():
@@ -131,15 +156,30 @@ def main():
         d.stop()
     expect("B (clock back)", {"-30s": 1, "-15s": 1}, env)
 
-    # C: forward to D+12: +10s is due.
-    env = env_at(D + 12)
+    # C: forward to D+12: +10s is due. The clock now comes from a file.
+    clock = os.path.join(os.getcwd(), "faketime")
+    env = env_file(D + 12, clock)
     d = Daemon(port, env=env)
     try:
         wait_for(lambda: "+10s" in steps(), 8, "step +10s after the jump")
         time.sleep(1)
+        expect("C (clock forward)", {"-30s": 1, "-15s": 1, "+10s": 1}, env)
+        # D: live jumps, no restart. Back to D-33 (before every step):
+        # nothing is repeated while the clock crosses -30s again.
+        set_clock(clock, D - 33)
+        for _ in range(30):	# requests wake the loop, as traffic would
+            get(port, "/healthz")
+            time.sleep(0.2)
+        expect("D (live jump back)", {"-30s": 1, "-15s": 1, "+10s": 1}, env)
+        # E: live jump forward to D+45: +40s (crossed) is sent.
+        set_clock(clock, D + 45)
+        wait_for(lambda: get(port, "/healthz") and "+40s" in steps(), 15,
+                 "step +40s after a live jump forward")
+        time.sleep(1)
     finally:
         d.stop()
-    expect("C (clock forward)", {"-30s": 1, "-15s": 1, "+10s": 1}, env)
+    expect("E (live jump forward)",
+           {"-30s": 1, "-15s": 1, "+10s": 1, "+40s": 1}, env)
     finish()
 
 
