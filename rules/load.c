@@ -41,12 +41,12 @@ rules_kind_ja(enum rules_kind k)
 	return kind_ja[k];
 }
 
-void
-rules_perr(struct rules_pctx *p, size_t file, struct rules_mark m,
-    const char *fmt, ...)
+/* Appends one diagnostic; the error count is the caller's business. */
+static void __attribute__((format(printf, 5, 0)))
+rules_pdiag_add(struct rules_pctx *p, size_t file, struct rules_mark m,
+    int warning, const char *fmt, va_list ap)
 {
 	struct rules_pdiag	*d;
-	va_list			 ap;
 
 	p->d = xreallocarray(p->d, p->nd + 1, sizeof *p->d);
 	d = &p->d[p->nd];
@@ -54,9 +54,18 @@ rules_perr(struct rules_pctx *p, size_t file, struct rules_mark m,
 	d->line = m.line;
 	d->col = m.col;
 	d->seq = p->nd++;
-	d->warning = 0;
-	va_start(ap, fmt);
+	d->warning = warning;
 	xvasprintf(&d->msg, fmt, ap);
+}
+
+void
+rules_perr(struct rules_pctx *p, size_t file, struct rules_mark m,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	rules_pdiag_add(p, file, m, 0, fmt, ap);
 	va_end(ap);
 	p->nerrors++;
 }
@@ -65,18 +74,10 @@ void
 rules_pwarn(struct rules_pctx *p, size_t file, struct rules_mark m,
     const char *fmt, ...)
 {
-	struct rules_pdiag	*d;
-	va_list			 ap;
+	va_list	 ap;
 
-	p->d = xreallocarray(p->d, p->nd + 1, sizeof *p->d);
-	d = &p->d[p->nd];
-	d->file = file;
-	d->line = m.line;
-	d->col = m.col;
-	d->seq = p->nd++;
-	d->warning = 1;
 	va_start(ap, fmt);
-	xvasprintf(&d->msg, fmt, ap);
+	rules_pdiag_add(p, file, m, 1, fmt, ap);
 	va_end(ap);
 }
 
