@@ -10,6 +10,7 @@
 
 #include "calendars/util.h"
 #include "rules/expand.h"
+#include "rules/parse.h"
 
 static const char *
 circled(int n)
@@ -490,17 +491,13 @@ expand_emit(const struct rules *r, size_t ix, int fy, const struct inst *in,
 void
 occ_free_one(struct occ *o)
 {
-	size_t	 i;
-
 	free(o->uid);
 	free(o->title);
 	free(o->description);
 	free(o->location);
 	free((char *)o->approx);
 	free((char *)(uintptr_t)o->case_code);
-	for (i = 0; i < o->nassignees; i++)
-		free(o->assignees[i]);
-	free(o->assignees);
+	rules_strv_free(o->assignees, o->nassignees);
 }
 
 void
