@@ -145,7 +145,10 @@ setup(void **state)
 	snprintf(f->smtpdir, sizeof f->smtpdir, "%s/smtp", f->dir);
 	snprintf(f->hookdir, sizeof f->hookdir, "%s/hook", f->dir);
 	f->smtp_port = free_port();
-	f->http_port = free_port();
+	/* A port just released may be handed out again: insist on two. */
+	for (i = 0; i < 50; i++)
+		if ((f->http_port = free_port()) != f->smtp_port)
+			break;
 	f->smtp_pid = start_receiver("smtp", f->smtp_port, f->smtpdir);
 	f->http_pid = start_receiver("http", f->http_port, f->hookdir);
 	snprintf(f->transport, sizeof f->transport, "smtp://127.0.0.1:%d",
