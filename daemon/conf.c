@@ -431,7 +431,7 @@ read_file(struct cctx *c, size_t *len)
 		return NULL;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)YAML_MAX_SIZE) {
-		cerr(c, none, "not a regular file of at most %u bytes",
+		cerr(c, none, "not a regular file of at most %zu bytes",
 		    YAML_MAX_SIZE);
 		close(fd);
 		return NULL;

@@ -32,7 +32,7 @@ struct xctx {
 void
 inst_push(struct inst_list *l, const struct inst *in)
 {
-	if (l->n >= EXPAND_MAX_INST)
+	if (l == NULL || l->n >= EXPAND_MAX_INST)
 		return;
 	if (l->n == l->cap) {
 		l->cap = l->cap ? l->cap * 2 : 8;
@@ -343,33 +343,44 @@ base_insts(struct xctx *x, const struct rules_item *it, int depth,
 	size_t		 k;
 
 	inst_init(&in);
-	if (it->has_relative || it->has_same_day)
+	if (it->has_relative || it->has_same_day) {
 		follow_insts(x, it, depth, out);
-	else if (it->adhoc) {
-		in.adhoc = 1;
-		inst_push(out, &in);
-	} else if (it->frequency.min > 0)
-		frequency_insts(x, it, out);
-	else if (it->ndates > 0) {
-		for (k = 0; k < it->ndates; k++) {
-			inst_init(&in);
-			if (date_inst(x, it, &it->dates[k], &in)) {
-				in.number = (int)k + 1;
-				inst_push(out, &in);
-			}
-		}
-	} else if (it->repeat.freq != RF_NONE && it->repeat.freq != RF_YEARLY)
-		repeat_insts(x, it, out);
-	else if (it->date != NULL) {
-		if (date_inst(x, it, it->date, &in))
-			inst_push(out, &in);
-	} else if (it->has_window) {
-		window_inst(x, it, &in);
-		inst_push(out, &in);
-	} else {
-		in.adhoc = 1;
-		inst_push(out, &in);
+		return;
 	}
+	if (!it->adhoc) {
+		if (it->frequency.min > 0) {
+			frequency_insts(x, it, out);
+			return;
+		}
+		if (it->ndates > 0) {
+			for (k = 0; k < it->ndates; k++) {
+				inst_init(&in);
+				if (date_inst(x, it, &it->dates[k], &in)) {
+					in.number = (int)k + 1;
+					inst_push(out, &in);
+				}
+			}
+			return;
+		}
+		if (it->repeat.freq != RF_NONE &&
+		    it->repeat.freq != RF_YEARLY) {
+			repeat_insts(x, it, out);
+			return;
+		}
+		if (it->date != NULL) {
+			if (date_inst(x, it, it->date, &in))
+				inst_push(out, &in);
+			return;
+		}
+		if (it->has_window) {
+			window_inst(x, it, &in);
+			inst_push(out, &in);
+			return;
+		}
+	}
+	/* 適宜 / 随時, or nothing that dates it: listed, not dated. */
+	in.adhoc = 1;
+	inst_push(out, &in);
 }
 
 /*

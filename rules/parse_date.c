@@ -34,6 +34,8 @@ rules_mdays(int y, int m)
 	static const int	days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30,
 	    31, 30, 31 };
 
+	if (m < 1 || m > 12)
+		return 0;	/* callers check the month; be safe anyway */
 	return m == 2 && rules_leap(y) ? 29 : days[m - 1];
 }
 

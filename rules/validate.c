@@ -527,6 +527,8 @@ rules_report_loop(struct rules_pctx *p, const size_t *path, size_t n)
 	struct buf		 b;
 	size_t			 i, m = 0;
 
+	if (n == 0)
+		return;
 	for (i = 1; i < n; i++)	/* start at the earliest item: stable */
 		if (path[i] < path[m])
 			m = i;

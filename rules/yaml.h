@@ -12,7 +12,7 @@
 
 #include "rules/model.h"
 
-#define YAML_MAX_SIZE	(4u * 1024 * 1024)	/* bytes per file */
+#define YAML_MAX_SIZE	((size_t)4 * 1024 * 1024)	/* bytes per file */
 #define YAML_MAX_DEPTH	64			/* nested collections */
 
 enum ynode_type { YN_SCALAR, YN_SEQ, YN_MAP };
