@@ -381,6 +381,43 @@ prepare_cb(struct ev_loop *loop, ev_prepare *w, int revents)
 	ev_timer_start(loop, &h->timer);
 }
 
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Percent-decoding of the path and query, as MHD does it, except that
+ * %00 stays as written: a decoded NUL would cut "/feeds/a.ics%00.txt"
+ * short to "/feeds/a.ics" before the router sees it.
+ */
+static size_t
+unescape_cb(void *cls, struct MHD_Connection *conn, char *s)
+{
+	char	*r = s, *w = s;
+	int	 hi, lo;
+
+	(void)cls;
+	(void)conn;
+	while (*r != '\0') {
+		if (r[0] == '%' && (hi = hexval(r[1])) >= 0 &&
+		    (lo = hexval(r[2])) >= 0 && (hi | lo) != 0) {
+			*w++ = (char)(hi * 16 + lo);
+			r += 3;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return (size_t)(w - s);
+}
+
 struct http *
 http_start(struct koyomi *k, char **cause)
 {
@@ -406,6 +443,7 @@ http_start(struct koyomi *k, char **cause)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)(k->conf->max_header ? k->conf->max_header : 16384) + 4096,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, h,
 	    MHD_OPTION_END);
 	if (h->d == NULL) {
 		xasprintf(cause, "cannot start the HTTP server on %s",
@@ -550,17 +588,6 @@ http_remote(struct http_req *req)
 	return req->remote;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* Percent-decoding of one form component ('+' is a space). */
 static char *
