@@ -40,6 +40,8 @@ feed_entry_unref(struct feed_entry *e)
 		return;
 	free(e->key);
 	free(e->body);
+	if (e->fd != -1)
+		close(e->fd);
 	free(e->gz);
 	free(e);
 }
@@ -114,6 +116,8 @@ static struct feed_entry *
 feeds_entry_new(const char *key, struct buf *b, time_t now)
 {
 	struct feed_entry	*e = xcalloc(1, sizeof(*e));
+
+	e->fd = -1;
 	unsigned char		 md[SHA256_DIGEST_LENGTH];
 	char			 hex[2 * 16 + 1];
 
