@@ -259,6 +259,41 @@ hex_encode(const unsigned char *in, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
+/*
+ * One character of a JSON string: quotes, backslashes, control
+ * characters and DEL escaped; U+2028/U+2029 escaped too, so the output
+ * is also valid JavaScript. Returns how many bytes of p it used.
+ */
+static size_t
+json_char(struct buf *b, const unsigned char *p)
+{
+	size_t	 n = utf8_seqlen(p);
+
+	/* utf8_valid stops at the NUL, so a cut sequence is invalid. */
+	if (*p >= 0x80 && !utf8_valid((const char *)p, n)) {
+		buf_puts(b, "\\ufffd");
+		return 1;
+	}
+	if (n == 3 && p[0] == 0xe2 && p[1] == 0x80 &&
+	    (p[2] == 0xa8 || p[2] == 0xa9))
+		buf_printf(b, "\\u%04x", 0x2028 + (p[2] - 0xa8));
+	else if (n > 1)
+		buf_append(b, p, n);
+	else if (*p == '"' || *p == '\\')
+		buf_printf(b, "\\%c", *p);
+	else if (*p == '\n')
+		buf_puts(b, "\\n");
+	else if (*p == '\r')
+		buf_puts(b, "\\r");
+	else if (*p == '\t')
+		buf_puts(b, "\\t");
+	else if (*p < 0x20 || *p == 0x7f)
+		buf_printf(b, "\\u%04x", *p);
+	else
+		buf_putc(b, (char)*p);
+	return n;
+}
+
 void
 buf_json_string(struct buf *b, const char *s)
 {
@@ -269,29 +304,8 @@ buf_json_string(struct buf *b, const char *s)
 		return;
 	}
 	buf_putc(b, '"');
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		switch (*p) {
-		case '"':
-			buf_puts(b, "\\\"");
-			break;
-		case '\\':
-			buf_puts(b, "\\\\");
-			break;
-		case '\n':
-			buf_puts(b, "\\n");
-			break;
-		case '\r':
-			buf_puts(b, "\\r");
-			break;
-		case '\t':
-			buf_puts(b, "\\t");
-			break;
-		default:
-			if (*p < 0x20)
-				buf_printf(b, "\\u%04x", *p);
-			else
-				buf_putc(b, (char)*p);
-		}
-	}
+	p = (const unsigned char *)s;
+	while (*p != '\0')
+		p += json_char(b, p);
 	buf_putc(b, '"');
 }

@@ -38,7 +38,13 @@ void	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
 char	*buf_steal(struct buf *);		/* caller frees; buf is reset */
 
-/* Appends s as a JSON string literal (quotes, escapes; NULL → null). */
+/*
+ * Appends s as a JSON string literal (RFC 8259); NULL → null. Quotes,
+ * backslashes, control characters and DEL are escaped, U+2028/U+2029
+ * too (so the output is also valid JavaScript), and each byte that is
+ * not part of valid UTF-8 becomes U+FFFD instead of breaking the
+ * document. Every JSON writer in koyomi uses this one.
+ */
 void	 buf_json_string(struct buf *, const char *);
 
 /* 1 if s is valid UTF-8 (no overlongs, no surrogates), else 0. */

@@ -8,7 +8,6 @@
 #include "calendars/util.h"
 #include "daemon/cases.h"
 #include "daemon/csv.h"
-#include "notifier/payload.h"
 
 int
 case_code_valid(const char *s)
@@ -63,15 +62,6 @@ cases_for_expand(const struct case_row *v, size_t n)
 	return c;
 }
 
-static void
-str_or_null(struct buf *b, const char *s)
-{
-	if (s == NULL)
-		buf_puts(b, "null");
-	else
-		payload_json_string(b, s);
-}
-
 void
 cases_render_json(const struct case_row *v, size_t n, struct buf *b)
 {
@@ -81,15 +71,15 @@ cases_render_json(const struct case_row *v, size_t n, struct buf *b)
 	for (i = 0; i < n; i++) {
 		buf_printf(b, "%s{\"id\":%lld,\"cycle\":", i > 0 ? "," : "",
 		    (long long)v[i].id);
-		payload_json_string(b, v[i].cycle);
+		buf_json_string(b, v[i].cycle);
 		buf_puts(b, ",\"code\":");
-		payload_json_string(b, v[i].code);
+		buf_json_string(b, v[i].code);
 		buf_puts(b, ",\"org\":");
-		str_or_null(b, v[i].org);
+		buf_json_string(b, v[i].org);
 		buf_puts(b, ",\"start\":");
-		payload_json_string(b, v[i].start_day);
+		buf_json_string(b, v[i].start_day);
 		buf_puts(b, ",\"closed\":");
-		str_or_null(b, v[i].closed_day);
+		buf_json_string(b, v[i].closed_day);
 		buf_putc(b, '}');
 	}
 	buf_printf(b, "],\"count\":%zu}\n", n);

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendars/util.h"
 #include "daemon/json_in.h"
 #include "daemon/revisions.h"
-#include "notifier/payload.h"
 
 /* The strings the rebuilt occurrence points to. */
 struct snap_priv {
@@ -29,7 +29,7 @@ snap_str(struct buf *b, const char *key, const char *val, int *first)
 	if (val == NULL)
 		return;
 	buf_printf(b, "%s\"%s\":", *first ? "" : ",", key);
-	payload_json_string(b, val);
+	buf_json_string(b, val);
 	*first = 0;
 }
 

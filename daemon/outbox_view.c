@@ -10,7 +10,6 @@
 #include "calendars/util.h"
 #include "daemon/outbox.h"
 #include "daemon/store_outbox.h"
-#include "notifier/payload.h"
 
 static const char *const outbox_states[OUTBOX_NSTATES] = {
 	"pending", "sending", "sent", "failed", "dead"
@@ -51,15 +50,6 @@ view_time(struct buf *b, time_t t, int json)
 		buf_puts(b, s);
 }
 
-static void
-view_str(struct buf *b, const char *s)
-{
-	if (s == NULL)
-		buf_puts(b, "null");
-	else
-		payload_json_string(b, s);
-}
-
 void
 outbox_view_json(struct buf *b, const struct outbox_row *rows, size_t n,
     const long long counts[OUTBOX_NSTATES])
@@ -75,22 +65,22 @@ outbox_view_json(struct buf *b, const struct outbox_row *rows, size_t n,
 	for (i = 0; i < n; i++) {
 		buf_printf(b, "%s{\"id\":%lld,\"msgid\":", i > 0 ? "," : "",
 		    (long long)rows[i].id);
-		view_str(b, rows[i].msgid);
+		buf_json_string(b, rows[i].msgid);
 		buf_puts(b, ",\"channel\":");
-		view_str(b, rows[i].channel);
+		buf_json_string(b, rows[i].channel);
 		buf_puts(b, ",\"destination\":");
-		view_str(b, rows[i].destination);
+		buf_json_string(b, rows[i].destination);
 		buf_puts(b, ",\"kind\":");
-		view_str(b, rows[i].kind);
+		buf_json_string(b, rows[i].kind);
 		buf_puts(b, ",\"subject\":");
-		view_str(b, rows[i].subject);
+		buf_json_string(b, rows[i].subject);
 		buf_puts(b, ",\"state\":");
-		view_str(b, rows[i].state);
+		buf_json_string(b, rows[i].state);
 		buf_printf(b, ",\"attempts\":%d,\"next_attempt\":",
 		    rows[i].attempts);
 		view_time(b, rows[i].next_attempt, 1);
 		buf_puts(b, ",\"last_error\":");
-		view_str(b, rows[i].last_error);
+		buf_json_string(b, rows[i].last_error);
 		buf_puts(b, ",\"created\":");
 		view_time(b, rows[i].created, 1);
 		buf_puts(b, ",\"sent_at\":");

@@ -9,7 +9,6 @@
 #include "calendars/util.h"
 #include "daemon/csv.h"
 #include "daemon/tasks.h"
-#include "notifier/payload.h"
 
 static const char *const task_vias[VIA_NVIAS] = {
 	"cli", "api", "link", "dashboard", "rules",
@@ -92,15 +91,6 @@ tasks_render_text(const struct task *v, size_t n, time_t now, struct buf *b)
 		    v[i].cancelled ? "\t(cancelled)" : "");
 }
 
-static void
-json_str_or_null(struct buf *b, const char *s)
-{
-	if (s == NULL)
-		buf_puts(b, "null");
-	else
-		payload_json_string(b, s);
-}
-
 void
 task_render_json(const struct task *t, time_t now, struct buf *b)
 {
@@ -108,30 +98,30 @@ task_render_json(const struct task *t, time_t now, struct buf *b)
 
 	iso_utc(t->due, due, sizeof due);
 	buf_printf(b, "{\"id\":%lld,\"uid\":", (long long)t->id);
-	payload_json_string(b, t->uid);
+	buf_json_string(b, t->uid);
 	buf_puts(b, ",\"cycle\":");
-	payload_json_string(b, t->cycle);
+	buf_json_string(b, t->cycle);
 	buf_puts(b, ",\"item\":");
-	payload_json_string(b, t->item);
+	buf_json_string(b, t->item);
 	buf_printf(b, ",\"fy\":%d,\"title\":", t->fy);
-	payload_json_string(b, t->title);
+	buf_json_string(b, t->title);
 	buf_puts(b, ",\"assignee\":");
-	payload_json_string(b, t->assignee);
+	buf_json_string(b, t->assignee);
 	buf_printf(b, ",\"due\":\"%s\",\"due_day\":", due);
-	payload_json_string(b, t->due_day);
+	buf_json_string(b, t->due_day);
 	buf_printf(b, ",\"state\":\"%s\",\"overdue\":%s,\"cancelled\":%s",
 	    t->state, task_is_overdue(t, now) ? "true" : "false",
 	    t->cancelled ? "true" : "false");
 	buf_puts(b, ",\"answer\":");
-	json_str_or_null(b, t->answer);
+	buf_json_string(b, t->answer);
 	buf_puts(b, ",\"answer_text\":");
-	json_str_or_null(b, t->answer_text);
+	buf_json_string(b, t->answer_text);
 	if (t->done_at != 0) {
 		iso_utc(t->done_at, at, sizeof at);
 		buf_printf(b, ",\"done_at\":\"%s\",\"done_by\":", at);
-		json_str_or_null(b, t->done_by);
+		buf_json_string(b, t->done_by);
 		buf_puts(b, ",\"done_via\":");
-		json_str_or_null(b, t->done_via);
+		buf_json_string(b, t->done_via);
 	} else
 		buf_puts(b, ",\"done_at\":null,\"done_by\":null,"
 		    "\"done_via\":null");
@@ -236,13 +226,13 @@ task_events_json(const struct task_event *v, size_t n, struct buf *b)
 		iso_utc(v[i].at, at, sizeof at);
 		buf_printf(b, "%s{\"at\":\"%s\",\"action\":", i > 0 ? "," : "",
 		    at);
-		json_str_or_null(b, v[i].action);
+		buf_json_string(b, v[i].action);
 		buf_puts(b, ",\"who\":");
-		json_str_or_null(b, v[i].who);
+		buf_json_string(b, v[i].who);
 		buf_puts(b, ",\"via\":");
-		json_str_or_null(b, v[i].via);
+		buf_json_string(b, v[i].via);
 		buf_puts(b, ",\"note\":");
-		json_str_or_null(b, v[i].note);
+		buf_json_string(b, v[i].note);
 		buf_putc(b, '}');
 	}
 	buf_putc(b, ']');

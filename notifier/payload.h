@@ -55,7 +55,5 @@ int	 payload_type_known(const char *);
  */
 int	 payload_render(const struct payload_event *, enum notify_hook_format,
 	    struct buf *out, char **cause);
-/* JSON string literal with quotes; UTF-8 passes through. */
-void	 payload_json_string(struct buf *, const char *);
 
 #endif

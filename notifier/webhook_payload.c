@@ -45,26 +45,6 @@ payload_type_known(const char *type)
 	return payload_kind(type) != NULL;
 }
 
-void
-payload_json_string(struct buf *b, const char *s)
-{
-	const unsigned char	*p;
-
-	buf_putc(b, '"');
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\') {
-			buf_putc(b, '\\');
-			buf_putc(b, (char)*p);
-		} else if (*p == '\n')
-			buf_puts(b, "\\n");
-		else if (*p < 0x20)
-			buf_printf(b, "\\u%04x", *p);
-		else
-			buf_putc(b, (char)*p);
-	}
-	buf_putc(b, '"');
-}
-
 static const char *
 payload_get(const struct payload_event *ev, const char *key)
 {
@@ -86,15 +66,15 @@ payload_standard(const struct payload_event *ev, struct buf *out)
 	gmtime_r(&ev->timestamp, &tm);
 	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	buf_puts(out, "{\"type\":");
-	payload_json_string(out, ev->type);
+	buf_json_string(out, ev->type);
 	buf_printf(out, ",\"timestamp\":\"%s\",\"data\":{", ts);
 	for (i = 0; i < ev->ndata; i++) {
 		if (i > 0)
 			buf_putc(out, ',');
-		payload_json_string(out, ev->data[i].key);
+		buf_json_string(out, ev->data[i].key);
 		buf_putc(out, ':');
 		if (ev->data[i].str != NULL)
-			payload_json_string(out, ev->data[i].str);
+			buf_json_string(out, ev->data[i].str);
 		else
 			buf_printf(out, "%lld", ev->data[i].num);
 	}
@@ -169,20 +149,20 @@ payload_render(const struct payload_event *ev, enum notify_hook_format fmt,
 	switch (fmt) {
 	case NOTIFY_HOOK_SLACK:
 		buf_puts(out, "{\"text\":");
-		payload_json_string(out, text.data);
+		buf_json_string(out, text.data);
 		buf_putc(out, '}');
 		break;
 	case NOTIFY_HOOK_TEAMS:
 		buf_puts(out, "{\"@type\":\"MessageCard\",\"@context\":"
 		    "\"https://schema.org/extensions\",\"summary\":");
-		payload_json_string(out, payload_kind(ev->type)->label);
+		buf_json_string(out, payload_kind(ev->type)->label);
 		buf_puts(out, ",\"text\":");
-		payload_json_string(out, text.data);
+		buf_json_string(out, text.data);
 		buf_putc(out, '}');
 		break;
 	default:
 		buf_puts(out, "{\"content\":{\"type\":\"text\",\"text\":");
-		payload_json_string(out, text.data);
+		buf_json_string(out, text.data);
 		buf_puts(out, "}}");
 		break;
 	}

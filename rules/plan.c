@@ -70,7 +70,7 @@ plan_json_response(struct buf *b, const struct rules_response *rp)
 	for (k = 0; k < rp->noptions; k++) {
 		if (k)
 			buf_putc(b, ',');
-		json_str(b, rp->options[k]);
+		buf_json_string(b, rp->options[k]);
 	}
 	buf_putc(b, ']');
 	json_kv_bool(b, "text", rp->text);
@@ -90,7 +90,7 @@ rules_plan_json(const struct occ_list *l, struct buf *b)
 		o = &l->v[i];
 		buf_puts(b, i ? ",\n{" : "\n{");
 		buf_puts(b, "\"uid\":");
-		json_str(b, o->uid);
+		buf_json_string(b, o->uid);
 		json_kv_str(b, "cycle", o->cycle_id);
 		json_kv_str(b, "item", o->item_id);
 		json_kv_int(b, "fy", o->fy);
@@ -124,7 +124,7 @@ rules_plan_json(const struct occ_list *l, struct buf *b)
 			for (k = 0; k < o->nassignees; k++) {
 				if (k)
 					buf_putc(b, ',');
-				json_str(b, o->assignees[k]);
+				buf_json_string(b, o->assignees[k]);
 			}
 			buf_putc(b, ']');
 			if (o->response != NULL)
