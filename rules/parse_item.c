@@ -430,24 +430,19 @@ rules_exclusive(struct rules_pctx *p, const struct rules_item *it,
 	    "be given", rules_item_key_name(a), rules_item_key_name(b));
 }
 
-/* Checks that need the whole item (and its cycle) but no other file. */
-static void
-rules_item_check(struct rules_pctx *p, struct rules_item *it, int is_case,
-    const struct ynode *m)
+/*
+ * The keys that date an item: date, dates, same_day and relative exclude
+ * each other (repeat and window combine with one), and an adhoc item
+ * takes none. Returns 1 when the item has any of them or 'frequency'.
+ */
+static int
+rules_item_dated(struct rules_pctx *p, const struct rules_item *it)
 {
 	static const enum rules_item_key dated[] = { RIK_DATE, RIK_DATES,
 	    RIK_SAME_DAY, RIK_RELATIVE, RIK_REPEAT, RIK_WINDOW };
 	size_t	i, j;
 	int	when = 0;
 
-	if (!rules_has(it, RIK_ID) && !rules_hinted(p, "id"))
-		rules_perr(p, p->file, m->mark, "item needs 'id'");
-	if (!rules_has(it, RIK_KIND) && !rules_hinted(p, "kind"))
-		rules_perr(p, p->file, m->mark, "item%s%s needs 'kind'",
-		    it->id ? " " : "", it->id ? it->id : "");
-	if (!rules_has(it, RIK_TITLE) && !rules_hinted(p, "title"))
-		rules_perr(p, p->file, m->mark, "item%s%s needs 'title'",
-		    it->id ? " " : "", it->id ? it->id : "");
 	for (i = 0; i < nitems(dated); i++) {
 		for (j = i + 1; j < nitems(dated); j++) {
 			if (dated[i] == RIK_REPEAT || dated[j] == RIK_REPEAT ||
@@ -467,6 +462,14 @@ rules_item_check(struct rules_pctx *p, struct rules_item *it, int is_case,
 		    "remove '%s'", rules_item_key_name(i < nitems(dated) ?
 		    dated[i] : RIK_FREQUENCY));
 	}
+	return when;
+}
+
+/* Items of a case cycle are dated by 'case:'; the others need a date. */
+static void
+rules_item_case(struct rules_pctx *p, const struct rules_item *it,
+    int is_case, int when, const struct ynode *m)
+{
 	if (is_case) {
 		if (when)
 			rules_perr(p, p->file, it->marks[RIK_DATE].line ?
@@ -484,6 +487,22 @@ rules_item_check(struct rules_pctx *p, struct rules_item *it, int is_case,
 		    "'date', 'dates', 'same_day', 'relative', 'repeat', "
 		    "'frequency' or 'adhoc: true'", it->id ? " " : "",
 		    it->id ? it->id : "");
+}
+
+/* Checks that need the whole item (and its cycle) but no other file. */
+static void
+rules_item_check(struct rules_pctx *p, struct rules_item *it, int is_case,
+    const struct ynode *m)
+{
+	if (!rules_has(it, RIK_ID) && !rules_hinted(p, "id"))
+		rules_perr(p, p->file, m->mark, "item needs 'id'");
+	if (!rules_has(it, RIK_KIND) && !rules_hinted(p, "kind"))
+		rules_perr(p, p->file, m->mark, "item%s%s needs 'kind'",
+		    it->id ? " " : "", it->id ? it->id : "");
+	if (!rules_has(it, RIK_TITLE) && !rules_hinted(p, "title"))
+		rules_perr(p, p->file, m->mark, "item%s%s needs 'title'",
+		    it->id ? " " : "", it->id ? it->id : "");
+	rules_item_case(p, it, is_case, rules_item_dated(p, it), m);
 	if (it->repeat.freq == RF_YEARLY && it->date == NULL &&
 	    rules_has(it, RIK_REPEAT) && !rules_has(it, RIK_DATE))
 		rules_perr(p, p->file, it->marks[RIK_REPEAT], "a yearly "
