@@ -24,8 +24,15 @@ outbox_usage(void)
 	return 2;
 }
 
-int
-cmd_outbox(struct cmd_ctx *ctx, int argc, char **argv)
+struct outbox_args {
+	const char	*state;		/* NULL: every state */
+	const char	*format;	/* "text" or "json" */
+	long		 limit;		/* 0: no limit */
+};
+
+/* The options; -1 on anything usage should be shown for. */
+static int
+outbox_args(int argc, char **argv, struct outbox_args *a)
 {
 	static const struct option opts[] = {
 		{ "state", required_argument, NULL, 's' },
@@ -33,40 +40,50 @@ cmd_outbox(struct cmd_ctx *ctx, int argc, char **argv)
 		{ "limit", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char		*state = NULL, *format = "text";
+	char	*end;
+	int	 c;
+
+	a->state = NULL;
+	a->format = "text";
+	a->limit = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			a->state = optarg;
+			if (outbox_state_from_name(a->state) == -1)
+				return -1;
+			break;
+		case 'f':
+			a->format = optarg;
+			if (strcmp(a->format, "text") != 0 &&
+			    strcmp(a->format, "json") != 0)
+				return -1;
+			break;
+		case 'n':
+			a->limit = strtol(optarg, &end, 10);
+			if (*end != '\0' || a->limit < 0)
+				return -1;
+			break;
+		default:
+			return -1;
+		}
+	}
+	return optind != argc ? -1 : 0;
+}
+
+int
+cmd_outbox(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct outbox_args	 a;
 	struct outbox_row	*rows = NULL;
 	long long		 counts[OUTBOX_NSTATES];
 	struct koyomi		 k;
 	struct buf		 b;
 	size_t			 n = 0;
-	long			 limit = 0;
-	char			*end;
-	int			 c, rv = 1;
+	int			 rv = 1;
 
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			state = optarg;
-			if (outbox_state_from_name(state) == -1)
-				return outbox_usage();
-			break;
-		case 'f':
-			format = optarg;
-			if (strcmp(format, "text") != 0 &&
-			    strcmp(format, "json") != 0)
-				return outbox_usage();
-			break;
-		case 'n':
-			limit = strtol(optarg, &end, 10);
-			if (*end != '\0' || limit < 0)
-				return outbox_usage();
-			break;
-		default:
-			return outbox_usage();
-		}
-	}
-	if (optind != argc)
+	if (outbox_args(argc, argv, &a) == -1)
 		return outbox_usage();
 	buf_init(&b);
 	memset(&k, 0, sizeof k);
@@ -74,12 +91,12 @@ cmd_outbox(struct cmd_ctx *ctx, int argc, char **argv)
 		buf_free(&b);
 		return 1;
 	}
-	if (store_outbox_list(k.store, state, (size_t)limit, &rows, &n) == -1 ||
-	    store_outbox_counts(k.store, counts) == -1) {
+	if (store_outbox_list(k.store, a.state, (size_t)a.limit, &rows,
+	    &n) == -1 || store_outbox_counts(k.store, counts) == -1) {
 		fprintf(stderr, "koyomi: cannot read the outbox\n");
 		goto out;
 	}
-	if (strcmp(format, "json") == 0)
+	if (strcmp(a.format, "json") == 0)
 		outbox_view_json(&b, rows, n, counts);
 	else
 		outbox_view_text(&b, rows, n);
