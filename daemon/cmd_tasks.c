@@ -116,10 +116,12 @@ cmd_tasks(struct cmd_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-/* Shared by done/reopen/waive/answer: options, then one change. */
+/*
+ * The options and operands of done/reopen/waive/answer into c and id;
+ * -1 on anything usage should be shown for.
+ */
 static int
-change_cmd(struct cmd_ctx *ctx, int argc, char **argv, enum task_op op,
-    const char *usage)
+change_args(int argc, char **argv, struct task_change *c, int64_t *id)
 {
 	static const struct option opts[] = {
 		{ "by", required_argument, NULL, 'b' },
@@ -128,60 +130,80 @@ change_cmd(struct cmd_ctx *ctx, int argc, char **argv, enum task_op op,
 		{ "answer", required_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct task_change	 c = { op, { NULL, VIA_CLI, NULL }, NULL, NULL };
-	struct koyomi		 k;
-	enum task_result	 r;
-	int64_t			 id;
-	int			 ch, answered, need = op == TASK_ANSWER ? 2 : 1;
-	char			*cause = NULL;
+	int	 ch, need = c->op == TASK_ANSWER ? 2 : 1;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'b':
-			c.actor.who = optarg;
+			c->actor.who = optarg;
 			break;
 		case 'n':
-			c.actor.note = optarg;
+			c->actor.note = optarg;
 			break;
 		case 't':
-			c.text = optarg;
+			c->text = optarg;
 			break;
 		case 'a':
-			c.answer = optarg;
+			c->answer = optarg;
 			break;
 		default:
-			fprintf(stderr, "usage: koyomi %s\n", usage);
-			return 2;
+			return -1;
 		}
 	}
-	if (argc - optind != need || parse_id(argv[optind], &id) == -1 ||
-	    (op == TASK_WAIVE && c.actor.note == NULL)) {
-		fprintf(stderr, "usage: koyomi %s\n", usage);
-		return 2;
-	}
-	if (op == TASK_ANSWER)
-		c.answer = argv[optind + 1];
-	if (cli_open(ctx, &k, 1) == -1)
-		return 1;
-	r = tasks_change(&k, id, &c, time(NULL), &answered, &cause);
-	cli_close(&k);
+	if (argc - optind != need || parse_id(argv[optind], id) == -1 ||
+	    (c->op == TASK_WAIVE && c->actor.note == NULL))
+		return -1;
+	if (c->op == TASK_ANSWER)
+		c->answer = argv[optind + 1];
+	return 0;
+}
+
+/* Says what became of task id; the exit status. */
+static int
+change_report(const char *cmd, int64_t id, enum task_result r,
+    const char *cause)
+{
 	switch (r) {
 	case TASK_CHANGED:
-		printf("task %lld: %s\n", (long long)id, argv[0]);
+		printf("task %lld: %s\n", (long long)id, cmd);
 		return 0;
 	case TASK_UNCHANGED:
 		printf("task %lld: unchanged\n", (long long)id);
 		return 0;
 	case TASK_NOTFOUND:
-		fprintf(stderr, "koyomi: %s: no task %lld\n", argv[0],
+		fprintf(stderr, "koyomi: %s: no task %lld\n", cmd,
 		    (long long)id);
 		return 1;
 	default:
-		fprintf(stderr, "koyomi: %s: task %lld: %s\n", argv[0],
+		fprintf(stderr, "koyomi: %s: task %lld: %s\n", cmd,
 		    (long long)id, cause != NULL ? cause : "database error");
-		free(cause);
 		return 1;
 	}
+}
+
+/* Shared by done/reopen/waive/answer: options, then one change. */
+static int
+change_cmd(struct cmd_ctx *ctx, int argc, char **argv, enum task_op op,
+    const char *usage)
+{
+	struct task_change	 c = { op, { NULL, VIA_CLI, NULL }, NULL, NULL };
+	struct koyomi		 k;
+	enum task_result	 r;
+	int64_t			 id;
+	int			 answered, rv;
+	char			*cause = NULL;
+
+	if (change_args(argc, argv, &c, &id) == -1) {
+		fprintf(stderr, "usage: koyomi %s\n", usage);
+		return 2;
+	}
+	if (cli_open(ctx, &k, 1) == -1)
+		return 1;
+	r = tasks_change(&k, id, &c, time(NULL), &answered, &cause);
+	cli_close(&k);
+	rv = change_report(argv[0], id, r, cause);
+	free(cause);
+	return rv;
 }
 
 int
