@@ -22,7 +22,10 @@ for t in tests/integration/*.sh tests/integration/*.py; do
 		rm -rf "$dir" "$dir.log"
 	else
 		echo "FAIL integration $name (log: $dir.log)"
-		tail -n 60 "$dir.log"
+		# What failed first, then the log's end for the context.
+		grep -a '^FAIL' "$dir.log" | head -n 20
+		echo "--- end of log:"
+		tail -n 40 "$dir.log"
 		echo "fail integration $name $BIN" >> build/results.txt
 		fail=1
 	fi

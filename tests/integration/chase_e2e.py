@@ -43,11 +43,13 @@ import time
 import urllib.parse
 from email import message_from_bytes, policy
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib_daemon import FAKETIME_LIB, faketime_env  # noqa: E402
+
 KOYOMI = os.environ["KOYOMI"]
 SRC = os.environ["KOYOMI_SRC"]
 WORK = os.getcwd()
 JST = datetime.timezone(datetime.timedelta(hours=9))
-FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 SECRET = "whsec_" + base64.b64encode(b"e2e-webhook-secret-0123456789ab").decode()
 procs = []
 
@@ -116,14 +118,8 @@ def plan_time():
 def env_for(clock):
     env = dict(os.environ)
     if clock.offset:
-        env["LD_PRELOAD"] = FAKETIME_LIB
-        env["FAKETIME"] = "+%d" % clock.offset
-        env["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+        env = faketime_env(env, "+%d" % clock.offset)
         env["FAKETIME_DONT_RESET"] = "1"
-        # An ASan build wants its runtime first; faketime only wraps
-        # clock calls, so the order does not matter here.
-        opts = env.get("ASAN_OPTIONS", "")
-        env["ASAN_OPTIONS"] = (opts + ":" if opts else "") + "verify_asan_link_order=0"
     return env
 
 

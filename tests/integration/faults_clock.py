@@ -29,10 +29,8 @@ import sqlite3
 import sys
 import time
 
-from lib_faults import (Daemon, check, finish, free_port, get, koyomi,
-                        wait_for, write_conf)
-
-LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+from lib_faults import (FAKETIME_LIB as LIB, Daemon, check, faketime_env,
+                        finish, free_port, get, koyomi, wait_for, write_conf)
 # D = 2026-05-15 17:00 JST = 08:00 UTC
 D = calendar.timegm((2026, 5, 15, 8, 0, 0))
 RULES = """\
@@ -61,10 +59,7 @@ def offset(fake_now):
 
 
 def env_at(fake_now):
-    e = dict(os.environ)
-    e["LD_PRELOAD"] = LIB
-    e["FAKETIME"] = offset(fake_now)
-    e["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+    e = faketime_env(os.environ, offset(fake_now))
     e["FAKETIME_NO_CACHE"] = "1"
     return e
 

@@ -49,10 +49,34 @@ def check(cond, msg):
 
 def finish():
     if failures:
+        # Repeated at the end: a runner that shows only the log's tail
+        # still shows what failed.
+        for msg in failures:
+            print("FAIL: " + msg)
         print("%d failure(s)" % len(failures))
         sys.exit(1)
     print("PASS")
     sys.exit(0)
+
+
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+
+
+def faketime_env(env, faketime):
+    """ENV with libfaketime preloaded and FAKETIME set.
+
+    An ASan build checks that its runtime comes first among the loaded
+    libraries; libfaketime only wraps the clock calls, so the order does
+    not matter to it and the check is turned off.
+    """
+    e = dict(env)
+    e["LD_PRELOAD"] = FAKETIME_LIB
+    e["FAKETIME"] = faketime
+    e["FAKETIME_DONT_FAKE_MONOTONIC"] = "1"
+    opts = e.get("ASAN_OPTIONS", "")
+    e["ASAN_OPTIONS"] = (opts + ":" if opts else "") + \
+        "verify_asan_link_order=0"
+    return e
 
 
 def free_port():

@@ -5,48 +5,13 @@ loopback port; minimal HTTP with http.client; bounded waits.
 """
 import http.client
 import os
-import socket
 import subprocess
 import sys
-import time
 
-KOYOMI = os.environ.get("KOYOMI") or os.path.abspath("koyomi")
-WORK = os.getcwd()
-failures = []
-
-
-def check(cond, msg):
-    print(("ok: " if cond else "FAIL: ") + msg, flush=True)
-    if not cond:
-        failures.append(msg)
-    return cond
-
-
-def finish():
-    if failures:
-        print("%d failure(s)" % len(failures))
-        sys.exit(1)
-    print("PASS")
-    sys.exit(0)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
-
-
-def wait_for(pred, timeout, what):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        v = pred()
-        if v:
-            return v
-        time.sleep(0.05)
-    check(False, "timed out waiting for " + what)
-    return None
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The shared primitives: one check/finish/wait_for for every test.
+from lib_daemon import (FAKETIME_LIB, KOYOMI, WORK, check, faketime_env,  # noqa: F401
+                        finish, free_port, wait_for)
 
 
 def write_conf(port, extra=""):
