@@ -7,19 +7,8 @@
 # and a `done` that failed says so (nonzero exit) rather than pretending.
 # Needs root for mount; skipped, saying so, when mount is not permitted.
 set -u
-K=${KOYOMI:?}
-PORT=$((20000 + $$ % 20000))
-U="http://127.0.0.1:$PORT"
-D=$(pwd)
-fails=0
-pid=""
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	mountpoint -q "$D/mnt" && umount "$D/mnt"
-}
-trap cleanup EXIT
+. "${KOYOMI_SRC:?}/tests/integration/lib.sh"
+cleanup_extra() { mountpoint -q "$D/mnt" && umount "$D/mnt"; }
 mkdir -p mnt rules
 if ! mount -t tmpfs -o size=3m,mode=0700 koyomi-test "$D/mnt" 2>mount.err; then
 	echo "SKIP: cannot mount a tmpfs here ($(cat mount.err)); run as root"
@@ -49,30 +38,11 @@ feeds:
   - {id: test, title: テスト, cycles: [t], deadlines: true}
 Y
 } > rules/t.yaml
-cat > koyomi.conf <<C
-listen: 127.0.0.1:$PORT
-base_url: $U
-database: $D/mnt/koyomi.db
-rules: $D/rules
-timezone: Asia/Tokyo
-mail_transport: maildir:$D/mail
-secret_key_file: $D/secret.key
-C
-code() { curl -s -o /dev/null -m 10 -w '%{http_code}' "$U$1"; }
-start() {
-	"$K" -c koyomi.conf run >> daemon.log 2>&1 &
-	pid=$!
-	i=0
-	until [ "$(code /healthz)" = 200 ]; do
-		i=$((i + 1))
-		[ $i -gt 200 ] && { cat daemon.log; echo "FAIL: daemon did not start"; exit 1; }
-		sleep 0.05
-	done
-}
+write_conf "$D/mnt/koyomi.db"
 # Waits (bounded, 10 s) until /healthz gives $1.
 healthz_becomes() {
 	i=0
-	while [ "$(code /healthz)" != "$1" ]; do
+	while [ "$(code "$U/healthz")" != "$1" ]; do
 		i=$((i + 1)); [ $i -gt 100 ] && return 1
 		sleep 0.1
 	done
@@ -117,16 +87,16 @@ echo "while full: acknowledged: $acked; refused: $refused"
 [ $refused -gt 0 ] && ok "koyomi done refuses (nonzero) while the disk is full" ||
     fail "no koyomi done failed although the disk is full"
 healthz_becomes 503 && ok "/healthz 503 while the disk is full" ||
-    fail "/healthz is $(code /healthz) while the disk is full"
-[ "$(code /feeds/test.ics)" = 200 ] && ok "/feeds/test.ics still 200 while full" ||
-    fail "/feeds/test.ics is $(code /feeds/test.ics) while full"
+    fail "/healthz is $(code "$U/healthz") while the disk is full"
+[ "$(code "$U/feeds/test.ics")" = 200 ] && ok "/feeds/test.ics still 200 while full" ||
+    fail "/feeds/test.ics is $(code "$U/feeds/test.ics") while full"
 grep -qi "full" daemon.log && ok "daemon logs: $(grep -i full daemon.log | head -1)" ||
     fail "nothing about the full disk in the daemon's log"
 kill -0 "$pid" 2>/dev/null && ok "daemon still running" || fail "daemon died"
 
 rm -f mnt/filler mnt/filler2 mnt/filler3
 healthz_becomes 200 && ok "/healthz 200 once space is back" ||
-    fail "/healthz is $(code /healthz) after space returned"
+    fail "/healthz is $(code "$U/healthz") after space returned"
 last=$(echo "$@" | awk '{ print $NF }')
 "$K" -c koyomi.conf done "$last" --by after > /dev/null &&
     acked="$acked $last" || fail "done $last after space returned"
@@ -141,9 +111,8 @@ check_acked() {
 	done
 }
 check_acked "space back"
-kill "$pid"; wait "$pid" 2>/dev/null; pid=""
+stop
 start
 check_acked "after restart"
 [ $fails -eq 0 ] && ok "all $(echo $acked | wc -w) acknowledged completions kept"
-[ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo PASS
+finish

@@ -5,17 +5,7 @@
 # `koyomi feed` prints, 404 (unknown, traversal attempts, bad or rotated
 # or revoked tokens), 405 with Allow.
 set -u
-K=${KOYOMI:?}
-PORT=$((20000 + $$ % 20000))
-U="http://127.0.0.1:$PORT"
-D=$(pwd)
-fails=0
-pid=""
-
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; }
-trap cleanup EXIT
+. "${KOYOMI_SRC:?}/tests/integration/lib.sh"
 
 mkdir -p rules
 cat > rules/t.yaml <<'EOF'
@@ -32,28 +22,9 @@ cycles:
 feeds:
   - {id: test, title: テスト, cycles: [t], deadlines: true}
 EOF
-cat > koyomi.conf <<EOF
-listen: 127.0.0.1:$PORT
-base_url: $U
-database: $D/koyomi.db
-rules: $D/rules
-timezone: Asia/Tokyo
-mail_transport: maildir:$D/mail
-secret_key_file: $D/secret.key
-EOF
+write_conf
 
-"$K" -c koyomi.conf run > daemon.log 2>&1 &
-pid=$!
-i=0
-until curl -s -o /dev/null "$U/healthz"; do
-	i=$((i + 1))
-	[ $i -gt 100 ] && { cat daemon.log; echo "FAIL: daemon did not start"; exit 1; }
-	sleep 0.1
-done
-
-# hdr FILE NAME: the value of a response header (case-insensitive).
-hdr() { tr -d '\r' < "$1" | awk -v n="$2" 'BEGIN{IGNORECASE=1} tolower($0) ~ "^" tolower(n) ":" {sub(/^[^:]*: */, ""); print; exit}'; }
-code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+start
 
 # 200 with validators, same bytes as the CLI.
 curl -s -D h1 -o plain.ics "$U/feeds/test.ics"
@@ -145,7 +116,4 @@ P2=$(grep "^http://" tok2)
 [ "$(code "$P2")" = 404 ] && ok "revoked 404" || fail "revoked token still works"
 grep -q "$(basename "$P2" .ics)" daemon.log && fail "a token appears in the log"
 
-if [ $fails -ne 0 ]; then
-	echo "$fails failure(s)"; tail -20 daemon.log; exit 1
-fi
-echo "PASS feeds_http"
+finish

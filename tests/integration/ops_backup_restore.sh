@@ -8,16 +8,7 @@
 # is a complete database on its own (integrity_check ok).
 # Skipped, saying so, while `koyomi backup` is still the placeholder.
 set -u
-K=${KOYOMI:?}
-PORT=$((20000 + $$ % 20000))
-U="http://127.0.0.1:$PORT"
-D=$(pwd)
-fails=0
-pid=""
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; }
-trap cleanup EXIT
+. "${KOYOMI_SRC:?}/tests/integration/lib.sh"
 
 mkdir -p rules
 cat > rules/t.yaml <<'Y'
@@ -35,30 +26,7 @@ cycles:
 feeds:
   - {id: test, title: テスト, cycles: [t], deadlines: true}
 Y
-cat > koyomi.conf <<C
-listen: 127.0.0.1:$PORT
-base_url: $U
-database: $D/koyomi.db
-rules: $D/rules
-timezone: Asia/Tokyo
-mail_transport: maildir:$D/mail
-secret_key_file: $D/secret.key
-C
-start() {
-	"$K" -c koyomi.conf run >> daemon.log 2>&1 &
-	pid=$!
-	i=0
-	until [ "$(curl -s -o /dev/null -w '%{http_code}' "$U/healthz")" = 200 ]; do
-		i=$((i + 1))
-		[ $i -gt 200 ] && { cat daemon.log; echo "FAIL: daemon did not start"; exit 1; }
-		sleep 0.05
-	done
-}
-stop() {
-	kill "$pid"
-	wait "$pid" 2>/dev/null
-	pid=""
-}
+write_conf
 state() {	# state of task $1
 	"$K" -c koyomi.conf tasks --format json | /usr/bin/python3 -c '
 import json, sys
@@ -100,5 +68,4 @@ print(sqlite3.connect(sys.argv[1]).execute(
     ("done", "alice")).fetchone()[0])' koyomi.db)
 [ "$n" = 1 ] && ok "task 1's audit event restored" || fail "task 1 audit events: $n"
 stop
-[ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo PASS
+finish

@@ -4,17 +4,7 @@
 # and the daemon's live /metrics passes `promtool check metrics` (after a
 # few requests, so labelled series such as http_requests_total exist).
 set -u
-K=${KOYOMI:?}
-S=${KOYOMI_SRC:?}
-PORT=$((20000 + $$ % 20000))
-U="http://127.0.0.1:$PORT"
-D=$(pwd)
-fails=0
-pid=""
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-ok() { echo "ok: $*"; }
-cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; }
-trap cleanup EXIT
+. "${KOYOMI_SRC:?}/tests/integration/lib.sh"
 command -v promtool >/dev/null || { echo "FAIL: promtool missing (Debian package prometheus)"; exit 1; }
 
 if promtool check rules "$S/docs/prometheus-alerts.yml"; then
@@ -40,23 +30,8 @@ cycles:
 feeds:
   - {id: test, title: テスト, cycles: [t], deadlines: true}
 Y
-cat > koyomi.conf <<EOF
-listen: 127.0.0.1:$PORT
-base_url: $U
-database: $D/koyomi.db
-rules: $D/rules
-timezone: Asia/Tokyo
-mail_transport: maildir:$D/mail
-secret_key_file: $D/secret.key
-EOF
-"$K" -c koyomi.conf run > daemon.log 2>&1 &
-pid=$!
-i=0
-until curl -s -o /dev/null "$U/healthz"; do
-	i=$((i + 1))
-	[ $i -gt 200 ] && { cat daemon.log; echo "FAIL: daemon did not start"; exit 1; }
-	sleep 0.05
-done
+write_conf
+start
 curl -s -o /dev/null "$U/feeds/test.ics"
 curl -s -o /dev/null "$U/feeds/nosuch.ics"
 curl -s "$U/metrics" > metrics.txt
@@ -78,5 +53,4 @@ done
 for m in $(awk '/^# TYPE/ { print $3 }' metrics.txt); do
 	grep -qw "$m" "$S/docs/operations.md" || fail "$m is not in docs/operations.md"
 done
-[ $fails -eq 0 ] || { echo "$fails failure(s)"; exit 1; }
-echo PASS
+finish

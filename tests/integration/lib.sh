@@ -1,0 +1,83 @@
+# lib.sh — shared part of the shell integration tests (a helper, not a
+# test: tests/run-integration.sh skips lib*). Sourced with `. lib.sh`
+# from the test's temp dir; the test sets `set -u` first.
+#
+# Gives: K (the binary), S (the source tree), D (the temp dir), PORT (a
+# free loopback port) and U (its base URL); ok/fail and a failure count;
+# write_conf [DATABASE]; start/stop of `koyomi run` with a bounded wait
+# for /healthz; code/hdr for curl answers; finish. A test may define
+# cleanup_extra(), run on exit after the daemon is stopped.
+
+K=${KOYOMI:?}
+S=${KOYOMI_SRC:?}
+D=$(pwd)
+PORT=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+U="http://127.0.0.1:$PORT"
+fails=0
+pid=""
+
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+ok() { echo "ok: $*"; }
+
+cleanup() {
+	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	command -v cleanup_extra >/dev/null && cleanup_extra
+	return 0
+}
+trap cleanup EXIT
+
+# write_conf [DATABASE]: koyomi.conf for this dir, rules in ./rules.
+write_conf() {
+	cat > koyomi.conf <<EOF
+listen: 127.0.0.1:$PORT
+base_url: $U
+database: ${1:-$D/koyomi.db}
+rules: $D/rules
+timezone: Asia/Tokyo
+mail_transport: maildir:$D/mail
+secret_key_file: $D/secret.key
+EOF
+}
+
+# code [CURL-ARGS] URL: the HTTP status only.
+code() { curl -s -o /dev/null -m 10 -w '%{http_code}' "$@"; }
+
+# hdr FILE NAME: the value of a response header (case-insensitive).
+hdr() {
+	tr -d '\r' < "$1" | awk -v n="$2" 'tolower($0) ~ "^" tolower(n) ":" {
+		sub(/^[^:]*: */, ""); print; exit }'
+}
+
+# start: `koyomi run` in the background, appending to daemon.log; waits
+# at most 10 s for /healthz to answer 200, else shows the log and exits.
+start() {
+	"$K" -c koyomi.conf run >> daemon.log 2>&1 &
+	pid=$!
+	i=0
+	until [ "$(code "$U/healthz")" = 200 ]; do
+		i=$((i + 1))
+		if [ $i -gt 200 ] || ! kill -0 "$pid" 2>/dev/null; then
+			cat daemon.log
+			echo "FAIL: daemon did not start"
+			exit 1
+		fi
+		sleep 0.05
+	done
+}
+
+stop() {
+	kill "$pid"
+	wait "$pid" 2>/dev/null
+	pid=""
+}
+
+# finish: PASS and exit 0, or the count (and the log's end) and exit 1.
+finish() {
+	if [ $fails -ne 0 ]; then
+		echo "$fails failure(s)"
+		[ -f daemon.log ] && tail -20 daemon.log
+		exit 1
+	fi
+	echo PASS
+	exit 0
+}
