@@ -79,7 +79,6 @@ struct feed_entry {
 	time_t		 mtime;
 	char		 lastmod[32];	/* IMF-fixdate of mtime */
 	unsigned	 refs;
-	int		 fd;		/* memfd of body for sendfile, or -1 */
 };
 
 void	feed_entry_ref(struct feed_entry *);

@@ -40,8 +40,6 @@ feed_entry_unref(struct feed_entry *e)
 		return;
 	free(e->key);
 	free(e->body);
-	if (e->fd != -1)
-		close(e->fd);
 	free(e->gz);
 	free(e);
 }
@@ -117,7 +115,6 @@ feeds_entry_new(const char *key, struct buf *b, time_t now)
 {
 	struct feed_entry	*e = xcalloc(1, sizeof(*e));
 
-	e->fd = -1;
 	unsigned char		 md[SHA256_DIGEST_LENGTH];
 	char			 hex[2 * 16 + 1];
 

@@ -9,10 +9,12 @@
  * cannot free bytes still being sent. The path is only ever compared
  * with names in memory: nothing here touches the filesystem, and a name
  * outside [A-Za-z0-9._-] is answered 404 before any lookup.
+ *
+ * Bodies go out from memory, not with sendfile(2): MHD corks the socket
+ * around each 128 KB sendfile chunk, and on loopback that halved the
+ * throughput of a 500 KB feed against nginx (0.45-0.59x) where a plain
+ * write of the buffer reaches 0.95-1.2x (bench/README.md, "Feeds").
  */
-#include <sys/mman.h>
-
-#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,36 +51,6 @@ feeds_strip(const char *s, char *out, size_t len)
 	return 0;
 }
 
-/*
- * Large identity bodies go out with sendfile(2) from a memfd holding the
- * cached bytes (made once per entry, on first use): writing them from user
- * memory in chunks is where nginx's sendfile beat koyomi (bench/README.md).
- * Small bodies and gzip copies are cheaper to write directly.
- */
-#define FEEDS_SENDFILE_MIN	(32 * 1024)
-
-static int
-feeds_entry_fd(struct feed_entry *e)
-{
-	size_t	 off = 0;
-	ssize_t	 n;
-	int	 fd;
-
-	if (e->fd != -1)
-		return e->fd;
-	if ((fd = memfd_create("koyomi-feed", MFD_CLOEXEC)) == -1)
-		return -1;
-	while (off < e->len) {
-		if ((n = write(fd, e->body + off, e->len - off)) <= 0) {
-			close(fd);
-			return -1;
-		}
-		off += (size_t)n;
-	}
-	e->fd = fd;
-	return fd;
-}
-
 static void
 feeds_serve(struct http_req *req, struct feed_entry *e, int private)
 {
@@ -98,9 +70,6 @@ feeds_serve(struct http_req *req, struct feed_entry *e, int private)
 	}
 	if (gz)
 		http_add_header(req, "Content-Encoding", "gzip");
-	else if (e->len >= FEEDS_SENDFILE_MIN && feeds_entry_fd(e) != -1 &&
-	    http_reply_fd(req, 200, FEEDS_CTYPE, e->fd, e->len) == 0)
-		return;
 	feed_entry_ref(e);
 	http_reply_borrowed(req, 200, FEEDS_CTYPE, gz ? e->gz : e->body,
 	    gz ? e->gzlen : e->len, feeds_release, e);

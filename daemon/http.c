@@ -444,8 +444,6 @@ http_start(struct koyomi *k, char **cause)
 	    (size_t)(k->conf->max_header ? k->conf->max_header : 16384) + 4096,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, h,
-	    /* cmd_run ignores SIGPIPE: MHD may then use sendfile(2). */
-	    MHD_OPTION_SIGPIPE_HANDLED_BY_APP, (int)1,
 	    MHD_OPTION_END);
 	if (h->d == NULL) {
 		xasprintf(cause, "cannot start the HTTP server on %s",
@@ -750,24 +748,6 @@ http_reply_borrowed(struct http_req *req, unsigned status, const char *ctype,
 	queue(req, status, ctype,
 	    MHD_create_response_from_buffer_with_free_callback_cls(len,
 	    (void *)(uintptr_t)body, release, arg));
-}
-
-int
-http_reply_fd(struct http_req *req, unsigned status, const char *ctype,
-    int fd, size_t len)
-{
-	struct MHD_Response	*resp;
-	int			 dfd;
-
-	if (req->answered || (dfd = dup(fd)) == -1)
-		return -1;
-	/* MHD owns (and closes) the dup; it sends with sendfile(2). */
-	if ((resp = MHD_create_response_from_fd64(len, dfd)) == NULL) {
-		close(dfd);
-		return -1;
-	}
-	queue(req, status, ctype, resp);
-	return 0;
 }
 
 void

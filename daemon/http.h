@@ -80,12 +80,6 @@ void		 http_reply(struct http_req *, unsigned status,
 void		 http_reply_borrowed(struct http_req *, unsigned status,
 		    const char *content_type, const void *, size_t,
 		    http_release, void *arg);
-/*
- * A body read from fd (offset 0, len bytes) with sendfile where MHD can;
- * fd stays the caller's (MHD gets a dup). 0, or -1 when nothing was sent.
- */
-int		 http_reply_fd(struct http_req *, unsigned status,
-		    const char *content_type, int fd, size_t len);
 /* {"error":"msg"} with the status. */
 void		 http_reply_json_error(struct http_req *, unsigned status,
 		    const char *msg);

@@ -1,7 +1,8 @@
 #!/bin/sh
-# Large identity feeds go out with sendfile(2) from a memfd: the bytes
-# must equal what `koyomi feed` prints, every time, with and without
-# keep-alive, and HEAD must carry the right length and no body.
+# feeds_large: a feed larger than one socket buffer (the shipped national
+# feed, >= 32 KB) comes out whole: the bytes equal what `koyomi feed`
+# prints, every time, with and without keep-alive, and HEAD carries the
+# right length and no body.
 set -eu
 PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p var
@@ -21,7 +22,7 @@ until curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null; do
 done
 "$KOYOMI" -c k.conf feed national > want.ics
 size=$(wc -c < want.ics)
-[ "$size" -ge 32768 ] || { echo "national feed is only $size bytes: the sendfile path is not exercised"; exit 1; }
+[ "$size" -ge 32768 ] || { echo "national feed is only $size bytes: too small to span several writes"; exit 1; }
 for n in 1 2 3; do
 	curl -sf "http://127.0.0.1:$PORT/feeds/national.ics" -o got.ics
 	cmp want.ics got.ics
