@@ -283,7 +283,7 @@ def csrf_checks(port, conf, cookie, pages):
     form = "application/x-www-form-urlencoded"
     for what, body, hdr in (
             ("no csrf", "", {}), ("empty csrf", "csrf=", {}),
-            ("wrong csrf", "csrf=" + csrf[:-1] + "x", {}),
+            ("wrong csrf", "csrf=" + csrf[:-1] + ("x" if csrf[-1] != "x" else "y"), {}),
             ("csrf in the query only", "", {"q": csrf}),
             ("csrf prefix", "csrf=" + csrf[:8], {}),
             ("json body", json.dumps({"csrf": csrf}), {"json": 1})):

@@ -156,12 +156,17 @@ def login(port, api_token):
     return (s.group(1) if s else None), [body]
 
 
+def altered(s):
+    """S with its last character changed: never S itself, whatever it ends in."""
+    return s[:-1] + ("x" if s[-1] != "x" else "y")
+
+
 def exercise(port, api_tok, viewer_tok, feed_url, link):
     """Use every secret rightly and wrongly; return all response bodies."""
     out = []
     feed_tok = feed_url.rsplit("/", 1)[-1][:-4]
     auth = {"Authorization": "Bearer " + api_tok}
-    bad = {"Authorization": "Bearer " + api_tok[:-1] + "x"}
+    bad = {"Authorization": "Bearer " + altered(api_tok)}
     for h in (auth, bad, {"Authorization": "Bearer " + viewer_tok},
               {"Authorization": api_tok}, {"Authorization": "Basic " +
                                            base64.b64encode(api_tok.encode()).decode()}):
@@ -178,7 +183,7 @@ def exercise(port, api_tok, viewer_tok, feed_url, link):
     check(st == 200 and b.startswith(b"BEGIN:VCALENDAR"),
           "the private feed answers with its token (got %d)" % st)
     out.append(b)
-    for name in (feed_tok[:-1] + "A", feed_tok + "x", feed_tok[:20]):
+    for name in (altered(feed_tok), feed_tok + "x", feed_tok[:20]):
         st, _, b = request(port, "GET", "/feeds/private/%s.ics" % name)
         check(st == 404, "a wrong feed token gets 404 (got %d)" % st)
         out.append(b)
@@ -201,7 +206,7 @@ def exercise(port, api_tok, viewer_tok, feed_url, link):
         out.append(b)
     session, bodies = login(port, api_tok)
     out += bodies
-    for tok, cookie, want in ((api_tok[:-1] + "x", "abc", 401),
+    for tok, cookie, want in ((altered(api_tok), "abc", 401),
                               (api_tok, "abd", 403)):
         st, h, b = request(port, "POST", "/login", body=urllib.parse.urlencode(
             {"csrf": "abc", "token": tok}).encode(), headers={
