@@ -29,7 +29,7 @@ static const struct cmd cmds[] = {
 	  "Print the bytes of feed NAME exactly as HTTP serves them." },
 	{ "feed-token", cmd_feed_token, "feed-token add|rotate|revoke ORG",
 	  "Issue, rotate or revoke the private feed token of an organisation or contact; prints the subscription URLs." },
-	{ "holidays", cmd_holidays, "holidays FROM [TO]",
+	{ "holidays", cmd_holidays, "holidays [--detail] FROM [TO]",
 	  "One line per Japanese national holiday in the years FROM..TO: YYYY-MM-DD<TAB>名称." },
 	{ "outbox", cmd_outbox, "outbox [--state pending|sending|sent|failed|dead] [--format text|json]",
 	  "What was and will be delivered." },

@@ -4,7 +4,9 @@
 set -eu
 fail() { echo "FAIL: $*"; exit 1; }
 
-out=$("$KOYOMI" holidays 2025)
+# Default names are the Cabinet Office list's: 振替休日 and 国民の休日
+# are both just 休日 there; --detail gives the law's terms.
+out=$("$KOYOMI" holidays --detail 2025)
 expect='2025-01-01	元日
 2025-01-13	成人の日
 2025-02-11	建国記念の日
@@ -25,6 +27,9 @@ expect='2025-01-01	元日
 2025-11-23	勤労感謝の日
 2025-11-24	振替休日'
 [ "$out" = "$expect" ] || { printf '%s\n' "$out"; fail "2025 differs"; }
+out=$("$KOYOMI" holidays 2025)
+expect=$(printf '%s\n' "$expect" | sed 's/	振替休日$/	休日/')
+[ "$out" = "$expect" ] || { printf '%s\n' "$out"; fail "2025 (Cabinet names) differs"; }
 
 out=$("$KOYOMI" holidays 2026 2026)
 expect='2026-01-01	元日
@@ -36,11 +41,11 @@ expect='2026-01-01	元日
 2026-05-03	憲法記念日
 2026-05-04	みどりの日
 2026-05-05	こどもの日
-2026-05-06	振替休日
+2026-05-06	休日
 2026-07-20	海の日
 2026-08-11	山の日
 2026-09-21	敬老の日
-2026-09-22	国民の休日
+2026-09-22	休日
 2026-09-23	秋分の日
 2026-10-12	スポーツの日
 2026-11-03	文化の日
@@ -62,6 +67,17 @@ n=$("$KOYOMI" holidays 1955 2030 | wc -l)
 [ "$n" -eq 1121 ] || fail "1955-2030: $n rows, want 1121"
 n=$("$KOYOMI" holidays 2019 | grep -c '休日（祝日扱い）')
 [ "$n" -eq 2 ] || fail "2019: $n special days, want 2"
+# The Cabinet list's names in 2019: 4/30 and 5/2 休日, 10/14 under both names.
+out=$("$KOYOMI" holidays 2019 | grep -E '^2019-(04-30|05-0[12]|10-14)')
+expect='2019-04-30	休日
+2019-05-01	休日（祝日扱い）
+2019-05-02	休日
+2019-10-14	体育の日（スポーツの日）'
+[ "$out" = "$expect" ] || { printf '%s\n' "$out"; fail "2019 names differ"; }
+out=$("$KOYOMI" holidays --detail 2019 | grep -E '^2019-(04-30|10-14)')
+expect='2019-04-30	国民の休日
+2019-10-14	体育の日'
+[ "$out" = "$expect" ] || { printf '%s\n' "$out"; fail "2019 --detail names differ"; }
 
 # Every line is DATE<TAB>NAME, strictly rising, over the whole range.
 all=$("$KOYOMI" holidays 1948 2099)
@@ -73,7 +89,7 @@ dates=$(printf '%s\n' "$all" | cut -f1)
 [ "$(printf '%s\n' "$dates" | tail -n 1)" = 2099-11-23 ] ||
     fail "last holiday is not 2099-11-23"
 
-for args in "" "abc" "1900" "1947" "2100" "2025 2100" "2025 2024" \
+for args in "" "--detail" "--bogus 2025" "abc" "1900" "1947" "2100" "2025 2100" "2025 2024" \
     "2025 2026 2027" "2025x" "-2025" " "; do
 	set +e
 	# shellcheck disable=SC2086
