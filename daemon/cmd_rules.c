@@ -150,8 +150,13 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 		if (check_default_paths(ctx, &d, &conf, &def) == -1)
 			goto out;
 		r = rules_load(&def, 1, &d);
-	} else
+	} else {
+		/* Rule files named: the config too, when -c names one. */
+		if (ctx->conf_explicit &&
+		    (conf = conf_load(ctx->conf_path, &d)) == NULL)
+			goto out;
 		r = rules_load((const char *const *)argv, (size_t)argc, &d);
+	}
 	if (r != NULL)
 		check_expand(r, &d);
 	if (conf != NULL)

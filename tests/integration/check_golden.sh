@@ -94,6 +94,14 @@ run nothing-here >actual.txt
 printf 'exit 1\nerr: nothing-here: error: no *.yaml or *.yml files in this folder\n' >expected.txt
 compare "empty folder" expected.txt actual.txt
 
+# PATH given with -c: the configuration is checked too.
+printf 'listen: 127.0.0.1:8080\nbogus: 1\n' > bad.conf
+timeout 60 "$KOYOMI" -c bad.conf check nothing-here good >out.txt 2>err.txt
+rc=$?
+printf 'exit 1\nerr: bad.conf:2:1: error: unknown key '"'"'bogus'"'"'\n' >expected.txt
+{ echo "exit $rc"; sed 's/^/out: /' out.txt; sed 's/^/err: /' err.txt; } >actual.txt
+compare "-c CONF check PATH checks CONF" expected.txt actual.txt
+
 # Without PATH and config: ./rules.
 if [ ! -e /etc/koyomi/koyomi.conf ]; then
 	mv good rules
