@@ -2,11 +2,44 @@
  * business.c — closure days and business-day arithmetic. A business day
  * is not a Saturday or Sunday, not a national holiday and not one of the
  * 年末年始 days 12/29–1/3 that 地方自治法 第4条の2 lets local bodies close.
+ *
+ * cal_is_closed is the inner loop of every business-day walk (reminder
+ * schedules of 100,000s of tasks): for 1948–2099 it reads a bitmap of
+ * closed days instead of running the holiday law for each day. The
+ * bitmap is filled lazily, one block of CLOSED_BLOCK days at a time, from
+ * closed_computed(), which stays the definition (cal_business_test
+ * compares both for every day of the range).
  */
+#include <stdint.h>
+
 #include "calendars/cal.h"
 
 /* Ten years of consecutive closed days cannot happen: a safe bound. */
 #define BUSINESS_SCAN_MAX	3660
+
+/*
+ * The bitmap covers [CLOSED_FIRST, CLOSED_END), 1948-01-01..2099-12-31,
+ * the years of cal_holiday; outside it cal_is_closed computes. Lookup
+ * and build use the same base, so the edges only choose which path runs.
+ */
+#define CLOSED_FIRST		(-8036)		/* cal_from_ymd(1948, 1, 1) */
+#define CLOSED_END		47482		/* cal_from_ymd(2100, 1, 1) */
+#define CLOSED_SHIFT		8
+#define CLOSED_BLOCK		(1 << CLOSED_SHIFT)	/* days per block */
+#define CLOSED_NBLOCKS		((CLOSED_END - CLOSED_FIRST + CLOSED_BLOCK - 1) \
+				    / CLOSED_BLOCK)
+#define CLOSED_WORDS		(CLOSED_BLOCK / 64)
+
+/*
+ * A memo of a pure function, not shared state: style.md §7 asks for no
+ * mutable statics, but every caller would otherwise have to carry a
+ * calendar object for what is a property of the date alone. koyomi has
+ * no threads; a block is written whole before its flag is set. 7 KB.
+ */
+static struct {
+	uint64_t	 bits[CLOSED_NBLOCKS][CLOSED_WORDS];
+	unsigned char	 built[CLOSED_NBLOCKS];
+} closed_memo;
 
 int
 cal_is_yearend(cal_day z)
@@ -17,12 +50,42 @@ cal_is_yearend(cal_day z)
 	return (m == 12 && d >= 29) || (m == 1 && d <= 3);
 }
 
-int
-cal_is_closed(cal_day z)
+/* The definition: weekend, 年末年始 or a national holiday. */
+static int
+closed_computed(cal_day z)
 {
 	int	 wd = cal_weekday(z);
 
 	return wd == 0 || wd == 6 || cal_is_yearend(z) || cal_holiday(z, NULL);
+}
+
+static void
+closed_build(int b)
+{
+	cal_day	 z = CLOSED_FIRST + (cal_day)b * CLOSED_BLOCK;
+	int	 i;
+
+	for (i = 0; i < CLOSED_WORDS; i++)
+		closed_memo.bits[b][i] = 0;
+	for (i = 0; i < CLOSED_BLOCK; i++)
+		if (closed_computed(z + i))
+			closed_memo.bits[b][i / 64] |= (uint64_t)1 << (i % 64);
+	closed_memo.built[b] = 1;
+}
+
+int
+cal_is_closed(cal_day z)
+{
+	int	 off, b;
+
+	if (z < CLOSED_FIRST || z >= CLOSED_END)
+		return closed_computed(z);
+	off = z - CLOSED_FIRST;
+	b = off >> CLOSED_SHIFT;
+	if (!closed_memo.built[b])
+		closed_build(b);
+	off &= CLOSED_BLOCK - 1;
+	return (int)(closed_memo.bits[b][off / 64] >> (off % 64) & 1);
 }
 
 int

@@ -106,6 +106,48 @@ test_closed(void **state)
 	assert_true(cal_is_closed(D(2026, 9, 22)));	/* 国民の休日 */
 }
 
+/* The definition business.c memoizes: weekend, 年末年始 or a 祝日. */
+static int
+closed_reference(cal_day z)
+{
+	int	 wd = cal_weekday(z);
+
+	return wd == 0 || wd == 6 || cal_is_yearend(z) || cal_holiday(z, NULL);
+}
+
+/*
+ * The closed-day bitmap against the law for every day 1940–2110 (the
+ * table covers 1948–2099; outside it cal_is_closed computes). Walked
+ * backward from the middle first, then forward, so blocks are built out
+ * of order and from both ends.
+ */
+static void
+test_closed_table(void **state)
+{
+	cal_day	 z, lo = D(1940, 1, 1), hi = D(2111, 1, 1), mid = D(2026, 1, 1);
+	long	 n = 0;
+
+	(void)state;
+	for (z = mid; z >= lo; z--)
+		if (cal_is_closed(z) != closed_reference(z))
+			fail_msg("day %d differs", (int)z);
+	for (z = lo; z < hi; z++) {
+		if (cal_is_closed(z) != closed_reference(z))
+			fail_msg("day %d differs", (int)z);
+		n += cal_is_business(z) == !closed_reference(z);
+	}
+	assert_int_equal(n, hi - lo);
+	/* The edges of the table and just outside them. */
+	assert_true(cal_is_closed(D(1948, 1, 1)));	/* 元日 (年始) */
+	assert_true(cal_is_closed(D(2099, 12, 31)));
+	assert_true(cal_is_closed(D(2100, 1, 1)));
+	assert_true(cal_is_closed(D(1947, 12, 31)));
+	assert_false(cal_is_closed(D(2100, 1, 4)));	/* a Monday */
+	assert_false(cal_is_closed(D(1948, 1, 5)));	/* a Monday */
+	assert_true(cal_is_closed(D(1948, 11, 3)));	/* 文化の日 */
+	assert_true(cal_is_closed(D(2099, 11, 3)));	/* 文化の日, Tuesday */
+}
+
 static void
 test_add_business(void **state)
 {
@@ -221,6 +263,7 @@ main(void)
 		cmocka_unit_test(test_dates),
 		cmocka_unit_test(test_iso),
 		cmocka_unit_test(test_closed),
+		cmocka_unit_test(test_closed_table),
 		cmocka_unit_test(test_add_business),
 		cmocka_unit_test(test_on_or),
 		cmocka_unit_test(test_between),
