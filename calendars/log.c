@@ -3,10 +3,13 @@
  * The only mutable statics in koyomi: the process-wide log settings,
  * set once by main before anything else runs.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "calendars/log.h"
 
@@ -14,11 +17,33 @@ static int	log_verbose;
 static int	log_journal;
 static int	log_quiet;
 
+/*
+ * stderr is the journal's stream when JOURNAL_STREAM ("DEV:INO", set by
+ * systemd) names the very file stderr is (sd_journal_stream_fd(3)); a
+ * child that inherited the variable but writes to a terminal or a file
+ * keeps plain lines.
+ */
+static int
+stderr_is_journal(void)
+{
+	const char		*v = getenv("JOURNAL_STREAM");
+	struct stat		 st;
+	unsigned long long	 dev, ino;
+	char			 end;
+
+	if (v == NULL || sscanf(v, "%llu:%llu%c", &dev, &ino, &end) != 2)
+		return 0;
+	if (fstat(STDERR_FILENO, &st) == -1)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
 void
 log_init(int verbose)
 {
 	log_verbose = verbose;
-	log_journal = getenv("JOURNAL_STREAM") != NULL;
+	log_journal = stderr_is_journal();
 }
 
 void
