@@ -77,6 +77,7 @@ koyomi_expand_ctx(struct koyomi *k, struct rules_expand_ctx *x)
 
 	memset(x, 0, sizeof *x);
 	x->today = koyomi_today(k);
+	x->zone = k->zone;	/* cycles with their own `timezone` convert */
 	if (k->store == NULL)
 		return;
 	st = store_stmt(k->store, "SELECT cycle, code, org, start_day, "

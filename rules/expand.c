@@ -637,17 +637,37 @@ expand_cases(const struct rules *r, size_t c, cal_day from, cal_day to,
 	}
 }
 
+/* The fiscal-year start month of the cycle named id (4 if unknown). */
+static int
+cycle_fy_start(const struct rules *r, const char *id)
+{
+	const struct rules_cycle	*c = rules_find_cycle(r, id);
+
+	return c != NULL && c->fy_start >= 1 && c->fy_start <= 12 ?
+	    c->fy_start : 4;
+}
+
 int
 rules_expand(const struct rules *r, cal_day from, cal_day to,
     const struct rules_expand_ctx *ctx, struct occ_list *out,
     struct rules_diag *diag)
 {
-	struct xctx	 x;
-	size_t		 c, i;
-	int		 fy, fy0, fy1, fs;
+	struct xctx		 x;
+	struct rules_expand_ctx	 lctx;
+	struct cal_zone		*tokyo = NULL;
+	size_t			 c, i;
+	int			 fy, fy0, fy1, fs;
 
 	memset(out, 0, sizeof *out);
 	memset(&x, 0, sizeof x);
+	/* Cycles in their own zone convert to the calendar's (Asia/Tokyo
+	 * when the caller names none). */
+	memset(&lctx, 0, sizeof lctx);
+	if (ctx != NULL)
+		lctx = *ctx;
+	if (lctx.zone == NULL)
+		lctx.zone = tokyo = cal_zone_new("Asia/Tokyo", NULL);
+	ctx = &lctx;
 	x.r = r;
 	x.ctx = ctx;
 	x.diag = diag;
@@ -667,8 +687,6 @@ rules_expand(const struct rules *r, cal_day from, cal_day to,
 			x.state[i] = 0;
 		}
 		for (c = 0; c < r->ncycles; c++) {
-			fs = r->cycles[c].fy_start > 0 ? r->cycles[c].fy_start : 4;
-			(void)fs;
 			if ((r->cycles[c].from_fy && fy < r->cycles[c].from_fy) ||
 			    (r->cycles[c].until_fy && fy > r->cycles[c].until_fy))
 				continue;
@@ -683,10 +701,12 @@ rules_expand(const struct rules *r, cal_day from, cal_day to,
 		free(x.memo[i].v);
 	free(x.memo);
 	free(x.state);
+	cal_zone_free(tokyo);
 	/* Adhoc occurrences only for the fiscal years the range names. */
 	for (i = 0, c = 0; i < out->n; i++) {
-		if (out->v[i].adhoc && (out->v[i].fy < cal_fy_of(from, 4) ||
-		    out->v[i].fy > cal_fy_of(to, 4))) {
+		fs = cycle_fy_start(r, out->v[i].cycle_id);
+		if (out->v[i].adhoc && (out->v[i].fy < cal_fy_of(from, fs) ||
+		    out->v[i].fy > cal_fy_of(to, fs))) {
 			occ_free_one(&out->v[i]);
 			continue;
 		}

@@ -428,6 +428,48 @@ make_uid(const struct rules *r, const struct rules_item *it, int fy,
 	return buf_steal(&b);
 }
 
+/* Local day and time in zone `from` → the same instant in zone `to`. */
+static void
+zone_shift(const struct cal_zone *from, const struct cal_zone *to,
+    cal_day *day, int *secs)
+{
+	cal_utc_to_local(to, cal_local_to_utc(from, *day, *secs), day, secs);
+}
+
+/*
+ * A cycle written in another zone: timed occurrences and due times move
+ * to the calendar's zone (ctx->zone, set by rules_expand). All-day dates
+ * and tentative spans are days, not instants, and stay; a single-day
+ * deadline moves with its due time.
+ */
+static void
+zone_apply(const struct rules *r, const struct rules_item *it,
+    const struct rules_expand_ctx *ctx, struct occ *o)
+{
+	const struct cal_zone	*from = r->cycles[it->cycle].zone;
+	cal_day			 d;
+	int			 s;
+
+	if (from == NULL || ctx == NULL || ctx->zone == NULL || o->adhoc)
+		return;
+	if (o->start_secs >= 0) {
+		d = o->start;
+		zone_shift(from, ctx->zone, &o->start, &o->start_secs);
+		if (o->end_secs >= 0)
+			zone_shift(from, ctx->zone, &o->end, &o->end_secs);
+		else
+			o->end += o->start - d;
+	}
+	if (!o->is_deadline || o->due_secs < 0)
+		return;
+	d = o->end;
+	s = o->due_secs;
+	zone_shift(from, ctx->zone, &d, &s);
+	o->due_secs = s;
+	if (o->start == o->end && o->start_secs < 0)
+		o->start = o->end = d;
+}
+
 void
 expand_emit(const struct rules *r, size_t ix, int fy, const struct inst *in,
     const struct rules_expand_ctx *ctx, const struct inst_list *memo,
@@ -485,6 +527,7 @@ expand_emit(const struct rules *r, size_t ix, int fy, const struct inst *in,
 	if (it->policy_ix != RULES_NONE && it->policy_ix < r->npolicies)
 		o->policy = &r->policies[it->policy_ix];
 	o->response = it->response;
+	zone_apply(r, it, ctx, o);
 	content_hash(o);
 }
 

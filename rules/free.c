@@ -267,6 +267,8 @@ rules_free(struct rules *r)
 		free(r->cycles[i].note);
 		free(r->cycles[i].policy);
 		free(r->cycles[i].path);
+		free(r->cycles[i].timezone);
+		cal_zone_free(r->cycles[i].zone);
 	}
 	free(r->cycles);
 	for (i = 0; i < r->nfeeds; i++) {

@@ -565,7 +565,7 @@ rules_parse_item(struct rules_pctx *p, size_t cycle, int is_case,
 }
 
 enum { YK_CASE, YK_COORDINATOR, YK_FROM_FY, YK_FY_START, YK_ID, YK_ITEMS,
-	YK_NOTE, YK_ORGANISER, YK_POLICY, YK_TITLE, YK_UNTIL_FY };
+	YK_NOTE, YK_ORGANISER, YK_POLICY, YK_TIMEZONE, YK_TITLE, YK_UNTIL_FY };
 static const struct rules_kw cycle_kw[] = {	/* keep sorted */
 	{ "case", YK_CASE },
 	{ "coordinator", YK_COORDINATOR },
@@ -576,9 +576,27 @@ static const struct rules_kw cycle_kw[] = {	/* keep sorted */
 	{ "note", YK_NOTE },
 	{ "organiser", YK_ORGANISER },
 	{ "policy", YK_POLICY },
+	{ "timezone", YK_TIMEZONE },
 	{ "title", YK_TITLE },
 	{ "until_fy", YK_UNTIL_FY },
 };
+
+/* `timezone: Asia/Tokyo`: an IANA name, UTC or +HH:MM that calendars/zone.c
+ * knows; an unknown one is an error at its value. */
+static void
+rules_cycle_zone(struct rules_pctx *p, struct rules_cycle *c,
+    const struct ynode *v)
+{
+	char	*cause = NULL;
+
+	if (rules_get_text(p, v, "timezone", 1, &c->timezone) == -1)
+		return;
+	cal_zone_free(c->zone);
+	if ((c->zone = cal_zone_new(c->timezone, &cause)) == NULL) {
+		rules_perr(p, p->file, v->mark, "'timezone': %s", cause);
+		free(cause);
+	}
+}
 
 static void
 rules_cycle_key(struct rules_pctx *p, struct rules_cycle *c, int k,
@@ -608,6 +626,9 @@ rules_cycle_key(struct rules_pctx *p, struct rules_cycle *c, int k,
 		break;
 	case YK_POLICY:
 		rules_get_id(p, v, key->str, &c->policy);
+		break;
+	case YK_TIMEZONE:
+		rules_cycle_zone(p, c, v);
 		break;
 	case YK_TITLE:
 		rules_get_text(p, v, key->str, 1, &c->title);

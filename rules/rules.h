@@ -99,6 +99,13 @@ struct rules_cycle {
 	int	 fy_start;		/* month, default 4 */
 	int	 is_case;
 	char	*path;			/* file it came from */
+	/*
+	 * `timezone`: the zone its dates and times are written in, and its
+	 * zone (owned); both NULL = the calendar's zone. Expansion converts
+	 * its timed occurrences and due times into the calendar's zone.
+	 */
+	char		*timezone;
+	struct cal_zone	*zone;
 };
 
 struct rules_feed {
@@ -166,6 +173,8 @@ struct rules_expand_ctx {
 	const struct rules_case		*cases;		size_t ncases;
 	const struct rules_answer	*answers;	size_t nanswers;
 	cal_day				 today;		/* bounds open cases */
+	/* The calendar's zone (borrowed; NULL = Asia/Tokyo). */
+	const struct cal_zone		*zone;
 };
 
 enum occ_status { OCC_CONFIRMED, OCC_TENTATIVE, OCC_CANCELLED };
