@@ -9,7 +9,15 @@
  * any channel (link, API, CLI in another process) stops the next
  * reminder without any signalling; the timer is also capped so a reopen
  * from the CLI is picked up within CHASE_MAX_SLEEP.
+ *
+ * A scan ("pass") walks every open task, 100,000s of them for a large
+ * rule set, so it runs in pages of CHASE_SLICE tasks, one per loop turn
+ * from a zero-delay timer: HTTP is served between pages. Nothing of a
+ * page outlives its turn (occurrences may be swapped by a reload before
+ * the next one); a kick during a pass asks for one more pass after it,
+ * so a task the pass had already passed is looked at again.
  */
+#include <ev.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +36,7 @@
 #include "daemon/remind.h"
 #include "daemon/sched.h"
 #include "daemon/store.h"
+#include "daemon/store_scan.h"
 #include "daemon/tasks.h"
 #include "daemon/tasks_sync.h"
 #include "notifier/payload.h"
@@ -35,11 +44,16 @@
 
 #define CHASE_MAX_SLEEP		300	/* seconds: safety net only */
 #define CHASE_BATCH		500	/* due steps per transaction */
+#define CHASE_SLICE		500	/* open tasks per loop turn (a few ms) */
+#define CHASE_RETRY		5	/* seconds after a failed send */
+#define CHASE_LOOKBACK		((time_t)400 * 86400)	/* oldest due scanned */
 #define CHASE_LINK_DAYS		120	/* completion links live this long after due */
 
 /* One step to send now. */
 struct chase_due {
-	struct task		*t;		/* borrowed from the list */
+	int64_t			 id;
+	struct task		*t;		/* &fresh, once read */
+	struct task		 fresh;		/* read in send_due's transaction */
 	const struct occ	*o;
 	struct remind_step	 step;
 };
@@ -53,6 +67,14 @@ struct chase {
 	size_t			  nidx;
 	unsigned long		  gen;
 	int64_t			  answers_mark;
+	/* The pass under way, page by page. */
+	ev_timer		  slice;	/* zero delay; slice.data = this */
+	struct scan_cursor	  cur;
+	int			  scanning;	/* a pass is under way */
+	int			  again;	/* kicked meanwhile: pass again */
+	int			  sent;		/* steps queued in this pass */
+	int			  failed;	/* a send failed in this pass */
+	time_t			  next;		/* earliest step ahead seen */
 };
 
 
@@ -300,23 +322,26 @@ static int
 send_due(struct chase *c, struct chase_due *due, size_t ndue, time_t now)
 {
 	struct koyomi	*k = c->k;
-	struct task	 fresh;
 	char		*cause = NULL;
 	size_t		 i, n = 0;
-	int		 rc;
+	int		 rc, ret = -1;
 
 	if (store_begin(k->store) == -1)
 		return -1;
 	for (i = 0; i < ndue; i++) {
-		rc = store_task_get(k->store, due[i].t->id, &fresh);
-		if (rc == 0 && strcmp(fresh.state, "open") == 0 &&
-		    !fresh.cancelled)
-			due[n++] = due[i];
-		if (rc == 0)
-			task_free(&fresh);
-		else if (rc == -1)
+		rc = store_task_get(k->store, due[i].id, &due[i].fresh);
+		if (rc == -1)
 			goto fail;
+		if (rc == 1)
+			continue;
+		if (strcmp(due[i].fresh.state, "open") == 0 &&
+		    !due[i].fresh.cancelled)
+			due[n++] = due[i];	/* takes fresh along */
+		else
+			task_free(&due[i].fresh);
 	}
+	for (i = 0; i < n; i++)
+		due[i].t = &due[i].fresh;
 	for (i = 0; i < n; i++) {
 		if (store_task_step_add(k->store, due[i].t->id,
 		    due[i].step.name, now, 0) == -1)
@@ -332,99 +357,148 @@ send_due(struct chase *c, struct chase_due *due, size_t ndue, time_t now)
 	if (queue_assignee_mail(k, due, n, now, &cause) == -1)
 		goto fail;
 	if (store_commit(k->store) == -1)
-		return -1;
+		goto out;
 	if (n > 0) {
 		log_info("chase: %zu reminder step(s) queued", n);
 		outbox_wake(k->outbox);
 	}
-	return 0;
+	ret = 0;
+	goto out;
 fail:
 	if (cause != NULL) {
 		log_warnx("chase: %s", cause);
 		free(cause);
 	}
 	store_rollback(k->store);
-	return -1;
+out:
+	for (i = 0; i < n; i++)
+		task_free(&due[i].fresh);
+	return ret;
 }
 
 /* The due step of task t, if any; else lowers *next to its next time. */
 static int
-task_due(struct koyomi *k, struct task *t, time_t now, time_t *next,
-    struct chase_due *out)
+task_due(struct koyomi *k, const struct scan_task *t, time_t now,
+    time_t *next, struct chase_due *out)
 {
 	const struct occ	*o = chase_find_occ(k, t->uid);
 	struct remind_ctx	 rc = { k->zone, k->conf->window_start,
 		k->conf->window_end };
-	char			**names = NULL;
-	size_t			 n = 0, i;
 	time_t			 at;
-	int			 r;
 
 	if (o == NULL || o->policy == NULL)
 		return 0;
-	if (store_task_steps(k->store, t->id, &names, &n) == -1)
-		return -1;
-	r = remind_next(&rc, o->policy, t->due, now,
-	    (const char *const *)names, n, &out->step, &at);
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	if (r == 0)
+	if (remind_next(&rc, o->policy, t->due, now,
+	    (const char *const *)t->steps, t->nsteps, &out->step, &at) == 0)
 		return 0;
 	if (at > now) {
 		if (*next == 0 || at < *next)
 			*next = at;
 		return 0;
 	}
-	out->t = t;
+	out->id = t->id;
+	out->t = NULL;
 	out->o = o;
 	return 1;
 }
 
-/* Scans open tasks, sends what is due, returns the next wake-up time. */
-static time_t
-chase_scan(struct chase *c, time_t now)
-{
-	struct task_filter	 f = { .unfinished = 1, .now = now,
-		.due_after = now - (time_t)400 * 86400 };
-	struct task		*v = NULL;
-	struct chase_due	*due = NULL;
-	size_t			 n = 0, i, ndue = 0;
-	time_t			 next = 0;
-	int			 r;
+static void	chase_run(struct koyomi *, struct sched_job *);
 
-	if (c->k->rules == NULL ||
-	    store_tasks_list(c->k->store, &f, &v, &n) == -1)
-		return now + (time_t)CHASE_MAX_SLEEP;
-	due = xreallocarray(NULL, n + 1, sizeof *due);
+/* Sends due[0..n) and notes the outcome in the pass. */
+static void
+chase_flush(struct chase *c, struct chase_due *due, size_t n, time_t now)
+{
+	if (n == 0)
+		return;
+	if (send_due(c, due, n, now) == -1)
+		c->failed = 1;
+	else
+		c->sent = 1;
+}
+
+/*
+ * The pass is over: sleep until the earliest step ahead. After sending,
+ * or when kicked meanwhile, pass again at once: the tasks just served
+ * have later steps that this pass did not look at.
+ */
+static void
+chase_pass_end(struct chase *c, time_t now)
+{
+	time_t	 next = c->next;
+
+	c->scanning = 0;
+	ev_timer_stop(c->k->loop, &c->slice);
+	if (c->failed)
+		next = now + CHASE_RETRY;
+	else if (c->sent || c->again)
+		next = now;
+	if (next == 0 || next > now + CHASE_MAX_SLEEP)
+		next = now + CHASE_MAX_SLEEP;
+	sched_at(c->k, &c->job, next, chase_run, c);
+}
+
+/* One page of the pass: sends what is due in it; bounded work. */
+static void
+chase_slice(struct chase *c)
+{
+	struct koyomi		*k = c->k;
+	struct scan_task	*v = NULL;
+	struct chase_due	*due;
+	size_t			 n = 0, i, ndue = 0;
+	time_t			 now = time(NULL);
+
+	if (k->rules == NULL ||
+	    store_scan_page(k->store, &c->cur, CHASE_SLICE, &v, &n) == -1) {
+		c->next = now + CHASE_MAX_SLEEP;
+		chase_pass_end(c, now);
+		return;
+	}
+	due = xcalloc(n + 1, sizeof *due);
 	for (i = 0; i < n; i++) {
-		r = task_due(c->k, &v[i], now, &next, &due[ndue]);
-		if (r == 1 && ++ndue == CHASE_BATCH) {
-			send_due(c, due, ndue, now);
+		if (task_due(k, &v[i], now, &c->next, &due[ndue]) == 1 &&
+		    ++ndue == CHASE_BATCH) {
+			chase_flush(c, due, ndue, now);
 			ndue = 0;
 		}
 	}
-	/*
-	 * After sending, scan again at once: the tasks just served have
-	 * later steps that this scan did not look at.
-	 */
-	if (ndue > 0)
-		next = send_due(c, due, ndue, now) == -1 ? now + 5 : now;
+	chase_flush(c, due, ndue, now);
 	free(due);
-	tasks_free(v, n);
-	return next;
+	store_scan_free(v, n);
+	if (n < CHASE_SLICE)
+		chase_pass_end(c, now);
+	else if (!ev_is_active(&c->slice)) {
+		ev_timer_set(&c->slice, 0., 0.);
+		ev_timer_start(k->loop, &c->slice);
+	}
 }
 
+static void
+chase_slice_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct chase	*c = w->data;
+
+	(void)loop;
+	(void)revents;
+	ev_timer_stop(c->k->loop, w);
+	chase_slice(c);
+}
+
+/* The scheduler's job: start a pass over the open tasks. */
 static void
 chase_run(struct koyomi *k, struct sched_job *job)
 {
 	struct chase	*c = job->arg;
-	time_t		 now = time(NULL), next;
 
-	next = chase_scan(c, now);
-	if (next == 0 || next > now + CHASE_MAX_SLEEP)
-		next = now + CHASE_MAX_SLEEP;
-	sched_at(k, &c->job, next, chase_run, c);
+	(void)k;
+	if (c->scanning) {
+		c->again = 1;
+		return;
+	}
+	c->scanning = 1;
+	c->again = c->sent = c->failed = 0;
+	c->next = 0;
+	store_scan_begin(&c->cur, time(NULL) - CHASE_LOOKBACK);
+	chase_slice(c);
 }
 
 /* New rules: reconcile the tasks, then look for due steps again. */
@@ -557,6 +631,8 @@ chase_start(struct koyomi *k, char **cause)
 	}
 	c->k = k;
 	k->chase = c;
+	ev_timer_init(&c->slice, chase_slice_cb, 0., 0.);
+	c->slice.data = c;
 	if (store_answers_mark(k->store, &c->answers_mark) == -1)
 		c->answers_mark = 0;
 	koyomi_hook_add(k, KY_RULES_SWAPPED, chase_swapped, c);
@@ -576,7 +652,11 @@ chase_start(struct koyomi *k, char **cause)
 void
 chase_kick(struct chase *c)
 {
-	if (c != NULL)
+	if (c == NULL)
+		return;
+	if (c->scanning)
+		c->again = 1;	/* the pass ends with another one */
+	else
 		sched_at(c->k, &c->job, time(NULL), chase_run, c);
 }
 
@@ -586,6 +666,7 @@ chase_stop(struct chase *c)
 	if (c == NULL)
 		return;
 	sched_cancel(c->k, &c->job);
+	ev_timer_stop(c->k->loop, &c->slice);
 	explicit_bzero(c->key, sizeof c->key);
 	free(c->idx);
 	free(c);

@@ -1,0 +1,239 @@
+/*
+ * store_scan_test.c — the bulk reads of store_scan.c: pages of open tasks
+ * in (due, id) order with their taken steps, the cursor across pages and
+ * ties of due, what is left out (finished, cancelled, too old), and the
+ * sync rows (every task, cancelled ones too; the callback can stop it).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "daemon/store.h"
+#include "daemon/store_scan.h"
+#include "daemon/tasks.h"
+
+#define NTASKS	25
+
+struct fx {
+	char		 dir[64];
+	char		 path[128];
+	struct store	*s;
+	int64_t		 id[NTASKS];
+};
+
+static char uidbuf[NTASKS][32];
+static char who[] = "org-1", title[] = "提出";
+
+/*
+ * Task i is due at 1000 + 10 * (i / 3): ties of three, so pages must
+ * break ties by id. Task 3 is done, task 4 cancelled; tasks 0–2 are due
+ * at the scan's limit (only later ones count). Task 7 took two steps,
+ * task 8 one.
+ */
+static int
+setup(void **state)
+{
+	struct fx		*f = test_calloc(1, sizeof *f);
+	struct occ		 o = { 0 };
+	struct task_want	 w = { &o, who, 0, "2026-02-20" };
+	char			*cause = NULL;
+	int			 i;
+
+	snprintf(f->dir, sizeof f->dir, "/tmp/store_scan.XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->path, sizeof f->path, "%s/k.db", f->dir);
+	f->s = store_open(f->path, &cause);
+	assert_non_null(f->s);
+	o.cycle_id = "cy";
+	o.item_id = "due";
+	o.fy = 2025;
+	o.title = title;
+	assert_int_equal(store_begin(f->s), 0);
+	for (i = 0; i < NTASKS; i++) {
+		snprintf(uidbuf[i], sizeof uidbuf[i], "cy.d%02d@koyomi", i);
+		o.uid = uidbuf[i];
+		w.due = 1000 + 10 * (i / 3);
+		assert_int_equal(store_task_insert(f->s, &w, 500, &f->id[i]),
+		    0);
+	}
+	assert_int_equal(store_task_set_state(f->s, f->id[3], "done", 600),
+	    0);
+	assert_int_equal(store_task_set_cancelled(f->s, f->id[4], 1, 600), 0);
+	assert_int_equal(store_task_step_add(f->s, f->id[7], "-7d", 700, 0),
+	    0);
+	assert_int_equal(store_task_step_add(f->s, f->id[7], "-1bd", 800, 0),
+	    0);
+	assert_int_equal(store_task_step_add(f->s, f->id[8], "0d", 900, 0),
+	    0);
+	assert_int_equal(store_commit(f->s), 0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx	*f = *state;
+	char		 cmd[160];
+
+	store_close(f->s);
+	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
+	assert_int_equal(system(cmd), 0);
+	test_free(f);
+	return 0;
+}
+
+static int
+has_step(const struct scan_task *t, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < t->nsteps; i++)
+		if (strcmp(t->steps[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+/* Pages of every size cover the same tasks once each, in order. */
+static void
+test_pages(void **state)
+{
+	struct fx		*f = *state;
+	struct scan_cursor	 c;
+	struct scan_task	*v;
+	size_t			 max, n, i, seen;
+	int64_t			 expect[NTASKS];
+	size_t			 nexpect = 0;
+	int			 k, pages;
+
+	for (k = 5; k < NTASKS; k++)	/* 0–2 due at the limit, 3–4 out */
+		expect[nexpect++] = f->id[k];
+	for (max = 1; max <= NTASKS + 1; max++) {
+		store_scan_begin(&c, 1000);
+		seen = 0;
+		for (pages = 0; pages <= NTASKS + 1; pages++) {
+			assert_int_equal(store_scan_page(f->s, &c, max, &v, &n),
+			    0);
+			assert_true(n <= max);
+			for (i = 0; i < n; i++) {
+				assert_true(seen < nexpect);
+				assert_int_equal(v[i].id, expect[seen]);
+				seen++;
+				if (v[i].id == f->id[7]) {
+					assert_int_equal(v[i].nsteps, 2);
+					assert_true(has_step(&v[i], "-7d"));
+					assert_true(has_step(&v[i], "-1bd"));
+				} else if (v[i].id == f->id[8]) {
+					assert_int_equal(v[i].nsteps, 1);
+					assert_string_equal(v[i].steps[0], "0d");
+				} else
+					assert_int_equal(v[i].nsteps, 0);
+				assert_string_equal(v[i].uid,
+				    uidbuf[v[i].id - f->id[0]]);
+			}
+			store_scan_free(v, n);
+			if (n < max)
+				break;
+		}
+		assert_int_equal(seen, nexpect);
+	}
+	/* Nothing after the last due time; a zero page is empty. */
+	store_scan_begin(&c, 1000 + 10 * (NTASKS / 3));
+	assert_int_equal(store_scan_page(f->s, &c, 5, &v, &n), 0);
+	assert_int_equal(n, 0);
+	store_scan_free(v, n);
+	assert_int_equal(store_scan_page(f->s, &c, 0, &v, &n), 0);
+	assert_int_equal(n, 0);
+}
+
+/* What changed between pages is read as it is then. */
+static void
+test_page_sees_changes(void **state)
+{
+	struct fx		*f = *state;
+	struct scan_cursor	 c;
+	struct scan_task	*v;
+	size_t			 n;
+
+	store_scan_begin(&c, 0);
+	assert_int_equal(store_scan_page(f->s, &c, 3, &v, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(v[2].id, f->id[2]);
+	store_scan_free(v, n);
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_task_set_state(f->s, f->id[5], "waived", 990),
+	    0);
+	assert_int_equal(store_task_step_add(f->s, f->id[6], "-14d", 990, 0),
+	    0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_scan_page(f->s, &c, 2, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].id, f->id[6]);	/* 3 done, 4 cancelled, 5 waived */
+	assert_int_equal(v[0].nsteps, 1);
+	assert_int_equal(v[1].id, f->id[7]);
+	store_scan_free(v, n);
+}
+
+struct count {
+	size_t	 n, cancelled, stop_at;
+	int64_t	 sum;
+};
+
+static int
+count_row(const struct sync_row *r, void *arg)
+{
+	struct count	*c = arg;
+
+	assert_string_equal(r->assignee, "org-1");
+	assert_string_equal(r->title, "提出");
+	assert_string_equal(r->due_day, "2026-02-20");
+	assert_non_null(strstr(r->uid, "@koyomi"));
+	c->n++;
+	c->cancelled += r->cancelled != 0;
+	c->sum += r->id;
+	return c->stop_at != 0 && c->n == c->stop_at ? -1 : 0;
+}
+
+static void
+test_sync_each(void **state)
+{
+	struct fx	*f = *state;
+	struct count	 c = { 0 };
+	int64_t		 sum = 0;
+	int		 i;
+
+	for (i = 0; i < NTASKS; i++)
+		sum += f->id[i];
+	assert_int_equal(store_sync_each(f->s, count_row, &c), 0);
+	assert_int_equal(c.n, NTASKS);
+	assert_int_equal(c.cancelled, 1);
+	assert_int_equal(c.sum, sum);
+	memset(&c, 0, sizeof c);
+	c.stop_at = 4;
+	assert_int_equal(store_sync_each(f->s, count_row, &c), -1);
+	assert_int_equal(c.n, 4);
+	/* The statement was reset: a second walk starts from the top. */
+	memset(&c, 0, sizeof c);
+	assert_int_equal(store_sync_each(f->s, count_row, &c), 0);
+	assert_int_equal(c.n, NTASKS);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_page_sees_changes, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sync_each, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
