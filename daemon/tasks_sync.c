@@ -4,10 +4,26 @@
  * pairs that left the rules are cancelled (history kept), a moved due
  * date is updated, audited as due_changed and announced to the assignee
  * through the outbox. Completion state is never touched by a reload.
+ *
+ * Runs inside the rules swap, on the event loop, over every task (a
+ * quarter of a million for 2,000 organisations): the wanted pairs go into
+ * a hash table, one read of the table in its own order looks each row up
+ * and notes only what differs, and only those differences are written,
+ * in one transaction. A reload that changes nothing writes nothing.
+ *
+ * Before all that, a digest of what the comparison would read from the
+ * rules (every occurrence's UID, title, due day and time, assignees; the
+ * window, zone and program version) is compared with the one stored by
+ * the last successful sync, in the same transaction as its writes: equal
+ * means the table already is what these rules want, as only this file
+ * writes those columns, and the whole comparison is skipped.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
 
 #include "calendars/log.h"
 #include "calendars/util.h"
@@ -17,11 +33,42 @@
 #include "daemon/koyomi.h"
 #include "daemon/outbox.h"
 #include "daemon/store.h"
+#include "daemon/store_scan.h"
 #include "daemon/tasks.h"
 #include "daemon/tasks_sync.h"
 #include "notifier/template.h"
 
 static const struct task_actor rules_actor = { "rules", VIA_RULES, NULL };
+
+/* settings key of the digest of the rules the tasks were synced to. */
+#define SYNC_DIGEST_KEY		"tasks_sync_digest"
+/* Bump when what tasks_sync derives from an occurrence changes. */
+#define SYNC_DIGEST_VERSION	1
+#define SYNC_DIGEST_CHUNK	65536
+
+/* What a row of the table needs. */
+enum sync_kind { SYNC_NEW, SYNC_GONE, SYNC_BOTH };
+
+struct sync_act {
+	enum sync_kind	 kind;
+	int64_t		 id;		/* GONE, BOTH */
+	size_t		 w;		/* NEW, BOTH: index into the wanted */
+	int		 restore;	/* BOTH: it was cancelled */
+	int		 moved;		/* BOTH: the due time differs */
+	int		 retitle;	/* BOTH: only the title differs */
+	char		 old_day[11];	/* BOTH, moved: for the audit note */
+};
+
+struct sync_ctx {
+	struct task_want	*w;
+	size_t			 nw;
+	uint32_t		*slot;		/* 1 + index into w; 0 empty */
+	size_t			 mask;		/* slots - 1 (a power of 2) */
+	unsigned char		*seen;		/* per w: 1 in the table, 2 dup */
+	struct sync_act		*act;
+	size_t			 nact, cap;
+	char			 from[11], to[11];
+};
 
 static int
 want_cmp(const void *a, const void *b)
@@ -32,67 +79,207 @@ want_cmp(const void *a, const void *b)
 	return c != 0 ? c : strcmp(x->assignee, y->assignee);
 }
 
-static int
-task_cmp(const void *a, const void *b)
+/* FNV-1a over uid, a NUL, assignee. */
+static uint64_t
+pair_hash(const char *uid, const char *assignee)
 {
-	const struct task	*x = a, *y = b;
-	int			 c = strcmp(x->uid, y->uid);
+	uint64_t		 h = 0xcbf29ce484222325ULL;
+	const unsigned char	*p;
 
-	return c != 0 ? c : strcmp(x->assignee, y->assignee);
+	for (p = (const unsigned char *)uid; *p != '\0'; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	h *= 0x100000001b3ULL;
+	for (p = (const unsigned char *)assignee; *p != '\0'; p++)
+		h = (h ^ *p) * 0x100000001b3ULL;
+	return h;
+}
+
+/*
+ * The wanted index of (uid, assignee), or -1; with add >= 0, inserts
+ * that index when the pair is absent. The table is at most half full,
+ * so the probe ends at an empty slot within mask + 1 steps.
+ */
+static long
+pair_find(struct sync_ctx *x, const char *uid, const char *assignee,
+    long add)
+{
+	size_t			 i, n;
+	const struct task_want	*w;
+
+	i = (size_t)pair_hash(uid, assignee) & x->mask;
+	for (n = 0; n <= x->mask; n++, i = (i + 1) & x->mask) {
+		if (x->slot[i] == 0) {
+			if (add >= 0)
+				x->slot[i] = (uint32_t)add + 1;
+			return -1;
+		}
+		w = &x->w[x->slot[i] - 1];
+		if (strcmp(w->occ->uid, uid) == 0 &&
+		    strcmp(w->assignee, assignee) == 0)
+			return (long)x->slot[i] - 1;
+	}
+	return -1;
+}
+
+static struct sync_act *
+act_add(struct sync_ctx *x, enum sync_kind kind)
+{
+	struct sync_act	*a;
+
+	if (x->nact == x->cap) {
+		x->cap = x->cap == 0 ? 64 : x->cap * 2;
+		x->act = xreallocarray(x->act, x->cap, sizeof *x->act);
+	}
+	a = &x->act[x->nact++];
+	memset(a, 0, sizeof *a);
+	a->kind = kind;
+	return a;
+}
+
+/* One row of the table against the rules; notes what must change. */
+static int
+sync_row(const struct sync_row *r, void *arg)
+{
+	struct sync_ctx		*x = arg;
+	const struct task_want	*w;
+	struct sync_act		*a;
+	long			 i;
+
+	if ((i = pair_find(x, r->uid, r->assignee, -1)) == -1) {
+		/* Outside the expanded window the rules said nothing. */
+		if (!r->cancelled && strcmp(r->due_day, x->from) >= 0 &&
+		    strcmp(r->due_day, x->to) <= 0)
+			act_add(x, SYNC_GONE)->id = r->id;
+		return 0;
+	}
+	w = &x->w[i];
+	x->seen[i] = 1;
+	if (!r->cancelled && r->due == w->due &&
+	    strcmp(r->title, w->occ->title) == 0)
+		return 0;
+	a = act_add(x, SYNC_BOTH);
+	a->id = r->id;
+	a->w = (size_t)i;
+	a->restore = r->cancelled;
+	a->moved = r->due != w->due;
+	a->retitle = !a->moved && strcmp(r->title, w->occ->title) != 0;
+	snprintf(a->old_day, sizeof a->old_day, "%s", r->due_day);
+	return 0;
+}
+
+/* A string with its length first, so no two lists read the same. */
+static void
+digest_str(struct buf *b, const char *s)
+{
+	buf_printf(b, "%zu:%s", s != NULL ? strlen(s) : 0, s != NULL ? s : "");
+}
+
+/*
+ * Hex SHA-256 of all the reconciliation reads from the rules (see the
+ * top of the file) into out (65 bytes). Every occurrence counts, not only
+ * deadlines: the digest may change for nothing, never stay for a change.
+ */
+static void
+sync_digest(const struct occ_list *l, const struct cal_zone *zone,
+    cal_day from, cal_day to, char *out)
+{
+	EVP_MD_CTX		*ctx;
+	unsigned char		 md[EVP_MAX_MD_SIZE];
+	unsigned int		 mdlen = 0;
+	const struct occ	*o;
+	struct buf		 b;
+	size_t			 i, j;
+
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1)
+		fatalx("tasks: EVP_sha256 unavailable");
+	buf_init(&b);
+	buf_printf(&b, "koyomi %s tasks_sync %d\n%d %d ", KOYOMI_VERSION,
+	    SYNC_DIGEST_VERSION, (int)from, (int)to);
+	digest_str(&b, cal_zone_name(zone));
+	for (i = 0; i < l->n; i++) {
+		o = &l->v[i];
+		buf_printf(&b, "\n%d %d %d %d %d %zu ", o->is_deadline,
+		    o->adhoc, (int)o->status, (int)o->end, o->due_secs,
+		    o->nassignees);
+		digest_str(&b, o->uid);
+		digest_str(&b, o->title);
+		for (j = 0; j < o->nassignees; j++)
+			digest_str(&b, o->assignees[j]);
+		if (b.len >= SYNC_DIGEST_CHUNK) {
+			EVP_DigestUpdate(ctx, b.data, b.len);
+			buf_reset(&b);
+		}
+	}
+	if (b.len > 0)
+		EVP_DigestUpdate(ctx, b.data, b.len);
+	if (EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32)
+		fatalx("tasks: SHA-256 failed");
+	EVP_MD_CTX_free(ctx);
+	buf_free(&b);
+	hex_encode(md, mdlen, out);
 }
 
 /* Mail the assignee that the deadline moved (open tasks only). */
 static int
-announce(struct koyomi *k, const struct task *t, const struct task_want *w,
+announce(struct koyomi *k, int64_t id, const struct task_want *w,
     time_t now, char **cause)
 {
 	struct chase_rcpt	 rc[CHASE_MAX_RCPTS];
 	struct tmpl_vars	 tv;
+	struct task		 t;
 	cal_day			 d;
 	int			 secs, ret;
 	size_t			 n;
 
-	n = chase_assignee_rcpts(k->rules, t->assignee, rc, CHASE_MAX_RCPTS);
-	if (n == 0 || strcmp(t->state, "open") != 0)
+	/* Read inside the transaction, before the due time is updated. */
+	if ((ret = store_task_get(k->store, id, &t)) != 0)
+		return ret == 1 ? 0 : -1;
+	n = chase_assignee_rcpts(k->rules, t.assignee, rc, CHASE_MAX_RCPTS);
+	if (n == 0 || strcmp(t.state, "open") != 0) {
+		task_free(&t);
 		return 0;
+	}
 	template_vars_init(&tv);
-	chase_vars(&tv, k->rules, t, k->zone, NULL, now);
+	chase_vars(&tv, k->rules, &t, k->zone, NULL, now);
 	template_set(&tv, "title", w->occ->title);
-	cal_utc_to_local(k->zone, t->due, &d, &secs);
+	cal_utc_to_local(k->zone, t.due, &d, &secs);
 	template_set_day(&tv, "old_date", d);
 	cal_utc_to_local(k->zone, w->due, &d, &secs);
 	template_set_day(&tv, "new_date", d);
 	ret = chase_queue_mail(k, TMPL_CHANGED, &tv, rc, n, cause);
 	template_vars_free(&tv);
+	task_free(&t);
 	return ret;
 }
 
-/* A pair both in the rules and in the table. */
+/* A pair both in the rules and in the table, and not the same. */
 static int
-sync_both(struct koyomi *k, const struct task *t, const struct task_want *w,
-    time_t now, struct tasks_sync_stats *st, char **cause)
+sync_both(struct koyomi *k, const struct sync_act *a,
+    const struct task_want *w, time_t now, struct tasks_sync_stats *st,
+    char **cause)
 {
-	struct task_actor	 a = rules_actor;
+	struct task_actor	 ac = rules_actor;
 	struct store		*s = k->store;
 	char			 note[64];
 
-	if (t->cancelled) {
-		if (store_task_set_cancelled(s, t->id, 0, now) == -1 ||
-		    store_task_event(s, t->id, now, "restored", &a) == -1)
+	if (a->restore) {
+		if (store_task_set_cancelled(s, a->id, 0, now) == -1 ||
+		    store_task_event(s, a->id, now, "restored", &ac) == -1)
 			return -1;
 		st->restored++;
 	}
-	if (t->due != w->due) {
-		snprintf(note, sizeof note, "%s → %s", t->due_day, w->due_day);
-		a.note = note;
-		if (store_task_update_due(s, t->id, w->due, w->due_day,
+	if (a->moved) {
+		snprintf(note, sizeof note, "%s → %s", a->old_day, w->due_day);
+		ac.note = note;
+		if (announce(k, a->id, w, now, cause) == -1 ||
+		    store_task_update_due(s, a->id, w->due, w->due_day,
 		    w->occ->title, now) == -1 ||
-		    store_task_event(s, t->id, now, "due_changed", &a) == -1 ||
-		    announce(k, t, w, now, cause) == -1)
+		    store_task_event(s, a->id, now, "due_changed", &ac) == -1)
 			return -1;
 		st->changed++;
-	} else if (strcmp(t->title, w->occ->title) != 0) {
-		if (store_task_update_due(s, t->id, w->due, w->due_day,
+	} else if (a->retitle) {
+		if (store_task_update_due(s, a->id, w->due, w->due_day,
 		    w->occ->title, now) == -1)
 			return -1;
 	}
@@ -113,84 +300,118 @@ sync_new(struct koyomi *k, const struct task_want *w, time_t now,
 }
 
 static int
-sync_gone(struct koyomi *k, const struct task *t, const char *from,
-    const char *to, time_t now, struct tasks_sync_stats *st)
+sync_gone(struct koyomi *k, int64_t id, time_t now,
+    struct tasks_sync_stats *st)
 {
-	/* Outside the expanded window the rules said nothing: keep it. */
-	if (t->cancelled || strcmp(t->due_day, from) < 0 ||
-	    strcmp(t->due_day, to) > 0)
-		return 0;
-	if (store_task_set_cancelled(k->store, t->id, 1, now) == -1 ||
-	    store_task_event(k->store, t->id, now, "cancelled",
+	if (store_task_set_cancelled(k->store, id, 1, now) == -1 ||
+	    store_task_event(k->store, id, now, "cancelled",
 	    &rules_actor) == -1)
 		return -1;
 	st->cancelled++;
 	return 0;
 }
 
-/* The merge walk over both sorted lists; inside the transaction. */
+/* Writes the noted differences; inside the transaction. */
 static int
-sync_walk(struct koyomi *k, struct task_want *w, size_t nw, struct task *v,
-    size_t nv, cal_day from, cal_day to, time_t now,
+sync_apply(struct koyomi *k, struct sync_ctx *x, time_t now,
     struct tasks_sync_stats *st, char **cause)
 {
-	char		 f[11], t[11];
-	size_t		 i = 0, j = 0;
-	int		 c;
-	struct task	 key;
+	const struct sync_act	*a;
+	size_t			 i;
+	int			 rc = 0;
 
-	cal_format_iso(f, from);
-	cal_format_iso(t, to);
-	while (i < nw || j < nv) {
-		if (i == nw)
-			c = 1;
-		else if (j == nv)
-			c = -1;
-		else {
-			key.uid = w[i].occ->uid;
-			key.assignee = (char *)w[i].assignee;
-			c = task_cmp(&key, &v[j]);
-		}
-		if (c < 0 && sync_new(k, &w[i++], now, st) == -1)
-			return -1;
-		if (c > 0 && sync_gone(k, &v[j++], f, t, now, st) == -1)
-			return -1;
-		if (c == 0 && sync_both(k, &v[j++], &w[i++], now, st,
-		    cause) == -1)
-			return -1;
+	for (i = 0; i < x->nact && rc == 0; i++) {
+		a = &x->act[i];
+		if (a->kind == SYNC_NEW)
+			rc = sync_new(k, &x->w[a->w], now, st);
+		else if (a->kind == SYNC_GONE)
+			rc = sync_gone(k, a->id, now, st);
+		else
+			rc = sync_both(k, a, &x->w[a->w], now, st, cause);
 	}
-	return 0;
+	return rc;
+}
+
+/*
+ * The wanted pairs into the hash table; a pair listed twice (an assignee
+ * named twice on one occurrence) is one task: later copies are marked 2.
+ */
+static void
+sync_index(struct sync_ctx *x)
+{
+	size_t	 slots = 64, i;
+
+	while (slots < 2 * x->nw + 2)
+		slots *= 2;
+	x->slot = xcalloc(slots, sizeof *x->slot);
+	x->mask = slots - 1;
+	x->seen = xcalloc(x->nw + 1, 1);
+	for (i = 0; i < x->nw; i++)
+		if (pair_find(x, x->w[i].occ->uid, x->w[i].assignee,
+		    (long)i) != -1)
+			x->seen[i] = 2;
+}
+
+/*
+ * New pairs are inserted in (uid, assignee) order, as the merge walk of
+ * before did, so task ids do not depend on the order of the rules.
+ */
+static void
+sync_add_new(struct sync_ctx *x)
+{
+	struct task_want	*nw;
+	size_t			 i, n = 0;
+
+	nw = xreallocarray(NULL, x->nw + 1, sizeof *nw);
+	for (i = 0; i < x->nw; i++)
+		if (x->seen[i] == 0)
+			nw[n++] = x->w[i];
+	if (n > 1)
+		qsort(nw, n, sizeof *nw, want_cmp);
+	/* The noted rows point into w by index: put the new ones after. */
+	x->w = xreallocarray(x->w, x->nw + n + 1, sizeof *x->w);
+	for (i = 0; i < n; i++) {
+		x->w[x->nw + i] = nw[i];
+		act_add(x, SYNC_NEW)->w = x->nw + i;
+	}
+	free(nw);
 }
 
 int
 tasks_sync(struct koyomi *k, const struct occ_list *occs, cal_day from,
     cal_day to, time_t now, struct tasks_sync_stats *st)
 {
-	struct task_filter	 f = { .cancelled = 1, .now = now };
-	struct task_want	*w = NULL;
-	struct task		*v = NULL;
-	size_t			 nw, nv = 0, i, u;
-	char			*cause = NULL;
-	int			 rc = -1;
+	struct sync_ctx	 x;
+	char		*cause = NULL, *old, digest[65];
+	int		 rc = -1;
 
 	memset(st, 0, sizeof *st);
-	nw = tasks_wanted(occs, k->zone, &w);
-	if (nw > 0)		/* qsort(NULL, 0, …) is undefined */
-		qsort(w, nw, sizeof *w, want_cmp);
-	/* An assignee listed twice on one occurrence is one task. */
-	for (i = u = 0; i < nw; i++)
-		if (u == 0 || want_cmp(&w[u - 1], &w[i]) != 0)
-			w[u++] = w[i];
-	nw = u;
-	if (store_tasks_list(k->store, &f, &v, &nv) == -1)
+	memset(&x, 0, sizeof x);
+	sync_digest(occs, k->zone, from, to, digest);
+	old = store_setting_get(k->store, SYNC_DIGEST_KEY);
+	if (old != NULL && strcmp(old, digest) == 0) {
+		free(old);
+		return 0;
+	}
+	free(old);
+	x.nw = tasks_wanted(occs, k->zone, &x.w);
+	if (x.nw >= UINT32_MAX / 2) {
+		log_warnx("tasks: %zu tasks are too many", x.nw);
 		goto out;
-	if (nv > 0)
-		qsort(v, nv, sizeof *v, task_cmp);
+	}
+	cal_format_iso(x.from, from);
+	cal_format_iso(x.to, to);
+	sync_index(&x);
+	if (store_sync_each(k->store, sync_row, &x) == -1)
+		goto out;
+	sync_add_new(&x);
 	if (store_begin(k->store) == -1)
 		goto out;
-	if (sync_walk(k, w, nw, v, nv, from, to, now, st, &cause) == -1 ||
+	if (sync_apply(k, &x, now, st, &cause) == -1 ||
+	    store_setting_set(k->store, SYNC_DIGEST_KEY, digest) == -1 ||
 	    store_commit(k->store) == -1) {
 		store_rollback(k->store);
+		memset(st, 0, sizeof *st);
 		if (cause != NULL)
 			log_warnx("tasks: %s", cause);
 		goto out;
@@ -200,7 +421,9 @@ tasks_sync(struct koyomi *k, const struct occ_list *occs, cal_day from,
 		outbox_wake(k->outbox);
 out:
 	free(cause);
-	free(w);
-	tasks_free(v, nv);
+	free(x.w);
+	free(x.slot);
+	free(x.seen);
+	free(x.act);
 	return rc;
 }
