@@ -11,8 +11,8 @@
  *
  * A 祝日 (statutory holiday) is decided by its own date; 振替休日 and
  * 国民の休日 are derived from the neighbouring 祝日. Each query computes
- * from scratch: a handful of comparisons, fast enough for business-day
- * arithmetic over decades, and no cache means no mutable state.
+ * from scratch: a handful of comparisons and no mutable state. The hot
+ * path, cal_is_closed() in business.c, memoizes the result per day.
  */
 #include <stddef.h>
 

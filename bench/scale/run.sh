@@ -1,6 +1,6 @@
 #!/bin/sh
-# Scale benchmark (not a test). For each N in $SIZES (default
-# "100 500 1000 2000") it generates a rules folder with bench/scale/gen.py
+# Scale benchmark (not a test). For each N in the arguments, else in
+# $SIZES (default "100 500 1000 2000"), it generates a rules folder with bench/scale/gen.py
 # (N organisations + N contacts, 30 deadlines assigned to all, 10 fiscal
 # years) and measures, on loopback:
 #   check     `koyomi check DIR` (median of 3)
@@ -8,6 +8,8 @@
 #   start0    daemon start on an empty database → first 200 from /healthz
 #             (creates every task: 30 × N × 3 fiscal years)
 #   ready1    restart on the filled database → "ready" log line
+#   cpu1      CPU time (user + system) the daemon used up to that line,
+#             in ms: less noisy than wall time on a shared machine
 #   start1    restart on the filled database → first 200 from /healthz
 #   rss       VmRSS of the daemon after start, reload and its rescan
 #             (/proc/PID/status)
@@ -26,6 +28,7 @@
 set -u
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 SIZES=${SIZES:-"100 500 1000 2000"}
+[ $# -gt 0 ] && SIZES="$*"
 W=${W:-/tmp/koyomi-bench-scale}
 OUT=${OUT:-$W/results}
 PORT=28281
@@ -65,12 +68,18 @@ wait_log() {
 		sleep 0.01
 	done
 }
-start() {	# $1 log file; sets KPID, T_READY and T_HEALTHZ
+# CPU time of $KPID so far (utime + stime), in ms.
+cpu_ms() {
+	awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / hz }' \
+	    "/proc/$KPID/stat"
+}
+start() {	# $1 log file; sets KPID, T_READY, C_READY and T_HEALTHZ
 	t=$(now)
 	"$K" -c "$W/koyomi.conf" run > "$1" 2>&1 &
 	KPID=$!
 	wait_log "$1" "info: ready" || { cat "$1" >&2; exit 1; }
 	T_READY=$(since "$t")
+	C_READY=$(cpu_ms)
 	wait_healthz || { cat "$1" >&2; exit 1; }
 	T_HEALTHZ=$(since "$t")
 }
@@ -92,7 +101,7 @@ wrk_sum() {
 	    END { printf "%s %d %s\n", req, err, max }' "$1"
 }
 
-printf 'N\ttasks\tcheck\tplan\tstart0\tready1\tstart1\trss_mb\treload\tback\twrk_req\twrk_err\twrk_max\tfeed_pub\tfeed_priv\n' \
+printf 'N\ttasks\tcheck\tplan\tstart0\tready1\tcpu1\tstart1\trss_mb\treload\tback\twrk_req\twrk_err\twrk_max\tfeed_pub\tfeed_priv\n' \
     > "$OUT/scale.tsv"
 for N in $SIZES; do
 	R=$W/rules-$N
@@ -116,7 +125,7 @@ CONF
 	tok=$("$K" -c "$W/koyomi.conf" feed-token add org-00000 2>/dev/null |
 	    sed -n 's,^http.*/feeds/private/\(.*\)\.ics$,\1,p' | head -1)
 	start "$W/run1-$N.log"
-	ready1=$T_READY start1=$T_HEALTHZ
+	ready1=$T_READY cpu1=$C_READY start1=$T_HEALTHZ
 	ntasks=$(curl -s $U/metrics | awk '/^koyomi_tasks[{ ]/ { s += $NF } END { print s + 0 }')
 	curl -s -o /dev/null $U/feeds/scale.ics	# warm the public feed
 	# Long enough to cover the reload and the rescan after it (about as
@@ -147,8 +156,8 @@ CONF
 		    "$U/feeds/private/$tok.ics")
 		case $priv in 200\ *) priv=${priv#200 } ;; *) priv="HTTP $priv" ;; esac
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-	    "$N" "$ntasks" "$check" "$plan" "$start0" "$ready1" "$start1" "$rss" \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+	    "$N" "$ntasks" "$check" "$plan" "$start0" "$ready1" "$cpu1" "$start1" "$rss" \
 	    "$reload" "$back" "$req" "$err" "$max" "$pub" "$priv" >> "$OUT/scale.tsv"
 	LAST=$N
 	if [ "$N" = "$(echo $SIZES | awk '{ print $NF }')" ]; then
