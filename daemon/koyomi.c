@@ -98,9 +98,9 @@ koyomi_expand_ctx(struct koyomi *k, struct rules_expand_ctx *x)
 	}
 	if (st != NULL)
 		sqlite3_reset(st);
-	st = store_stmt(k->store, "SELECT cycle, item, fy, assignee, answer "
-	    "FROM tasks WHERE answer IS NOT NULL AND cancelled = 0 "
-	    "ORDER BY id");
+	st = store_stmt(k->store, "SELECT cycle, item, fy, assignee, answer, "
+	    "answer_text FROM tasks WHERE answer IS NOT NULL AND "
+	    "cancelled = 0 ORDER BY id");
 	while (st != NULL && sqlite3_step(st) == SQLITE_ROW && na < 1000000) {
 		a = xreallocarray(a, na + 1, sizeof *a);
 		a[na].cycle = col_dup(st, 0);
@@ -108,6 +108,7 @@ koyomi_expand_ctx(struct koyomi *k, struct rules_expand_ctx *x)
 		a[na].fy = sqlite3_column_int(st, 2);
 		a[na].assignee = col_dup(st, 3);
 		a[na].answer = col_dup(st, 4);
+		a[na].text = col_dup(st, 5);	/* 累計N年目, for `years` */
 		na++;
 	}
 	if (st != NULL)
@@ -133,6 +134,7 @@ koyomi_expand_ctx_free(struct rules_expand_ctx *x)
 		free((char *)(uintptr_t)x->answers[i].item);
 		free((char *)(uintptr_t)x->answers[i].assignee);
 		free((char *)(uintptr_t)x->answers[i].answer);
+		free((char *)(uintptr_t)x->answers[i].text);
 	}
 	free((void *)(uintptr_t)x->cases);
 	free((void *)(uintptr_t)x->answers);

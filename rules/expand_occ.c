@@ -263,65 +263,6 @@ locate(const struct rules_item *it, const struct inst *in)
 	return buf_steal(&b);
 }
 
-/* The rules' own copy of an org or contact id, or NULL if unknown. */
-static const char *
-rules_own_id(const struct rules *r, const char *id)
-{
-	const struct rules_org		*o;
-	const struct rules_contact	*c;
-
-	if ((o = rules_find_org(r, id)) != NULL)
-		return o->id;
-	if ((c = rules_find_contact(r, id)) != NULL)
-		return c->id;
-	return NULL;
-}
-
-size_t
-expand_group_members(const struct rules *r, size_t gix, int fy,
-    const struct rules_expand_ctx *ctx, const char ***out)
-{
-	const struct rules_group	*g = &r->groups[gix];
-	const char			**v, *id;
-	size_t				 n = 0, i, k;
-
-	if (g->resp_item == NULL) {
-		v = xcalloc(g->nmembers + 1, sizeof *v);
-		for (i = 0; i < g->nmembers; i++)
-			v[n++] = g->members[i];
-		*out = v;
-		return n;
-	}
-	v = xcalloc((ctx != NULL ? ctx->nanswers : 0) + 1, sizeof *v);
-	for (i = 0; ctx != NULL && i < ctx->nanswers; i++) {
-		const struct rules_answer *a = &ctx->answers[i];
-
-		if (a->fy != fy + g->resp_fy_offset ||
-		    strcmp(a->item, g->resp_item) != 0 ||
-		    (g->resp_cycle != NULL && strcmp(a->cycle,
-		    g->resp_cycle) != 0))
-			continue;
-		for (k = 0; k < g->nresp_answers; k++)
-			if (strcmp(a->answer, g->resp_answers[k]) == 0)
-				break;
-		if (k == g->nresp_answers)
-			continue;
-		/*
-		 * Members are the rule set's own id strings, never the
-		 * caller's: occurrences outlive the expansion context.
-		 */
-		if ((id = rules_own_id(r, a->assignee)) == NULL)
-			continue;
-		for (k = 0; k < n; k++)
-			if (strcmp(v[k], id) == 0)
-				break;
-		if (k == n)
-			v[n++] = id;
-	}
-	*out = v;
-	return n;
-}
-
 static void
 add_assignee(struct occ *o, const char *id)
 {

@@ -240,6 +240,7 @@ rules_free_dir(struct rules *r)
 		free(r->groups[i].resp_item);
 		rules_strv_free(r->groups[i].resp_answers,
 		    r->groups[i].nresp_answers);
+		free(r->groups[i].subgroups);
 	}
 	free(r->groups);
 }

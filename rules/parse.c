@@ -222,12 +222,56 @@ rules_parse_attrs(struct rules_pctx *p, struct rules_group *g,
 	}
 }
 
-enum { FK_ANSWERS, FK_FY_OFFSET, FK_ITEM };
+enum { FK_ANSWERS, FK_FY_OFFSET, FK_ITEM, FK_YEARS };
 static const struct rules_kw fromresp_kw[] = {	/* keep sorted */
 	{ "answers", FK_ANSWERS },
 	{ "fy_offset", FK_FY_OFFSET },
 	{ "item", FK_ITEM },
+	{ "years", FK_YEARS },
 };
+
+/*
+ * `years: 3` (exactly) or `years: {min: 3, max: 5}`: the year count given
+ * with the answer (累計N年目), 1–99.
+ */
+static void
+rules_parse_years(struct rules_pctx *p, struct rules_group *g,
+    const struct ynode *v)
+{
+	static const struct rules_kw kw[] = {	/* keep sorted */
+		{ "max", 1 },
+		{ "min", 0 },
+	};
+	size_t	i;
+
+	if (v->type == YN_SCALAR) {
+		if (rules_get_int(p, v, "years", 1, 99, &g->resp_years_min) == 0)
+			g->resp_years_max = g->resp_years_min;
+		return;
+	}
+	if (rules_want(p, v, YN_MAP, "years") == -1)
+		return;
+	for (i = 0; i + 1 < v->n; i += 2)
+		switch (rules_kw_lookup(p, kw, nitems(kw), v->kids[i],
+		    "years")) {
+		case 0:
+			rules_get_int(p, v->kids[i + 1], "min", 1, 99,
+			    &g->resp_years_min);
+			break;
+		case 1:
+			rules_get_int(p, v->kids[i + 1], "max", 1, 99,
+			    &g->resp_years_max);
+			break;
+		}
+	if (g->resp_years_min == 0 && g->resp_years_max == 0 &&
+	    !rules_hinted(p, "min") && !rules_hinted(p, "max"))
+		rules_perr(p, p->file, v->mark, "'years' needs 'min' and/or "
+		    "'max' (or one number)");
+	else if (g->resp_years_max != 0 &&
+	    g->resp_years_min > g->resp_years_max)
+		rules_perr(p, p->file, v->mark, "'years': 'min' %d is more "
+		    "than 'max' %d", g->resp_years_min, g->resp_years_max);
+}
 
 static void
 rules_parse_fromresp(struct rules_pctx *p, struct rules_group *g,
@@ -253,6 +297,9 @@ rules_parse_fromresp(struct rules_pctx *p, struct rules_group *g,
 		case FK_FY_OFFSET:
 			rules_get_int(p, v->kids[i + 1], k->str, -10, 10,
 			    &g->resp_fy_offset);
+			break;
+		case FK_YEARS:
+			rules_parse_years(p, g, v->kids[i + 1]);
 			break;
 		case FK_ITEM:
 			memset(&ref, 0, sizeof ref);

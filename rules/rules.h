@@ -61,6 +61,12 @@ struct rules_group {
 	int	  resp_fy_offset;
 	char	**resp_answers;
 	size_t	  nresp_answers;
+	int	  resp_years_min;	/* `years`: 累計N年目 bounds, */
+	int	  resp_years_max;	/* 0 = unbounded */
+	/* Groups named in `members`, in file order (indices into groups). */
+	size_t	 *subgroups;
+	size_t	  nsubgroups;
+	int	  dynamic;	/* from answers, or holds a group that is */
 };
 
 enum rules_unit { RU_DAY, RU_BDAY, RU_WEEK, RU_MONTH, RU_HOUR, RU_MIN,
@@ -168,7 +174,11 @@ struct rules_answer {
 	int		 fy;
 	const char	*assignee;		/* org or contact id */
 	const char	*answer;		/* one of its response options */
+	const char	*text;			/* free text given with it
+						   ("累計3年目"), or NULL */
 };
+/* The year count in an answer's text ("累計3年目", "3年目", "3"); 0 if none. */
+int	rules_answer_years(const char *text);
 struct rules_expand_ctx {
 	const struct rules_case		*cases;		size_t ncases;
 	const struct rules_answer	*answers;	size_t nanswers;

@@ -465,7 +465,7 @@ rules_check_nonempty(struct rules_pctx *p, const struct rules_src *s,
 	if (gi == RULES_NONE)
 		return;
 	g = &p->r->groups[gi];
-	if (g->nmembers == 0 && g->resp_item == NULL)
+	if (g->nmembers == 0 && !g->dynamic)
 		rules_pwarn(p, s->file, rules_vmark(s, key), "'%s': group "
 		    "'%s' has no members", key, g->id);
 }

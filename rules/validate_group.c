@@ -121,6 +121,7 @@ rules_flatten(struct rules_pctx *p, size_t gi, char *state, size_t *stack,
 	if (state[gi] == 2)
 		return;
 	state[gi] = 1;
+	g->dynamic = g->resp_item != NULL;
 	stack[depth] = gi;
 	mem = ynode_get(s->node, "members", NULL);
 	for (i = 0; mem != NULL && mem->type == YN_SEQ && i < mem->n; i++) {
@@ -152,11 +153,25 @@ rules_flatten(struct rules_pctx *p, size_t gi, char *state, size_t *stack,
 		rules_flatten(p, ix, state, stack, depth + 1);
 		sub = &r->groups[ix];
 		g = &r->groups[gi];
+		g->subgroups = xreallocarray(g->subgroups, g->nsubgroups + 1,
+		    sizeof *g->subgroups);
+		g->subgroups[g->nsubgroups++] = ix;
+		if (sub->dynamic)
+			g->dynamic = 1;
 		for (j = 0; j < sub->nmembers; j++)
 			rules_group_add(g, sub->members[j]);
 	}
 	rules_group_select(p, g, s);
 	state[gi] = 2;
+}
+
+/* Where the value of key is written in mapping m (m's own mark if not). */
+static struct rules_mark
+rules_vmark_in(const struct ynode *m, const char *key)
+{
+	const struct ynode	*v = ynode_get(m, key, NULL);
+
+	return v != NULL ? v->mark : m->mark;
 }
 
 /* `from_responses.item` must be a deadline asking for those answers. */
@@ -187,6 +202,11 @@ rules_check_fromresp(struct rules_pctx *p, size_t gi)
 		    g->resp_item);
 		return;
 	}
+	if ((g->resp_years_min != 0 || g->resp_years_max != 0) &&
+	    !it->response->year_count)
+		rules_perr(p, s->file, rules_vmark_in(fr, "years"), "'years': "
+		    "'%s/%s' asks for no year count (its response needs "
+		    "'year_count: true')", g->resp_cycle, g->resp_item);
 	for (i = 0; i < g->nresp_answers; i++) {
 		for (j = 0; j < it->response->noptions; j++)
 			if (strcmp(g->resp_answers[i],

@@ -1,0 +1,234 @@
+/*
+ * rules_groups_test.c — groups at expansion time: answer groups filtered
+ * by the year count given with the answer (`years`), static groups that
+ * hold answer groups, and `per` over a group of groups (one occurrence
+ * per member group).
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "rules/rules.h"
+
+static struct rules *
+load(const char *text, struct rules_diag *d)
+{
+	rules_diag_init(d);
+	return rules_load_buf("g.yaml", text, strlen(text), d);
+}
+
+static struct rules *
+must_load(const char *text)
+{
+	struct rules_diag	 d;
+	struct rules		*r;
+	size_t			 i;
+
+	r = load(text, &d);
+	for (i = 0; i < d.n; i++)
+		print_message("%s\n", d.msgs[i]);
+	assert_non_null(r);
+	assert_int_equal(d.nwarnings, 0);
+	rules_diag_free(&d);
+	return r;
+}
+
+static const struct occ *
+find(const struct occ_list *l, const char *uid)
+{
+	size_t	 i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcmp(l->v[i].uid, uid) == 0)
+			return &l->v[i];
+	return NULL;
+}
+
+static const struct occ *
+must(const struct occ_list *l, const char *uid)
+{
+	const struct occ	*o = find(l, uid);
+
+	if (o == NULL)
+		fail_msg("no occurrence %s", uid);
+	return o;
+}
+
+static void
+expand(const struct rules *r, int fy, const struct rules_expand_ctx *x,
+    struct occ_list *l)
+{
+	struct rules_diag	 d;
+	size_t			 i;
+
+	rules_diag_init(&d);
+	assert_int_equal(rules_expand(r, cal_fy_first(fy, 4),
+	    cal_fy_last(fy, 4), x, l, &d), 0);
+	for (i = 0; i < d.n; i++)
+		print_message("%s\n", d.msgs[i]);
+	rules_diag_free(&d);
+}
+
+static void
+test_answer_years(void **state)
+{
+	(void)state;
+	assert_int_equal(rules_answer_years("累計3年目"), 3);
+	assert_int_equal(rules_answer_years("３年目"), 3);
+	assert_int_equal(rules_answer_years("令和7年度に参加すると累計2年目"), 2);
+	assert_int_equal(rules_answer_years("3"), 3);
+	assert_int_equal(rules_answer_years(" 12 "), 12);
+	assert_int_equal(rules_answer_years("継続"), 0);
+	assert_int_equal(rules_answer_years("年目"), 0);
+	assert_int_equal(rules_answer_years("2025年目"), 0);
+	assert_int_equal(rules_answer_years("0"), 0);
+	assert_int_equal(rules_answer_years(""), 0);
+	assert_int_equal(rules_answer_years(NULL), 0);
+}
+
+static const char HEARING[] =
+"organisations:\n"
+"  - {id: o1, name: 甲県}\n"
+"  - {id: o2, name: 乙県}\n"
+"  - {id: o3, name: 丙県}\n"
+"  - {id: o4, name: 丁県}\n"
+"  - {id: o5, name: 戊県}\n"
+"groups:\n"
+"  - {id: all, members: [o1, o2, o3, o4, o5]}\n"
+"  - id: new\n"
+"    from_responses: {item: c/due, answers: [新規]}\n"
+"  - id: final\n"
+"    from_responses: {item: c/due, answers: [継続], years: {min: 3}}\n"
+"  - id: second\n"
+"    from_responses: {item: c/due, years: 2}\n"
+"  - {id: hearing, name: 新規・最終年度, members: [new, final]}\n"
+"  - {id: outer, members: [hearing, o5]}\n"
+"cycles:\n"
+"  - id: c\n"
+"    title: t\n"
+"    items:\n"
+"      - id: due\n"
+"        kind: deadline\n"
+"        title: 意向調査\n"
+"        date: 2月20日\n"
+"        fy_shift: -1\n"
+"        assignees: all\n"
+"        response: {options: [新規, 継続, 不参加], year_count: true}\n"
+"      - {id: h, kind: deadline, title: ヒアリング, date: 4月20日,\n"
+"         assignees: hearing}\n"
+"      - {id: o, kind: deadline, title: 外, date: 4月21日, assignees: outer}\n"
+"      - {id: s, kind: deadline, title: 二年目, date: 4月22日,\n"
+"         assignees: second}\n"
+"      - {id: p, kind: meeting, title: \"面談（{member.name}）\",\n"
+"         date: 5月頃, per: hearing}\n";
+
+static int
+has(const struct occ *o, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < o->nassignees; i++)
+		if (strcmp(o->assignees[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+test_years_filter(void **state)
+{
+	struct rules_answer	 ans[] = {
+		{ "c", "due", 2025, "o1", "新規", NULL },
+		{ "c", "due", 2025, "o2", "継続", "累計3年目" },
+		{ "c", "due", 2025, "o3", "継続", "累計2年目" },
+		{ "c", "due", 2025, "o4", "継続", NULL },
+		{ "c", "due", 2024, "o5", "継続", "3年目" },	/* other FY */
+	};
+	struct rules		*r = must_load(HEARING);
+	struct rules_expand_ctx	 x = { 0 };
+	struct occ_list		 l;
+	const struct occ	*o;
+
+	(void)state;
+	x.answers = ans;
+	x.nanswers = sizeof ans / sizeof ans[0];
+	expand(r, 2025, &x, &l);
+	/* 新規 and 継続 in the 3rd year; not the 2nd, not without a count. */
+	o = must(&l, "c.h.fy2025@koyomi");
+	assert_int_equal(o->nassignees, 2);
+	assert_true(has(o, "o1") && has(o, "o2"));
+	/* A static group holding it: its own members plus the year's. */
+	o = must(&l, "c.o.fy2025@koyomi");
+	assert_int_equal(o->nassignees, 3);
+	assert_true(has(o, "o1") && has(o, "o2") && has(o, "o5"));
+	/* `years: 2` with any answer. */
+	o = must(&l, "c.s.fy2025@koyomi");
+	assert_int_equal(o->nassignees, 1);
+	assert_true(has(o, "o3"));
+	/* per over a static group of answer groups: one per member org. */
+	assert_non_null(must(&l, "c.p.fy2025.o1@koyomi"));
+	assert_non_null(must(&l, "c.p.fy2025.o2@koyomi"));
+	assert_null(find(&l, "c.p.fy2025.o3@koyomi"));
+	occ_list_free(&l);
+	rules_free(r);
+}
+
+static void
+test_years_errors(void **state)
+{
+	static const char no_count[] =
+	    "organisations: [{id: o1, name: a}]\n"
+	    "groups:\n"
+	    "  - id: g\n"
+	    "    from_responses: {item: c/due, years: {min: 3}}\n"
+	    "cycles:\n"
+	    "  - id: c\n"
+	    "    title: t\n"
+	    "    items:\n"
+	    "      - {id: due, kind: deadline, title: d, date: 2月20日,\n"
+	    "         assignees: [o1], response: {options: [a, b]}}\n";
+	static const char bad[] =
+	    "groups:\n"
+	    "  - id: g\n"
+	    "    from_responses: {item: c/due, years: {min: 3, max: 2}}\n"
+	    "  - id: h\n"
+	    "    from_responses: {item: c/due, years: {}}\n"
+	    "  - id: k\n"
+	    "    from_responses: {item: c/due, years: {mni: 1}}\n"
+	    "cycles:\n"
+	    "  - id: c\n"
+	    "    title: t\n"
+	    "    items:\n"
+	    "      - {id: due, kind: deadline, title: d, date: 2月20日,\n"
+	    "         response: {year_count: true}}\n";
+	struct rules_diag	 d;
+
+	(void)state;
+	assert_null(load(no_count, &d));
+	assert_int_equal(d.nerrors, 1);
+	assert_non_null(strstr(d.msgs[0], "g.yaml:4:42: error: 'years': "
+	    "'c/due' asks for no year count"));
+	rules_diag_free(&d);
+	assert_null(load(bad, &d));
+	assert_int_equal(d.nerrors, 3);
+	assert_non_null(strstr(d.msgs[0], "g.yaml:3:42: error: 'years': "
+	    "'min' 3 is more than 'max' 2"));
+	assert_non_null(strstr(d.msgs[1], "g.yaml:5:42: error: 'years' needs"));
+	assert_non_null(strstr(d.msgs[2], "did you mean 'min'?"));
+	rules_diag_free(&d);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_answer_years),
+		cmocka_unit_test(test_years_filter),
+		cmocka_unit_test(test_years_errors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
