@@ -86,38 +86,90 @@ feeds_task_cmp(const void *a, const void *b)
 	return strcmp(x->uid, y->uid);
 }
 
+static int
+feeds_stamp_cmp(const void *key, const void *elem)
+{
+	int64_t	id = *(const int64_t *)key;
+	int64_t	x = ((const struct task_stamp *)elem)->id;
+
+	return id < x ? -1 : id > x;
+}
+
+static int
+feeds_stamp_sort(const void *a, const void *b)
+{
+	return feeds_stamp_cmp(&((const struct task_stamp *)a)->id, b);
+}
+
+/* Appends assignee's tasks and their state-change stamps. */
+static int
+feeds_assignee_tasks(struct koyomi *k, const char *assignee,
+    struct task **tv, size_t *tn, struct task_stamp **sv, size_t *sn)
+{
+	struct task_filter	 flt;
+	struct task		*t = NULL;
+	struct task_stamp	*s = NULL;
+	size_t			 nt = 0, ns = 0;
+
+	memset(&flt, 0, sizeof(flt));
+	flt.assignee = assignee;
+	flt.cancelled = 1;
+	flt.now = feeds_now(k);
+	if (store_tasks_list(k->store, &flt, &t, &nt) == -1)
+		return -1;
+	if (store_task_stamps(k->store, assignee, &s, &ns) == -1) {
+		tasks_free(t, nt);
+		return -1;
+	}
+	/* memcpy from NULL is undefined even for 0 bytes. */
+	*tv = xreallocarray(*tv, *tn + nt + 1, sizeof(**tv));
+	if (nt > 0)
+		memcpy(*tv + *tn, t, nt * sizeof(*t));
+	*tn += nt;
+	*sv = xreallocarray(*sv, *sn + ns + 1, sizeof(**sv));
+	if (ns > 0)
+		memcpy(*sv + *sn, s, ns * sizeof(*s));
+	*sn += ns;
+	free(t);
+	free(s);
+	return 0;
+}
+
 /* owner's tasks (and, for a contact, its organisation's), by UID. */
 static int
 feeds_owner_tasks(struct koyomi *k, const char *owner, struct task **tv,
     size_t *tn, struct feeds_task **ft)
 {
 	const struct rules_contact	*c = rules_find_contact(k->rules, owner);
-	struct task_filter		 flt;
-	struct task			*more = NULL;
-	size_t				 nmore = 0, i;
+	const struct task_stamp		*st;
+	struct task_stamp		*sv = NULL;
+	size_t				 sn = 0, i;
+	int				 rc;
 
-	memset(&flt, 0, sizeof(flt));
-	flt.assignee = owner;
-	flt.cancelled = 1;
-	flt.now = feeds_now(k);
-	if (store_tasks_list(k->store, &flt, tv, tn) == -1)
+	rc = feeds_assignee_tasks(k, owner, tv, tn, &sv, &sn);
+	if (rc == 0 && c != NULL && c->org != NULL)
+		rc = feeds_assignee_tasks(k, c->org, tv, tn, &sv, &sn);
+	if (rc == -1) {
+		free(sv);
 		return -1;
-	if (c != NULL && c->org != NULL) {
-		flt.assignee = c->org;
-		if (store_tasks_list(k->store, &flt, &more, &nmore) == -1)
-			return -1;
-		*tv = xreallocarray(*tv, *tn + nmore + 1, sizeof(**tv));
-		memcpy(*tv + *tn, more, nmore * sizeof(*more));
-		*tn += nmore;
-		free(more);
 	}
+	/* Two assignees' stamps, each sorted: sort them as one. */
+	if (sn > 1)
+		qsort(sv, sn, sizeof(*sv), feeds_stamp_sort);
 	*ft = xcalloc(*tn + 1, sizeof(**ft));
 	for (i = 0; i < *tn; i++) {
 		(*ft)[i].uid = (*tv)[i].uid;
 		(*ft)[i].id = (*tv)[i].id;
 		(*ft)[i].done = strcmp((*tv)[i].state, "open") != 0;
 		(*ft)[i].updated = (*tv)[i].updated;
+		st = sn > 0 ? bsearch(&(*tv)[i].id, sv, sn, sizeof(*sv),
+		    feeds_stamp_cmp) : NULL;
+		if (st != NULL) {
+			(*ft)[i].changes = st->changes;
+			(*ft)[i].updated = st->at;
+		}
 	}
+	free(sv);
 	qsort(*ft, *tn, sizeof(**ft), feeds_task_cmp);
 	return 0;
 }

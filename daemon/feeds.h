@@ -30,12 +30,19 @@ struct feeds_input {
 	time_t			 epoch;		/* DTSTAMP without a revision */
 };
 
-/* A private feed owner's task on one deadline occurrence. */
+/*
+ * A private feed owner's task on one deadline occurrence. Its event's
+ * SEQUENCE is the revision's plus changes (at least 1 when done), so
+ * every done, reopen and waive goes up, never back (RFC 5545 3.8.7.4:
+ * clients drop an update that is not higher), and DTSTAMP becomes
+ * updated when that is later than the revision's.
+ */
 struct feeds_task {
 	const char	*uid;		/* occurrence UID */
 	int64_t		 id;		/* task id, for the dashboard URL */
 	int		 done;		/* done or waived */
-	time_t		 updated;
+	time_t		 updated;	/* its last state change */
+	int		 changes;	/* state changes so far (task_stamp) */
 };
 
 /* 1 when occurrence o belongs to public feed f (rules_feed_select). */

@@ -202,9 +202,13 @@ fb_event(const struct feeds_input *in, const struct fb_item *it,
 	ev->transparent = o->is_deadline;
 	if (o->is_deadline)
 		ev->end = o->start;
-	if (it->task != NULL && it->task->done) {
-		/* Clients keep old titles unless SEQUENCE moves. */
-		ev->sequence++;
+	if (it->task != NULL && (it->task->done || it->task->changes > 0)) {
+		/*
+		 * Clients keep old titles unless SEQUENCE moves, and ignore
+		 * a lower one: add the count of state changes, which only
+		 * grows (a reopen must go up, not back to the revision's).
+		 */
+		ev->sequence += it->task->changes > 0 ? it->task->changes : 1;
 		if (it->task->updated > ev->dtstamp)
 			ev->dtstamp = it->task->updated;
 	}

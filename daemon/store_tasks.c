@@ -499,3 +499,39 @@ store_task_events(struct store *s, int64_t id, struct task_event **out,
 	*nout = n;
 	return 0;
 }
+
+int
+store_task_stamps(struct store *s, const char *assignee,
+    struct task_stamp **out, size_t *nout)
+{
+	static const char q[] = "SELECT e.task, count(*), max(e.at) FROM "
+	    "task_events e JOIN tasks t ON t.id = e.task WHERE t.assignee = ?"
+	    " AND e.action IN ('done', 'reopened', 'waived', 'answered')"
+	    " GROUP BY e.task ORDER BY e.task";
+	sqlite3_stmt		*st;
+	struct task_stamp	*v = NULL;
+	size_t			 n = 0;
+	int			 rc;
+
+	*out = NULL;
+	*nout = 0;
+	if ((st = store_stmt(s, q)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, assignee, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		v = xreallocarray(v, n + 1, sizeof *v);
+		v[n].id = sqlite3_column_int64(st, 0);
+		v[n].changes = sqlite3_column_int(st, 1);
+		v[n].at = (time_t)sqlite3_column_int64(st, 2);
+		n++;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_fail(s, "task stamps");
+		free(v);
+		return -1;
+	}
+	*out = v;
+	*nout = n;
+	return 0;
+}

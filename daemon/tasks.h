@@ -123,6 +123,19 @@ int	store_task_set_answer(struct store *, int64_t id, const char *answer,
 	    const char *text, time_t now);
 int	store_task_event(struct store *, int64_t id, time_t at,
 	    const char *action, const struct task_actor *);
+/*
+ * How often each task of assignee changed state (done, reopened, waived,
+ * answered: the changes its private feed shows) and when it last did,
+ * sorted by task id; tasks that never changed are left out. Private
+ * feeds add the count to SEQUENCE, which therefore never goes down.
+ */
+struct task_stamp {
+	int64_t	 id;
+	int	 changes;
+	time_t	 at;
+};
+int	store_task_stamps(struct store *, const char *assignee,
+	    struct task_stamp **, size_t *);
 /* The audit trail of a task, oldest first. */
 struct task_event {
 	time_t	 at;

@@ -11,6 +11,7 @@
 #include "daemon/chase_msg.h"
 #include "daemon/chase.h"
 #include "daemon/conf.h"
+#include "daemon/feeds.h"
 #include "daemon/koyomi.h"
 #include "daemon/outbox.h"
 #include "daemon/reload.h"
@@ -199,18 +200,26 @@ tasks_change(struct koyomi *k, int64_t id, const struct task_change *c,
 		return rc == 1 ? TASK_NOTFOUND : TASK_ERROR;
 	}
 	res = change_locked(k, &t, c, now, answered, cause);
-	task_free(&t);
 	if (res != TASK_CHANGED) {
+		task_free(&t);
 		store_rollback(k->store);
 		*answered = 0;
 		return res;
 	}
 	if (store_commit(k->store) == -1) {
+		task_free(&t);
 		*answered = 0;
 		return TASK_ERROR;
 	}
 	if (k->outbox != NULL)
 		outbox_wake(k->outbox);
+	/*
+	 * The daemon's own commits do not move PRAGMA data_version, so the
+	 * private feeds showing this task are rebuilt here (a no-op in the
+	 * CLI, which has no feeds: the daemon notices its commit).
+	 */
+	feeds_private_dirty(k, t.assignee);
+	task_free(&t);
 	/* Groups built from answers follow at once (daemon only). */
 	if (*answered && k->reload != NULL && reload_reexpand(k) == -1)
 		log_warnx("tasks: re-expansion after an answer failed");

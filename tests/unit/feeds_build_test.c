@@ -246,6 +246,23 @@ test_private(void **state)
 	assert_non_null(strstr(b.data, "SUMMARY:【締切】【提出済】参加意向調査"));
 	assert_non_null(strstr(b.data, "SEQUENCE:3\r\nDTSTAMP:20260528T"));
 	buf_reset(&b);
+	/* Done, then reopened: the title goes back, SEQUENCE goes on up. */
+	t.done = 0;
+	t.changes = 2;
+	t.updated = 1780003600;
+	assert_int_equal(feeds_render_private(&f->in, "pref-a", &t, 1, &b,
+	    &cause), 0);
+	assert_non_null(strstr(b.data, "SUMMARY:【締切】参加意向調査"));
+	assert_non_null(strstr(b.data, "SEQUENCE:4\r\nDTSTAMP:20260528T"));
+	buf_reset(&b);
+	/* Done again: higher still. */
+	t.done = 1;
+	t.changes = 3;
+	assert_int_equal(feeds_render_private(&f->in, "pref-a", &t, 1, &b,
+	    &cause), 0);
+	assert_non_null(strstr(b.data, "SUMMARY:【締切】【提出済】参加意向調査"));
+	assert_non_null(strstr(b.data, "SEQUENCE:5\r\n"));
+	buf_reset(&b);
 	/* pref-b has the deadline but is not in the meeting's audience. */
 	assert_int_equal(feeds_render_private(&f->in, "pref-b", NULL, 0, &b,
 	    &cause), 0);

@@ -153,6 +153,57 @@ test_tasks(void **state)
 	free(names);
 }
 
+/* State changes per task of an assignee: the private feed's SEQUENCE. */
+static void
+test_stamps(void **state)
+{
+	struct fx		*f = *state;
+	struct occ		 o = { 0 };
+	struct task_actor	 a = { NULL, VIA_API, NULL };
+	struct task_stamp	*v;
+	size_t			 n;
+	int64_t			 id1, id2, id3;
+
+	char uid1[] = "cy.due.fy2025@koyomi", uid2[] = "cy.due.fy2026@koyomi";
+	char t1[] = "提出";
+
+	o.uid = uid1;
+	o.cycle_id = "cy";
+	o.item_id = "due";
+	o.fy = 2025;
+	o.title = t1;
+	assert_int_equal(store_begin(f->s), 0);
+	id1 = add(f->s, &o, "pref-13", 4000);
+	id2 = add(f->s, &o, "pref-27", 4000);
+	o.uid = uid2;
+	id3 = add(f->s, &o, "pref-13", 9000);
+	assert_int_equal(store_task_event(f->s, id1, 1000, "created", &a), 0);
+	assert_int_equal(store_task_event(f->s, id1, 2000, "done", &a), 0);
+	assert_int_equal(store_task_event(f->s, id1, 3000, "reopened", &a), 0);
+	assert_int_equal(store_task_event(f->s, id1, 3500, "due_changed",
+	    &a), 0);
+	assert_int_equal(store_task_event(f->s, id1, 4000, "done", &a), 0);
+	assert_int_equal(store_task_event(f->s, id2, 2000, "waived", &a), 0);
+	assert_int_equal(store_task_event(f->s, id3, 1000, "created", &a), 0);
+	assert_int_equal(store_commit(f->s), 0);
+
+	/* Only done/reopened/waived/answered count; never-changed left out. */
+	assert_int_equal(store_task_stamps(f->s, "pref-13", &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, id1);
+	assert_int_equal(v[0].changes, 3);
+	assert_int_equal(v[0].at, 4000);
+	free(v);
+	assert_int_equal(store_task_stamps(f->s, "pref-27", &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, id2);
+	assert_int_equal(v[0].changes, 1);
+	free(v);
+	assert_int_equal(store_task_stamps(f->s, "nobody", &v, &n), 0);
+	assert_int_equal(n, 0);
+	free(v);
+}
+
 static void
 test_answers_cases(void **state)
 {
@@ -214,6 +265,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_tasks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stamps, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_answers_cases, setup,
 		    teardown),
 	};
