@@ -436,6 +436,21 @@ apply_override(struct xctx *x, const struct rules_item *it,
 		in->cancelled = 1;
 }
 
+/* The ids of the groups that group gix names in its `members`. */
+static size_t
+per_groups_of(const struct rules *r, size_t gix, const char ***out)
+{
+	const struct rules_group	*g = &r->groups[gix];
+	const char			**v;
+	size_t				 i;
+
+	v = xcalloc(g->nsubgroups + 1, sizeof *v);
+	for (i = 0; i < g->nsubgroups; i++)
+		v[i] = r->groups[g->subgroups[i]].id;
+	*out = v;
+	return g->nsubgroups;
+}
+
 static void
 per_members(struct xctx *x, const struct rules_item *it,
     struct inst_list *l)
@@ -445,7 +460,10 @@ per_members(struct xctx *x, const struct rules_item *it,
 	size_t			 n, i, k, j;
 	struct inst		 in;
 
-	n = expand_group_members(x->r, it->per_ix, x->fy, x->ctx, &mem);
+	if (it->per_groups)
+		n = per_groups_of(x->r, it->per_ix, &mem);
+	else
+		n = expand_group_members(x->r, it->per_ix, x->fy, x->ctx, &mem);
 	for (i = 0; i < l->n; i++) {
 		if (l->v[i].member != NULL) {	/* inherited from a target */
 			inst_push(&out, &l->v[i]);

@@ -60,9 +60,14 @@ static const char *
 title_attr(const struct rules *r, const struct rules_item *it,
     const struct inst *in, const char *key, size_t klen)
 {
+	const struct rules_group	*mg;
 	const char	*v;
 	size_t		 g, k;
 
+	/* One occurrence per group (`per: {groups: G}`): that group's. */
+	if (in->member != NULL && (mg = rules_find_group(r, in->member)) !=
+	    NULL && (v = group_attr(mg, key, klen)) != NULL)
+		return v;
 	if (it->per != NULL && it->per_ix < r->ngroups &&
 	    (v = group_attr(&r->groups[it->per_ix], key, klen)) != NULL)
 		return v;
@@ -199,7 +204,8 @@ refs_line(struct buf *b, const struct rules *r, const char *label,
 
 static char *
 describe(const struct rules *r, const struct rules_item *it,
-    const struct inst *in, const struct inst_list *memo)
+    const struct inst *in, const struct inst_list *memo,
+    const char *audience)
 {
 	const struct rules_cycle	*cy = &r->cycles[it->cycle];
 	struct buf			 b;
@@ -220,9 +226,9 @@ describe(const struct rules *r, const struct rules_item *it,
 		    in->approx);
 	list_line(&b, r, "主催", it->organiser, it->norganiser);
 	list_line(&b, r, "出席", it->attendees, it->nattendees);
-	if (it->audience != NULL)
+	if (audience != NULL)
 		buf_printf(&b, "%s対象：%s", b.len ? "\n" : "",
-		    display_name(r, it->audience));
+		    display_name(r, audience));
 	refs_line(&b, r, "事前提出", it->before, it->nbefore, memo, in, 0);
 	refs_line(&b, r, "事後提出", it->after, it->nafter, memo, in, 1);
 	if (it->source != NULL)
@@ -233,10 +239,11 @@ describe(const struct rules *r, const struct rules_item *it,
 }
 
 static char *
-locate(const struct rules_item *it, const struct inst *in)
+locate(const struct rules *r, const struct rules_item *it,
+    const struct inst *in)
 {
 	const char	*loc = it->location, *addr = it->address;
-	struct buf	 b;
+	struct buf	 b, t;
 
 	if (in->ovr_member != NULL) {
 		if (in->ovr_member->location != NULL)
@@ -245,10 +252,14 @@ locate(const struct rules_item *it, const struct inst *in)
 			addr = in->ovr_member->address;
 	}
 	buf_init(&b);
-	if (loc != NULL)
-		buf_puts(&b, loc);
-	if (addr != NULL)
-		buf_printf(&b, "%s%s", b.len ? "　" : "", addr);
+	if (loc != NULL)	/* {member.name}, {group.KEY} as in titles */
+		title_subst(&b, r, it, loc, in);
+	if (addr != NULL) {
+		buf_init(&t);
+		title_subst(&t, r, it, addr, in);
+		buf_printf(&b, "%s%s", b.len ? "　" : "", t.data ? t.data : "");
+		buf_free(&t);
+	}
 	if (b.len > 0 && strstr(b.data, "オンライン") != NULL)
 		;	/* the location already says how to join */
 	else if (it->online == RO_HYBRID)
@@ -274,6 +285,48 @@ add_assignee(struct occ *o, const char *id)
 	o->assignees = xreallocarray(o->assignees, o->nassignees + 1,
 	    sizeof *o->assignees);
 	o->assignees[o->nassignees++] = xstrdup(id);
+}
+
+/*
+ * A copy for one member (its own `per`, or the member of the per item it
+ * is relative to / same day as) is that member's: an organisation, or a
+ * group's organisations of the year. Listed assignees are narrowed to the
+ * member's; a deadline that lists none gets the member's.
+ */
+static void
+member_assignees(const struct rules *r, const struct rules_item *it, int fy,
+    const struct rules_expand_ctx *ctx, const struct inst *in,
+    struct occ *o)
+{
+	const struct rules_group	*g;
+	const char			**mem, *one[1];
+	size_t				 n, i, k, j;
+
+	if ((g = rules_find_group(r, in->member)) != NULL)
+		n = expand_group_members(r, (size_t)(g - r->groups), fy, ctx,
+		    &mem);
+	else {
+		one[0] = in->member;
+		mem = one;
+		n = 1;
+	}
+	if (o->nassignees == 0 && (it->per != NULL || it->kind == RK_DEADLINE))
+		for (k = 0; k < n; k++)
+			add_assignee(o, mem[k]);
+	else {
+		for (i = j = 0; i < o->nassignees; i++) {
+			for (k = 0; k < n; k++)
+				if (strcmp(o->assignees[i], mem[k]) == 0)
+					break;
+			if (k < n)
+				o->assignees[j++] = o->assignees[i];
+			else
+				free(o->assignees[i]);
+		}
+		o->nassignees = j;
+	}
+	if (mem != one)
+		free(mem);
 }
 
 static void
@@ -306,9 +359,8 @@ assignees(const struct rules *r, const struct rules_item *it, int fy,
 			add_assignee(o, mem[k]);
 		free(mem);
 	}
-	/* A per-member deadline is that member's own. */
-	if (in->member != NULL && it->per != NULL && o->nassignees == 0)
-		add_assignee(o, in->member);
+	if (in->member != NULL)
+		member_assignees(r, it, fy, ctx, in, o);
 }
 
 static void
@@ -445,10 +497,12 @@ expand_emit(const struct rules *r, size_t ix, int fy, const struct inst *in,
 	if (in->tentative && in->approx[0] != '\0')
 		buf_printf(&t, "（%s・日程調整中）", in->approx);
 	o->title = buf_steal(&t);
-	o->description = describe(r, it, in, memo);
-	o->location = locate(it, in);
+	/* One per group: that group is who the occurrence is for. */
+	o->audience = it->per_groups && in->member != NULL ? in->member :
+	    it->audience;
+	o->description = describe(r, it, in, memo, o->audience);
+	o->location = locate(r, it, in);
 	o->source = it->source;
-	o->audience = it->audience;
 	o->approx = in->approx[0] != '\0' ? xstrdup(in->approx) : NULL;
 	o->status = in->cancelled ? OCC_CANCELLED :
 	    (in->tentative || (it->tentative && !in->confirmed)) ?

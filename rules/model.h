@@ -152,6 +152,8 @@ struct rules_item {
 
 	char			*per;		/* group id or NULL */
 	size_t			 per_ix;	/* into rules->groups */
+	int			 per_groups;	/* `per: {groups: G}`: one per
+						   group in G's members */
 	struct rules_override	*members;	size_t nmembers;
 
 	/* Deadlines. `assignees` is either a group or a list of ids. */

@@ -350,6 +350,32 @@ rules_item_when(struct rules_pctx *p, struct rules_item *it, int k,
 	return 0;
 }
 
+/*
+ * `per: G` (one occurrence per organisation of G) or `per: {groups: G}`
+ * (one per group that G's `members` name, e.g. one per block).
+ */
+static void
+rules_parse_per(struct rules_pctx *p, struct rules_item *it,
+    const struct ynode *v)
+{
+	static const struct rules_kw kw[] = {	/* keep sorted */
+		{ "groups", 0 },
+	};
+	size_t	i;
+
+	if (v->type != YN_MAP) {
+		rules_get_id(p, v, "per", &it->per);
+		return;
+	}
+	for (i = 0; i + 1 < v->n; i += 2)
+		if (rules_kw_lookup(p, kw, nitems(kw), v->kids[i], "per") == 0 &&
+		    rules_get_id(p, v->kids[i + 1], "groups", &it->per) == 0)
+			it->per_groups = 1;
+	if (ynode_get(v, "groups", NULL) == NULL && !rules_hinted(p, "groups"))
+		rules_perr(p, p->file, v->mark, "'per' is a group id, or "
+		    "{groups: G} for one occurrence per group in G");
+}
+
 static void
 rules_item_key(struct rules_pctx *p, struct rules_item *it, int k,
     const struct ynode *key, const struct ynode *v)
@@ -379,7 +405,7 @@ rules_item_key(struct rules_pctx *p, struct rules_item *it, int k,
 		rules_get_bool(p, v, key->str, &it->tentative);
 		break;
 	case RIK_PER:
-		rules_get_id(p, v, key->str, &it->per);
+		rules_parse_per(p, it, v);
 		break;
 	case RIK_MEMBERS:
 		rules_parse_overrides(p, v, key->str, &it->members,

@@ -373,6 +373,18 @@ rules_check_member_ovr(struct rules_pctx *p, size_t file,
 		return;
 	g = &p->r->groups[it->per_ix];
 	for (i = 0; i < it->nmembers; i++) {
+		if (it->per_groups) {
+			for (j = 0; j < g->nsubgroups; j++)
+				if (strcmp(p->r->groups[g->subgroups[j]].id,
+				    it->members[i].key) == 0)
+					break;
+			if (j < g->nsubgroups)
+				continue;
+			rules_perr(p, file, it->members[i].mark, "'members': "
+			    "'%s' is not a group in '%s'", it->members[i].key,
+			    it->per);
+			continue;
+		}
 		for (j = 0; j < g->nmembers; j++)
 			if (strcmp(g->members[j], it->members[i].key) == 0)
 				break;
@@ -484,7 +496,12 @@ rules_check_item(struct rules_pctx *p, size_t i)
 	it->assignee_group_ix = rules_need(p, f, rules_vmark(s, "assignees"),
 	    "assignees", RX_GROUP, it->assignee_group);
 	rules_check_assignees(p, s, it);
-	rules_check_nonempty(p, s, "per", it->per_ix);
+	if (it->per_groups && it->per_ix != RULES_NONE &&
+	    p->r->groups[it->per_ix].nsubgroups == 0)
+		rules_pwarn(p, f, rules_vmark(s, "per"), "'per': group '%s' "
+		    "names no groups in its 'members'", it->per);
+	else
+		rules_check_nonempty(p, s, "per", it->per_ix);
 	rules_check_nonempty(p, s, "assignees", it->assignee_group_ix);
 	if (it->marks[RIK_POLICY].line != 0)
 		it->policy_ix = rules_need(p, f, rules_vmark(s, "policy"),

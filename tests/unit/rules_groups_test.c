@@ -221,6 +221,141 @@ test_years_errors(void **state)
 	rules_diag_free(&d);
 }
 
+static const char BLOCKS[] =
+"organisations:\n"
+"  - {id: p1, name: 一県}\n"
+"  - {id: p2, name: 二県}\n"
+"  - {id: p3, name: 三県}\n"
+"  - {id: p4, name: 四県}\n"
+"groups:\n"
+"  - {id: east, name: 東ブロック, attrs: {block: 東, host: 東京}, members: [p1, p2]}\n"
+"  - {id: west, name: 西ブロック, attrs: {block: 西, host: 大阪}, members: [p3, p4]}\n"
+"  - {id: blocks, members: [east, west]}\n"
+"cycles:\n"
+"  - id: c\n"
+"    title: t\n"
+"    from_fy: 2025\n"
+"    items:\n"
+"      - id: meet\n"
+"        kind: meeting\n"
+"        title: ブロック会議（{member.name}・{group.host}）\n"
+"        per: {groups: blocks}\n"
+"        date: 2025-07-10\n"
+"        location: \"{group.block}の会場\"\n"
+"        members:\n"
+"          west: {date: 2025-07-17}\n"
+"      - {id: pre, kind: deadline, title: 事前提出,\n"
+"         relative: {to: meet, offset: -10bd}}\n"
+"      - {id: pre2, kind: deadline, title: 名簿,\n"
+"         relative: {to: meet, offset: -5bd}, assignees: [p1, p3, p4]}\n"
+"      - {id: sub, kind: deadline, title: 報告, per: {groups: blocks},\n"
+"         date: 2025-08-01}\n"
+"      - {id: m, kind: meeting, title: 会議, per: east, date: 2025-06-02}\n"
+"      - {id: s, kind: deadline, title: シート,\n"
+"         relative: {to: m, offset: -1d}, assignees: east}\n";
+
+static void
+assignees_are(const struct occ *o, const char *a, const char *b)
+{
+	assert_int_equal(o->nassignees, b != NULL ? 2 : 1);
+	assert_true(has(o, a));
+	if (b != NULL)
+		assert_true(has(o, b));
+}
+
+static void
+test_per_groups(void **state)
+{
+	struct rules		*r = must_load(BLOCKS);
+	struct rules_expand_ctx	 x = { 0 };
+	struct occ_list		 l;
+	const struct occ	*o;
+
+	(void)state;
+	expand(r, 2025, &x, &l);
+	/* One per block group, named by it, for it. */
+	o = must(&l, "c.meet.fy2025.east@koyomi");
+	assert_string_equal(o->title, "ブロック会議（東ブロック・東京）");
+	assert_string_equal(o->location, "東の会場");
+	assert_string_equal(o->audience, "east");
+	assert_string_equal(o->member, "east");
+	assert_non_null(strstr(o->description, "対象：東ブロック"));
+	assert_int_equal(o->start, cal_from_ymd(2025, 7, 10));
+	o = must(&l, "c.meet.fy2025.west@koyomi");
+	assert_string_equal(o->title, "ブロック会議（西ブロック・大阪）");
+	assert_int_equal(o->start, cal_from_ymd(2025, 7, 17));
+	assert_null(find(&l, "c.meet.fy2025.p1@koyomi"));
+	assert_null(find(&l, "c.meet.fy2025@koyomi"));
+	/* What follows a block's meeting is that block's. */
+	o = must(&l, "c.pre.fy2025.east@koyomi");
+	assert_int_equal(o->start, cal_from_ymd(2025, 6, 26));
+	assignees_are(o, "p1", "p2");
+	o = must(&l, "c.pre.fy2025.west@koyomi");
+	assert_int_equal(o->start, cal_from_ymd(2025, 7, 3));
+	assignees_are(o, "p3", "p4");
+	/* Listed assignees narrowed to the block's. */
+	assignees_are(must(&l, "c.pre2.fy2025.east@koyomi"), "p1", NULL);
+	assignees_are(must(&l, "c.pre2.fy2025.west@koyomi"), "p3", "p4");
+	/* A per-group deadline: the group's organisations. */
+	assignees_are(must(&l, "c.sub.fy2025.east@koyomi"), "p1", "p2");
+	/* Per organisation: a relative deadline with a group of assignees is
+	 * each copy's own organisation, not the whole group every time. */
+	assignees_are(must(&l, "c.s.fy2025.p1@koyomi"), "p1", NULL);
+	assignees_are(must(&l, "c.s.fy2025.p2@koyomi"), "p2", NULL);
+	occ_list_free(&l);
+	rules_free(r);
+}
+
+static void
+test_per_groups_errors(void **state)
+{
+	static const char bad[] =
+	    "organisations: [{id: p1, name: a}]\n"
+	    "groups:\n"
+	    "  - {id: east, members: [p1]}\n"
+	    "  - {id: blocks, members: [east]}\n"
+	    "cycles:\n"
+	    "  - id: c\n"
+	    "    title: t\n"
+	    "    items:\n"
+	    "      - id: a\n"
+	    "        kind: meeting\n"
+	    "        title: a\n"
+	    "        date: 6月頃\n"
+	    "        per: {groups: blocks}\n"
+	    "        members: {p1: {date: 7月頃}}\n"
+	    "      - {id: b, kind: meeting, title: b, date: 6月頃,\n"
+	    "         per: {grups: blocks}}\n";
+	static const char flat[] =
+	    "organisations: [{id: p1, name: a}]\n"
+	    "groups:\n"
+	    "  - {id: east, members: [p1]}\n"
+	    "cycles:\n"
+	    "  - id: c\n"
+	    "    title: t\n"
+	    "    items:\n"
+	    "      - {id: a, kind: meeting, title: a, date: 6月頃,\n"
+	    "         per: {groups: east}}\n";
+	struct rules_diag	 d;
+	struct rules		*r;
+
+	(void)state;
+	assert_null(load(bad, &d));
+	assert_int_equal(d.nerrors, 2);
+	assert_non_null(strstr(d.msgs[0], "g.yaml:14:19: error: 'members': "
+	    "'p1' is not a group in 'blocks'"));
+	assert_non_null(strstr(d.msgs[1], "g.yaml:16:16: error: unknown key "
+	    "'grups' in per (did you mean 'groups'?)"));
+	rules_diag_free(&d);
+	r = load(flat, &d);
+	assert_non_null(r);
+	assert_int_equal(d.nwarnings, 1);
+	assert_non_null(strstr(d.msgs[0], "g.yaml:9:15: warning: 'per': group "
+	    "'east' names no groups"));
+	rules_diag_free(&d);
+	rules_free(r);
+}
+
 int
 main(void)
 {
@@ -228,6 +363,8 @@ main(void)
 		cmocka_unit_test(test_answer_years),
 		cmocka_unit_test(test_years_filter),
 		cmocka_unit_test(test_years_errors),
+		cmocka_unit_test(test_per_groups),
+		cmocka_unit_test(test_per_groups_errors),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
