@@ -9,6 +9,7 @@
  * every finished transfer. A curl failure fails the transfers concerned,
  * never the daemon.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,27 @@ struct curlev_sock {
 
 static void	curlev_drain(struct curlev *);
 static void	curlev_pool_next(struct curlev_pool *);
+
+/* Ends a task: to the notifier core, or to whoever runs this driver. */
+static void
+curlev_finish(struct curlev *cv, struct notify_task *t)
+{
+	if (cv->finish != NULL)
+		cv->finish(t, cv->finish_arg);
+	else
+		notify_task_finish(t);
+}
+
+/* A temporary failure: "what", or "what: detail". */
+static void
+curlev_fail(struct curlev *cv, struct notify_task *t, const char *what,
+    const char *detail)
+{
+	t->res.status = NOTIFY_TEMPFAIL;
+	snprintf(t->res.error, sizeof t->res.error, "%s%s%s", what,
+	    detail != NULL ? ": " : "", detail != NULL ? detail : "");
+	curlev_finish(cv, t);
+}
 
 /* A whole-multi failure leaves every transfer in doubt: fail them all. */
 static void
@@ -46,7 +68,7 @@ curlev_fail_all(struct curlev *cv, const char *why)
 		t->easy = NULL;
 		t->pool->busy--;
 		curlev_pool_next(t->pool);
-		notify_task_finish(t);
+		curlev_finish(cv, t);
 	}
 }
 
@@ -177,7 +199,7 @@ curlev_drain(struct curlev *cv)
 		p->idle[p->nidle++] = t->easy;
 		t->easy = NULL;
 		p->busy--;
-		notify_task_finish(t);
+		curlev_finish(cv, t);
 		curlev_pool_next(p);
 	}
 }
@@ -266,8 +288,7 @@ curlev_pool_next(struct curlev_pool *p)
 		if (p->nidle > 0)
 			t->easy = p->idle[--p->nidle];
 		else if ((t->easy = curl_easy_init()) == NULL) {
-			notify_task_fail(t, NOTIFY_TEMPFAIL,
-			    "curl_easy_init failed");
+			curlev_fail(p->cv, t, "curl_easy_init failed", NULL);
 			continue;
 		}
 		t->pool = p;
@@ -275,7 +296,7 @@ curlev_pool_next(struct curlev_pool *p)
 			curl_easy_reset(t->easy);
 			p->idle[p->nidle++] = t->easy;
 			t->easy = NULL;
-			notify_task_finish(t);	/* prepare set res */
+			curlev_finish(p->cv, t);	/* prepare set res */
 			continue;
 		}
 		if ((mc = curl_multi_add_handle(p->cv->multi, t->easy)) !=
@@ -283,8 +304,7 @@ curlev_pool_next(struct curlev_pool *p)
 			curl_easy_reset(t->easy);
 			p->idle[p->nidle++] = t->easy;
 			t->easy = NULL;
-			notify_task_fail(t, NOTIFY_TEMPFAIL,
-			    "curl_multi_add_handle: %s",
+			curlev_fail(p->cv, t, "curl_multi_add_handle",
 			    curl_multi_strerror(mc));
 			continue;
 		}

@@ -66,12 +66,19 @@ void		 notify_task_free(struct notify_task *);
 void		 notify_task_fail(struct notify_task *, enum notify_status,
 		    const char *, ...) __attribute__((format(printf, 3, 4)));
 
-/* The curl multi driver (curlev.c). Embedded in struct notify. */
+/*
+ * The curl multi driver (curlev.c). One is embedded in struct notify, on
+ * the daemon's loop (webhooks); smtp.c runs another on its own loop in a
+ * thread. finish, when set, replaces notify_task_finish() for the tasks
+ * this driver ends (the SMTP thread hands them back to the daemon's loop).
+ */
 struct curlev {
-	struct ev_loop		*loop;		/* borrowed from main */
+	struct ev_loop		*loop;		/* borrowed */
 	CURLM			*multi;
 	ev_timer		 timer;		/* timer.data = this */
 	struct notify_taskq	 running;	/* every task inside the multi */
+	void			(*finish)(struct notify_task *, void *);
+	void			*finish_arg;
 };
 int	curlev_init(struct curlev *, struct ev_loop *, char **);
 void	curlev_shutdown(struct curlev *);

@@ -5,16 +5,34 @@
  * message so curl keeps the SMTP session open (EHLO and AUTH once, then
  * MAIL/RCPT/DATA per message), which is what beats a process per mail.
  *
+ * The transfers run in a thread of their own, on a private libev loop
+ * and curl multi (the same curlev driver as the webhooks): libcurl waits
+ * for some SMTP replies with a blocking poll even in its multi interface
+ * (the reply to the end of DATA, in smtp_done; QUIT when a connection is
+ * closed; curl issues #4015, #8555), up to the 30 s timeout, and a slow
+ * mail server must never stop the daemon's loop (feeds, /healthz). Tasks
+ * go to the thread through a locked queue and an ev_async, and come back
+ * the same way; notify_task_finish() runs on the daemon's loop. Every
+ * socket the thread opens is tracked, so that smtp_free() can shut them
+ * down and libcurl's blocking waits end at once instead of holding a stop.
+ *
  * Results: a 5xx reply to MAIL, RCPT or DATA is permanent (the message
  * goes dead at once), except an authentication refusal, which is our
  * configuration's fault, not the message's; everything else is temporary.
+ * A session that failed is never reused: its state is unknown (after a
+ * timeout the late reply would be read as the answer to the next
+ * command).
  */
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "calendars/util.h"
 #include "notifier/mail.h"
@@ -27,7 +45,22 @@ struct smtp {
 	char			*user;		/* NULL: no AUTH */
 	char			*pass;
 	long			 use_ssl;	/* CURLUSESSL_* */
-	struct curlev_pool	*pool;
+	struct curlev_pool	*pool;		/* on cv, used by the thread */
+	/* The mail thread: its loop and curl multi are its own. */
+	struct ev_loop		*wloop;
+	struct curlev		 cv;
+	pthread_t		 thread;
+	int			 started;
+	ev_async		 wake;		/* on wloop: in, or stopping */
+	ev_async		 back;		/* on the daemon's loop: out */
+	/* Under mu. */
+	pthread_mutex_t		 mu;
+	struct notify_taskq	 in;		/* daemon → thread */
+	struct notify_taskq	 out;		/* thread → daemon */
+	int			 stopping;
+	curl_socket_t		*fds;		/* sockets open for curl */
+	size_t			 nfds;
+	size_t			 fdcap;
 };
 
 /* "user:password" from a file nobody else may read (style.md §6). */
@@ -78,6 +111,47 @@ smtp_read_cb(char *dst, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
+/* CURLOPT_OPENSOCKETFUNCTION: a socket, tracked for smtp_free(). */
+static curl_socket_t
+smtp_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct smtp	*s = arg;
+	curl_socket_t	 fd = CURL_SOCKET_BAD;
+
+	(void)purpose;
+	pthread_mutex_lock(&s->mu);
+	if (!s->stopping &&
+	    (fd = socket(a->family, a->socktype | SOCK_CLOEXEC,
+	    a->protocol)) != -1) {
+		if (s->nfds == s->fdcap) {
+			s->fdcap = s->fdcap > 0 ? s->fdcap * 2 : 8;
+			s->fds = xreallocarray(s->fds, s->fdcap, sizeof *s->fds);
+		}
+		s->fds[s->nfds++] = fd;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return fd == -1 ? CURL_SOCKET_BAD : fd;
+}
+
+/* CURLOPT_CLOSESOCKETFUNCTION: also for connections closed by the cache. */
+static int
+smtp_close_socket(void *arg, curl_socket_t fd)
+{
+	struct smtp	*s = arg;
+	size_t		 i;
+	int		 rc;
+
+	pthread_mutex_lock(&s->mu);
+	for (i = 0; i < s->nfds; i++)
+		if (s->fds[i] == fd) {
+			s->fds[i] = s->fds[--s->nfds];
+			break;
+		}
+	rc = close(fd);
+	pthread_mutex_unlock(&s->mu);
+	return rc;
+}
+
 static int
 smtp_prepare(struct notify_task *t, CURL *easy, void *arg)
 {
@@ -85,6 +159,10 @@ smtp_prepare(struct notify_task *t, CURL *easy, void *arg)
 	char		*rcpt;
 
 	curlev_common_opts(easy, t, notify_conf(s->n));
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, smtp_open_socket);
+	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, s);
+	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, smtp_close_socket);
+	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETDATA, s);
 	curl_easy_setopt(easy, CURLOPT_URL, s->url);
 	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
 	curl_easy_setopt(easy, CURLOPT_MAIL_FROM, s->from);
@@ -113,7 +191,8 @@ smtp_prepare(struct notify_task *t, CURL *easy, void *arg)
 static void
 smtp_result(struct notify_task *t, CURL *easy, CURLcode rc, void *arg)
 {
-	long	code = 0;
+	curl_socket_t	fd = CURL_SOCKET_BAD;
+	long		code = 0;
 
 	(void)arg;
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
@@ -122,6 +201,10 @@ smtp_result(struct notify_task *t, CURL *easy, CURLcode rc, void *arg)
 		t->res.status = NOTIFY_OK;
 		return;
 	}
+	/* Not to be reused: curl finds it dead and drops it, without QUIT. */
+	if (curl_easy_getinfo(easy, CURLINFO_ACTIVESOCKET, &fd) == CURLE_OK &&
+	    fd != CURL_SOCKET_BAD)
+		(void)shutdown(fd, SHUT_RDWR);
 	if (code >= 500 && code < 600 && rc != CURLE_LOGIN_DENIED)
 		t->res.status = NOTIFY_PERMFAIL;
 	else
@@ -130,14 +213,119 @@ smtp_result(struct notify_task *t, CURL *easy, CURLcode rc, void *arg)
 	    t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc), code);
 }
 
+/* Thread: hand a finished task back to the daemon's loop. */
+static void
+smtp_finish(struct notify_task *t, void *arg)
+{
+	struct smtp	*s = arg;
+
+	pthread_mutex_lock(&s->mu);
+	TAILQ_INSERT_TAIL(&s->out, t, entry);
+	pthread_mutex_unlock(&s->mu);
+	ev_async_send(notify_loop(s->n), &s->back);
+}
+
+/* Daemon's loop: the results of the thread. */
+static void
+smtp_back_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct smtp		*s = w->data;
+	struct notify_taskq	 batch;
+	struct notify_task	*t;
+
+	(void)loop;
+	(void)revents;
+	TAILQ_INIT(&batch);
+	pthread_mutex_lock(&s->mu);
+	TAILQ_CONCAT(&batch, &s->out, entry);
+	pthread_mutex_unlock(&s->mu);
+	while ((t = TAILQ_FIRST(&batch)) != NULL) {
+		TAILQ_REMOVE(&batch, t, entry);
+		notify_task_finish(t);
+	}
+}
+
+/* Thread: new tasks, or the end. */
+static void
+smtp_wake_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct smtp		*s = w->data;
+	struct notify_taskq	 batch;
+	struct notify_task	*t;
+	int			 stopping;
+
+	(void)revents;
+	TAILQ_INIT(&batch);
+	pthread_mutex_lock(&s->mu);
+	stopping = s->stopping;
+	if (!stopping)
+		TAILQ_CONCAT(&batch, &s->in, entry);
+	pthread_mutex_unlock(&s->mu);
+	if (stopping) {
+		ev_break(loop, EVBREAK_ALL);
+		return;
+	}
+	while ((t = TAILQ_FIRST(&batch)) != NULL) {
+		TAILQ_REMOVE(&batch, t, entry);
+		curlev_pool_submit(s->pool, t);
+	}
+}
+
+static void *
+smtp_thread(void *arg)
+{
+	struct smtp	*s = arg;
+
+	ev_run(s->wloop, 0);
+	return NULL;
+}
+
+static void
+smtp_free_queue(struct notify_taskq *q)
+{
+	struct notify_task	*t;
+
+	while ((t = TAILQ_FIRST(q)) != NULL) {
+		TAILQ_REMOVE(q, t, entry);
+		notify_task_free(t);
+	}
+}
+
+/*
+ * Stops the thread: its sockets are shut down first, so a transfer stuck
+ * in one of libcurl's blocking waits ends now, then the thread's curl
+ * state is torn down here (removing a transfer or closing a connection
+ * may make libcurl write, which fails at once on a shut socket). Tasks
+ * in flight get no callback, as for the other backends at shutdown.
+ */
 static void
 smtp_free(void *arg)
 {
 	struct smtp	*s = arg;
+	size_t		 i;
 
 	if (s == NULL)
 		return;
+	if (s->started) {
+		pthread_mutex_lock(&s->mu);
+		s->stopping = 1;
+		for (i = 0; i < s->nfds; i++)
+			(void)shutdown(s->fds[i], SHUT_RDWR);
+		pthread_mutex_unlock(&s->mu);
+		ev_async_send(s->wloop, &s->wake);
+		pthread_join(s->thread, NULL);
+		ev_async_stop(notify_loop(s->n), &s->back);
+	}
+	if (s->wloop != NULL) {
+		curlev_shutdown(&s->cv);
+		ev_async_stop(s->wloop, &s->wake);
+		ev_loop_destroy(s->wloop);
+	}
+	smtp_free_queue(&s->in);
+	smtp_free_queue(&s->out);
 	curlev_pool_free(s->pool);
+	pthread_mutex_destroy(&s->mu);
+	free(s->fds);
 	free(s->url);
 	free(s->from);
 	free(s->user);
@@ -148,6 +336,26 @@ smtp_free(void *arg)
 	free(s);
 }
 
+/* The thread takes no signal: they stay the daemon's loop's. */
+static int
+smtp_start(struct smtp *s, char **cause)
+{
+	sigset_t	all, old;
+	int		e;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	e = pthread_create(&s->thread, NULL, smtp_thread, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (e != 0) {
+		xasprintf(cause, "smtp: cannot start the mail thread: %s",
+		    strerror(e));
+		return -1;
+	}
+	s->started = 1;
+	return 0;
+}
+
 static void *
 smtp_init(struct notify *n, const struct notify_conf *nc, char **cause)
 {
@@ -156,6 +364,9 @@ smtp_init(struct notify *n, const struct notify_conf *nc, char **cause)
 
 	s = xcalloc(1, sizeof *s);
 	s->n = n;
+	pthread_mutex_init(&s->mu, NULL);
+	TAILQ_INIT(&s->in);
+	TAILQ_INIT(&s->out);
 	s->url = xstrdup(nc->mail_transport);
 	s->use_ssl = nc->mail_starttls ? CURLUSESSL_ALL : CURLUSESSL_TRY;
 	if (nc->mail_from == NULL ||
@@ -167,11 +378,31 @@ smtp_init(struct notify *n, const struct notify_conf *nc, char **cause)
 	if (nc->mail_credentials != NULL &&
 	    smtp_read_credentials(s, nc->mail_credentials, cause) == -1)
 		goto fail;
-	s->pool = curlev_pool_new(notify_curlev(n), s->url,
-	    nc->mail_concurrency);
+	if ((s->wloop = ev_loop_new(EVFLAG_AUTO)) == NULL) {
+		xasprintf(cause, "smtp: cannot create an event loop");
+		goto fail;
+	}
+	if (curlev_init(&s->cv, s->wloop, cause) == -1) {
+		ev_loop_destroy(s->wloop);
+		s->wloop = NULL;
+		goto fail;
+	}
+	s->cv.finish = smtp_finish;
+	s->cv.finish_arg = s;
+	s->pool = curlev_pool_new(&s->cv, s->url, nc->mail_concurrency);
 	s->pool->prepare = smtp_prepare;
 	s->pool->result = smtp_result;
 	s->pool->arg = s;
+	ev_async_init(&s->wake, smtp_wake_cb);
+	s->wake.data = s;
+	ev_async_start(s->wloop, &s->wake);
+	ev_async_init(&s->back, smtp_back_cb);
+	s->back.data = s;
+	ev_async_start(notify_loop(n), &s->back);
+	if (smtp_start(s, cause) == -1) {
+		ev_async_stop(notify_loop(n), &s->back);
+		goto fail;
+	}
 	free(name);
 	free(addr);
 	return s;
@@ -187,7 +418,10 @@ smtp_send(void *arg, struct notify_task *t)
 {
 	struct smtp	*s = arg;
 
-	curlev_pool_submit(s->pool, t);
+	pthread_mutex_lock(&s->mu);
+	TAILQ_INSERT_TAIL(&s->in, t, entry);
+	pthread_mutex_unlock(&s->mu);
+	ev_async_send(s->wloop, &s->wake);
 }
 
 const struct notify_backend notify_backend_smtp = {

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -474,6 +475,207 @@ test_timeout(void **state)
 	close(fd);
 }
 
+/*
+ * A one-connection SMTP server in a child process that takes the whole
+ * message and answers its end only after hold_ms: a mail server busy
+ * scanning. Returns the child's pid; *port is where it listens.
+ */
+static pid_t
+start_slow_smtp(int hold_ms, int *port)
+{
+	struct sockaddr_in	 sin;
+	socklen_t		 sl = sizeof sin;
+	char			 buf[8192];
+	size_t			 have = 0;
+	ssize_t			 r;
+	pid_t			 pid;
+	int			 fd, c, data = 0;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	getsockname(fd, (struct sockaddr *)&sin, &sl);
+	*port = ntohs(sin.sin_port);
+	if ((pid = fork()) != 0) {
+		assert_true(pid > 0);
+		close(fd);
+		return pid;
+	}
+	if ((c = accept(fd, NULL, NULL)) == -1)
+		_exit(1);
+#define SAY(s)	(void)!write(c, s, strlen(s))
+	SAY("220 slow.test ESMTP\r\n");
+	for (;;) {
+		char	*eol;
+
+		if ((r = read(c, buf + have, sizeof buf - 1 - have)) <= 0)
+			_exit(0);
+		have += (size_t)r;
+		buf[have] = '\0';
+		if (data) {
+			if (strstr(buf, "\r\n.\r\n") == NULL) {
+				/* Keep the tail: the end may straddle reads. */
+				if (have > 8) {
+					memmove(buf, buf + have - 8, 8);
+					have = 8;
+				}
+				continue;
+			}
+			usleep((useconds_t)hold_ms * 1000);
+			SAY("250 2.0.0 queued\r\n");
+			have = 0;
+			data = 0;
+			continue;
+		}
+		while ((eol = strstr(buf, "\r\n")) != NULL) {
+			*eol = '\0';
+			if (strncasecmp(buf, "EHLO", 4) == 0)
+				SAY("250-slow.test\r\n250 8BITMIME\r\n");
+			else if (strncasecmp(buf, "DATA", 4) == 0) {
+				SAY("354 go ahead\r\n");
+				data = 1;
+			} else if (strncasecmp(buf, "QUIT", 4) == 0) {
+				SAY("221 bye\r\n");
+				_exit(0);
+			} else
+				SAY("250 2.0.0 ok\r\n");
+			have -= (size_t)(eol + 2 - buf);
+			memmove(buf, eol + 2, have + 1);
+			if (data)
+				break;
+		}
+	}
+#undef SAY
+}
+
+struct ticks {
+	ev_tstamp	last;
+	ev_tstamp	max_gap;
+};
+
+static void
+tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct ticks	*t = w->data;
+	ev_tstamp	 now = ev_time();
+
+	(void)loop;
+	(void)revents;
+	if (now - t->last > t->max_gap)
+		t->max_gap = now - t->last;
+	t->last = now;
+}
+
+static void
+submit_mail(struct notify *n, struct outcome *o)
+{
+	struct notify_job	 j = { 0 };
+	char			*m, *cause = NULL;
+
+	m = mkmsg(1, "user@example.jp");
+	j.channel = NOTIFY_MAIL;
+	j.rcpt = "user@example.jp";
+	j.msgid = "<m1@test>";
+	j.payload = m;
+	j.len = strlen(m);
+	j.done = on_done;
+	j.arg = o;
+	assert_int_equal(notify_submit(n, &j, &cause), 0);
+	free(m);
+}
+
+/*
+ * libcurl waits for the reply to the end of DATA with a blocking poll; a
+ * server taking 1.5 s to answer must not stop the caller's loop for that
+ * long (the transport runs in its own thread).
+ */
+static void
+test_smtp_slow_reply(void **state)
+{
+	struct notify_conf	 nc = { 0 };
+	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
+	struct outcome		 o[1];
+	struct ticks		 tk;
+	struct notify		*n;
+	ev_timer		 tick;
+	char			 tr[64], *cause = NULL;
+	int			 port, st;
+	pid_t			 pid;
+
+	(void)state;
+	pid = start_slow_smtp(1500, &port);
+	snprintf(tr, sizeof tr, "smtp://127.0.0.1:%d", port);
+	nc.mail_transport = tr;
+	nc.mail_from = "koyomi <koyomi@example.jp>";
+	nc.timeout_ms = 10000;
+	n = notify_new(loop, &nc, &cause);
+	assert_non_null(n);
+	memset(o, 0, sizeof o);
+	tk.last = ev_time();
+	tk.max_gap = 0.;
+	ev_timer_init(&tick, tick_cb, 0.02, 0.02);
+	tick.data = &tk;
+	ev_timer_start(loop, &tick);
+	submit_mail(n, &o[0]);
+	run_until(loop, o, 1);
+	ev_timer_stop(loop, &tick);
+	assert_int_equal(o[0].res.status, NOTIFY_OK);
+	/* The loop kept turning while the server held its reply. */
+	assert_true(tk.max_gap < 0.5);
+	notify_free(n);
+	ev_loop_destroy(loop);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+}
+
+static void
+stop_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)w;
+	(void)revents;
+	ev_break(loop, EVBREAK_ONE);
+}
+
+/* notify_free() with a mail waiting for a 20 s reply returns at once. */
+static void
+test_smtp_free_while_held(void **state)
+{
+	struct notify_conf	 nc = { 0 };
+	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
+	struct outcome		 o[1];
+	struct notify		*n;
+	ev_timer		 stop;
+	char			 tr[64], *cause = NULL;
+	double			 t0;
+	int			 port, st;
+	pid_t			 pid;
+
+	(void)state;
+	pid = start_slow_smtp(20000, &port);
+	snprintf(tr, sizeof tr, "smtp://127.0.0.1:%d", port);
+	nc.mail_transport = tr;
+	nc.mail_from = "koyomi <koyomi@example.jp>";
+	nc.timeout_ms = 30000;
+	n = notify_new(loop, &nc, &cause);
+	assert_non_null(n);
+	memset(o, 0, sizeof o);
+	submit_mail(n, &o[0]);
+	ev_timer_init(&stop, stop_cb, 1.0, 0.);
+	ev_timer_start(loop, &stop);
+	ev_run(loop, 0);		/* the message is sent, its reply held */
+	assert_int_equal(o[0].called, 0);
+	t0 = ev_time();
+	notify_free(n);
+	assert_true(ev_time() - t0 < 2.0);
+	assert_int_equal(o[0].called, 0);	/* no callback after free */
+	ev_loop_destroy(loop);
+	kill(pid, SIGKILL);
+	waitpid(pid, &st, 0);
+}
+
 int
 main(void)
 {
@@ -483,6 +685,8 @@ main(void)
 		cmocka_unit_test(test_webhook),
 		cmocka_unit_test(test_smtp_auth),
 		cmocka_unit_test(test_timeout),
+		cmocka_unit_test(test_smtp_slow_reply),
+		cmocka_unit_test(test_smtp_free_while_held),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
