@@ -5,6 +5,11 @@
       stored as DIR/<n>.eml (written to a temp name, then renamed) with the
       envelope in DIR/<n>.env ("rcpt\\n"); DIR/sessions counts EHLOs.
       RCPT to an address starting with "reject" gets 550; "tempfail" 451.
+      Once-only refusals, for retry tests: the first RCPT to an address
+      starting with "retry-rcpt" gets 451, and so does the end of the first
+      DATA of each Message-ID for a recipient starting with "retry-data"
+      (the message is not stored); each refusal is one JSON line in
+      DIR/refused.jsonl ({"stage", "rcpt", "message_id"}).
   lib_receivers.py smtp-auth PORT DIR USER:PASS   the same, AUTH required.
   lib_receivers.py http PORT DIR SECRET...   webhook receiver (HTTP/1.1,
       keep-alive). Checks Standard Webhooks signatures with its own HMAC
@@ -21,6 +26,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import signal
 import sys
 import threading
@@ -44,6 +50,18 @@ def run_smtp(port, d, auth=None):
                   for p in glob.glob(os.path.join(d, "*.eml"))] or [0])]
 
     sessions = [0]
+    refused = set()
+
+    def refuse_once(stage, key, rcpt, msgid):
+        """True the first time (stage, key) is seen; logged in refused.jsonl."""
+        with lock:
+            if (stage, key) in refused:
+                return False
+            refused.add((stage, key))
+            with open(os.path.join(d, "refused.jsonl"), "a") as f:
+                f.write(json.dumps({"stage": stage, "rcpt": rcpt,
+                                    "message_id": msgid}) + "\n")
+        return True
 
     class Handler:
         async def handle_EHLO(self, server, session, envelope, hostname,
@@ -62,10 +80,19 @@ def run_smtp(port, d, auth=None):
                 return "550 5.1.1 mailbox unavailable"
             if address.startswith("tempfail"):
                 return "451 4.3.0 try again later"
+            if address.startswith("retry-rcpt") and \
+                    refuse_once("RCPT", address, address, None):
+                return "451 4.3.0 try again later (once)"
             envelope.rcpt_tos.append(address)
             return "250 OK"
 
         async def handle_DATA(self, server, session, envelope):
+            if any(r.startswith("retry-data") for r in envelope.rcpt_tos):
+                m = re.search(rb"(?im)^Message-ID:[ \t]*(\S+)",
+                              envelope.original_content)
+                msgid = m.group(1).decode(errors="replace") if m else ""
+                if refuse_once("DATA", msgid, envelope.rcpt_tos[0], msgid):
+                    return "451 4.3.0 try again later (once)"
             with lock:
                 count[0] += 1
                 n = count[0]
