@@ -174,6 +174,36 @@ feeds_owner_tasks(struct koyomi *k, const char *owner, struct task **tv,
 	return 0;
 }
 
+/*
+ * Puts a feed's bytes in the cache (as feeds_cache_put). The first build
+ * after a start asks feed_stamps what the feed was, so equal bytes keep
+ * their Last-Modified; every new entry is written back. A failed write
+ * costs only a 200 instead of a 304 after the next restart.
+ */
+static int
+feeds_put(struct koyomi *k, int private, const char *key, struct buf *b,
+    time_t now)
+{
+	struct feeds_cache	*c = k->feeds->cache;
+	struct feed_stamp	 known, *kp = NULL, cur;
+	struct feed_entry	*e;
+	int			 rc;
+
+	if (feeds_cache_get(c, private, key) == NULL &&
+	    store_feed_stamp_get(k->store, private, key, &known) == 0)
+		kp = &known;
+	rc = feeds_cache_put_known(c, private, key, b, now, kp);
+	if (rc == 1 && (e = feeds_cache_get(c, private, key)) != NULL &&
+	    (kp == NULL || kp->mtime != e->mtime ||
+	    strcmp(kp->etag, e->etag) != 0)) {
+		memset(&cur, 0, sizeof(cur));
+		memcpy(cur.etag, e->etag, sizeof(cur.etag));
+		cur.mtime = e->mtime;
+		(void)store_feed_stamp_set(k->store, private, key, &cur);
+	}
+	return rc;
+}
+
 /* Builds one private feed into the cache. 0 or -1 (logged). */
 static int
 feeds_build_private(struct koyomi *k, const char *owner)
@@ -196,7 +226,7 @@ feeds_build_private(struct koyomi *k, const char *owner)
 		log_warnx("feeds: private feed of %s: %s", owner, cause);
 		goto out;
 	}
-	feeds_cache_put(f->cache, 1, owner, &b, in.now);
+	feeds_put(k, 1, owner, &b, in.now);
 	f->builds++;
 	rc = 0;
 out:
@@ -238,7 +268,7 @@ feeds_build_public(struct koyomi *k)
 			rc = -1;
 			continue;
 		}
-		if (feeds_cache_put(f->cache, 0, rf->id, &b, in.now) == 1)
+		if (feeds_put(k, 0, rf->id, &b, in.now) == 1)
 			log_debug("feeds: %s rebuilt", rf->id);
 		f->builds++;
 	}

@@ -101,6 +101,29 @@ void	feeds_cache_free(struct feeds_cache *);
  */
 int	feeds_cache_put(struct feeds_cache *, int private, const char *key,
 	    struct buf *, time_t now);
+/*
+ * What a feed's bytes were and since when: kept in the store
+ * (feed_stamps, store_feeds.c) so that a restart building the same bytes
+ * serves the same Last-Modified, and If-Modified-Since polls end in 304.
+ */
+struct feed_stamp {
+	char		 etag[40];	/* as feed_entry.etag */
+	time_t		 mtime;
+};
+/*
+ * feeds_cache_put, and when key has no entry yet (the first build after
+ * a start) and known (may be NULL) is what the feed was before: equal
+ * bytes (ETag) keep known->mtime, other bytes get a Last-Modified later
+ * than known->mtime, never an earlier one.
+ */
+int	feeds_cache_put_known(struct feeds_cache *, int private,
+	    const char *key, struct buf *, time_t now,
+	    const struct feed_stamp *known);
+/* The store side: 0 found, 1 none, -1 database error (logged). */
+int	store_feed_stamp_get(struct store *, int private, const char *key,
+	    struct feed_stamp *);
+int	store_feed_stamp_set(struct store *, int private, const char *key,
+	    const struct feed_stamp *);
 /* Drops every public entry whose name is not in keep (rules changed). */
 void	feeds_cache_prune(struct feeds_cache *, int private,
 	    const char *const *keep, size_t n);

@@ -110,6 +110,14 @@ feeds_httpdate(time_t t, char *out, size_t len)
 	    tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+/* Only while the entry is the cache's alone: entries are immutable. */
+static void
+feeds_entry_mtime(struct feed_entry *e, time_t t)
+{
+	e->mtime = t;
+	feeds_httpdate(t, e->lastmod, sizeof(e->lastmod));
+}
+
 static struct feed_entry *
 feeds_entry_new(const char *key, struct buf *b, time_t now)
 {
@@ -129,8 +137,7 @@ feeds_entry_new(const char *key, struct buf *b, time_t now)
 	hex_encode(md, 16, hex);
 	snprintf(e->etag, sizeof(e->etag), "\"%s\"", hex);
 	snprintf(e->etag_gz, sizeof(e->etag_gz), "\"%s-gz\"", hex);
-	e->mtime = now;
-	feeds_httpdate(now, e->lastmod, sizeof(e->lastmod));
+	feeds_entry_mtime(e, now);
 	e->refs = 1;
 	return e;
 }
@@ -162,7 +169,14 @@ int
 feeds_cache_put(struct feeds_cache *c, int private, const char *key,
     struct buf *b, time_t now)
 {
-	struct feed_entry	*old;
+	return feeds_cache_put_known(c, private, key, b, now, NULL);
+}
+
+int
+feeds_cache_put_known(struct feeds_cache *c, int private, const char *key,
+    struct buf *b, time_t now, const struct feed_stamp *known)
+{
+	struct feed_entry	*old, *e;
 	size_t			 i;
 	int			 p = private != 0, found;
 
@@ -176,20 +190,23 @@ feeds_cache_put(struct feeds_cache *c, int private, const char *key,
 		}
 		c->v[p][i] = feeds_entry_new(key, b, now);
 		/* Never go back in time: Apple compares If-Modified-Since. */
-		if (c->v[p][i]->mtime <= old->mtime) {
-			c->v[p][i]->mtime = old->mtime + 1;
-			feeds_httpdate(c->v[p][i]->mtime, c->v[p][i]->lastmod,
-			    sizeof(c->v[p][i]->lastmod));
-		}
+		if (c->v[p][i]->mtime <= old->mtime)
+			feeds_entry_mtime(c->v[p][i], old->mtime + 1);
 		feeds_entry_release(old);
 		return 1;
 	}
+	e = feeds_entry_new(key, b, now);
+	/* What clients saw before a restart: the same date, or a later one. */
+	if (known != NULL && strcmp(known->etag, e->etag) == 0)
+		feeds_entry_mtime(e, known->mtime);
+	else if (known != NULL && e->mtime <= known->mtime)
+		feeds_entry_mtime(e, known->mtime + 1);
 	/* An array of entry pointers, kept sorted by key. */
 	c->v[p] = xreallocarray(c->v[p], c->n[p] + 1,
 	    sizeof(struct feed_entry *));
 	memmove(&c->v[p][i + 1], &c->v[p][i],
 	    (c->n[p] - i) * sizeof(struct feed_entry *));
-	c->v[p][i] = feeds_entry_new(key, b, now);
+	c->v[p][i] = e;
 	c->n[p]++;
 	return 1;
 }

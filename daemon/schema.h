@@ -115,6 +115,17 @@ static const char *const schema_migrations[] = {
 "  csrf TEXT NOT NULL,"
 "  expires INTEGER NOT NULL"
 ");",
+/*
+ * 2: per feed, a hash of its bytes and the time it first had them, so a
+ * restart that builds the same bytes keeps Last-Modified (feeds.h).
+ */
+"CREATE TABLE feed_stamps ("
+"  private INTEGER NOT NULL,"		/* 0 public feed name, 1 private owner */
+"  key TEXT NOT NULL,"			/* feed name or owner id */
+"  etag TEXT NOT NULL,"			/* strong ETag of the identity bytes */
+"  mtime INTEGER NOT NULL,"		/* Last-Modified */
+"  PRIMARY KEY (private, key)"
+");",
 };
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * feeds_cache_test.c — feed entries: unchanged bytes keep their entry and
  * Last-Modified, gzip inflates back to the bytes, references keep
- * replaced bytes alive; conditional requests, Accept-Encoding, names.
+ * replaced bytes alive, a known stamp keeps Last-Modified across a
+ * restart; conditional requests, Accept-Encoding, names.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -80,6 +81,57 @@ test_cache(void **state)
 	feeds_cache_free(c);
 }
 
+/* Last-Modified across a restart: an empty cache told what was before. */
+static void
+test_known(void **state)
+{
+	struct feeds_cache	*c = feeds_cache_new();
+	struct feed_stamp	 known;
+	struct feed_entry	*e;
+	struct buf		 b;
+
+	(void)state;
+	put(c, "f", "bytes", 1000, 1);
+	e = feeds_cache_get(c, 0, "f");
+	memcpy(known.etag, e->etag, sizeof(known.etag));
+	known.mtime = e->mtime;
+	feeds_cache_free(c);
+
+	/* Same bytes after the restart: the old date, so IMS gives 304. */
+	c = feeds_cache_new();
+	buf_init(&b);
+	buf_puts(&b, "bytes");
+	assert_int_equal(feeds_cache_put_known(c, 0, "f", &b, 9000, &known), 1);
+	e = feeds_cache_get(c, 0, "f");
+	assert_int_equal(e->mtime, 1000);
+	assert_string_equal(e->lastmod, "Thu, 01 Jan 1970 00:16:40 GMT");
+	assert_string_equal(e->etag, known.etag);
+	assert_true(feeds_not_modified(e, NULL, "Thu, 01 Jan 1970 00:16:40 GMT"));
+	/* known only speaks for the first build: the cache knows after. */
+	buf_init(&b);
+	buf_puts(&b, "bytes");
+	assert_int_equal(feeds_cache_put_known(c, 0, "f", &b, 9500, &known), 0);
+	assert_int_equal(feeds_cache_get(c, 0, "f")->mtime, 1000);
+	feeds_cache_free(c);
+
+	/* Other bytes: now, or later than the old date if the clock is behind. */
+	c = feeds_cache_new();
+	buf_init(&b);
+	buf_puts(&b, "changed");
+	assert_int_equal(feeds_cache_put_known(c, 0, "f", &b, 9000, &known), 1);
+	assert_int_equal(feeds_cache_get(c, 0, "f")->mtime, 9000);
+	buf_init(&b);
+	buf_puts(&b, "changed");
+	assert_int_equal(feeds_cache_put_known(c, 1, "f", &b, 500, &known), 1);
+	assert_int_equal(feeds_cache_get(c, 1, "f")->mtime, 1001);
+	/* Nothing known: now. */
+	buf_init(&b);
+	buf_puts(&b, "bytes");
+	assert_int_equal(feeds_cache_put_known(c, 0, "g", &b, 700, NULL), 1);
+	assert_int_equal(feeds_cache_get(c, 0, "g")->mtime, 700);
+	feeds_cache_free(c);
+}
+
 static void
 test_conditional(void **state)
 {
@@ -137,6 +189,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cache),
+		cmocka_unit_test(test_known),
 		cmocka_unit_test(test_conditional),
 		cmocka_unit_test(test_gzip_and_names),
 	};
