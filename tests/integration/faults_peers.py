@@ -52,6 +52,7 @@ webhook attempt must carry a valid signature. No test-only setting of
 the daemon is used.
 """
 import asyncio
+import atexit
 import base64
 import email
 import email.policy
@@ -100,6 +101,15 @@ NEXT_FY = (_jst.tm_year if _jst.tm_mon >= 4 else _jst.tm_year - 1) + 1
 NAMES = ("down", "slow", "slowdata", "refuse", "drop", "stop")
 procs = []
 _ports = set()
+
+
+@atexit.register
+def _reap():
+    """Whatever way the test ends, no receiver or daemon outlives it."""
+    for p in procs:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
 
 
 def port():
