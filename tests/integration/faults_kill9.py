@@ -22,7 +22,9 @@ reminders is being queued (the moment the first reminder step is visible
 in the database, polled, or a random moment), in the middle of the
 dispatch (after a random number of deliveries), after a SIGHUP, after a
 rule file change (inotify), during a stream of completions through the
-API (POST /api/v1/tasks/ID/done, admin token) or through `koyomi done`.
+API (POST /api/v1/tasks/ID/done, admin token; after a random number of
+answers, or the moment one is visible in the database, before its
+answer) or through `koyomi done`.
 The first start is killed while starting (it may be creating the schema).
 After every kill:
   - PRAGMA integrity_check is "ok";
@@ -355,11 +357,10 @@ def db_snapshot():
     return ok, rows, tasks
 
 
-def until_steps_grow(base, timeout):
-    """Waits, polling the live database, until more than base tasks have
-    a reminder step; returns at once if that is already so."""
+def until_count(query, base, timeout):
+    """Waits, polling the live database, until query counts more than
+    base; returns at once if that is already so."""
     db = None
-    q = "SELECT COUNT(DISTINCT task) FROM reminder_steps"
 
     def grown():
         nonlocal db
@@ -367,7 +368,7 @@ def until_steps_grow(base, timeout):
             if db is None:
                 db = sqlite3.connect("file:%s?mode=rw" % DB, uri=True,
                                      timeout=0.1)
-            return db.execute(q).fetchone()[0] > base
+            return db.execute(query).fetchone()[0] > base
         except sqlite3.Error:
             return False        # not created yet, or busy: look again
     try:
@@ -375,6 +376,10 @@ def until_steps_grow(base, timeout):
     finally:
         if db is not None:
             db.close()
+
+
+STEPS_Q = "SELECT COUNT(DISTINCT task) FROM reminder_steps"
+DONE_Q = "SELECT COUNT(*) FROM tasks WHERE state = 'done'"
 
 
 def deliveries(smtp_dir, hooks_file):
@@ -469,6 +474,7 @@ webhooks:
     waved = False
     chase_kills = 0
     steps_taken = 0      # tasks with a reminder step at the last kill
+    n_done = 0           # tasks done at the last kill
     t0 = time.monotonic()
     for i, mode in enumerate(modes):
         run = Run(i, env)
@@ -501,7 +507,7 @@ webhooks:
             # must come with its messages, in the same transaction), or a
             # random moment within the time queueing took before.
             if chase_kills == 0 or rnd.random() < 0.5:
-                got = until_steps_grow(steps_taken, 30)
+                got = until_count(STEPS_Q, steps_taken, 30)
                 run.sigkill()
                 note = "queueing: at the first commit%s" % (
                     "" if got else " (none came)")
@@ -564,11 +570,22 @@ webhooks:
                 worker = threading.Thread(target=comp.cli_burst,
                                           args=(stop, wr))
             base = len(comp.acked)
+            at_commit = mode == "api" and rnd.random() < 0.5
             worker.start()
-            got = until(lambda: len(comp.acked) >= base + k or
-                        not worker.is_alive(), 20)
-            note = "after %d completions" % k if got else "slow"
-            time.sleep(rnd.uniform(0, 0.05))
+            if at_commit:
+                # The moment the k-th completion is visible in the
+                # database, before its answer: its receipt and webhook
+                # must be in the same transaction.
+                got = until_count(DONE_Q, n_done + k - 1, 20)
+                run.sigkill()
+                note = "at the commit of completion %d" % k
+            else:
+                got = until(lambda: len(comp.acked) >= base + k or
+                            not worker.is_alive(), 20)
+                note = "after %d completions" % k
+                time.sleep(rnd.uniform(0, 0.05))
+            if not got:
+                note += " (slow)"
         rc, was_ready = run.kill9()
         if run.queued_after is not None:
             # How long queueing a wave takes on this build and machine.
@@ -601,6 +618,7 @@ webhooks:
         busy = unsent > 0 or not rows
         nb = sum(1 for t in tasks.values() if t[0] == "b")
         steps_taken = sum(1 for t in tasks.values() if t[2])
+        n_done = sum(1 for t in tasks.values() if t[1] == "done")
         was_owed = owed
         owed = not tasks or (waved and nb < ORGS) or any(
             t[0] in ("a", "b") and t[1] == "open" and not t[2]
