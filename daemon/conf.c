@@ -262,7 +262,8 @@ parse_hooks(struct cctx *c, const struct ynode *v, struct conf *cf)
 /* Keep sorted: looked up with bsearch. */
 static const char *const conf_keys[] = {
 	"admin_mail", "base_url", "conn_timeout", "database", "listen",
-	"mail_credentials", "mail_from", "mail_starttls", "mail_transport",
+	"mail_credentials", "mail_from", "mail_ics", "mail_starttls",
+	"mail_transport",
 	"max_body", "max_connections", "max_header", "rules",
 	"secret_key_file", "templates", "timezone", "watch_rules",
 	"webhooks", "window",
@@ -294,6 +295,20 @@ unknown_key(struct cctx *c, const struct ynode *key)
 		cerr(c, key->mark, "unknown key '%s'", key->str);
 }
 
+/* true/yes or false/no. */
+static void
+set_bool(struct cctx *c, const struct ynode *v, const char *k, int *dst)
+{
+	if (!want_scalar(c, v, k))
+		return;
+	if (strcmp(v->str, "true") == 0 || strcmp(v->str, "yes") == 0)
+		*dst = 1;
+	else if (strcmp(v->str, "false") == 0 || strcmp(v->str, "no") == 0)
+		*dst = 0;
+	else
+		cerr(c, v->mark, "'%s' must be true or false", k);
+}
+
 static void
 parse_key(struct cctx *c, const struct ynode *key, const struct ynode *v,
     struct conf *cf)
@@ -322,16 +337,10 @@ parse_key(struct cctx *c, const struct ynode *key, const struct ynode *v,
 				cerr(c, v->mark, "'mail_starttls' must be "
 				    "required or optional");
 		}
-	} else if (strcmp(k, "watch_rules") == 0) {
-		if (!want_scalar(c, v, k))
-			return;
-		if (strcmp(v->str, "true") == 0 || strcmp(v->str, "yes") == 0)
-			cf->watch_rules = 1;
-		else if (strcmp(v->str, "false") == 0 ||
-		    strcmp(v->str, "no") == 0)
-			cf->watch_rules = 0;
-		else
-			cerr(c, v->mark, "'watch_rules' must be true or false");
+	} else if (strcmp(k, "watch_rules") == 0 ||
+	    strcmp(k, "mail_ics") == 0) {
+		set_bool(c, v, k, k[0] == 'w' ? &cf->watch_rules :
+		    &cf->mail_ics);
 	} else if (strcmp(k, "max_connections") == 0 ||
 	    strcmp(k, "conn_timeout") == 0 || strcmp(k, "max_body") == 0 ||
 	    strcmp(k, "max_header") == 0) {
@@ -485,6 +494,7 @@ conf_load(const char *path, struct rules_diag *diag)
 	cf = xcalloc(1, sizeof *cf);
 	cf->path = xstrdup(path);
 	cf->watch_rules = 1;
+	cf->mail_ics = 1;
 	real = realpath(path, NULL);
 	tmp = xstrdup(real != NULL ? real : path);
 	free(real);

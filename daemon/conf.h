@@ -47,6 +47,7 @@ struct conf {
 	size_t			 max_body;	/* bytes */
 	size_t			 max_header;	/* bytes */
 	int			 watch_rules;	/* inotify on the rules folder */
+	int			 mail_ics;	/* text/calendar in meeting notices */
 };
 
 /* NULL on error, with every mistake in diag. */

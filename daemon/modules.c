@@ -1,10 +1,13 @@
 /*
  * modules.c — the table of feature modules (modules.h). Order matters:
- * feeds first (chasing marks private feeds dirty), then the outbox (the
- * chaser enqueues into it), then the chaser.
+ * announcements first (their reconcile of event_revisions must see a
+ * change before the feeds' own reconcile records it silently), then
+ * feeds (chasing marks private feeds dirty), then the outbox (the chaser
+ * enqueues into it), then the chaser.
  */
 #include <stddef.h>
 
+#include "daemon/announce.h"
 #include "daemon/chase.h"
 #include "daemon/feeds.h"
 #include "daemon/koyomi.h"
@@ -40,6 +43,7 @@ chase_mod_stop(struct koyomi *k)
 }
 
 const struct module koyomi_modules[] = {
+	{ "announce", announce_start, announce_stop },
 	{ "feeds", feeds_start, feeds_stop },
 	{ "outbox", outbox_mod_start, outbox_mod_stop },
 	{ "chase", chase_mod_start, chase_mod_stop },

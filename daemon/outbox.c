@@ -7,6 +7,8 @@
  */
 #include <sys/random.h>
 
+#include <openssl/sha.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -174,13 +176,43 @@ outbox_format(enum conf_hook_format f)
 	}
 }
 
+/*
+ * The webhook-id of one row: random, or for a keyed event "msg_" and 24
+ * hex of SHA-256(key, endpoint), so the same fact always gets the same id.
+ */
+static void
+outbox_hook_id(const char *key, const char *endpoint, char *out,
+    size_t size)
+{
+	unsigned char	 md[SHA256_DIGEST_LENGTH];
+	char		 hex[2 * SHA256_DIGEST_LENGTH + 1], *in;
+
+	if (key == NULL) {
+		outbox_random_hex(hex, 12);
+		snprintf(out, size, "msg_%.24s", hex);
+		return;
+	}
+	xasprintf(&in, "%s\n%s", key, endpoint);
+	SHA256((const unsigned char *)in, strlen(in), md);
+	free(in);
+	hex_encode(md, 12, hex);
+	snprintf(out, size, "msg_%.24s", hex);
+}
+
 int
 outbox_enqueue_event(struct koyomi *k, const struct payload_event *ev,
     char **cause)
 {
+	return outbox_enqueue_event_keyed(k, ev, NULL, cause);
+}
+
+int
+outbox_enqueue_event_keyed(struct koyomi *k, const struct payload_event *ev,
+    const char *key, char **cause)
+{
 	const struct conf	*c = k->conf;
 	struct buf		 b;
-	char			 hex[33], msgid[40];
+	char			 msgid[40];
 	time_t			 fs, dis, now = time(NULL);
 	size_t			 i;
 	int			 n = 0;
@@ -199,8 +231,7 @@ outbox_enqueue_event(struct koyomi *k, const struct payload_event *ev,
 			buf_free(&b);
 			return -1;
 		}
-		outbox_random_hex(hex, 12);
-		snprintf(msgid, sizeof msgid, "msg_%s", hex);
+		outbox_hook_id(key, c->webhooks[i].id, msgid, sizeof msgid);
 		if (store_outbox_insert(k->store, msgid, "webhook",
 		    c->webhooks[i].id, ev->type, NULL, b.data, b.len, now) == -1) {
 			buf_free(&b);
@@ -308,12 +339,27 @@ outbox_job_free(struct ob_job *j)
 	free(j);
 }
 
+int
+outbox_enqueue_admin(struct koyomi *k, const char *kind, const char *subject,
+    const char *body, char **cause)
+{
+	struct outbox_mail	 m;
+
+	if (k->conf->admin_mail == NULL)
+		return 0;
+	memset(&m, 0, sizeof m);
+	m.kind = kind;
+	m.to_addr = k->conf->admin_mail;
+	m.subject = subject;
+	m.body = body;
+	return outbox_enqueue_mail(k, &m, cause) == -1 ? -1 : 1;
+}
+
 /* Tell the administrators, by mail, in its own short transaction. */
 static void
 outbox_announce_disabled(struct outbox *ob, const char *id, const char *why)
 {
 	struct koyomi		*k = ob->k;
-	struct outbox_mail	 m;
 	char			*subject, *body, *cause = NULL;
 
 	if (k->conf->admin_mail == NULL)
@@ -324,13 +370,9 @@ outbox_announce_disabled(struct outbox *ob, const char *id, const char *why)
 	    "この送信先を停止しました。\n理由：%s\n\n"
 	    "受信側を確認のうえ、設定を見直してください。\n\n"
 	    "本メールは koyomi から自動送信しています。\n", id, why);
-	memset(&m, 0, sizeof m);
-	m.kind = "endpoint_disabled";
-	m.to_addr = k->conf->admin_mail;
-	m.subject = subject;
-	m.body = body;
 	if (store_begin(k->store) == 0) {
-		if (outbox_enqueue_mail(k, &m, &cause) == -1) {
+		if (outbox_enqueue_admin(k, "endpoint_disabled", subject, body,
+		    &cause) == -1) {
 			log_warnx("outbox: announce endpoint %s: %s", id, cause);
 			store_rollback(k->store);
 		} else

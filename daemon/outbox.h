@@ -71,6 +71,21 @@ int64_t		 outbox_enqueue_mail(struct koyomi *, const struct outbox_mail *,
  */
 int		 outbox_enqueue_event(struct koyomi *,
 		    const struct payload_event *, char **cause);
+/*
+ * The same, with webhook-ids derived from key (and the endpoint) instead
+ * of random ones: a fact named by key (e.g. "event.changed uid 3") always
+ * gets the same id, whoever queues it and however often it is replayed.
+ */
+int		 outbox_enqueue_event_keyed(struct koyomi *,
+		    const struct payload_event *, const char *key,
+		    char **cause);
+/*
+ * A mail to admin_mail (kind as in the outbox, subject and body UTF-8),
+ * inside the caller's transaction. 1 queued, 0 no admin_mail configured,
+ * -1 with *cause.
+ */
+int		 outbox_enqueue_admin(struct koyomi *, const char *kind,
+		    const char *subject, const char *body, char **cause);
 
 /*
  * The dispatcher. outbox_start: after the store is open and the loop

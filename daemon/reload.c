@@ -16,6 +16,7 @@
 
 #include "calendars/log.h"
 #include "calendars/util.h"
+#include "daemon/announce.h"
 #include "daemon/auth.h"
 #include "daemon/conf.h"
 #include "daemon/http.h"
@@ -117,12 +118,16 @@ reload_now(struct koyomi *k, const char *why, struct rules_diag *errs)
 		}
 		if (errs != NULL)
 			diag_copy(errs, &d);
+		if (again)
+			announce_reload_failed(k, &d);
 		rules_diag_free(&d);
 		if (again)
 			sdn_ready();
 		return -1;
 	}
 	rules_summary(r, sum, sizeof sum);
+	if (again)
+		announce_reload_ok(k);
 	swap_in(k, r, &l);
 	log_info("reload (%s): %s, %zu occurrences", why, sum, k->occs.n);
 	metrics_reload(k, 1, 0);

@@ -55,6 +55,24 @@ const struct revision *revisions_find(const struct revisions *,
  */
 int	store_revisions_reconcile(struct store *, const struct occ_list *,
 	    cal_day from, cal_day to, time_t now);
+/*
+ * Told of every announced change inside reconcile's transaction, so a
+ * message about it commits or rolls back with the change (design §8).
+ * changed: a live row's content changed, or it came back (o the
+ * occurrence now); cancelled: the row was marked cancelled (o NULL).
+ * Not called for a new UID: nothing was published before, so nothing
+ * changed. old is the row before; sequence the new SEQUENCE. flush runs
+ * once before COMMIT. Any -1 rolls the whole reconcile back.
+ */
+struct revisions_watch {
+	int	(*change)(void *arg, const struct revision *old,
+		    const struct occ *o, int sequence, time_t now);
+	int	(*flush)(void *arg);
+	void	*arg;
+};
+int	store_revisions_reconcile_watch(struct store *,
+	    const struct occ_list *, cal_day from, cal_day to, time_t now,
+	    const struct revisions_watch *);
 /* Every row. 0 or -1 (logged). */
 int	store_revisions_load(struct store *, struct revisions *);
 

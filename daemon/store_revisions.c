@@ -125,7 +125,8 @@ rev_in_window(const struct revision *r, cal_day from, cal_day to)
 /* The live occurrences: new rows, changed rows, returning rows. */
 static int
 rev_reconcile_live(struct store *s, const struct occ_list *l,
-    const struct revisions *rs, unsigned char *seen, time_t now)
+    const struct revisions *rs, unsigned char *seen, time_t now,
+    const struct revisions_watch *w)
 {
 	const struct revision	*r;
 	const struct occ	*o;
@@ -149,6 +150,9 @@ rev_reconcile_live(struct store *s, const struct occ_list *l,
 			continue;
 		if (rev_write(s, sql_change, o, now) == -1)
 			return -1;
+		if (w != NULL && w->change != NULL &&
+		    w->change(w->arg, r, o, r->sequence + 1, now) == -1)
+			return -1;
 		n++;
 	}
 	return n;
@@ -157,6 +161,13 @@ rev_reconcile_live(struct store *s, const struct occ_list *l,
 int
 store_revisions_reconcile(struct store *s, const struct occ_list *l,
     cal_day from, cal_day to, time_t now)
+{
+	return store_revisions_reconcile_watch(s, l, from, to, now, NULL);
+}
+
+int
+store_revisions_reconcile_watch(struct store *s, const struct occ_list *l,
+    cal_day from, cal_day to, time_t now, const struct revisions_watch *w)
 {
 	struct revisions	 rs;
 	unsigned char		*seen = NULL;
@@ -168,7 +179,7 @@ store_revisions_reconcile(struct store *s, const struct occ_list *l,
 	seen = xcalloc(rs.n + 1, 1);
 	if (store_begin(s) == -1)
 		goto out;
-	if ((n = rev_reconcile_live(s, l, &rs, seen, now)) == -1)
+	if ((n = rev_reconcile_live(s, l, &rs, seen, now, w)) == -1)
 		goto fail;
 	for (i = 0; i < rs.n; i++) {
 		if (seen[i] || rs.v[i].cancelled_at != 0 ||
@@ -176,8 +187,13 @@ store_revisions_reconcile(struct store *s, const struct occ_list *l,
 			continue;
 		if (rev_cancel(s, rs.v[i].uid, now) == -1)
 			goto fail;
+		if (w != NULL && w->change != NULL && w->change(w->arg,
+		    &rs.v[i], NULL, rs.v[i].sequence + 1, now) == -1)
+			goto fail;
 		n++;
 	}
+	if (w != NULL && w->flush != NULL && w->flush(w->arg) == -1)
+		goto fail;
 	if (store_commit(s) == -1)
 		goto out;
 	total = n;

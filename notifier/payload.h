@@ -11,10 +11,17 @@
  *   task.reminder, task.overdue, task.escalated, task.completed,
  *   task.reopened: task_id, uid, cycle, item, fy, title, assignee,
  *     assignee_name, due (YYYY-MM-DD), due_wareki, step, by, link
- *   event.changed: uid, cycle, item, title, old_date, new_date,
- *     old_wareki, new_wareki
- *   event.cancelled: uid, cycle, item, title, date, date_wareki
- *   rules.reload_failed: errors (count), first_error
+ *   event.changed: uid, cycle, item, fy, kind, title, sequence,
+ *     old_date, new_date, old_wareki, new_wareki, old_time, new_time
+ *     (HH:MM, timed events only), location
+ *   event.cancelled: uid, cycle, item, fy, kind, title, sequence, date,
+ *     date_wareki
+ *   rules.reload_failed: errors (count), first_error, messages (a list
+ *     of at most 20 "path:line:col: error: …" lines, warnings too, each
+ *     at most 300 bytes), truncated (1 when messages is not all of them)
+ * A key ending in "[]" makes a list: consecutive fields with that key
+ * become one JSON array named without the brackets ("messages[]" →
+ * "messages":[…]).
  *
  * Chat formats carry one readable Japanese text built from the same data:
  *   Slack:      {"text":"…"}

@@ -100,6 +100,15 @@ static const struct tmpl_def tmpl_defs[TMPL_NKINDS] = {
 	    "■登録者：{{by}}\n\n"
 	    "お心当たりのない場合は、お問い合わせ先までご連絡ください。\n"
 	    TMPL_FOOTER },
+	[TMPL_NOTICES] = { "notices",
+	    { TMPL_COMMON, "items", "count", NULL },
+	    "Subject: 【日程変更・中止のお知らせ】{{count}}件\n\n"
+	    "{{to}}\n\nいつもお世話になっております。\n\n"
+	    "下記の{{count}}件の予定が変更または中止となりましたので"
+	    "お知らせします。\n"
+	    "お手数ですが、ご予定の変更をお願いいたします。\n\n"
+	    "{{items}}\n"
+	    TMPL_FOOTER },
 };
 
 void
@@ -171,6 +180,23 @@ template_digest_add(struct tmpl_vars *v, const char *title, cal_day due,
 	cal_wareki_format(d, sizeof d, due, CAL_WF_WEEKDAY);
 	xasprintf(&s, "%s・%s（期限：%s）\n　%s\n", old != NULL ? old : "",
 	    title, d, link);
+	template_set(v, "items", s);
+	free(s);
+}
+
+void
+template_notice_add(struct tmpl_vars *v, const char *title, const char *old,
+    const char *new_date)
+{
+	const char	*prev = template_get(v, "items", 5);
+	char		*s;
+
+	if (new_date != NULL)
+		xasprintf(&s, "%s・%s\n　変更前：%s\n　変更後：%s\n",
+		    prev != NULL ? prev : "", title, old, new_date);
+	else
+		xasprintf(&s, "%s・%s\n　日程：%s（中止）\n",
+		    prev != NULL ? prev : "", title, old);
 	template_set(v, "items", s);
 	free(s);
 }

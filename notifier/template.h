@@ -25,6 +25,7 @@ enum tmpl_kind {
 	TMPL_CHANGED,		/* a date changed */
 	TMPL_CANCELLED,		/* an occurrence was removed */
 	TMPL_RECEIPT,		/* completion acknowledged */
+	TMPL_NOTICES,		/* several changes/cancellations, one mail */
 	TMPL_NKINDS
 };
 
@@ -37,6 +38,8 @@ enum tmpl_kind {
  *   changed:    old_date, new_date
  *   cancelled:  date
  *   receipt:    due, done_at, by
+ *   notices:    items, count (items: one ・line per change, see
+ *               template_notice_add)
  * "to" is the salutation line: 「各位」 or 「東京都　ご担当者様」.
  */
 struct tmpl_vars {
@@ -54,6 +57,13 @@ void		 template_set_day(struct tmpl_vars *, const char *, cal_day);
 /* Appends one digest line ("・title（期限：…）" + link) to items. */
 void		 template_digest_add(struct tmpl_vars *, const char *title,
 		    cal_day due, const char *link);
+
+/*
+ * Appends one line to a notices mail's items: "・title：old → new" for a
+ * change (new != NULL), "・title（date）：中止" for a cancellation.
+ */
+void		 template_notice_add(struct tmpl_vars *, const char *title,
+		    const char *old, const char *new_date);
 
 const char	*template_kind_name(enum tmpl_kind);	/* "reminder" … */
 int		 template_kind_from_name(const char *);	/* -1 unknown */

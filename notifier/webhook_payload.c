@@ -56,6 +56,40 @@ payload_get(const struct payload_event *ev, const char *key)
 	return NULL;
 }
 
+/* 1 when field i's key ends in "[]": a member of a list of strings. */
+static int
+payload_is_list(const struct payload_event *ev, size_t i)
+{
+	size_t	l = strlen(ev->data[i].key);
+
+	return l > 2 && strcmp(ev->data[i].key + l - 2, "[]") == 0;
+}
+
+/*
+ * Writes "key":[…] from the run of fields with field i's key, returns the
+ * index of the run's last field.
+ */
+static size_t
+payload_list(const struct payload_event *ev, size_t i, struct buf *out)
+{
+	const char	*key = ev->data[i].key;
+	size_t		 l = strlen(key), j;
+
+	buf_putc(out, '"');
+	buf_append(out, key, l - 2);	/* a known key: nothing to escape */
+	buf_puts(out, "\":[");
+	for (j = i; j < ev->ndata && strcmp(ev->data[j].key, key) == 0; j++) {
+		if (j > i)
+			buf_putc(out, ',');
+		if (ev->data[j].str != NULL)
+			buf_json_string(out, ev->data[j].str);
+		else
+			buf_printf(out, "%lld", ev->data[j].num);
+	}
+	buf_putc(out, ']');
+	return j - 1;
+}
+
 static void
 payload_standard(const struct payload_event *ev, struct buf *out)
 {
@@ -71,6 +105,10 @@ payload_standard(const struct payload_event *ev, struct buf *out)
 	for (i = 0; i < ev->ndata; i++) {
 		if (i > 0)
 			buf_putc(out, ',');
+		if (payload_is_list(ev, i)) {
+			i = payload_list(ev, i, out);
+			continue;
+		}
 		buf_json_string(out, ev->data[i].key);
 		buf_putc(out, ':');
 		if (ev->data[i].str != NULL)
