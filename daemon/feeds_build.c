@@ -62,10 +62,16 @@ feeds_private_selects(const struct rules *r, const char *owner,
 	for (i = 0; i < o->nassignees; i++)
 		if (fb_is_owner(owner, org, o->assignees[i]))
 			return 1;
-	if (o->is_deadline)
-		return 0;	/* someone else's deadline */
+	/* Someone else's deadline, unless of a case owner takes part in. */
+	if (o->is_deadline && o->case_code == NULL)
+		return 0;
 	if (fb_is_owner(owner, org, o->member))
 		return 1;
+	/* Organisers, attendees, audience (answers too), a case's org. */
+	for (i = 0; i < o->nparties; i++)
+		if (fb_is_owner(owner, org, o->parties[i]))
+			return 1;
+	/* Snapshots written before parties existed have only this. */
 	if (o->audience != NULL && (g = rules_find_group(r,
 	    o->audience)) != NULL)
 		for (i = 0; i < g->nmembers; i++)

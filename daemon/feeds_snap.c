@@ -21,6 +21,7 @@
 struct snap_priv {
 	struct json_in	  j;
 	char		 *assignee_buf;
+	char		 *party_buf;
 };
 
 static void
@@ -40,11 +41,29 @@ snap_int(struct buf *b, const char *key, long long val, int *first)
 	*first = 0;
 }
 
-void
-revisions_snapshot(const struct occ *o, struct buf *b)
+/* A list of ids joined with commas (ids never contain one). */
+static void
+snap_list(struct buf *b, const char *key, const char *const *v, size_t n,
+    int *first)
 {
 	struct buf	 as;
 	size_t		 i;
+
+	if (n == 0)
+		return;
+	buf_init(&as);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			buf_putc(&as, ',');
+		buf_puts(&as, v[i]);
+	}
+	snap_str(b, key, as.data, first);
+	buf_free(&as);
+}
+
+void
+revisions_snapshot(const struct occ *o, struct buf *b)
+{
 	int		 first = 1;
 
 	buf_putc(b, '{');
@@ -64,16 +83,9 @@ revisions_snapshot(const struct occ *o, struct buf *b)
 	snap_int(b, "end_secs", o->end_secs, &first);
 	snap_int(b, "deadline", o->is_deadline, &first);
 	snap_int(b, "due_secs", o->due_secs, &first);
-	if (o->nassignees > 0) {
-		buf_init(&as);
-		for (i = 0; i < o->nassignees; i++) {
-			if (i > 0)
-				buf_putc(&as, ',');
-			buf_puts(&as, o->assignees[i]);
-		}
-		snap_str(b, "assignees", as.data, &first);
-		buf_free(&as);
-	}
+	snap_list(b, "assignees", (const char *const *)o->assignees,
+	    o->nassignees, &first);
+	snap_list(b, "parties", o->parties, o->nparties, &first);
 	buf_putc(b, '}');
 }
 
@@ -110,23 +122,20 @@ snap_kind(const char *name)
 	return RK_MEETING;
 }
 
-/* Splits the comma-joined assignees into the occurrence's array. */
+/* Splits a comma-joined list into *buf (owned) and *v (pointing in). */
 static void
-snap_assignees(struct revisions_occ *ro, struct snap_priv *sp,
-    const char *list)
+snap_split(const char *list, char **buf, char ***v, size_t *n)
 {
-	struct occ	*o = &ro->occ;
-	char		*p, *q;
+	char	*p, *q;
 
 	if (list == NULL || *list == '\0')
 		return;
-	sp->assignee_buf = xstrdup(list);
-	for (p = sp->assignee_buf; p != NULL; p = q) {
+	*buf = xstrdup(list);
+	for (p = *buf; p != NULL; p = q) {
 		if ((q = strchr(p, ',')) != NULL)
 			*q++ = '\0';
-		o->assignees = xreallocarray(o->assignees, o->nassignees + 1,
-		    sizeof(*o->assignees));
-		o->assignees[o->nassignees++] = p;
+		*v = xreallocarray(*v, *n + 1, sizeof(**v));
+		(*v)[(*n)++] = p;
 	}
 }
 
@@ -169,7 +178,10 @@ revisions_occ_load(struct revisions_occ *ro, const char *uid,
 		revisions_occ_free(ro);
 		return -1;
 	}
-	snap_assignees(ro, sp, snap_get(&sp->j, "assignees"));
+	snap_split(snap_get(&sp->j, "assignees"), &sp->assignee_buf,
+	    &o->assignees, &o->nassignees);
+	snap_split(snap_get(&sp->j, "parties"), &sp->party_buf,
+	    (char ***)&o->parties, &o->nparties);
 	return 0;
 }
 
@@ -181,10 +193,12 @@ revisions_occ_free(struct revisions_occ *ro)
 	if (sp != NULL) {
 		json_in_free(&sp->j);
 		free(sp->assignee_buf);
+		free(sp->party_buf);
 		free(sp);
 	}
 	free(ro->occ.uid);
 	free(ro->occ.assignees);
+	free(ro->occ.parties);
 	memset(ro, 0, sizeof(*ro));
 }
 

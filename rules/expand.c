@@ -538,6 +538,7 @@ case_insts(const struct rules *r, const struct rules_item *it,
 
 	inst_init(&in);
 	in.case_code = cs->code;
+	in.case_org = cs->org != NULL ? expand_own_id(r, cs->org) : NULL;
 	/* UIDs name the FY the case began: its later dates never move it. */
 	in.uid_fy = cal_fy_of(cs->start, item_fy_start(r, it));
 	if (c->at == RCA_START || (c->at == RCA_NONE && !c->has_offset &&

@@ -14,6 +14,8 @@ struct inst {
 	int			 number;	/* 1-based or 0 */
 	const char		*member;	/* borrowed, or NULL */
 	const char		*case_code;	/* borrowed, or NULL */
+	const char		*case_org;	/* the case's org (borrowed), or
+						   NULL */
 	int			 uid_fy;	/* UID's year if not the FY's
 						   (a case: the FY it began) */
 	int			 adhoc;
@@ -45,6 +47,20 @@ void	expand_emit(const struct rules *, size_t ix, int fy,
 	    const struct inst *, const struct rules_expand_ctx *,
 	    const struct inst_list *memo, struct occ_list *);
 void	occ_free_one(struct occ *);
+
+/* The rules' own copy of an org or contact id, or NULL if unknown. */
+const char *expand_own_id(const struct rules *, const char *id);
+
+/*
+ * Sets o->parties for an instance of item it (expand_party.c), and
+ * gives a case deadline whose rule names no assignee, or the
+ * placeholder RULES_CASE_ORG, the case's organisation (the cycle's
+ * organiser when the case has none).
+ */
+void	expand_parties(const struct rules *, const struct rules_item *, int fy,
+	    const struct rules_expand_ctx *, const struct inst *, struct occ *);
+const char *expand_case_assignee(const struct rules *,
+	    const struct rules_item *, const struct inst *);
 
 /* Members of a group for fiscal year fy (dynamic groups from answers). */
 size_t	expand_group_members(const struct rules *, size_t gix, int fy,

@@ -274,6 +274,19 @@ locate(const struct rules *r, const struct rules_item *it,
 	return buf_steal(&b);
 }
 
+const char *
+expand_own_id(const struct rules *r, const char *id)
+{
+	const struct rules_org		*o;
+	const struct rules_contact	*c;
+
+	if ((o = rules_find_org(r, id)) != NULL)
+		return o->id;
+	if ((c = rules_find_contact(r, id)) != NULL)
+		return c->id;
+	return NULL;
+}
+
 static void
 add_assignee(struct occ *o, const char *id)
 {
@@ -335,7 +348,7 @@ assignees(const struct rules *r, const struct rules_item *it, int fy,
     struct occ *o)
 {
 	const struct rules_group	*g;
-	const char			**mem;
+	const char			**mem, *id;
 	size_t				 i, k, n;
 
 	if (it->assignee_group != NULL &&
@@ -349,6 +362,12 @@ assignees(const struct rules *r, const struct rules_item *it, int fy,
 		free(mem);
 	}
 	for (i = 0; i < it->nassignees; i++) {
+		if (in->case_code != NULL &&
+		    strcmp(it->assignees[i], RULES_CASE_ORG) == 0) {
+			if ((id = expand_case_assignee(r, it, in)) != NULL)
+				add_assignee(o, id);
+			continue;
+		}
 		if ((g = rules_find_group(r, it->assignees[i])) == NULL) {
 			add_assignee(o, it->assignees[i]);
 			continue;
@@ -359,6 +378,11 @@ assignees(const struct rules *r, const struct rules_item *it, int fy,
 			add_assignee(o, mem[k]);
 		free(mem);
 	}
+	/* A case deadline naming nobody is the case's own. */
+	if (in->case_code != NULL && it->nassignees == 0 &&
+	    it->assignee_group == NULL &&
+	    (id = expand_case_assignee(r, it, in)) != NULL)
+		add_assignee(o, id);
 	if (in->member != NULL)
 		member_assignees(r, it, fy, ctx, in, o);
 }
@@ -523,6 +547,8 @@ expand_emit(const struct rules *r, size_t ix, int fy, const struct inst *in,
 		o->policy = &r->policies[it->policy_ix];
 	o->response = it->response;
 	zone_apply(r, it, ctx, o);
+	/* Not hashed: who sees an event is no change to the event. */
+	expand_parties(r, it, fy, ctx, in, o);
 	content_hash(o);
 }
 
@@ -536,6 +562,7 @@ occ_free_one(struct occ *o)
 	free((char *)o->approx);
 	free((char *)(uintptr_t)o->case_code);
 	rules_strv_free(o->assignees, o->nassignees);
+	free(o->parties);
 }
 
 void

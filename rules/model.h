@@ -21,6 +21,8 @@
 #include "rules/datespec.h"
 
 #define RULES_NONE	SIZE_MAX	/* an unresolved or absent index */
+/* In `assignees` of a case cycle's item: the case's organisation. */
+#define RULES_CASE_ORG	"case"
 
 /* Where a key or value was written: 1-based, line 0 = not present. */
 struct rules_mark {

@@ -216,6 +216,16 @@ struct occ {
 	size_t			 nassignees;
 	const struct rules_policy	*policy;
 	const struct rules_response	*response;
+	/*
+	 * Who takes part, as org and contact ids (borrowed from the rules;
+	 * the array is owned): organisers (the cycle's when the item names
+	 * none), attendees and the audience, with role names turned into
+	 * the contacts holding them, groups into their members (groups of
+	 * answers with the current answers), plus a case's organisation.
+	 * Private feeds show the occurrence to each of them.
+	 */
+	const char		**parties;
+	size_t			 nparties;
 	char			 hash[17];	/* hex of a 64-bit content hash */
 };
 

@@ -457,6 +457,9 @@ rules_check_assignees(struct rules_pctx *p, const struct rules_src *s,
 	size_t			 i;
 
 	for (i = 0; i < it->nassignees; i++) {
+		if (r->cycles[it->cycle].is_case &&
+		    strcmp(it->assignees[i], RULES_CASE_ORG) == 0)
+			continue;
 		if (rules_lookup(r, RX_ORG, NULL, it->assignees[i]) !=
 		    RULES_NONE || rules_lookup(r, RX_CONTACT, NULL,
 		    it->assignees[i]) != RULES_NONE)
