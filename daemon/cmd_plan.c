@@ -183,6 +183,7 @@ cmd_plan(struct cmd_ctx *ctx, int argc, char **argv)
 	struct rules_diag	 d;
 	struct rules		*r;
 	struct occ_list		 l = { 0 }, sel = { 0 };
+	struct rules_target_list tl = { 0 };
 	const struct rules_feed	*f = NULL;
 	struct rules_expand_ctx	 x = { 0 };
 	struct buf		 out;
@@ -211,13 +212,19 @@ cmd_plan(struct cmd_ctx *ctx, int argc, char **argv)
 	for (i = 0; i < l.n; i++)
 		if (plan_keep(&po, r, f, &l.v[i]))
 			sel.v[sel.n++] = l.v[i];
+	/* Targets in the range (not for --feed or ICS: not events). */
+	if (f == NULL && strcmp(po.format, "ics") != 0 &&
+	    rules_targets(r, po.from, po.to, &x, &tl, &d) == -1)
+		goto out;
 	if (strcmp(po.format, "json") == 0)
-		rules_plan_json(&sel, &out);
+		rules_plan_json_targets(&sel, &tl, &out);
 	else if (strcmp(po.format, "ics") == 0) {
 		if (plan_ics(r, &sel, f, &out) == -1)
 			goto out;
-	} else
+	} else {
 		rules_plan_text(&sel, &out);
+		rules_targets_text(&tl, &out);
+	}
 	fwrite(out.data ? out.data : "", 1, out.len, stdout);
 	rc = 0;
 out:
@@ -225,6 +232,7 @@ out:
 		fprintf(stderr, "%s\n", d.msgs[i]);
 	free(sel.v);
 	occ_list_free(&l);
+	rules_target_list_free(&tl);
 	rules_diag_free(&d);
 	rules_free(r);
 	buf_free(&out);

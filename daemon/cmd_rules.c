@@ -53,6 +53,7 @@ check_expand(const struct rules *r, struct rules_diag *d)
 {
 	struct rules_expand_ctx	 ctx;
 	struct occ_list		 occ = { NULL, 0 };
+	struct rules_target_list tl = { NULL, 0 };
 	size_t			 i;
 	int			 fy = check_this_fy(), lo = fy + 1, hi = fy - 1;
 
@@ -72,9 +73,13 @@ check_expand(const struct rules *r, struct rules_diag *d)
 	memset(&ctx, 0, sizeof ctx);
 	ctx.today = cal_from_ymd(fy, 4, 1);
 	/* From January of the first FY: fy_start may be any month. */
-	(void)rules_expand(r, cal_from_ymd(lo, 1, 1),
-	    cal_from_ymd(hi + 1, 12, 31), &ctx, &occ, d);
+	if (rules_expand(r, cal_from_ymd(lo, 1, 1),
+	    cal_from_ymd(hi + 1, 12, 31), &ctx, &occ, d) == 0 &&
+	    rules_targets(r, cal_fy_first(lo, 4), cal_fy_last(hi, 4), &ctx,
+	    &tl, d) == 0)	/* what the rules schedule vs. each `min` */
+		rules_targets_check(r, &tl, d);
 	occ_list_free(&occ);
+	rules_target_list_free(&tl);
 }
 
 /* Template overrides named by the config: a missing variable is an error. */

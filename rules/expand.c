@@ -187,20 +187,33 @@ frequency_insts(struct xctx *x, const struct rules_item *it,
     struct inst_list *out)
 {
 	static const char *const per[] = { "年", "3か月に", "月" };
-	int	 fs = item_fy_start(x->r, it), step, k, n;
+	int	 fs = item_fy_start(x->r, it), step, k, n, j, m;
 	cal_day	 first = cal_fy_first(x->fy, fs);
 	struct inst in;
 
 	step = it->frequency.per == RP_FY ? 12 :
 	    it->frequency.per == RP_QUARTER ? 3 : 1;
 	n = 12 / step;
+	/*
+	 * Counted by its own task (no `counts`): one task per required
+	 * occurrence, each done when one is held; else one per period.
+	 */
+	m = it->frequency.ncounts == 0 ? it->frequency.min : 1;
 	for (k = 1; k <= n; k++) {
-		inst_init(&in);
-		in.start = in.end = add_months(first, k * step) - 1;
-		in.number = n > 1 ? k : 0;
-		snprintf(in.suffix, sizeof in.suffix, "%s%d回以上",
-		    per[it->frequency.per], it->frequency.min);
-		inst_push(out, &in);
+		for (j = 1; j <= m; j++) {
+			inst_init(&in);
+			in.start = in.end = add_months(first, k * step) - 1;
+			in.number = n > 1 || m > 1 ? (k - 1) * m + j : 0;
+			if (m > 1)
+				snprintf(in.suffix, sizeof in.suffix,
+				    "%s%d回以上・%d回目", per[it->frequency.per],
+				    it->frequency.min, j);
+			else
+				snprintf(in.suffix, sizeof in.suffix,
+				    "%s%d回以上", per[it->frequency.per],
+				    it->frequency.min);
+			inst_push(out, &in);
+		}
 	}
 }
 
@@ -490,10 +503,13 @@ static const struct inst_list *
 item_insts(struct xctx *x, size_t ix, int depth)
 {
 	const struct rules_item	*it = &x->r->items[ix];
-	struct inst_list	*l = &x->memo[ix];
+	struct inst_list	*l;
 	size_t			 i, k;
 	char			 fy[16];
 
+	if (x->memo == NULL || x->state == NULL)
+		return NULL;	/* never: rules_expand sets both up */
+	l = &x->memo[ix];
 	if (x->state[ix] == 2)
 		return l;
 	if (x->state[ix] == 1 || depth > EXPAND_MAX_DEPTH) {

@@ -385,6 +385,10 @@ assignees(const struct rules *r, const struct rules_item *it, int fy,
 		add_assignee(o, id);
 	if (in->member != NULL)
 		member_assignees(r, it, fy, ctx, in, o);
+	/* A target nobody is named for is its cycle's organiser's. */
+	if (o->nassignees == 0 && it->frequency.min > 0 && in->member == NULL &&
+	    r->cycles[it->cycle].organiser != NULL)
+		add_assignee(o, r->cycles[it->cycle].organiser);
 }
 
 static void
@@ -487,6 +491,33 @@ zone_apply(const struct rules *r, const struct rules_item *it,
 		o->start = o->end = d;
 }
 
+/*
+ * Appends "（年2回以上・1回目）": the parts of the suffix (split at ・)
+ * the title does not say already.
+ */
+static void
+suffix_add(struct buf *t, const char *suffix)
+{
+	static const char	 dot[] = "・";
+	const char		*part = suffix, *end;
+	char			*s;
+	size_t			 n = 0;
+
+	while (*part != '\0') {
+		if ((end = strstr(part, dot)) == NULL)
+			end = part + strlen(part);
+		s = xstrndup(part, (size_t)(end - part));
+		if (*s != '\0' && strstr(t->data ? t->data : "", s) == NULL) {
+			buf_puts(t, n++ ? dot : "（");
+			buf_puts(t, s);
+		}
+		free(s);
+		part = *end != '\0' ? end + sizeof dot - 1 : end;
+	}
+	if (n > 0)
+		buf_puts(t, "）");
+}
+
 void
 expand_emit(const struct rules *r, size_t ix, int fy, const struct inst *in,
     const struct rules_expand_ctx *ctx, const struct inst_list *memo,
@@ -515,9 +546,7 @@ expand_emit(const struct rules *r, size_t ix, int fy, const struct inst *in,
 		title = in->ovr_fy->title;
 	buf_init(&t);
 	title_subst(&t, r, it, title, in);
-	if (in->suffix[0] != '\0' && strstr(t.data ? t.data : "",
-	    in->suffix) == NULL)
-		buf_printf(&t, "（%s）", in->suffix);
+	suffix_add(&t, in->suffix);
 	if (in->tentative && in->approx[0] != '\0')
 		buf_printf(&t, "（%s・日程調整中）", in->approx);
 	o->title = buf_steal(&t);

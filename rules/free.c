@@ -199,6 +199,9 @@ rules_item_clear(struct rules_item *it)
 		    it->response->noptions);
 		free(it->response);
 	}
+	for (i = 0; i < it->frequency.ncounts; i++)
+		rules_ref_clear(&it->frequency.counts[i]);
+	free(it->frequency.counts);
 	for (i = 0; i < it->nbefore; i++)
 		rules_ref_clear(&it->before[i]);
 	free(it->before);

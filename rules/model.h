@@ -104,8 +104,12 @@ struct rules_repeat {
 
 enum rules_per { RP_FY, RP_QUARTER, RP_MONTH };
 struct rules_frequency {
-	int		min;		/* 0 = no `frequency` key */
-	enum rules_per	per;
+	int		 min;		/* 0 = no `frequency` key */
+	enum rules_per	 per;
+	/* `counts`: items whose occurrences count toward it; none = it is
+	   counted by completing its own task (one per period). */
+	struct rules_ref *counts;
+	size_t		  ncounts;
 };
 
 enum rules_adjust { RA_DEFAULT, RA_PREVIOUS, RA_NEXT, RA_NONE };

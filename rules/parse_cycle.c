@@ -191,11 +191,37 @@ rules_parse_repeat(struct rules_pctx *p, struct rules_item *it,
 	rules_check_repeat(p, rp, v);
 }
 
-enum { QK_MIN, QK_PER };
+enum { QK_COUNTS, QK_MIN, QK_PER };
 static const struct rules_kw freq_kw[] = {	/* keep sorted */
+	{ "counts", QK_COUNTS },
 	{ "min", QK_MIN },
 	{ "per", QK_PER },
 };
+
+/* `counts: ITEM` or `counts: [ITEM, CYCLE/ITEM, ...]`. */
+static void
+rules_parse_counts(struct rules_pctx *p, struct rules_frequency *f,
+    const struct ynode *v)
+{
+	const struct ynode	*e;
+	size_t			 i, n;
+
+	if (v->type == YN_SCALAR && !ynode_is_null(v))
+		n = 1;
+	else if (rules_want(p, v, YN_SEQ, "counts") == -1)
+		return;
+	else
+		n = v->n;
+	for (i = 0; i < n; i++) {
+		e = v->type == YN_SEQ ? v->kids[i] : v;
+		f->counts = xreallocarray(f->counts, f->ncounts + 1,
+		    sizeof *f->counts);
+		memset(&f->counts[f->ncounts], 0, sizeof *f->counts);
+		f->counts[f->ncounts].ix = RULES_NONE;
+		if (rules_get_ref(p, e, "counts", &f->counts[f->ncounts]) == 0)
+			f->ncounts++;
+	}
+}
 
 void
 rules_parse_frequency(struct rules_pctx *p, struct rules_item *it,
@@ -213,6 +239,9 @@ rules_parse_frequency(struct rules_pctx *p, struct rules_item *it,
 		k = v->kids[i];
 		switch (rules_kw_lookup(p, freq_kw, nitems(freq_kw), k,
 		    "frequency")) {
+		case QK_COUNTS:
+			rules_parse_counts(p, &it->frequency, v->kids[i + 1]);
+			break;
 		case QK_MIN:
 			rules_get_int(p, v->kids[i + 1], k->str, 1, 366,
 			    &it->frequency.min);

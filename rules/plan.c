@@ -81,6 +81,14 @@ plan_json_response(struct buf *b, const struct rules_response *rp)
 void
 rules_plan_json(const struct occ_list *l, struct buf *b)
 {
+	rules_plan_json_targets(l, NULL, b);
+}
+
+/* The same with the minimum-frequency targets, when there are any. */
+void
+rules_plan_json_targets(const struct occ_list *l,
+    const struct rules_target_list *tl, struct buf *b)
+{
 	const struct occ	*o;
 	char			 d[11], t[8];
 	size_t			 i, k;
@@ -133,5 +141,10 @@ rules_plan_json(const struct occ_list *l, struct buf *b)
 		json_kv_str(b, "hash", o->hash);
 		buf_putc(b, '}');
 	}
-	buf_puts(b, "\n]}\n");
+	buf_puts(b, "\n]");
+	if (tl != NULL && tl->n > 0) {
+		buf_putc(b, ',');
+		rules_targets_json(tl, b);
+	}
+	buf_puts(b, "}\n");
 }

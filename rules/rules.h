@@ -249,9 +249,42 @@ void	occ_list_free(struct occ_list *);
 int	rules_feed_select(const struct rules *, const struct rules_feed *,
 	    const struct occ *);
 
+/*
+ * Minimum-frequency targets (`frequency`): one entry per period (and per
+ * member for a per-member target) that touches [from, to], with how many
+ * occurrences of the items it `counts` the rules schedule in the whole
+ * period. Strings are borrowed from the rules.
+ */
+struct rules_target {
+	const char	*cycle_id, *item_id, *member;	/* member may be NULL */
+	const char	*per;		/* "fy", "quarter", "month" */
+	int		 fy, number;	/* number: period in the FY, 0 = the FY */
+	cal_day		 start, end;
+	int		 min;
+	int		 counted;	/* -1: counted by completing its tasks */
+	size_t		 item;		/* index into rules->items */
+};
+struct rules_target_list {
+	struct rules_target	*v;
+	size_t			 n;
+};
+int	rules_targets(const struct rules *, cal_day from, cal_day to,
+	    const struct rules_expand_ctx *, struct rules_target_list *,
+	    struct rules_diag *);
+void	rules_target_list_free(struct rules_target_list *);
+/* For `koyomi plan` (nothing when empty) and its JSON ("targets":[…]). */
+void	rules_targets_text(const struct rules_target_list *, struct buf *);
+void	rules_targets_json(const struct rules_target_list *, struct buf *);
+/* `koyomi check`: a warning at the target's `frequency` for each period
+ * the rules fill with fewer than `min` counted occurrences. */
+void	rules_targets_check(const struct rules *,
+	    const struct rules_target_list *, struct rules_diag *);
+
 /* Plan output for `koyomi plan`: text, or one JSON document. */
 void	rules_plan_text(const struct occ_list *, struct buf *);
 void	rules_plan_json(const struct occ_list *, struct buf *);
+void	rules_plan_json_targets(const struct occ_list *,
+	    const struct rules_target_list *, struct buf *);
 
 /* Directory checks used by tests and `check`. */
 int	rules_lgcode_valid(const char *code);	/* 6 digits + check digit */

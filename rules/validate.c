@@ -519,6 +519,14 @@ rules_check_item(struct rules_pctx *p, size_t i)
 		rules_resolve_ref(p, f, i, "to", &it->relative_to);
 		rules_check_anchor(p, f, "to", &it->relative_to);
 	}
+	for (j = 0; j < it->frequency.ncounts; j++)
+		rules_resolve_ref(p, f, i, "counts", &it->frequency.counts[j]);
+	if (it->frequency.min > 0 && it->assignee_group == NULL &&
+	    it->nassignees == 0 && it->per == NULL &&
+	    p->r->cycles[it->cycle].organiser == NULL)
+		rules_pwarn(p, f, it->marks[RIK_FREQUENCY], "a 'frequency' "
+		    "target without 'assignees' in a cycle without "
+		    "'organiser' makes a task for nobody: name who tracks it");
 	for (j = 0; j < it->nbefore; j++)
 		rules_resolve_ref(p, f, i, "before", &it->before[j]);
 	for (j = 0; j < it->nafter; j++)
