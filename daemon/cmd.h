@@ -8,6 +8,8 @@
 #ifndef KOYOMI_CMD_H
 #define KOYOMI_CMD_H
 
+#include <stddef.h>
+
 struct cmd_ctx {
 	const char	*conf_path;	/* -c, $KOYOMI_CONFIG or the default */
 	int		 conf_explicit;	/* 1 when -c or $KOYOMI_CONFIG named it */
@@ -37,6 +39,13 @@ int	cmd_waive(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
 int	cmd_answer(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
 int	cmd_case(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
 int	cmd_outbox(struct cmd_ctx *, int, char **);	/* cmd_outbox.c */
+int	cmd_webhook(struct cmd_ctx *, int, char **);	/* cmd_webhook.c */
+/*
+ * A webhook URL as it may be shown: scheme://host[:port], then "…" when
+ * user info, path, query or fragment was left out (they can hold the
+ * credential, as in Slack's URLs). Just "…" when url has no scheme.
+ */
+void	cmd_webhook_origin(const char *url, char *out, size_t len);
 
 const struct cmd	*cmd_find(const char *);
 void			 cmd_usage_all(void);

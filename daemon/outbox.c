@@ -408,6 +408,8 @@ outbox_endpoint_result(struct outbox *ob, struct ob_job *j,
 		store_endpoint_ok(s, j->destination);
 		return;
 	}
+	/* For `koyomi webhook list`: names the endpoint id, never its URL. */
+	store_endpoint_error(s, j->destination, r->error);
 	if (r->code == 410) {
 		outbox_disable(ob, j->destination, now, "HTTP 410 Gone");
 		return;

@@ -126,6 +126,8 @@ static const char *const schema_migrations[] = {
 "  mtime INTEGER NOT NULL,"		/* Last-Modified */
 "  PRIMARY KEY (private, key)"
 ");",
+/* 3: what an endpoint's last failure was, for `koyomi webhook list`. */
+"ALTER TABLE endpoints ADD COLUMN last_error TEXT;",
 };
 
 #endif

@@ -411,3 +411,59 @@ store_endpoint_disable(struct store *s, const char *id, time_t now)
 	    " (id, failing_since, disabled_at) VALUES (?1, ?2, ?2)"
 	    " ON CONFLICT (id) DO UPDATE SET disabled_at = ?2", id, now);
 }
+
+int
+store_endpoint_error(struct store *s, const char *id, const char *error)
+{
+	sqlite3_stmt	*st;
+
+	st = ob_stmt(s, "INSERT INTO endpoints (id, last_error) VALUES (?1, ?2)"
+	    " ON CONFLICT (id) DO UPDATE SET last_error = ?2");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, error, -1, SQLITE_STATIC);
+	return ob_done(s, st);
+}
+
+int
+store_endpoint_enable(struct store *s, const char *id)
+{
+	sqlite3_stmt	*st;
+
+	st = ob_stmt(s, "UPDATE endpoints SET disabled_at = NULL,"
+	    " failing_since = NULL WHERE id = ? AND disabled_at IS NOT NULL");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (ob_done(s, st) == -1)
+		return -1;
+	return sqlite3_changes(store_db(s)) > 0;
+}
+
+int
+store_endpoint_state(struct store *s, const char *id,
+    struct endpoint_state *es)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	memset(es, 0, sizeof *es);
+	st = ob_stmt(s, "SELECT failing_since, disabled_at, last_error"
+	    " FROM endpoints WHERE id = ?");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		es->failing_since = (time_t)sqlite3_column_int64(st, 0);
+		es->disabled_at = (time_t)sqlite3_column_int64(st, 1);
+		es->last_error = store_col_dup(st, 2);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		ob_fail(s, st);
+		return -1;
+	}
+	return 0;
+}

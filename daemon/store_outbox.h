@@ -76,7 +76,24 @@ int	store_outbox_list(struct store *, const char *state, size_t max,
 int	store_endpoint_get(struct store *, const char *id,
 	    time_t *failing_since, time_t *disabled_at);
 int	store_endpoint_failed(struct store *, const char *id, time_t now);
+/* Records the text of an endpoint's latest failure (kept once healthy). */
+int	store_endpoint_error(struct store *, const char *id, const char *error);
 int	store_endpoint_ok(struct store *, const char *id);
 int	store_endpoint_disable(struct store *, const char *id, time_t now);
+/*
+ * Enables a disabled endpoint again (`koyomi webhook enable`): clears
+ * disabled_at and failing_since, so the 5 days count afresh. The daemon
+ * reads the state at every enqueue, so a running one follows at once.
+ * 1 enabled, 0 was not disabled, -1 database error.
+ */
+int	store_endpoint_enable(struct store *, const char *id);
+/* One endpoint's row for `koyomi webhook list`; last_error owned or NULL. */
+struct endpoint_state {
+	time_t	 failing_since;
+	time_t	 disabled_at;
+	char	*last_error;
+};
+int	store_endpoint_state(struct store *, const char *id,
+	    struct endpoint_state *);
 
 #endif
