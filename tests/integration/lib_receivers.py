@@ -14,7 +14,8 @@
   lib_receivers.py http PORT DIR SECRET...   webhook receiver (HTTP/1.1,
       keep-alive). Checks Standard Webhooks signatures with its own HMAC
       code against every SECRET ("whsec_<base64>"); records one JSON line
-      per request in DIR/hooks.jsonl. Paths: /ok 204; /flaky 500 for the
+      per request in DIR/hooks.jsonl (with the raw body in base64 and the
+      webhook-signature header, for a second verifier). Paths: /ok 204; /flaky 500 for the
       first 3 attempts of each webhook-id, then 204; /gone 410; /busy 429
       with Retry-After: 7. A bad or missing signature gets 401.
 
@@ -176,7 +177,9 @@ def run_http(port, d, secrets):
             with lock:
                 log.write(json.dumps({"path": self.path, "id": msgid, "ts": ts,
                                       "sig_ok": ok, "attempt": k,
-                                      "status": status, "body": parsed},
+                                      "status": status, "body": parsed,
+                                      "sig": sig, "raw": base64.b64encode(
+                                          body).decode()},
                                      ensure_ascii=False) + "\n")
                 log.flush()
             self.send_response(status)
