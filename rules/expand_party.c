@@ -74,8 +74,9 @@ expand_parties(const struct rules *r, const struct rules_item *it, int fy,
 		party_add(o, id);
 	for (i = 0; i < it->nattendees; i++)
 		party_entry(r, it->attendees[i], fy, ctx, o);
-	if (it->audience != NULL)
-		party_entry(r, it->audience, fy, ctx, o);
+	/* The occurrence's: a `per: {groups: G}` copy is for its group. */
+	if (o->audience != NULL)
+		party_entry(r, o->audience, fy, ctx, o);
 	if (in->case_code != NULL && in->case_org != NULL)
 		party_add(o, in->case_org);
 }

@@ -280,6 +280,10 @@ test_per_groups(void **state)
 	assert_string_equal(o->audience, "east");
 	assert_string_equal(o->member, "east");
 	assert_non_null(strstr(o->description, "対象：東ブロック"));
+	/* Its group's organisations take part (private feeds). */
+	assert_int_equal(o->nparties, 2);
+	assert_true(strcmp(o->parties[0], "p1") == 0 ||
+	    strcmp(o->parties[1], "p1") == 0);
 	assert_int_equal(o->start, cal_from_ymd(2025, 7, 10));
 	o = must(&l, "c.meet.fy2025.west@koyomi");
 	assert_string_equal(o->title, "ブロック会議（西ブロック・大阪）");
