@@ -32,6 +32,13 @@ xcalloc(size_t n, size_t size)
 	return p;
 }
 
+void
+xqsort(void *v, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	if (n > 1)
+		qsort(v, n, size, cmp);
+}
+
 void *
 xreallocarray(void *old, size_t n, size_t size)
 {

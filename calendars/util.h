@@ -15,6 +15,8 @@
 void	*xmalloc(size_t);
 void	*xcalloc(size_t, size_t);
 void	*xreallocarray(void *, size_t, size_t);
+/* qsort(3) that accepts an empty array at NULL (C leaves that undefined). */
+void	 xqsort(void *, size_t, size_t, int (*)(const void *, const void *));
 char	*xstrdup(const char *);
 char	*xstrndup(const char *, size_t);
 int	 xasprintf(char **, const char *, ...)

@@ -279,7 +279,7 @@ ann_ics(struct ann_ctx *c, const struct ann_note *v, size_t n)
 	}
 	buf_init(&b);
 	if (revs.n > 0) {
-		qsort(revs.v, revs.n, sizeof *revs.v, ann_rev_cmp);
+		xqsort(revs.v, revs.n, sizeof *revs.v, ann_rev_cmp);
 		memset(&all, 0, sizeof all);
 		all.id = (char *)"koyomi";	/* read only */
 		all.deadlines = 1;
@@ -391,7 +391,7 @@ ann_flush(void *arg)
 	size_t		 i, run;
 
 	if (c->nnotes > 1)
-		qsort(c->notes, c->nnotes, sizeof *c->notes, ann_note_cmp);
+		xqsort(c->notes, c->nnotes, sizeof *c->notes, ann_note_cmp);
 	for (i = 0; i < c->nnotes; i += run) {
 		for (run = 1; i + run < c->nnotes && strcmp(c->notes[i +
 		    run].r.mail, c->notes[i].r.mail) == 0; run++)

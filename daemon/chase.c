@@ -296,7 +296,7 @@ queue_assignee_mail(struct koyomi *k, struct chase_due *due, size_t ndue,
 		}
 	}
 	if (n > 0)
-		qsort(v, n, sizeof *v, dest_cmp);
+		xqsort(v, n, sizeof *v, dest_cmp);
 	for (i = 0; i < n && ret == 0; i += run) {
 		digest = 1;
 		for (run = 0; i + run < n &&
@@ -605,7 +605,7 @@ chase_find_occ(struct koyomi *k, const char *uid)
 		for (i = 0; i < k->occs.n; i++)
 			c->idx[i] = &k->occs.v[i];
 		c->nidx = k->occs.n;
-		qsort(c->idx, c->nidx, sizeof *c->idx,	/* NOLINT(bugprone-sizeof-expression) */
+		xqsort(c->idx, c->nidx, sizeof *c->idx,	/* NOLINT(bugprone-sizeof-expression) */
 		    occ_ptr_cmp);
 		c->gen = k->generation;
 	}

@@ -155,7 +155,7 @@ feeds_owner_tasks(struct koyomi *k, const char *owner, struct task **tv,
 	}
 	/* Two assignees' stamps, each sorted: sort them as one. */
 	if (sn > 1)
-		qsort(sv, sn, sizeof(*sv), feeds_stamp_sort);
+		xqsort(sv, sn, sizeof(*sv), feeds_stamp_sort);
 	*ft = xcalloc(*tn + 1, sizeof(**ft));
 	for (i = 0; i < *tn; i++) {
 		(*ft)[i].uid = (*tv)[i].uid;
@@ -170,7 +170,7 @@ feeds_owner_tasks(struct koyomi *k, const char *owner, struct task **tv,
 		}
 	}
 	free(sv);
-	qsort(*ft, *tn, sizeof(**ft), feeds_task_cmp);
+	xqsort(*ft, *tn, sizeof(**ft), feeds_task_cmp);
 	return 0;
 }
 

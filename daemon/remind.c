@@ -253,7 +253,7 @@ schedule(const struct remind_ctx *rc, const struct rules_policy *p,
 		    &exact, &r);
 		push(v, n, REMIND_ESCALATE, REMIND_ESCALATE_KIND, r.at, exact);
 	}
-	qsort(v, *n, sizeof *v, step_cmp);
+	xqsort(v, *n, sizeof *v, step_cmp);
 	return v;
 }
 

@@ -367,7 +367,7 @@ sync_add_new(struct sync_ctx *x)
 		if (x->seen[i] == 0)
 			nw[n++] = x->w[i];
 	if (n > 1)
-		qsort(nw, n, sizeof *nw, want_cmp);
+		xqsort(nw, n, sizeof *nw, want_cmp);
 	/* The noted rows point into w by index: put the new ones after. */
 	x->w = xreallocarray(x->w, x->nw + n + 1, sizeof *x->w);
 	for (i = 0; i < n; i++) {

@@ -748,6 +748,6 @@ rules_expand(const struct rules *r, cal_day from, cal_day to,
 		out->v[c++] = out->v[i];
 	}
 	out->n = c;
-	qsort(out->v, out->n, sizeof *out->v, occ_cmp);
+	xqsort(out->v, out->n, sizeof *out->v, occ_cmp);
 	return x.failed ? -1 : 0;
 }

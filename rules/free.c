@@ -36,7 +36,7 @@ rules_index_one(struct rules_priv *pv, int rx, size_t n, const void *base,
 		    idoff);
 		v[i].ix = i;
 	}
-	qsort(v, n, sizeof *v, rules_idx_cmp);
+	xqsort(v, n, sizeof *v, rules_idx_cmp);
 	pv->idx[rx] = v;
 	pv->nidx[rx] = n;
 }
@@ -60,7 +60,7 @@ rules_index(struct rules *r)
 	for (i = 0; i < r->nitems; i++)
 		pv->idx[RX_ITEM][i].cyc =
 		    r->cycles[r->items[pv->idx[RX_ITEM][i].ix].cycle].id;
-	qsort(pv->idx[RX_ITEM], r->nitems, sizeof *pv->idx[RX_ITEM],
+	xqsort(pv->idx[RX_ITEM], r->nitems, sizeof *pv->idx[RX_ITEM],
 	    rules_idx_cmp);
 }
 

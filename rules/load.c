@@ -102,7 +102,7 @@ rules_flush_diag(struct rules_pctx *p, struct rules_diag *out)
 	size_t	i;
 
 	if (p->nd > 1)
-		qsort(p->d, p->nd, sizeof *p->d, rules_pdiag_cmp);
+		xqsort(p->d, p->nd, sizeof *p->d, rules_pdiag_cmp);
 	for (i = 0; i < p->nd; i++) {
 		rules_diag_add(out, p->d[i].warning ? "warning" : "error",
 		    p->paths[p->d[i].file], p->d[i].line, p->d[i].col, "%s",
@@ -363,7 +363,7 @@ rules_load(const char *const *paths, size_t npaths, struct rules_diag *diag)
 			rules_files_add(&f, paths[i]);
 	}
 	if (f.n > 1)
-		qsort(f.v, f.n, sizeof *f.v, rules_strptrcmp);
+		xqsort(f.v, f.n, sizeof *f.v, rules_strptrcmp);
 	for (i = 0; i < f.n; i++) {
 		/* The same file named twice is read once. */
 		if (i == 0 || strcmp(f.v[i], f.v[i - 1]) != 0) {

@@ -236,7 +236,7 @@ rules_check_codes(struct rules_pctx *p)
 			v[n++] = &r->orgs[i];
 	if (n > 1)
 		/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-		qsort(v, n, sizeof *v, rules_code_cmp);
+		xqsort(v, n, sizeof *v, rules_code_cmp);
 	for (i = 1; i < n; i++) {
 		if (strcmp(v[i]->code, v[i - 1]->code) != 0)
 			continue;

@@ -129,7 +129,7 @@ ycheck_dupkeys(struct ybuild *b, const struct ynode *m)
 	}
 	nk = j;
 	/* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers */
-	qsort(keys, nk, sizeof *keys, ykeycmp);
+	xqsort(keys, nk, sizeof *keys, ykeycmp);
 	for (i = 1; i < nk; i++) {
 		if (strcmp(keys[i - 1]->str, keys[i]->str) != 0)
 			continue;

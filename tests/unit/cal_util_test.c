@@ -71,10 +71,38 @@ test_invalid_utf8(void **state)
 	check("\xe3" "a", "\"\\ufffda\"");
 }
 
+static int
+int_cmp(const void *a, const void *b)
+{
+	int	x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* An empty array may be NULL (UBSan flags qsort(NULL, 0, ...)); else sorts. */
+static void
+test_xqsort(void **state)
+{
+	int	v[] = { 3, -1, 2, 2, 0 };
+	int	one[] = { 7 };
+
+	(void)state;
+	xqsort(NULL, 0, sizeof(int), int_cmp);
+	xqsort(one, 1, sizeof one[0], int_cmp);
+	assert_int_equal(one[0], 7);
+	xqsort(v, nitems(v), sizeof v[0], int_cmp);
+	assert_int_equal(v[0], -1);
+	assert_int_equal(v[1], 0);
+	assert_int_equal(v[2], 2);
+	assert_int_equal(v[3], 2);
+	assert_int_equal(v[4], 3);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_xqsort),
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_separators),
