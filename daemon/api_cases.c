@@ -2,7 +2,8 @@
  * api_cases.c — cases over the API: GET /api/v1/cases, POST
  * /api/v1/cases {cycle, code, start, org?}, POST /api/v1/cases/CODE/close
  * {date?, cycle?}. Codes only, never names. A change re-expands the
- * rules so case-relative items appear (or stop) at once.
+ * rules so case-relative items appear (or stop) at once; so does one
+ * made with `koyomi case` while the daemon runs (KY_STORE_CHANGED).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -181,9 +182,33 @@ api_case(struct http_req *req, void *arg)
 	cases_close(req, arg, &ai);
 }
 
+/*
+ * The cases as last expanded. One daemon per process; the command-line
+ * tools never register the hook.
+ */
+static char	cases_mark[96];
+
+/* A case added or closed from the command line: expand again. */
+static void
+cases_store_changed(struct koyomi *k, void *arg)
+{
+	char	 mark[sizeof cases_mark];
+
+	(void)arg;
+	if (store_cases_mark(k->store, mark, sizeof mark) == -1 ||
+	    strcmp(mark, cases_mark) == 0)
+		return;
+	snprintf(cases_mark, sizeof cases_mark, "%s", mark);
+	if (k->reload != NULL && reload_reexpand(k) == -1)
+		log_warnx("cases: re-expansion failed");
+}
+
 void
 api_cases_routes(struct koyomi *k)
 {
+	if (store_cases_mark(k->store, cases_mark, sizeof cases_mark) == -1)
+		cases_mark[0] = '\0';
+	koyomi_hook_add(k, KY_STORE_CHANGED, cases_store_changed, NULL);
 	http_route(k->http, HTTP_GET | HTTP_POST, "/api/v1/cases",
 	    "api_cases", api_cases, k);
 	http_route(k->http, HTTP_POST, "/api/v1/cases/*", "api_case",

@@ -39,6 +39,11 @@ int	store_case_add(struct store *, const char *cycle, const char *code,
 int	store_case_close(struct store *, const char *cycle, const char *code,
 	    const char *day);
 int	store_cases_list(struct store *, struct case_row **, size_t *);
+/*
+ * A short text that changes whenever a case is added or closed (the
+ * daemon compares it after a command-line change). 0 or -1.
+ */
+int	store_cases_mark(struct store *, char *, size_t);
 
 /* Cases as rules_expand wants them; strings borrow from rows. */
 struct rules_case *cases_for_expand(const struct case_row *, size_t);

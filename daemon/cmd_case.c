@@ -71,6 +71,13 @@ case_add(struct koyomi *k, const struct case_args *a)
 		fprintf(stderr, "koyomi: case: unknown cycle %s\n", a->cycle);
 		return 1;
 	}
+	/* The org receives the case's items: it must be one of the rules'. */
+	if (a->org != NULL && k->rules != NULL &&
+	    rules_find_org(k->rules, a->org) == NULL) {
+		fprintf(stderr, "koyomi: case: unknown organisation %s\n",
+		    a->org);
+		return 1;
+	}
 	rc = store_case_add(k->store, a->cycle, a->code, a->org, a->start,
 	    time(NULL));
 	if (rc == 1)

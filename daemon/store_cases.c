@@ -1,6 +1,7 @@
 /*
  * store_cases.c — the cases table (cases.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,6 +38,31 @@ store_case_add(struct store *s, const char *cycle, const char *code,
 		return 1;
 	if (rc != SQLITE_DONE) {
 		store_fail(s, "case add");
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_cases_mark(struct store *s, char *mark, size_t len)
+{
+	static const char q[] = "SELECT count(*), coalesce(max(id), 0), "
+	    "count(closed_day), coalesce(max(closed_day), '') FROM cases";
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if ((st = store_stmt(s, q)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		snprintf(mark, len, "%lld:%lld:%lld:%s",
+		    (long long)sqlite3_column_int64(st, 0),
+		    (long long)sqlite3_column_int64(st, 1),
+		    (long long)sqlite3_column_int64(st, 2),
+		    (const char *)sqlite3_column_text(st, 3));
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW) {
+		store_fail(s, "cases mark");
 		return -1;
 	}
 	return 0;
