@@ -211,8 +211,9 @@ csv_link(struct buf *b, const char *path, const struct dash_filter *f)
 	buf_puts(b, "\">CSVで保存（Excel）</a></p>\n");
 }
 
-static void
-task_buttons(struct buf *b, const struct dash_ctx *d, const struct task *t)
+void
+dash_task_buttons(struct buf *b, const struct dash_ctx *d,
+    const struct task *t)
 {
 	if (!d->can_write || t->cancelled)
 		return;
@@ -250,7 +251,7 @@ matrix_row(struct buf *b, const struct dash_ctx *d, const struct task *t)
 		html_text(b, t->answer_text);
 	}
 	buf_puts(b, "</td><td>");
-	task_buttons(b, d, t);
+	dash_task_buttons(b, d, t);
 	buf_puts(b, "</td></tr>\n");
 }
 
@@ -341,7 +342,7 @@ dash_render_org(struct buf *b, const struct dash_ctx *d, const char *org,
 		    task_display_state(&v[i], d->now));
 		html_text(b, v[i].answer);
 		buf_puts(b, "</td><td>");
-		task_buttons(b, d, &v[i]);
+		dash_task_buttons(b, d, &v[i]);
 		buf_puts(b, "</td></tr>\n");
 	}
 	buf_puts(b, "</table>\n");
@@ -366,13 +367,19 @@ dash_render_meetings(struct buf *b, const struct dash_ctx *d,
 		    l->v[i].end < today)
 			continue;
 		cal_format_iso(day, l->v[i].start);
-		buf_printf(b, "<tr class=\"meeting\"><td>%s</td><td>", day);
+		/* The row is the anchor /meetings#UID; the title links to
+		 * the occurrence's own page, as feeds do. */
+		buf_puts(b, "<tr class=\"meeting\" id=\"");
+		html_attr(b, l->v[i].uid);
+		buf_printf(b, "\"><td>%s</td><td>", day);
 		if (l->v[i].start_secs >= 0)
 			buf_printf(b, "%02d:%02d", l->v[i].start_secs / 3600,
 			    l->v[i].start_secs / 60 % 60);
-		buf_puts(b, "</td><td>");
+		buf_puts(b, "</td><td><a href=\"/occurrences/");
+		html_urlencode(b, l->v[i].uid);
+		buf_puts(b, "\">");
 		html_text(b, l->v[i].title);
-		buf_puts(b, "</td><td>");
+		buf_puts(b, "</a></td><td>");
 		html_text(b, l->v[i].location);
 		buf_printf(b, "</td><td>%s</td></tr>\n",
 		    l->v[i].status == OCC_TENTATIVE ? "予定（仮）" :

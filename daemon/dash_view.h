@@ -62,6 +62,25 @@ void	dash_render_reload(struct buf *, const struct dash_ctx *,
 	    time_t at, int ok, const char *summary,
 	    const char *const *errors, size_t nerrors);
 
+/*
+ * One task (GET /tasks/ID, where private feeds link a deadline): its
+ * deadline, state, answer, history (ev, oldest first) and the done or
+ * reopen button. Hooks: <table id="task" data-id data-state>, history
+ * rows <tr class="event">.
+ */
+void	dash_render_task(struct buf *, const struct dash_ctx *,
+	    const struct task *, const struct task_event *, size_t nev);
+/*
+ * One occurrence (GET /occurrences/UID, where feeds link every other
+ * event), live or cancelled, and for a deadline its tasks (each linking
+ * /tasks/ID). Hook: <article id="occurrence" data-uid data-status>.
+ */
+void	dash_render_occ(struct buf *, const struct dash_ctx *,
+	    const struct occ *, const struct task *, size_t ntasks);
+/* The done / reopen form of a task, for those who may write. */
+void	dash_task_buttons(struct buf *, const struct dash_ctx *,
+	    const struct task *);
+
 /* 1 if the task passes the dashboard filter (block, prefecture, …). */
 int	dash_filter_match(const struct dash_ctx *, const struct dash_filter *,
 	    const struct task *);

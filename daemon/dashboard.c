@@ -24,6 +24,7 @@
 #include "daemon/http.h"
 #include "daemon/koyomi.h"
 #include "daemon/reload.h"
+#include "daemon/revisions.h"
 #include "daemon/sessions.h"
 #include "daemon/store_outbox.h"
 #include "daemon/tasks.h"
@@ -344,6 +345,104 @@ dash_reload(struct http_req *req, void *arg)
 	dash_send(req, 200, HTML_TYPE, &b);
 }
 
+/* GET /tasks/ID: one task, the page a private feed's deadline links. */
+static void
+dash_task_get(struct http_req *req, void *arg)
+{
+	struct koyomi		*k = arg;
+	struct dash_req		 d;
+	struct dash_ctx		 c;
+	struct task		 t;
+	struct task_event	*ev = NULL;
+	struct buf		 b;
+	char			*end;
+	long long		 id;
+	size_t			 nev = 0;
+
+	if (dash_session(req, k, &d) == -1)
+		return;
+	id = strtoll(http_suffix(req), &end, 10);
+	if (id <= 0 || *end != '\0' || store_task_get(k->store, id, &t) != 0) {
+		dash_text(req, 404, "no such task");
+		return;
+	}
+	if (!auth_can_cycle(&d.ai, t.cycle)) {
+		task_free(&t);
+		dash_text(req, 403, "not your cycle");
+		return;
+	}
+	if (store_task_events(k->store, id, &ev, &nev) == -1) {
+		ev = NULL;
+		nev = 0;
+	}
+	dash_ctx(&d, &c);
+	buf_init(&b);
+	dash_render_task(&b, &c, &t, ev, nev);
+	task_events_free(ev, nev);
+	task_free(&t);
+	dash_send(req, 200, HTML_TYPE, &b);
+}
+
+/* The live occurrence uid, or the cancelled one rebuilt into ro. */
+static const struct occ *
+dash_find_occ(struct koyomi *k, const char *uid, struct revisions_occ *ro)
+{
+	struct revisions	 rs;
+	const struct revision	*rv;
+	size_t			 i;
+	int			 found = 0;
+
+	for (i = 0; i < k->occs.n; i++)
+		if (strcmp(k->occs.v[i].uid, uid) == 0)
+			return &k->occs.v[i];
+	if (store_revisions_load(k->store, &rs) == -1)
+		return NULL;
+	if ((rv = revisions_find(&rs, uid)) != NULL &&
+	    revisions_occ_load(ro, rv->uid, rv->snapshot) == 0)
+		found = 1;
+	revisions_free(&rs);
+	return found ? &ro->occ : NULL;
+}
+
+/* GET /occurrences/UID: one event, the page feeds link. */
+static void
+dash_occ_get(struct http_req *req, void *arg)
+{
+	struct koyomi		*k = arg;
+	struct dash_req		 d;
+	struct dash_ctx		 c;
+	struct revisions_occ	 ro;
+	struct task_filter	 f = { 0 };
+	const struct occ	*o;
+	struct task		*v = NULL;
+	struct buf		 b;
+	size_t			 n = 0;
+
+	if (dash_session(req, k, &d) == -1)
+		return;
+	memset(&ro, 0, sizeof ro);
+	if ((o = dash_find_occ(k, http_suffix(req), &ro)) == NULL) {
+		dash_text(req, 404, "no such event");
+		return;
+	}
+	if (!auth_can_cycle(&d.ai, o->cycle_id)) {
+		revisions_occ_free(&ro);
+		dash_text(req, 403, "not your cycle");
+		return;
+	}
+	f.uid = o->uid;
+	f.cancelled = 1;
+	f.now = koyomi_now(k);
+	if (o->is_deadline && store_tasks_list(k->store, &f, &v, &n) == -1)
+		n = 0;
+	dash_ctx(&d, &c);
+	buf_init(&b);
+	dash_render_occ(&b, &c, o, v, n);
+	tasks_free(v, n);
+	revisions_occ_free(&ro);
+	dash_send(req, 200, HTML_TYPE, &b);
+}
+
 /* POST /dash/tasks/ID/done|reopen from the matrix buttons. */
 static void
 dash_task_post(struct http_req *req, void *arg)
@@ -530,6 +629,10 @@ dashboard_routes(struct koyomi *k)
 	    dash_outbox, k);
 	http_route(k->http, HTTP_GET, "/reload", "dashboard_reload",
 	    dash_reload, k);
+	http_route(k->http, HTTP_GET, "/tasks/*", "dashboard_task_page",
+	    dash_task_get, k);
+	http_route(k->http, HTTP_GET, "/occurrences/*",
+	    "dashboard_occurrence", dash_occ_get, k);
 	http_route(k->http, HTTP_POST, "/dash/tasks/*", "dashboard_task",
 	    dash_task_post, k);
 	http_route(k->http, HTTP_GET, "/login", "login", login_get, k);

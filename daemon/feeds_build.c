@@ -228,7 +228,8 @@ fb_event(const struct feeds_input *in, const struct fb_item *it,
 			xasprintf(&s, "%s/tasks/%lld", in->base_url,
 			    (long long)it->task->id);
 		else
-			xasprintf(&s, "%s/#%s", in->base_url, o->uid);
+			xasprintf(&s, "%s/occurrences/%s", in->base_url,
+			    o->uid);
 		ev->url = s;
 		buf_append(strs, &s, sizeof(s));
 	}

@@ -112,8 +112,10 @@ def local_events():
             cal = icalendar.Calendar.from_ical(f.read())
         for ev in cal.walk("VEVENT"):
             url = str(ev.get("URL", ""))
-            check(url.startswith(URL + "/#"), f"URL names the UID: {url}")
-            out[url.split("#", 1)[1]] = ev
+            # The event's own dashboard page, named by its UID.
+            check(url.startswith(URL + "/occurrences/"),
+                  f"URL names the UID: {url}")
+            out[url.split("/occurrences/", 1)[-1]] = ev
     return out
 
 
