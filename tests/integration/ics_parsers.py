@@ -9,9 +9,16 @@ python3-recurring-ical-events: a 200-character Japanese title must come
 back exactly, all-day events must end on the exclusive next day, timed
 events must sit in Asia/Tokyo. Two renders must be byte-identical and an
 unknown feed must exit 1.
+
+Then the shipped rules (KOYOMI_SRC/rules): every feed that
+rules/cycles/feeds.yaml declares is rendered with `koyomi feed NAME` and
+must have CRLF lines of at most 75 octets, each valid UTF-8 on its own,
+and parse with python3-icalendar and python3-vobject to the same events
+(unique UIDs, each with DTSTART and DTSTAMP).
 """
 import datetime
 import os
+import re
 import subprocess
 import sys
 
@@ -20,6 +27,7 @@ import recurring_ical_events
 import vobject
 
 KOYOMI = os.environ["KOYOMI"]
+SRC = os.environ.get("KOYOMI_SRC", os.getcwd())
 TOKYO = datetime.timezone(datetime.timedelta(hours=9))
 LONG = ("精神障害にも対応した地域包括ケアシステム構築推進" * 9)[:199] + "会"
 assert len(LONG) == 200
@@ -167,6 +175,75 @@ def check_recurring(data):
           "recurring-ical-events: the training is over on the third day")
 
 
+def shipped_feed_names():
+    """The ids of the `feeds:` list of the shipped feeds.yaml."""
+    path = os.path.join(SRC, "rules", "cycles", "feeds.yaml")
+    with open(path, encoding="utf-8") as f:
+        return re.findall(r"^  - id: *([A-Za-z0-9._-]+) *$", f.read(), re.M)
+
+
+def check_shipped_lines(name, data):
+    check(data.startswith(b"BEGIN:VCALENDAR\r\n") and
+          data.endswith(b"END:VCALENDAR\r\n"), f"{name}: one VCALENDAR")
+    for i, line in enumerate(data.split(b"\r\n")[:-1]):
+        check(len(line) <= 75, f"{name}: line {i + 1} has {len(line)} octets")
+        check(b"\n" not in line and b"\r" not in line,
+              f"{name}: line {i + 1}: bare CR or LF")
+        try:
+            line.decode("utf-8")
+        except UnicodeDecodeError:
+            check(False, f"{name}: line {i + 1} is not valid UTF-8 alone")
+
+
+def check_shipped():
+    """Every public feed of the shipped rules, by two parsers."""
+    conf = os.path.abspath("shipped.conf")
+    with open(conf, "w", encoding="utf-8") as f:
+        f.write(f"listen: 127.0.0.1:18432\n"
+                f"base_url: http://127.0.0.1:18432\n"
+                f"database: {os.getcwd()}/shipped.db\n"
+                f"rules: {SRC}/rules\n"
+                f"timezone: Asia/Tokyo\n"
+                f"mail_transport: maildir:{os.getcwd()}/mail\n"
+                f"secret_key_file: {os.getcwd()}/secret.key\n")
+    names = shipped_feed_names()
+    check(len(names) >= 10, f"shipped feeds.yaml lists {len(names)} feeds")
+    total = 0
+    for name in names:
+        r = subprocess.run([KOYOMI, "-c", conf, "feed", name],
+                           capture_output=True, timeout=60)
+        check(r.returncode == 0, f"koyomi feed {name}: exit {r.returncode} "
+              f"{r.stderr.decode(errors='replace')[:200]}")
+        if r.returncode != 0:
+            continue
+        data = r.stdout
+        check_shipped_lines(name, data)
+        try:
+            cal = icalendar.Calendar.from_ical(data)
+            evs = cal.walk("VEVENT")
+        except ValueError as e:
+            check(False, f"{name}: icalendar: {e}")
+            continue
+        uids = [str(e["UID"]) for e in evs]
+        check(len(set(uids)) == len(uids), f"{name}: UIDs unique")
+        for e in evs:
+            check("DTSTART" in e and "DTSTAMP" in e and "SUMMARY" in e,
+                  f"{name}: {e.get('UID')} has DTSTART, DTSTAMP, SUMMARY")
+        try:
+            vc = vobject.readOne(data.decode("utf-8"))
+            vev = getattr(vc, "vevent_list", [])
+            check(sorted(v.uid.value for v in vev) == sorted(uids),
+                  f"{name}: vobject reads the same events")
+            check(sorted(v.summary.value for v in vev) ==
+                  sorted(str(e["SUMMARY"]) for e in evs),
+                  f"{name}: vobject unfolds the same titles")
+        except Exception as e:  # noqa: BLE001 — any parser error fails
+            check(False, f"{name}: vobject: {e}")
+        total += len(evs)
+    check(total > 0, f"shipped feeds hold events ({total})")
+    print(f"shipped: {len(names)} feeds, {total} events")
+
+
 def main():
     setup()
     r = feed("test")
@@ -185,6 +262,7 @@ def main():
     r = feed("no-such-feed")
     check(r.returncode == 1, f"unknown feed exits 1, got {r.returncode}")
     check(r.stdout == b"", "unknown feed prints nothing on stdout")
+    check_shipped()
     if FAILS:
         print(f"{len(FAILS)} failure(s)")
         return 1
