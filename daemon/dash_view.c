@@ -3,11 +3,13 @@
  * it works without JavaScript and in a text browser; <progress> draws the
  * bars, so no inline styles are needed either.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "calendars/util.h"
+#include "daemon/csv.h"
 #include "daemon/dash_view.h"
 #include "daemon/html.h"
 #include "daemon/store_outbox.h"
@@ -349,6 +351,57 @@ dash_render_org(struct buf *b, const struct dash_ctx *d, const char *org,
 	dash_page_end(b);
 }
 
+/* 1 when the meetings page lists o: dated, no deadline, not over. */
+static int
+meeting_listed(const struct occ *o, cal_day today)
+{
+	return !o->is_deadline && !o->adhoc && o->end >= today;
+}
+
+static const char *
+meeting_status(const struct occ *o)
+{
+	return o->status == OCC_TENTATIVE ? "予定（仮）" :
+	    o->status == OCC_CANCELLED ? "中止" : "確定";
+}
+
+void
+dash_meetings_csv(struct buf *b, const struct dash_ctx *d,
+    const struct occ_list *l, size_t max)
+{
+	static const char *const head[] = { "date", "end", "time", "title",
+		"location", "status", "uid" };
+	struct csv	 c;
+	cal_day		 today;
+	int		 secs;
+	size_t		 i, shown = 0;
+	char		 day[16], hm[8];
+
+	cal_utc_to_local(d->zone, d->now, &today, &secs);
+	csv_begin(&c, b);
+	csv_row(&c, head, 7);
+	for (i = 0; l != NULL && i < l->n && shown < max; i++) {
+		if (!meeting_listed(&l->v[i], today))
+			continue;
+		cal_format_iso(day, l->v[i].start);
+		csv_cell(&c, day);
+		cal_format_iso(day, l->v[i].end);
+		csv_cell(&c, day);
+		hm[0] = '\0';
+		if (l->v[i].start_secs >= 0)
+			snprintf(hm, sizeof hm, "%02d:%02d",
+			    l->v[i].start_secs / 3600 % 100,
+			    l->v[i].start_secs / 60 % 60);
+		csv_cell(&c, hm);
+		csv_cell(&c, l->v[i].title);
+		csv_cell(&c, l->v[i].location);
+		csv_cell(&c, meeting_status(&l->v[i]));
+		csv_cell(&c, l->v[i].uid);
+		csv_end_row(&c);
+		shown++;
+	}
+}
+
 void
 dash_render_meetings(struct buf *b, const struct dash_ctx *d,
     const struct occ_list *l, size_t max)
@@ -359,12 +412,12 @@ dash_render_meetings(struct buf *b, const struct dash_ctx *d,
 	char		 day[16];
 
 	dash_page_begin(b, d, "会議予定");
+	csv_link(b, "/meetings", NULL);
 	cal_utc_to_local(d->zone, d->now, &today, &secs);
 	buf_puts(b, "<table id=\"meetings\"><tr><th>日付</th><th>時刻</th>"
 	    "<th>名称</th><th>場所</th><th>状態</th></tr>\n");
 	for (i = 0; l != NULL && i < l->n && shown < max; i++) {
-		if (l->v[i].is_deadline || l->v[i].adhoc ||
-		    l->v[i].end < today)
+		if (!meeting_listed(&l->v[i], today))
 			continue;
 		cal_format_iso(day, l->v[i].start);
 		/* The row is the anchor /meetings#UID; the title links to
@@ -382,8 +435,7 @@ dash_render_meetings(struct buf *b, const struct dash_ctx *d,
 		buf_puts(b, "</a></td><td>");
 		html_text(b, l->v[i].location);
 		buf_printf(b, "</td><td>%s</td></tr>\n",
-		    l->v[i].status == OCC_TENTATIVE ? "予定（仮）" :
-		    l->v[i].status == OCC_CANCELLED ? "中止" : "確定");
+		    meeting_status(&l->v[i]));
 		shown++;
 	}
 	buf_puts(b, "</table>\n");

@@ -54,6 +54,9 @@ void	dash_render_org(struct buf *, const struct dash_ctx *,
 /* Meetings (non-deadline occurrences) from now on, at most max. */
 void	dash_render_meetings(struct buf *, const struct dash_ctx *,
 	    const struct occ_list *, size_t max);
+/* The same rows as CSV for Excel (UTF-8 with BOM, csv.h). */
+void	dash_meetings_csv(struct buf *, const struct dash_ctx *,
+	    const struct occ_list *, size_t max);
 /* Outbox rows (no bodies: they hold completion links). */
 void	dash_render_outbox(struct buf *, const struct dash_ctx *,
 	    const struct outbox_row *, size_t);

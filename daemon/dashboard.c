@@ -253,11 +253,19 @@ dash_meetings(struct http_req *req, void *arg)
 	struct dash_req	 d;
 	struct dash_ctx	 c;
 	struct buf	 b;
+	const char	*fmt = http_query(req, "format");
 
 	if (dash_session(req, k, &d) == -1)
 		return;
 	dash_ctx(&d, &c);
 	buf_init(&b);
+	if (fmt != NULL && strcmp(fmt, "csv") == 0) {
+		dash_meetings_csv(&b, &c, &k->occs, 200);
+		http_add_header(req, "Content-Disposition",
+		    "attachment; filename=\"meetings.csv\"");
+		dash_send(req, 200, CSV_TYPE, &b);
+		return;
+	}
 	dash_render_meetings(&b, &c, &k->occs, 200);
 	dash_send(req, 200, HTML_TYPE, &b);
 }

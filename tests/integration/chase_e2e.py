@@ -579,6 +579,19 @@ def dashboard(api, admin, viewer, uid):
     st, hdr, body = api.req("GET", "/?format=csv", headers={"Cookie": session})
     check(st == 200 and body.startswith(b"\xef\xbb\xbf"), "dashboard CSV: %d" % st)
     check("text/csv" in hdr.get("content-type", ""), "CSV content type")
+    # The meetings table exports too, the same rows as the page.
+    st, _, page = api.req("GET", "/meetings", headers={"Cookie": session})
+    check(st == 200 and b'href="/meetings?format=csv"' in page,
+          "meetings page links its CSV: %d" % st)
+    st, hdr, body = api.req("GET", "/meetings?format=csv",
+                            headers={"Cookie": session})
+    check(st == 200 and body.startswith(b"\xef\xbb\xbfdate,end,time,title,"),
+          "meetings CSV with BOM: %d %r" % (st, body[:40]))
+    check("text/csv" in hdr.get("content-type", ""), "meetings CSV content type")
+    rows = body.decode("utf-8-sig").split("\r\n")[1:-1]
+    check(len(rows) == page.count(b'<tr class="meeting"') and len(rows) > 0,
+          "meetings CSV rows %d = page rows %d" %
+          (len(rows), page.count(b'<tr class="meeting"')))
 
 
 def metrics(api):

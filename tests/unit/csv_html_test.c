@@ -1,6 +1,7 @@
 /*
  * csv_html_test.c — CSV quoting (BOM, RFC 4180, formula guard) and HTML
- * escaping / URL checks for the dashboard.
+ * escaping / URL checks for the dashboard; the meetings page's CSV holds
+ * the rows the page lists.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +11,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "calendars/cal.h"
 #include "daemon/csv.h"
+#include "daemon/dash_view.h"
 #include "daemon/html.h"
 
 static void
@@ -67,12 +70,71 @@ test_html(void **state)
 	assert_false(html_url_ok(NULL));
 }
 
+static void
+meeting(struct occ *o, const char *uid, const char *title, cal_day day)
+{
+	memset(o, 0, sizeof(*o));
+	o->uid = (char *)uid;
+	o->title = (char *)title;
+	o->kind = RK_MEETING;
+	o->start = o->end = day;
+	o->start_secs = o->end_secs = -1;
+}
+
+static void
+test_meetings_csv(void **state)
+{
+	struct occ	 o[4];
+	struct occ_list	 l = { o, 4 };
+	struct dash_ctx	 d = { 0 };
+	struct cal_zone	*z = cal_zone_new("Asia/Tokyo", NULL);
+	struct buf	 b;
+	cal_day		 today = cal_from_ymd(2026, 6, 1);
+
+	(void)state;
+	meeting(&o[0], "past@koyomi", "終わった会議", today - 1);
+	meeting(&o[1], "m@koyomi", "=合同会議, 第1回", today);
+	o[1].start_secs = 13 * 3600 + 30 * 60;
+	o[1].location = (char *)"都内（オンライン含む）";
+	meeting(&o[2], "d@koyomi", "締切", today + 1);
+	o[2].is_deadline = 1;
+	meeting(&o[3], "t@koyomi", "研修", today + 30);
+	o[3].end = today + 31;
+	o[3].status = OCC_TENTATIVE;
+	d.zone = z;
+	d.now = cal_local_to_utc(z, today, 9 * 3600);
+	buf_init(&b);
+	dash_meetings_csv(&b, &d, &l, 200);
+	assert_string_equal(b.data, "\xef\xbb\xbf"
+	    "date,end,time,title,location,status,uid\r\n"
+	    "2026-06-01,2026-06-01,13:30,\"'=合同会議, 第1回\","
+	    "都内（オンライン含む）,確定,m@koyomi\r\n"
+	    "2026-07-01,2026-07-02,,研修,,予定（仮）,t@koyomi\r\n");
+	buf_reset(&b);
+	dash_meetings_csv(&b, &d, &l, 1);	/* the page's limit too */
+	assert_non_null(strstr(b.data, "m@koyomi"));
+	assert_null(strstr(b.data, "t@koyomi"));
+	buf_reset(&b);
+	/* The page links its CSV and anchors each row by UID. */
+	d.csrf = "x";
+	d.who = "w";
+	dash_render_meetings(&b, &d, &l, 200);
+	assert_non_null(strstr(b.data, "href=\"/meetings?format=csv\""));
+	assert_non_null(strstr(b.data,
+	    "<tr class=\"meeting\" id=\"m@koyomi\">"));
+	assert_non_null(strstr(b.data, "href=\"/occurrences/m%40koyomi\""));
+	assert_null(strstr(b.data, "past@koyomi"));
+	buf_free(&b);
+	cal_zone_free(z);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_html),
+		cmocka_unit_test(test_meetings_csv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
