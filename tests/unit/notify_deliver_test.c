@@ -300,6 +300,9 @@ static void
 test_webhook(void **state)
 {
 	const char *const	 paths[] = { "/ok", "/flaky", "/gone", "/busy" };
+	/* One id each: the receiver counts /flaky's attempts by id. */
+	const char *const	 ids[] = { "msg_test_ok", "msg_test_flaky",
+				    "msg_test_gone", "msg_test_busy" };
 	const char *const	 secrets[] = { SECRET };
 	char			 dir[] = "/tmp/koyomi-hook.XXXXXX", url[4][96];
 	char			 p[256];
@@ -330,7 +333,7 @@ test_webhook(void **state)
 		ep[i].format = NOTIFY_HOOK_STANDARD;
 		j.channel = NOTIFY_WEBHOOK;
 		j.endpoint = &ep[i];
-		j.msgid = "msg_test_1";
+		j.msgid = ids[i];
 		j.payload = body;
 		j.len = strlen(body);
 		j.done = on_done;
@@ -345,13 +348,18 @@ test_webhook(void **state)
 	assert_int_equal(o[2].res.code, 410);
 	assert_int_equal(o[3].res.status, NOTIFY_TEMPFAIL);
 	assert_int_equal(o[3].res.retry_after, 7);
-	/* /flaky: 500, 500, then 204 on the 4th attempt. */
+	/* /flaky, same id: 500 on attempts 2 and 3, then 204 on the 4th. */
 	for (i = 0; i < 3; i++) {
 		memset(&o[1], 0, sizeof o[1]);
 		j.endpoint = &ep[1];
+		j.msgid = ids[1];
 		j.arg = &o[1];
 		assert_int_equal(notify_submit(n, &j, &cause), 0);
 		run_until(loop, &o[1], 1);
+		if (i < 2) {
+			assert_int_equal(o[1].res.status, NOTIFY_TEMPFAIL);
+			assert_int_equal(o[1].res.code, 500);
+		}
 	}
 	assert_int_equal(o[1].res.status, NOTIFY_OK);
 	stop_receiver(pid);
