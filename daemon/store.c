@@ -24,7 +24,7 @@
  * Below this much free space a commit (WAL frames, then a checkpoint)
  * may fail: report the store unwritable before a completion is refused.
  */
-#define STORE_MIN_FREE	(256 * 1024)
+#define STORE_MIN_FREE	(256ULL * 1024)
 
 struct stmt_cache {
 	const char	*sql;		/* borrowed: callers pass literals */
