@@ -14,49 +14,8 @@
 
 #include "rules/rules.h"
 
-static struct rules *
-load(const char *text, struct rules_diag *d)
-{
-	rules_diag_init(d);
-	return rules_load_buf("g.yaml", text, strlen(text), d);
-}
-
-static struct rules *
-must_load(const char *text)
-{
-	struct rules_diag	 d;
-	struct rules		*r;
-	size_t			 i;
-
-	r = load(text, &d);
-	for (i = 0; i < d.n; i++)
-		print_message("%s\n", d.msgs[i]);
-	assert_non_null(r);
-	assert_int_equal(d.nwarnings, 0);
-	rules_diag_free(&d);
-	return r;
-}
-
-static const struct occ *
-find(const struct occ_list *l, const char *uid)
-{
-	size_t	 i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].uid, uid) == 0)
-			return &l->v[i];
-	return NULL;
-}
-
-static const struct occ *
-must(const struct occ_list *l, const char *uid)
-{
-	const struct occ	*o = find(l, uid);
-
-	if (o == NULL)
-		fail_msg("no occurrence %s", uid);
-	return o;
-}
+#define RULES_FIXTURE_FILE	"g.yaml"
+#include "tests/unit/rules_fixture.h"
 
 static void
 expand(const struct rules *r, int fy, const struct rules_expand_ctx *x,
