@@ -49,14 +49,15 @@ hdr() {
 }
 
 # start: `koyomi run` in the background, appending to daemon.log; waits
-# at most 10 s for /healthz to answer 200, else shows the log and exits.
+# at most 30 s for /healthz to answer 200 (an ASan build on a loaded
+# machine is slow), else shows the log and exits.
 start() {
 	"$K" -c koyomi.conf run >> daemon.log 2>&1 &
 	pid=$!
 	i=0
 	until [ "$(code "$U/healthz")" = 200 ]; do
 		i=$((i + 1))
-		if [ $i -gt 200 ] || ! kill -0 "$pid" 2>/dev/null; then
+		if [ $i -gt 600 ] || ! kill -0 "$pid" 2>/dev/null; then
 			cat daemon.log
 			echo "FAIL: daemon did not start"
 			exit 1

@@ -130,7 +130,7 @@ class Daemon:
         self.p = subprocess.Popen(argv, stdout=self.logf, stderr=self.logf,
                                   env=e)
 
-    def wait_ready(self, timeout=10):
+    def wait_ready(self, timeout=30):
         def up():
             if self.p.poll() is not None:
                 return "exited"
@@ -146,7 +146,8 @@ class Daemon:
         return True
 
     def logtext(self):
-        self.logf.flush()
+        if not self.logf.closed:
+            self.logf.flush()
         with open(self.log, "rb") as f:
             return f.read().decode(errors="replace")
 
