@@ -437,6 +437,8 @@ announce_reconcile(struct koyomi *k)
 	w.arg = &c;
 	n = store_revisions_reconcile_watch(k->store, &k->occs, k->occ_from,
 	    k->occ_to, c.now, &w);
+	if (n >= 0)
+		k->revs_gen = k->generation + 1;
 	if (n >= 0 && c.nitems > 0)
 		log_info("announce: %zu change(s) or cancellation(s): %zu "
 		    "webhook(s), %zu mail(s) queued", c.nitems, c.hooks,
@@ -458,9 +460,8 @@ int
 announce_start(struct koyomi *k, char **cause)
 {
 	(void)cause;
+	/* cmd_run runs KY_RULES_SWAPPED once every module has started. */
 	koyomi_hook_add(k, KY_RULES_SWAPPED, announce_swapped, NULL);
-	if (k->rules != NULL && announce_reconcile(k) == -1)
-		log_warnx("announce: first reconcile failed; feeds retry it");
 	return 0;
 }
 

@@ -305,9 +305,16 @@ feeds_rebuild(struct koyomi *k)
 
 	if (f == NULL || k->rules == NULL)
 		return 0;
-	if (store_revisions_reconcile(k->store, &k->occs, k->occ_from,
-	    k->occ_to, feeds_now(k)) == -1 ||
-	    store_revisions_load(k->store, &rs) == -1) {
+	/* Announce reconciled this swap already, unless it failed. */
+	if (k->revs_gen != k->generation + 1) {
+		if (store_revisions_reconcile(k->store, &k->occs, k->occ_from,
+		    k->occ_to, feeds_now(k)) == -1) {
+			f->errors++;
+			return -1;
+		}
+		k->revs_gen = k->generation + 1;
+	}
+	if (store_revisions_load(k->store, &rs) == -1) {
 		f->errors++;
 		return -1;
 	}

@@ -103,7 +103,9 @@ static void
 feeds_swapped(struct koyomi *k, void *arg)
 {
 	(void)arg;
-	feeds_rebuild(k);
+	if (feeds_rebuild(k) == -1)
+		log_warnx("feeds: build failed; feeds keep their last bytes "
+		    "until the next reload");
 }
 
 /* Tasks or tokens changed from the command line. */
@@ -141,10 +143,7 @@ feeds_start(struct koyomi *k, char **cause)
 	if (k->http != NULL)
 		http_route(k->http, HTTP_GET, "/feeds/*", "feeds",
 		    feeds_handler, k);
-	/* The first rules were loaded before modules start. */
-	if (k->rules != NULL && feeds_rebuild(k) == -1)
-		log_warnx("feeds: first build failed; feeds answer 404 until "
-		    "the next reload");
+	/* cmd_run runs KY_RULES_SWAPPED once every module has started. */
 	return 0;
 }
 

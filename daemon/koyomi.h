@@ -57,6 +57,12 @@ struct koyomi {
 	struct occ_list		 occs;
 	cal_day			 occ_from, occ_to;
 	unsigned long		 generation;	/* bumped at every swap */
+	/*
+	 * generation + 1 when event_revisions were last brought in line
+	 * with occs (announce does it first on a swap, feeds only when it
+	 * failed); 0 never.
+	 */
+	unsigned long		 revs_gen;
 
 	time_t			 started;
 	int			 stopping;
