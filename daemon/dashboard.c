@@ -406,6 +406,7 @@ dash_find_occ(struct koyomi *k, const char *uid, struct revisions_occ *ro)
 	if (store_revisions_load(k->store, &rs) == -1)
 		return NULL;
 	if ((rv = revisions_find(&rs, uid)) != NULL &&
+	    store_revisions_snapshot(k->store, &rs.v[rv - rs.v]) == 0 &&
 	    revisions_occ_load(ro, rv->uid, rv->snapshot) == 0)
 		found = 1;
 	revisions_free(&rs);

@@ -32,7 +32,7 @@ struct revision {
 	int	 sequence;
 	time_t	 dtstamp;
 	time_t	 cancelled_at;	/* 0 while the occurrence exists */
-	char	*snapshot;	/* JSON, may be NULL */
+	char	*snapshot;	/* JSON, may be NULL; see store_revisions_load */
 };
 
 /* Sorted by uid; owns everything. */
@@ -73,8 +73,14 @@ struct revisions_watch {
 int	store_revisions_reconcile_watch(struct store *,
 	    const struct occ_list *, cal_day from, cal_day to, time_t now,
 	    const struct revisions_watch *);
-/* Every row. 0 or -1 (logged). */
+/*
+ * Every row. 0 or -1 (logged). Snapshots are read for cancelled rows only
+ * (feeds render those from them): a live row's snapshot, one JSON object
+ * with every assignee, is read on demand by store_revisions_snapshot.
+ */
 int	store_revisions_load(struct store *, struct revisions *);
+/* Reads r's snapshot if it has none yet. 0 (even with none), or -1. */
+int	store_revisions_snapshot(struct store *, struct revision *r);
 
 /*
  * Snapshots (feeds_snap.c, pure). revisions_snapshot appends the JSON of

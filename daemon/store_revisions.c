@@ -15,9 +15,13 @@
 #include "daemon/store_int.h"
 #include "daemon/store_util.h"
 
+/* Live rows' snapshots stay on disk: megabytes at thousands of assignees. */
 static const char sql_load[] =
-    "SELECT uid, hash, sequence, dtstamp, cancelled_at, snapshot"
+    "SELECT uid, hash, sequence, dtstamp, cancelled_at,"
+    " CASE WHEN cancelled_at IS NOT NULL THEN snapshot END"
     " FROM event_revisions ORDER BY uid";
+static const char sql_snapshot[] =
+    "SELECT snapshot FROM event_revisions WHERE uid = ?1";
 static const char sql_insert[] =
     "INSERT OR IGNORE INTO event_revisions"
     " (uid, hash, sequence, dtstamp, cancelled_at, snapshot)"
@@ -57,6 +61,27 @@ store_revisions_load(struct store *s, struct revisions *rs)
 		return -1;
 	}
 	sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_revisions_snapshot(struct store *s, struct revision *r)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	if (r->snapshot != NULL)
+		return 0;
+	if ((st = store_stmt(s, sql_snapshot)) == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, r->uid, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		r->snapshot = store_col_dup(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		store_fail(s, "read event_revisions.snapshot");
+		return -1;
+	}
 	return 0;
 }
 
@@ -110,11 +135,13 @@ rev_cancel(struct store *s, const char *uid, time_t now)
  * is its absence from the expansion a removal, not the window moving on.
  */
 static int
-rev_in_window(const struct revision *r, cal_day from, cal_day to)
+rev_in_window(struct store *s, struct revision *r, cal_day from, cal_day to)
 {
 	struct revisions_occ	ro;
 	int			in;
 
+	if (store_revisions_snapshot(s, r) == -1)
+		return -1;
 	if (revisions_occ_load(&ro, r->uid, r->snapshot) == -1)
 		return 1;	/* unknown: cancel rather than keep forever */
 	in = ro.occ.start >= from && ro.occ.start <= to;
@@ -125,10 +152,11 @@ rev_in_window(const struct revision *r, cal_day from, cal_day to)
 /* The live occurrences: new rows, changed rows, returning rows. */
 static int
 rev_reconcile_live(struct store *s, const struct occ_list *l,
-    const struct revisions *rs, unsigned char *seen, time_t now,
+    struct revisions *rs, unsigned char *seen, time_t now,
     const struct revisions_watch *w)
 {
-	const struct revision	*r;
+	const struct revision	*f;
+	struct revision		*r;
 	const struct occ	*o;
 	size_t			 i;
 	int			 n = 0;
@@ -137,17 +165,22 @@ rev_reconcile_live(struct store *s, const struct occ_list *l,
 		o = &l->v[i];
 		if (o->adhoc)
 			continue;
-		if ((r = revisions_find(rs, o->uid)) == NULL) {
+		if ((f = revisions_find(rs, o->uid)) == NULL) {
 			if (rev_write(s, sql_insert, o, now) == -1)
 				return -1;
 			n++;
 			continue;
 		}
+		r = &rs->v[f - rs->v];
 		if (seen[r - rs->v])
 			continue;	/* the same UID twice: first wins */
 		seen[r - rs->v] = 1;
 		if (r->cancelled_at == 0 && strcmp(r->hash, o->hash) == 0)
 			continue;
+		/* The watcher reads the old content: before it is replaced. */
+		if (w != NULL && w->change != NULL &&
+		    store_revisions_snapshot(s, r) == -1)
+			return -1;
 		if (rev_write(s, sql_change, o, now) == -1)
 			return -1;
 		if (w != NULL && w->change != NULL &&
@@ -172,7 +205,7 @@ store_revisions_reconcile_watch(struct store *s, const struct occ_list *l,
 	struct revisions	 rs;
 	unsigned char		*seen = NULL;
 	size_t			 i;
-	int			 n, total = -1;
+	int			 n, in, total = -1;
 
 	if (store_revisions_load(s, &rs) == -1)
 		return -1;
@@ -182,8 +215,11 @@ store_revisions_reconcile_watch(struct store *s, const struct occ_list *l,
 	if ((n = rev_reconcile_live(s, l, &rs, seen, now, w)) == -1)
 		goto fail;
 	for (i = 0; i < rs.n; i++) {
-		if (seen[i] || rs.v[i].cancelled_at != 0 ||
-		    !rev_in_window(&rs.v[i], from, to))
+		if (seen[i] || rs.v[i].cancelled_at != 0)
+			continue;
+		if ((in = rev_in_window(s, &rs.v[i], from, to)) == -1)
+			goto fail;
+		if (!in)
 			continue;
 		if (rev_cancel(s, rs.v[i].uid, now) == -1)
 			goto fail;

@@ -81,6 +81,9 @@ test_reconcile(void **state)
 	assert_int_equal(r->sequence, 0);
 	assert_int_equal(r->dtstamp, 1000);
 	assert_int_equal(r->cancelled_at, 0);
+	/* A live row's snapshot stays on disk until asked for. */
+	assert_null(r->snapshot);
+	assert_int_equal(store_revisions_snapshot(s, &rs.v[r - rs.v]), 0);
 	assert_non_null(strstr(r->snapshot, "\"title\":\"会議\""));
 
 	/* Same content: nothing written, DTSTAMP stays. */
@@ -97,6 +100,8 @@ test_reconcile(void **state)
 	r = rev(s, &rs, "b");
 	assert_int_equal(r->sequence, 1);
 	assert_int_equal(r->cancelled_at, 3000);
+	/* Feeds render a cancelled row from its snapshot: read at load. */
+	assert_non_null(r->snapshot);
 	r = rev(s, &rs, "z");
 	assert_int_equal(r->sequence, 0);
 	assert_int_equal(r->cancelled_at, 0);
