@@ -167,11 +167,23 @@ sync_row(const struct sync_row *r, void *arg)
 	return 0;
 }
 
-/* A string with its length first, so no two lists read the same. */
+/*
+ * A string with its length first ("%zu:%s"), so no two lists read the
+ * same. Called once per task: written out by hand, not by buf_printf.
+ */
 static void
 digest_str(struct buf *b, const char *s)
 {
-	buf_printf(b, "%zu:%s", s != NULL ? strlen(s) : 0, s != NULL ? s : "");
+	char	 num[24];
+	size_t	 len = s != NULL ? strlen(s) : 0, v = len, i = sizeof num;
+
+	num[--i] = ':';
+	do
+		num[--i] = (char)('0' + v % 10);
+	while ((v /= 10) != 0 && i > 0);
+	buf_append(b, num + i, sizeof num - i);
+	if (len > 0)
+		buf_append(b, s, len);
 }
 
 /*
