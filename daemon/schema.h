@@ -128,6 +128,15 @@ static const char *const schema_migrations[] = {
 ");",
 /* 3: what an endpoint's last failure was, for `koyomi webhook list`. */
 "ALTER TABLE endpoints ADD COLUMN last_error TEXT;",
+/*
+ * 4: every start and reload reads the answered tasks (for `from_responses`
+ * items) and the last 'answered' event: partial indexes hold just those
+ * rows, so neither scans every task.
+ */
+"CREATE INDEX tasks_answered ON tasks (id)"
+"  WHERE answer IS NOT NULL AND cancelled = 0;"
+"CREATE INDEX task_events_answered ON task_events (id)"
+"  WHERE action = 'answered';",
 };
 
 #endif
