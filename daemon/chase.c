@@ -48,6 +48,7 @@
 #define CHASE_RETRY		5	/* seconds after a failed send */
 #define CHASE_LOOKBACK		((time_t)400 * 86400)	/* oldest due scanned */
 #define CHASE_LINK_DAYS		120	/* completion links live this long after due */
+#define CHASE_SYNC_STEP		2000	/* task rows written per loop turn */
 
 /* One step to send now. */
 struct chase_due {
@@ -75,6 +76,10 @@ struct chase {
 	int			  sent;		/* steps queued in this pass */
 	int			  failed;	/* a send failed in this pass */
 	time_t			  next;		/* earliest step ahead seen */
+	/* A rules swap's task writes, a step per loop turn; no pass meanwhile. */
+	struct tasks_sync	 *sync;
+	ev_timer		  sync_step;	/* zero delay; data = this */
+	ev_tstamp		  sync_began;
 };
 
 
@@ -447,6 +452,11 @@ chase_slice(struct chase *c)
 	size_t			 n = 0, i, ndue = 0;
 	time_t			 now = time(NULL);
 
+	if (c->sync != NULL) {
+		/* New rules are being written: the sync's end starts anew. */
+		c->scanning = 0;
+		return;
+	}
 	if (k->rules == NULL ||
 	    store_scan_page(k->store, &c->cur, CHASE_SLICE, &v, &n) == -1) {
 		c->next = now + CHASE_MAX_SLEEP;
@@ -490,6 +500,8 @@ chase_run(struct koyomi *k, struct sched_job *job)
 	struct chase	*c = job->arg;
 
 	(void)k;
+	if (c->sync != NULL)
+		return;		/* the sync's end kicks a pass */
 	if (c->scanning) {
 		c->again = 1;
 		return;
@@ -501,19 +513,75 @@ chase_run(struct koyomi *k, struct sched_job *job)
 	chase_slice(c);
 }
 
-/* New rules: reconcile the tasks, then look for due steps again. */
+static void
+chase_sync_end(struct chase *c)
+{
+	const struct tasks_sync_stats	*st;
+
+	ev_timer_stop(c->k->loop, &c->sync_step);
+	if (c->sync == NULL)
+		return;
+	st = tasks_sync_stats(c->sync);
+	if (st->created + st->cancelled + st->restored + st->changed > 0)
+		log_info("tasks: %zu created, %zu cancelled, %zu restored, "
+		    "%zu moved (%.1f s)", st->created, st->cancelled,
+		    st->restored, st->changed,
+		    ev_time() - c->sync_began);
+	tasks_sync_free(c->sync);
+	c->sync = NULL;
+}
+
+/* One step of the sync; the next one on the next loop turn. */
+static void
+chase_sync_step(struct chase *c)
+{
+	int	 rc;
+
+	if (c->sync == NULL)
+		return;
+	if ((rc = tasks_sync_step(c->sync, CHASE_SYNC_STEP)) == 1) {
+		ev_timer_set(&c->sync_step, 0., 0.);
+		ev_timer_start(c->k->loop, &c->sync_step);
+		return;
+	}
+	if (rc == -1)
+		log_warnx("tasks: sync stopped after %zu created; the next "
+		    "reload or start writes the rest",
+		    tasks_sync_stats(c->sync)->created);
+	chase_sync_end(c);
+	chase_kick(c);
+}
+
+static void
+chase_sync_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	ev_timer_stop(loop, w);
+	chase_sync_step(w->data);
+}
+
+/*
+ * New rules: reconcile the tasks, then look for due steps again. The
+ * comparison runs here; its writes in steps of CHASE_SYNC_STEP rows from
+ * the loop (a first start creates a quarter of a million at 2,000
+ * organisations). A sync still under way is dropped: what it committed
+ * stays, and the new comparison sees it.
+ */
 static void
 chase_swapped(struct koyomi *k, void *arg)
 {
-	struct tasks_sync_stats	 st;
+	struct chase	*c = arg;
+	int		 err;
 
-	if (k->rules != NULL && tasks_sync(k, &k->occs, k->occ_from,
-	    k->occ_to, time(NULL), &st) == 0 &&
-	    st.created + st.cancelled + st.restored + st.changed > 0)
-		log_info("tasks: %zu created, %zu cancelled, %zu restored, "
-		    "%zu moved", st.created, st.cancelled, st.restored,
-		    st.changed);
-	chase_kick(arg);
+	chase_sync_end(c);
+	c->sync_began = ev_time();
+	/* The first step now: a small change is written within the swap. */
+	if (k->rules != NULL && (c->sync = tasks_sync_begin(k, &k->occs,
+	    k->occ_from, k->occ_to, time(NULL), &err)) != NULL)
+		chase_sync_step(c);
+	else
+		chase_kick(c);
 }
 
 /*
@@ -633,6 +701,8 @@ chase_start(struct koyomi *k, char **cause)
 	k->chase = c;
 	ev_timer_init(&c->slice, chase_slice_cb, 0., 0.);
 	c->slice.data = c;
+	ev_timer_init(&c->sync_step, chase_sync_cb, 0., 0.);
+	c->sync_step.data = c;
 	if (store_answers_mark(k->store, &c->answers_mark) == -1)
 		c->answers_mark = 0;
 	koyomi_hook_add(k, KY_RULES_SWAPPED, chase_swapped, c);
@@ -667,6 +737,8 @@ chase_stop(struct chase *c)
 		return;
 	sched_cancel(c->k, &c->job);
 	ev_timer_stop(c->k->loop, &c->slice);
+	ev_timer_stop(c->k->loop, &c->sync_step);
+	tasks_sync_free(c->sync);
 	explicit_bzero(c->key, sizeof c->key);
 	free(c->idx);
 	free(c);

@@ -11,6 +11,14 @@
  * and notes only what differs, and only those differences are written,
  * in one transaction. A reload that changes nothing writes nothing.
  *
+ * The writes can also be made in steps (tasks_sync_begin/_step), each
+ * its own transaction of a bounded number of rows, one per loop turn:
+ * the daemon's first start on an empty database creates every task that
+ * way while it serves HTTP. Each step leaves the table a consistent
+ * subset of the target (a task is inserted with its audit row); a crash
+ * between steps leaves the digest unwritten, so the next sync compares
+ * again and writes only what is still missing.
+ *
  * Before all that, a digest of what the comparison would read from the
  * rules (every occurrence's UID, title, due day and time, assignees; the
  * window, zone and program version) is compared with the one stored by
@@ -389,53 +397,131 @@ sync_add_new(struct sync_ctx *x)
 	free(nw);
 }
 
+/* What tasks_sync_begin prepared and the steps still have to write. */
+struct tasks_sync {
+	struct koyomi		*k;
+	unsigned long		 gen;		/* k->generation it is for */
+	struct sync_ctx		 x;
+	size_t			 next;		/* first act not written */
+	time_t			 now;
+	char			 digest[65];
+	struct tasks_sync_stats	 st;		/* of the committed steps */
+};
+
+void
+tasks_sync_free(struct tasks_sync *ts)
+{
+	if (ts == NULL)
+		return;
+	free(ts->x.w);
+	free(ts->x.slot);
+	free(ts->x.seen);
+	free(ts->x.act);
+	free(ts);
+}
+
+struct tasks_sync *
+tasks_sync_begin(struct koyomi *k, const struct occ_list *occs,
+    cal_day from, cal_day to, time_t now, int *err)
+{
+	struct tasks_sync	*ts;
+	char			*old;
+
+	*err = 0;
+	ts = xcalloc(1, sizeof *ts);
+	ts->k = k;
+	ts->gen = k->generation;
+	ts->now = now;
+	sync_digest(occs, k->zone, from, to, ts->digest);
+	old = store_setting_get(k->store, SYNC_DIGEST_KEY);
+	if (old != NULL && strcmp(old, ts->digest) == 0) {
+		free(old);
+		tasks_sync_free(ts);
+		return NULL;
+	}
+	free(old);
+	ts->x.nw = tasks_wanted(occs, k->zone, &ts->x.w);
+	if (ts->x.nw >= UINT32_MAX / 2) {
+		log_warnx("tasks: %zu tasks are too many", ts->x.nw);
+		goto fail;
+	}
+	cal_format_iso(ts->x.from, from);
+	cal_format_iso(ts->x.to, to);
+	sync_index(&ts->x);
+	if (store_sync_each(k->store, sync_row, &ts->x) == -1)
+		goto fail;
+	sync_add_new(&ts->x);
+	return ts;
+fail:
+	tasks_sync_free(ts);
+	*err = 1;
+	return NULL;
+}
+
+int
+tasks_sync_step(struct tasks_sync *ts, size_t max)
+{
+	struct koyomi		*k = ts->k;
+	struct sync_ctx		 part;
+	struct tasks_sync_stats	 st;
+	char			*cause = NULL;
+	size_t			 n;
+	int			 last;
+
+	if (k->generation != ts->gen) {
+		log_warnx("tasks: the rules changed during a sync");
+		return -1;
+	}
+	n = ts->x.nact - ts->next;
+	if (max > 0 && n > max)
+		n = max;
+	last = ts->next + n == ts->x.nact;
+	/* The same context, seen through a window of its noted rows. */
+	part = ts->x;
+	part.act = ts->x.act + ts->next;
+	part.nact = n;
+	memset(&st, 0, sizeof st);
+	if (store_begin(k->store) == -1)
+		return -1;
+	if (sync_apply(k, &part, ts->now, &st, &cause) == -1 ||
+	    (last && store_setting_set(k->store, SYNC_DIGEST_KEY,
+	    ts->digest) == -1) ||
+	    store_commit(k->store) == -1) {
+		store_rollback(k->store);
+		if (cause != NULL)
+			log_warnx("tasks: %s", cause);
+		free(cause);
+		return -1;
+	}
+	ts->next += n;
+	ts->st.created += st.created;
+	ts->st.cancelled += st.cancelled;
+	ts->st.restored += st.restored;
+	ts->st.changed += st.changed;
+	if (k->outbox != NULL && st.changed > 0)
+		outbox_wake(k->outbox);
+	return last ? 0 : 1;
+}
+
+const struct tasks_sync_stats *
+tasks_sync_stats(const struct tasks_sync *ts)
+{
+	return &ts->st;
+}
+
 int
 tasks_sync(struct koyomi *k, const struct occ_list *occs, cal_day from,
     cal_day to, time_t now, struct tasks_sync_stats *st)
 {
-	struct sync_ctx	 x;
-	char		*cause = NULL, *old, digest[65];
-	int		 rc = -1;
+	struct tasks_sync	*ts;
+	int			 err, rc;
 
 	memset(st, 0, sizeof *st);
-	memset(&x, 0, sizeof x);
-	sync_digest(occs, k->zone, from, to, digest);
-	old = store_setting_get(k->store, SYNC_DIGEST_KEY);
-	if (old != NULL && strcmp(old, digest) == 0) {
-		free(old);
-		return 0;
-	}
-	free(old);
-	x.nw = tasks_wanted(occs, k->zone, &x.w);
-	if (x.nw >= UINT32_MAX / 2) {
-		log_warnx("tasks: %zu tasks are too many", x.nw);
-		goto out;
-	}
-	cal_format_iso(x.from, from);
-	cal_format_iso(x.to, to);
-	sync_index(&x);
-	if (store_sync_each(k->store, sync_row, &x) == -1)
-		goto out;
-	sync_add_new(&x);
-	if (store_begin(k->store) == -1)
-		goto out;
-	if (sync_apply(k, &x, now, st, &cause) == -1 ||
-	    store_setting_set(k->store, SYNC_DIGEST_KEY, digest) == -1 ||
-	    store_commit(k->store) == -1) {
-		store_rollback(k->store);
-		memset(st, 0, sizeof *st);
-		if (cause != NULL)
-			log_warnx("tasks: %s", cause);
-		goto out;
-	}
-	rc = 0;
-	if (k->outbox != NULL && st->changed > 0)
-		outbox_wake(k->outbox);
-out:
-	free(cause);
-	free(x.w);
-	free(x.slot);
-	free(x.seen);
-	free(x.act);
-	return rc;
+	if ((ts = tasks_sync_begin(k, occs, from, to, now, &err)) == NULL)
+		return err ? -1 : 0;
+	/* One step with no limit: everything in one transaction. */
+	if ((rc = tasks_sync_step(ts, 0)) == 0)
+		*st = ts->st;
+	tasks_sync_free(ts);
+	return rc == 0 ? 0 : -1;
 }

@@ -1,6 +1,7 @@
 /*
  * tasks_sync.h — reconciling tasks with the rules (tasks_sync.c), run on
- * every rules swap. One transaction; audit rows with via = rules.
+ * every rules swap, in one transaction or in steps; audit rows with
+ * via = rules.
  */
 #ifndef KOYOMI_TASKS_SYNC_H
 #define KOYOMI_TASKS_SYNC_H
@@ -23,5 +24,23 @@ struct tasks_sync_stats {
  */
 int	tasks_sync(struct koyomi *, const struct occ_list *, cal_day from,
 	    cal_day to, time_t now, struct tasks_sync_stats *);
+
+/*
+ * The same in steps. begin compares (on the loop: a read of the table)
+ * and returns what is to be written, or NULL: nothing to write (*err 0)
+ * or a database error (*err 1, logged). Each step writes at most max of
+ * the noted rows (0: all) in one transaction, the last one with the
+ * digest: 1 when more remain, 0 done, -1 on an error (that step rolled
+ * back, the earlier ones kept; free it and sync again later). The
+ * occurrences must stay those of begin's rules generation: a step after
+ * a swap fails without reading them.
+ */
+struct tasks_sync;
+struct tasks_sync *tasks_sync_begin(struct koyomi *, const struct occ_list *,
+	    cal_day from, cal_day to, time_t now, int *err);
+int	tasks_sync_step(struct tasks_sync *, size_t max);
+/* What the committed steps did so far. */
+const struct tasks_sync_stats *tasks_sync_stats(const struct tasks_sync *);
+void	tasks_sync_free(struct tasks_sync *);
 
 #endif
