@@ -6,7 +6,8 @@
 #   check     `koyomi check DIR` (median of 3)
 #   plan      `koyomi plan --fy 2026 DIR` (median of 3)
 #   start0    daemon start on an empty database → first 200 from /healthz
-#             (creates every task: 30 × N × 3 fiscal years)
+#   sync0     the same start → its "tasks: … created" line: every task
+#             (30 × N × 4 fiscal years) written, in steps between requests
 #   ready1    restart on the filled database → "ready" log line
 #   cpu1      CPU time (user + system) the daemon used up to that line,
 #             in ms: less noisy than wall time on a shared machine
@@ -73,8 +74,9 @@ cpu_ms() {
 	awk -v hz="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000 / hz }' \
 	    "/proc/$KPID/stat"
 }
-start() {	# $1 log file; sets KPID, T_READY, C_READY and T_HEALTHZ
+start() {	# $1 log file; sets KPID, T0, T_READY, C_READY and T_HEALTHZ
 	t=$(now)
+	T0=$t
 	"$K" -c "$W/koyomi.conf" run > "$1" 2>&1 &
 	KPID=$!
 	wait_log "$1" "info: ready" || { cat "$1" >&2; exit 1; }
@@ -101,7 +103,7 @@ wrk_sum() {
 	    END { printf "%s %d %s\n", req, err, max }' "$1"
 }
 
-printf 'N\ttasks\tcheck\tplan\tstart0\tready1\tcpu1\tstart1\trss_mb\treload\tback\twrk_req\twrk_err\twrk_max\tfeed_pub\tfeed_priv\n' \
+printf 'N\ttasks\tcheck\tplan\tstart0\tsync0\tready1\tcpu1\tstart1\trss_mb\treload\tback\twrk_req\twrk_err\twrk_max\tfeed_pub\tfeed_priv\n' \
     > "$OUT/scale.tsv"
 for N in $SIZES; do
 	R=$W/rules-$N
@@ -121,6 +123,10 @@ CONF
 	plan=$(time3 "$K" plan --fy 2026 "$R")
 	start "$W/run0-$N.log"
 	start0=$T_HEALTHZ
+	# The tasks are written in steps while HTTP is served: wait for the
+	# last one (its log line) before the restart.
+	wait_log "$W/run0-$N.log" "info: tasks: " || exit 1
+	sync0=$(since "$T0")
 	stop
 	tok=$("$K" -c "$W/koyomi.conf" feed-token add org-00000 2>/dev/null |
 	    sed -n 's,^http.*/feeds/private/\(.*\)\.ics$,\1,p' | head -1)
@@ -156,8 +162,8 @@ CONF
 		    "$U/feeds/private/$tok.ics")
 		case $priv in 200\ *) priv=${priv#200 } ;; *) priv="HTTP $priv" ;; esac
 	fi
-	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-	    "$N" "$ntasks" "$check" "$plan" "$start0" "$ready1" "$cpu1" "$start1" "$rss" \
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+	    "$N" "$ntasks" "$check" "$plan" "$start0" "$sync0" "$ready1" "$cpu1" "$start1" "$rss" \
 	    "$reload" "$back" "$req" "$err" "$max" "$pub" "$priv" >> "$OUT/scale.tsv"
 	LAST=$N
 	if [ "$N" = "$(echo $SIZES | awk '{ print $NF }')" ]; then
