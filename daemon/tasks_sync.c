@@ -5,16 +5,15 @@
  * date is updated, audited as due_changed and announced to the assignee
  * through the outbox. Completion state is never touched by a reload.
  *
- * Runs inside the rules swap, on the event loop, over every task (a
- * quarter of a million for 2,000 organisations): the wanted pairs go into
- * a hash table, one read of the table in its own order looks each row up
- * and notes only what differs, and only those differences are written,
- * in one transaction. A reload that changes nothing writes nothing.
- *
- * The writes can also be made in steps (tasks_sync_begin/_step), each
- * its own transaction of a bounded number of rows, one per loop turn:
- * the daemon's first start on an empty database creates every task that
- * way while it serves HTTP. Each step leaves the table a consistent
+ * The comparison runs inside the rules swap, on the event loop, over
+ * every task (a quarter of a million for 2,000 organisations): the wanted
+ * pairs go into a hash table, one read of the table in its own order
+ * looks each row up and notes only what differs (tasks_sync_begin). Only
+ * those differences are written, in steps (tasks_sync_step), each its
+ * own transaction of a bounded number of rows, one per loop turn (the
+ * caller, chase.c, schedules them): a first start on an empty database
+ * creates every task while it serves HTTP. A reload that changes nothing
+ * writes nothing. Each step leaves the table a consistent
  * subset of the target (a task is inserted with its audit row); a crash
  * between steps leaves the digest unwritten, so the next sync compares
  * again and writes only what is still missing.
@@ -507,21 +506,4 @@ const struct tasks_sync_stats *
 tasks_sync_stats(const struct tasks_sync *ts)
 {
 	return &ts->st;
-}
-
-int
-tasks_sync(struct koyomi *k, const struct occ_list *occs, cal_day from,
-    cal_day to, time_t now, struct tasks_sync_stats *st)
-{
-	struct tasks_sync	*ts;
-	int			 err, rc;
-
-	memset(st, 0, sizeof *st);
-	if ((ts = tasks_sync_begin(k, occs, from, to, now, &err)) == NULL)
-		return err ? -1 : 0;
-	/* One step with no limit: everything in one transaction. */
-	if ((rc = tasks_sync_step(ts, 0)) == 0)
-		*st = ts->st;
-	tasks_sync_free(ts);
-	return rc == 0 ? 0 : -1;
 }

@@ -1,6 +1,6 @@
 /*
  * tasks_sync.h — reconciling tasks with the rules (tasks_sync.c), run on
- * every rules swap, in one transaction or in steps; audit rows with
+ * every rules swap, in steps of bounded transactions; audit rows with
  * via = rules.
  */
 #ifndef KOYOMI_TASKS_SYNC_H
@@ -20,20 +20,14 @@ struct tasks_sync_stats {
 
 /*
  * occs is the expansion of [from, to]: tasks due outside it are left
- * alone. 0, or -1 on a database/outbox error (logged; nothing changed).
- */
-int	tasks_sync(struct koyomi *, const struct occ_list *, cal_day from,
-	    cal_day to, time_t now, struct tasks_sync_stats *);
-
-/*
- * The same in steps. begin compares (on the loop: a read of the table)
- * and returns what is to be written, or NULL: nothing to write (*err 0)
- * or a database error (*err 1, logged). Each step writes at most max of
- * the noted rows (0: all) in one transaction, the last one with the
- * digest: 1 when more remain, 0 done, -1 on an error (that step rolled
- * back, the earlier ones kept; free it and sync again later). The
- * occurrences must stay those of begin's rules generation: a step after
- * a swap fails without reading them.
+ * alone. begin compares (on the loop: a read of the table) and returns
+ * what is to be written, or NULL: nothing to write (*err 0) or a
+ * database error (*err 1, logged). Each step writes at most max of the
+ * noted rows (0: all) in one transaction, the last one with the digest:
+ * 1 when more remain, 0 done, -1 on an error (that step rolled back, the
+ * earlier ones kept; free it and sync again later). The occurrences must
+ * stay those of begin's rules generation: a step after a swap fails
+ * without reading them.
  */
 struct tasks_sync;
 struct tasks_sync *tasks_sync_begin(struct koyomi *, const struct occ_list *,

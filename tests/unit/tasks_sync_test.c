@@ -220,8 +220,11 @@ test_steps(void **state)
 
 	/* The deadline leaves the rules: its 5 tasks are cancelled. */
 	swap(f, "");
-	assert_int_equal(tasks_sync(&f->k, &f->k.occs, f->k.occ_from,
-	    f->k.occ_to, 2000, &(struct tasks_sync_stats){ 0 }), 0);
+	ts = begin(f, 0);
+	assert_non_null(ts);
+	assert_int_equal(tasks_sync_step(ts, 0), 0);
+	assert_int_equal(tasks_sync_stats(ts)->cancelled, 5);
+	tasks_sync_free(ts);
 	assert_int_equal(count(f, "SELECT count(*) FROM tasks"
 	    " WHERE cancelled = 1"), 5);
 	assert_int_equal(ntasks(f), 15);
