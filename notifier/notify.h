@@ -84,9 +84,6 @@ struct notify_conf {
 	unsigned	 hook_concurrency;	/* requests in flight per endpoint; 0 = 4 */
 	long		 timeout_ms;		/* per message/request; 0 = 30000 */
 	long		 connect_timeout_ms;	/* 0 = 10000 */
-	/* SMTP only, instead of the two above when > 0. */
-	long		 smtp_timeout_ms;	/* per message, connecting included */
-	long		 smtp_connect_timeout_ms; /* connect, TLS, greeting, EHLO */
 };
 
 struct notify;

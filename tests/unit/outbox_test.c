@@ -741,93 +741,6 @@ test_unwritten_sent_again(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
-/*
- * A mail server that never greets: the kernel completes the TCP
- * handshake on the listening socket, nobody accepts or says 220.
- */
-static int
-silent_server(int *port)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof sin;
-	int			fd;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	assert_int_equal(listen(fd, 16), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
-
-static int
-busy_untried(struct fixture *f)
-{
-	struct outbox_row	*rows;
-	size_t			 n;
-	int			 tried;
-
-	assert_int_equal(store_outbox_list(f->k.store, NULL, 0, &rows, &n), 0);
-	tried = n > 0 && rows[0].attempts > 0;
-	outbox_rows_free(rows, n);
-	return !tried;
-}
-
-/*
- * smtp_connect_timeout and smtp_timeout (struct conf, as conf_load
- * fills them) reach the SMTP client: against a server that never
- * greets, the first attempt ends after the configured second, not after
- * the built-in 10 s, with curl's "timed out".
- */
-static void
-smtp_times_out(struct fixture *f, unsigned connect, unsigned total)
-{
-	struct outbox_row	*rows;
-	char			*cause = NULL;
-	double			 t0, took;
-	size_t			 n;
-	int			 fd, port;
-
-	outbox_stop(f->k.outbox);
-	fd = silent_server(&port);
-	snprintf(f->transport, sizeof f->transport, "smtp://127.0.0.1:%d",
-	    port);
-	f->conf.smtp_connect_timeout = connect;
-	f->conf.smtp_timeout = total;
-	f->k.outbox = outbox_start(&f->k, &cause);
-	assert_non_null(f->k.outbox);
-	t0 = ev_time();
-	enqueue(f, "user1@example.lg.jp", "挨拶のないサーバ");
-	run_while(f, busy_untried, 8);
-	took = ev_time() - t0;
-	assert_int_equal(store_outbox_list(f->k.store, NULL, 0, &rows, &n), 0);
-	assert_int_equal(n, 1);
-	print_message("connect %u s, message %u s: failed after %.2f s: %s\n",
-	    connect, total, took, rows[0].last_error);
-	assert_true(took > 0.9 && took < 4.);
-	assert_non_null(strstr(rows[0].last_error, "timed out"));
-	outbox_rows_free(rows, n);
-	outbox_stop(f->k.outbox);
-	f->k.outbox = NULL;
-	close(fd);
-}
-
-static void
-test_smtp_connect_timeout(void **state)
-{
-	smtp_times_out(*state, 1, 30);
-}
-
-static void
-test_smtp_timeout(void **state)
-{
-	smtp_times_out(*state, 10, 1);
-}
-
 /* The dispatcher in a fresh process on the same database, until killed. */
 static void
 child_dispatch(struct fixture *f, const char *db)
@@ -951,10 +864,6 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unwritten_sent_again,
 		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_smtp_connect_timeout,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_smtp_timeout, setup,
-		    teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
