@@ -17,20 +17,8 @@
  * out strictly by id; a later row waits while an earlier one is pending,
  * sending or failed. Different destinations run in parallel.
  *
- * Results: the notifier's answers are not written one by one. Every
- * answer that came in during one loop turn waits in memory and is
- * written, with the rows the freed slots let go next marked 'sending',
- * in one transaction on the next turn (a zero-delay timer). Until that
- * commit the row stays 'sending': a crash sends it again on the next
- * start, same id, and a row is 'sent' only once its peer accepted it. A failed commit (database locked, disk full) is rolled
- * back whole; the answers stay in memory, hold their slots (at most
- * 64 messages in the notifier or unwritten, so memory is bounded) and
- * are written again after 1, 2, 4 … 30 s. outbox_stop writes what is
- * waiting. Delivery metrics count an answer once, when it is written.
- *
- * Blocking: enqueue is one INSERT; the dispatcher's SQLite work is one
- * transaction of short statements per loop turn, bounded by a batch
- * size.
+ * Blocking: enqueue is one INSERT; the dispatcher's SQLite work is a few
+ * short statements per wake-up, bounded by a batch size.
  */
 #ifndef KOYOMI_OUTBOX_H
 #define KOYOMI_OUTBOX_H
@@ -110,10 +98,8 @@ void		 outbox_wake(struct outbox *);
 void		 outbox_stop(struct outbox *);
 /* GET /api/v1/outbox (outbox_http.c); outbox_start calls it. */
 void		 outbox_http_register(struct koyomi *);
-/* Messages handed to the notifier whose answer is not yet written. */
+/* Messages handed to the notifier and not yet answered. */
 size_t		 outbox_inflight(const struct outbox *);
-/* Of those, answers waiting to be written (after a failed write). */
-size_t		 outbox_unwritten(const struct outbox *);
 
 /*
  * Views (outbox_view.c) for `koyomi outbox` and GET /api/v1/outbox.

@@ -100,12 +100,6 @@ int		 notify_submit(struct notify *, const struct notify_job *,
 /* Jobs not yet started or in flight. */
 size_t		 notify_pending(const struct notify *);
 /*
- * Runs now the done() callbacks the loop would run on its next turn (jobs
- * already finished), e.g. before notify_free at shutdown so that their
- * results are not lost. Not from inside done().
- */
-void		 notify_drain(struct notify *);
-/*
  * Frees everything. Jobs still queued or in flight are dropped without a
  * callback: the outbox finds them in 'sending' on the next start.
  */
