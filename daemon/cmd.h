@@ -9,6 +9,7 @@
 #define KOYOMI_CMD_H
 
 #include <stddef.h>
+#include <time.h>
 
 struct cmd_ctx {
 	const char	*conf_path;	/* -c, $KOYOMI_CONFIG or the default */
@@ -46,6 +47,14 @@ int	cmd_webhook(struct cmd_ctx *, int, char **);	/* cmd_webhook.c */
  * credential, as in Slack's URLs). Just "…" when url has no scheme.
  */
 void	cmd_webhook_origin(const char *url, char *out, size_t len);
+/*
+ * --since of `koyomi webhook replay`: "YYYY-MM-DD" (midnight in zone),
+ * "YYYY-MM-DDTHH:MM[:SS]" (in zone), or the same followed by "Z" or
+ * "+HH:MM" / "-HH:MM". 0 and *t, or -1.
+ */
+struct cal_zone;
+int	cmd_webhook_since(const char *s, const struct cal_zone *,
+	    time_t *t);
 
 const struct cmd	*cmd_find(const char *);
 void			 cmd_usage_all(void);

@@ -1,36 +1,109 @@
 /*
- * cmd_webhook.c — `koyomi webhook list` and `koyomi webhook enable ID`:
- * the health of the configured webhook endpoints, and the way back for
- * one the outbox disabled after it failed for 5 days or answered 410
- * (design §8).
+ * cmd_webhook.c — `koyomi webhook list`, `koyomi webhook enable ID
+ * [--replay]` and `koyomi webhook replay ID [--since TIME]`: the health
+ * of the configured webhook endpoints, the way back for one the outbox
+ * disabled after it failed for 5 days or answered 410 (design §8), and
+ * the replay of what it missed meanwhile (Svix calls it "recover").
  *
- * Both work beside a running daemon: the state lives in the endpoints
+ * All work beside a running daemon: the state lives in the endpoints
  * table, which the daemon reads at every enqueue, so an endpoint enabled
- * here gets the next event. Messages dropped while it was disabled stay
- * dead (`koyomi outbox --state dead`); nothing is replayed.
+ * here gets the next event; requeued rows are seen through the
+ * database's data_version within a second.
+ *
+ * Replay: while an endpoint is disabled its events are still written to
+ * the outbox, dead ("endpoint disabled"), as are the rows its outage
+ * killed. Replaying puts a dead or failed row back to pending with the
+ * same webhook-id and body (receivers drop what they already have, as
+ * Standard Webhooks asks), a fresh retry schedule, in its original
+ * order. By default: every such row after the last message the endpoint
+ * accepted, i.e. exactly what the outage cost; --since TIME: every such
+ * row created since TIME, whatever came between.
  *
  * URLs are never printed whole: a Slack-style URL carries its credential
  * in the path, and user info is a password. Only scheme://host[:port]
  * is shown, followed by "…" when something was left out.
  */
+#include <ctype.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "calendars/cal.h"
 #include "calendars/util.h"
 #include "daemon/cli.h"
 #include "daemon/cmd.h"
 #include "daemon/conf.h"
 #include "daemon/koyomi.h"
+#include "daemon/store.h"
 #include "daemon/store_outbox.h"
 
 static int
 webhook_usage(void)
 {
-	fprintf(stderr, "usage: koyomi webhook list | koyomi webhook enable "
-	    "ID\n");
+	fprintf(stderr, "usage: koyomi webhook list\n"
+	    "       koyomi webhook enable ID [--replay]\n"
+	    "       koyomi webhook replay ID [--since TIME]\n");
 	return 2;
+}
+
+/* Two ASCII digits at p, as a number; -1 if not. */
+static int
+webhook_2digits(const char *p)
+{
+	if (!isdigit((unsigned char)p[0]) || !isdigit((unsigned char)p[1]))
+		return -1;
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+int
+cmd_webhook_since(const char *s, const struct cal_zone *z, time_t *t)
+{
+	char		 date[11];
+	const char	*p;
+	cal_day		 day;
+	int		 h, m, sec = 0, oh, om, secs;
+	long		 off;
+
+	if (strlen(s) < 10)
+		return -1;
+	memcpy(date, s, 10);
+	date[10] = '\0';
+	if (cal_parse_iso(date, &day) == -1)
+		return -1;
+	p = s + 10;
+	if (*p == '\0') {
+		*t = cal_local_to_utc(z, day, 0);
+		return 0;
+	}
+	if (*p++ != 'T' || (h = webhook_2digits(p)) == -1 || p[2] != ':' ||
+	    (m = webhook_2digits(p + 3)) == -1)
+		return -1;
+	p += 5;
+	if (*p == ':') {
+		if ((sec = webhook_2digits(p + 1)) == -1)
+			return -1;
+		p += 3;
+	}
+	if (h > 23 || m > 59 || sec > 59)
+		return -1;
+	secs = h * 3600 + m * 60 + sec;
+	if (*p == '\0') {
+		*t = cal_local_to_utc(z, day, secs);
+		return 0;
+	}
+	if (strcmp(p, "Z") == 0)
+		off = 0;
+	else if ((*p == '+' || *p == '-') &&
+	    (oh = webhook_2digits(p + 1)) != -1 && p[3] == ':' &&
+	    (om = webhook_2digits(p + 4)) != -1 && p[6] == '\0' &&
+	    oh <= 23 && om <= 59)
+		off = (*p == '-' ? -1L : 1L) * (oh * 3600L + om * 60L);
+	else
+		return -1;
+	*t = (time_t)day * 86400 + secs - off;
+	return 0;
 }
 
 void
@@ -122,49 +195,164 @@ webhook_list(struct koyomi *k)
 	return rv;
 }
 
+/* The endpoint's index in the configuration, or -1 (printed). */
 static int
-webhook_enable(struct koyomi *k, const char *id)
+webhook_find(struct koyomi *k, const char *id)
 {
-	struct endpoint_state	 es;
-	char			 since[32];
-	size_t			 i;
-	int			 r;
+	size_t	i;
 
 	for (i = 0; i < k->conf->nwebhooks; i++)
 		if (strcmp(k->conf->webhooks[i].id, id) == 0)
-			break;
-	if (i == k->conf->nwebhooks) {
-		fprintf(stderr, "koyomi: webhook: no endpoint '%s' in %s\n", id,
-		    k->conf->path);
-		return 1;
+			return (int)i;
+	fprintf(stderr, "koyomi: webhook: no endpoint '%s' in %s\n", id,
+	    k->conf->path);
+	return -1;
+}
+
+static int
+webhook_dberr(struct koyomi *k)
+{
+	store_rollback(k->store);
+	fprintf(stderr, "koyomi: webhook: cannot update the database\n");
+	return 1;
+}
+
+/*
+ * Requeues the endpoint's dead and failed rows: those created since
+ * since, or (since -1) those after the last one it accepted. Inside the
+ * caller's transaction; the count, or -1.
+ */
+static int
+webhook_requeue(struct koyomi *k, const char *id, time_t since)
+{
+	int64_t	after = 0;
+
+	if (since == -1) {
+		if (store_outbox_last_sent(k->store, "webhook", id, &after) ==
+		    -1)
+			return -1;
+		since = 0;
 	}
-	if (store_endpoint_state(k->store, id, &es) == -1 ||
-	    (r = store_endpoint_enable(k->store, id)) == -1) {
-		fprintf(stderr, "koyomi: webhook: cannot update the database\n");
+	return store_outbox_requeue(k->store, "webhook", id, after, since,
+	    time(NULL));
+}
+
+static int
+webhook_enable(struct koyomi *k, const char *id, int replay)
+{
+	struct endpoint_state	 es;
+	char			 since[32];
+	int			 r, n = 0;
+
+	if (webhook_find(k, id) == -1)
 		return 1;
-	}
+	/* One transaction: enabled and its backlog queued, or neither. */
+	if (store_begin(k->store) == -1)
+		return webhook_dberr(k);
+	if (store_endpoint_state(k->store, id, &es) == -1)
+		return webhook_dberr(k);
 	free(es.last_error);
+	if ((r = store_endpoint_enable(k->store, id)) == -1 ||
+	    (replay && (n = webhook_requeue(k, id, -1)) == -1) ||
+	    store_commit(k->store) == -1)
+		return webhook_dberr(k);
 	webhook_time(es.disabled_at, since, sizeof since);
 	if (r == 1)
 		printf("%s: enabled (disabled since %s)\n", id, since);
 	else
 		printf("%s: already enabled\n", id);
+	if (replay)
+		printf("%s: requeued %d message%s (dead or failed after the "
+		    "last one it accepted)\n", id, n, n == 1 ? "" : "s");
+	return 0;
+}
+
+static int
+webhook_replay(struct koyomi *k, const char *id, const char *when)
+{
+	struct endpoint_state	 es;
+	time_t			 since = -1;
+	int			 n;
+
+	if (webhook_find(k, id) == -1)
+		return 1;
+	if (when != NULL) {
+		if (cmd_webhook_since(when, k->zone, &since) == -1) {
+			fprintf(stderr, "koyomi: webhook: --since '%s': expected "
+			    "YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS] followed by Z "
+			    "or +HH:MM (else in %s)\n", when, k->conf->timezone);
+			return 1;
+		}
+		if (since > time(NULL)) {
+			fprintf(stderr, "koyomi: webhook: --since '%s' is in "
+			    "the future\n", when);
+			return 1;
+		}
+	}
+	if (store_begin(k->store) == -1)
+		return webhook_dberr(k);
+	if (store_endpoint_state(k->store, id, &es) == -1)
+		return webhook_dberr(k);
+	free(es.last_error);
+	if (es.disabled_at != 0) {
+		store_rollback(k->store);
+		fprintf(stderr, "koyomi: webhook: endpoint '%s' is disabled; "
+		    "bring it back and replay with: koyomi webhook enable %s "
+		    "--replay\n", id, id);
+		return 1;
+	}
+	if ((n = webhook_requeue(k, id, since)) == -1 ||
+	    store_commit(k->store) == -1)
+		return webhook_dberr(k);
+	printf("%s: requeued %d message%s\n", id, n, n == 1 ? "" : "s");
 	return 0;
 }
 
 int
 cmd_webhook(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct koyomi	k;
-	int		rv;
+	static const struct option opts[] = {
+		{ "replay", no_argument, NULL, 'r' },
+		{ "since", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct koyomi	 k;
+	const char	*sub, *since = NULL;
+	char		**args;
+	int		 ch, nargs, replay = 0, rv;
 
-	if (argc == 2 && strcmp(argv[1], "list") == 0)
-		;
-	else if (argc != 3 || strcmp(argv[1], "enable") != 0)
+	if (argc < 2)
+		return webhook_usage();
+	sub = argv[1];
+	/* Options after the subcommand, before or after the ID. */
+	opterr = 0;
+	optind = 0;
+	while ((ch = getopt_long(argc - 1, argv + 1, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'r':
+			replay = 1;
+			break;
+		case 's':
+			since = optarg;
+			break;
+		default:
+			return webhook_usage();
+		}
+	}
+	args = argv + 1 + optind;
+	nargs = argc - 1 - optind;
+	if (strcmp(sub, "list") == 0 ? nargs != 0 || replay || since != NULL :
+	    strcmp(sub, "enable") == 0 ? nargs != 1 || since != NULL :
+	    strcmp(sub, "replay") == 0 ? nargs != 1 || replay : 1)
 		return webhook_usage();
 	if (cli_open(ctx, &k, 0) == -1)
 		return 1;
-	rv = argc == 2 ? webhook_list(&k) : webhook_enable(&k, argv[2]);
+	if (strcmp(sub, "list") == 0)
+		rv = webhook_list(&k);
+	else if (strcmp(sub, "enable") == 0)
+		rv = webhook_enable(&k, args[0], replay);
+	else
+		rv = webhook_replay(&k, args[0], since);
 	cli_close(&k);
 	return rv;
 }

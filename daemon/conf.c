@@ -22,6 +22,8 @@
 #include "rules/parse.h"
 #include "rules/yaml.h"
 
+#define CONF_MAX_TIMEOUT	3600	/* seconds: smtp_*timeout */
+
 struct cctx {
 	const char		*path;
 	char			*dir;		/* folder of the config file */
@@ -106,6 +108,31 @@ set_num(struct cctx *c, const struct ynode *v, const char *key,
 		return;
 	}
 	*dst = n;
+}
+
+/*
+ * A time limit in whole seconds, 1 to an hour: 0 would mean "no limit"
+ * to libcurl, and a transfer that may hang forever holds a connection
+ * and the messages queued behind it.
+ */
+static void
+set_seconds(struct cctx *c, const struct ynode *v, const char *key,
+    unsigned *dst)
+{
+	char		*end;
+	unsigned long	 n;
+
+	if (!want_scalar(c, v, key))
+		return;
+	errno = 0;
+	n = strtoul(v->str, &end, 10);
+	if (*v->str < '0' || *v->str > '9' || *end != '\0' || errno != 0 ||
+	    n < 1 || n > CONF_MAX_TIMEOUT) {
+		cerr(c, v->mark, "'%s' must be a whole number of seconds from "
+		    "1 to %d", key, CONF_MAX_TIMEOUT);
+		return;
+	}
+	*dst = (unsigned)n;
 }
 
 /* "09:00-17:00" → seconds. */
@@ -265,8 +292,8 @@ static const char *const conf_keys[] = {
 	"mail_credentials", "mail_from", "mail_ics", "mail_starttls",
 	"mail_transport",
 	"max_body", "max_connections", "max_header", "rules",
-	"secret_key_file", "templates", "timezone", "watch_rules",
-	"webhooks", "window",
+	"secret_key_file", "smtp_connect_timeout", "smtp_timeout",
+	"templates", "timezone", "watch_rules", "webhooks", "window",
 };
 
 static int
@@ -337,7 +364,11 @@ parse_key(struct cctx *c, const struct ynode *key, const struct ynode *v,
 				cerr(c, v->mark, "'mail_starttls' must be "
 				    "required or optional");
 		}
-	} else if (strcmp(k, "watch_rules") == 0 ||
+	} else if (strcmp(k, "smtp_connect_timeout") == 0)
+		set_seconds(c, v, k, &cf->smtp_connect_timeout);
+	else if (strcmp(k, "smtp_timeout") == 0)
+		set_seconds(c, v, k, &cf->smtp_timeout);
+	else if (strcmp(k, "watch_rules") == 0 ||
 	    strcmp(k, "mail_ics") == 0) {
 		set_bool(c, v, k, k[0] == 'w' ? &cf->watch_rules :
 		    &cf->mail_ics);
@@ -395,6 +426,10 @@ defaults(struct cctx *c, struct conf *cf)
 		cf->max_connections = 1024;
 	if (cf->conn_timeout == 0)
 		cf->conn_timeout = 30;
+	if (cf->smtp_connect_timeout == 0)
+		cf->smtp_connect_timeout = 10;
+	if (cf->smtp_timeout == 0)
+		cf->smtp_timeout = 30;
 	if (cf->max_body == 0)
 		cf->max_body = 1 << 20;
 	if (cf->max_header == 0)

@@ -36,6 +36,8 @@ struct conf {
 	char			*mail_from;	/* "koyomi <koyomi@example.jp>" */
 	char			*mail_credentials; /* file with "user:password", 0600 */
 	int			 mail_starttls;	/* 1 required, 0 optional */
+	unsigned		 smtp_connect_timeout; /* seconds to connect and greet */
+	unsigned		 smtp_timeout;	/* seconds per message, connecting included */
 	char			*admin_mail;	/* announcements to administrators */
 	char			*secret_key_file; /* signed links; created 0600 */
 	char			*templates;	/* folder of template overrides, or NULL */

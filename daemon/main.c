@@ -45,8 +45,8 @@ static const struct cmd cmds[] = {
 	  "API tokens; a new token is printed once and only its hash is stored." },
 	{ "waive", cmd_waive, "waive TASK --note REASON [--by WHO]",
 	  "Waive a task with a reason (e.g. 参加しない)." },
-	{ "webhook", cmd_webhook, "webhook list | webhook enable ID",
-	  "Webhook endpoints (URL shown as scheme://host only), enabled or disabled, since when, last error; enable one the outbox disabled." },
+	{ "webhook", cmd_webhook, "webhook list | webhook enable ID [--replay] | webhook replay ID [--since TIME]",
+	  "Webhook endpoints (URL shown as scheme://host only), enabled or disabled, since when, last error; enable one the outbox disabled; requeue its dead or failed messages (same webhook-id), by default those after the last one it accepted." },
 };
 
 static int

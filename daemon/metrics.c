@@ -3,6 +3,7 @@
  * families, then each registered module's.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "calendars/util.h"
 #include "daemon/koyomi.h"
@@ -48,6 +49,23 @@ metrics_register(struct koyomi *k, metrics_emit_fn fn, void *arg)
 	m->v = xreallocarray(m->v, m->n + 1, sizeof *m->v);
 	m->v[m->n].fn = fn;
 	m->v[m->n++].arg = arg;
+}
+
+void
+metrics_unregister(struct koyomi *k, metrics_emit_fn fn, void *arg)
+{
+	struct metrics	*m = k->metrics;
+	size_t		 i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->n; i++)
+		if (m->v[i].fn == fn && m->v[i].arg == arg) {
+			memmove(&m->v[i], &m->v[i + 1],
+			    (m->n - i - 1) * sizeof *m->v);
+			m->n--;
+			return;
+		}
 }
 
 void

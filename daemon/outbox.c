@@ -2,8 +2,10 @@
  * outbox.c — the dispatcher of the durable outbox (see outbox.h): due
  * rows → notifier → sent / failed with next_attempt / dead, on the loop.
  * One sched job (wall clock) says when the earliest waiting row falls
- * due; completions and new commits wake it early. Endpoint health is tracked here because
- * only the outbox sees failures across messages and restarts.
+ * due; answers and new commits wake it early. Answers are written in
+ * batches, one transaction per loop turn (outbox.h, "Results").
+ * Endpoint health is tracked here because only the outbox sees failures
+ * across messages and restarts.
  */
 #include <sys/random.h>
 
@@ -28,8 +30,10 @@
 #include "notifier/notify.h"
 #include "notifier/retry.h"
 
-#define OUTBOX_MAX_INFLIGHT	64	/* rows handed to the notifier at once */
+#define OUTBOX_MAX_INFLIGHT	64	/* rows handed out or unwritten at once */
 #define OUTBOX_BATCH		64	/* rows read per wake-up */
+#define OUTBOX_BACKOFF_MAX	30	/* seconds between tries of a failed write */
+#define OUTBOX_DISABLED_ERROR	"endpoint disabled"	/* last_error */
 
 /* Delivery latency buckets (seconds) for the histogram. */
 static const double outbox_buckets[] = { 0.01, 0.05, 0.1, 0.25, 0.5, 1,
@@ -40,10 +44,15 @@ struct outbox {
 	struct koyomi		*k;		/* borrowed */
 	struct notify		*n;		/* owned */
 	struct sched_job	 job;		/* the next dispatch */
-	size_t			 inflight;
+	ev_timer		 flush;		/* answers waiting: write them */
+	size_t			 inflight;	/* jobs in the notifier or answered */
 	struct retry_policy	 policy;
 	int			 stopping;
-	struct ob_job		*jobs;		/* in flight, for stop */
+	struct ob_job		*jobs;		/* in the notifier's hands */
+	struct ob_job		*answered;	/* answered, not yet written */
+	struct ob_job		**answered_tail;
+	size_t			 nanswered;
+	unsigned		 write_fails;	/* failed transactions in a row */
 	/* Metrics: [mail|webhook][sent|failed|dead]. */
 	unsigned long long	 deliveries[2][3];
 	unsigned long long	 disabled;
@@ -52,7 +61,14 @@ struct outbox {
 	double			 lat_sum;
 };
 
-/* One row in the notifier's hands. */
+/* What an answer means for the row; also the metric's result index. */
+enum ob_outcome {
+	OB_SENT,
+	OB_FAILED,
+	OB_DEAD,
+};
+
+/* One row in the notifier's hands, then its answer until written. */
 struct ob_job {
 	struct ob_job		*next;
 	struct ob_job		*prev;
@@ -62,6 +78,15 @@ struct ob_job {
 	int			 webhook;
 	char			*destination;
 	ev_tstamp		 started;
+	size_t			 row;		/* in the turn's rows, until submitted */
+	/* The answer (outbox_done). */
+	enum ob_outcome		 outcome;
+	enum notify_status	 status;
+	long			 code;
+	time_t			 answered;
+	time_t			 retry_at;	/* OB_FAILED */
+	char			 error[256];
+	const char		*disabled;	/* why its endpoint was disabled */
 };
 
 /* Random hex for message ids: unique without coordination. */
@@ -223,8 +248,6 @@ outbox_enqueue_event_keyed(struct koyomi *k, const struct payload_event *ev,
 		if (store_endpoint_get(k->store, c->webhooks[i].id, &fs,
 		    &dis) == -1)
 			goto dberr;
-		if (dis != 0)
-			continue;	/* disabled: announced when it happened */
 		buf_init(&b);
 		if (payload_render(ev, outbox_format(c->webhooks[i].format), &b,
 		    cause) == -1) {
@@ -232,13 +255,23 @@ outbox_enqueue_event_keyed(struct koyomi *k, const struct payload_event *ev,
 			return -1;
 		}
 		outbox_hook_id(key, c->webhooks[i].id, msgid, sizeof msgid);
-		if (store_outbox_insert(k->store, msgid, "webhook",
-		    c->webhooks[i].id, ev->type, NULL, b.data, b.len, now) == -1) {
+		/*
+		 * A disabled endpoint (announced when it happened) gets its
+		 * row dead at once, never tried: `koyomi webhook enable
+		 * --replay` can send it later, with this webhook-id.
+		 */
+		if ((dis != 0 ? store_outbox_insert_dead(k->store, msgid,
+		    "webhook", c->webhooks[i].id, ev->type, NULL, b.data,
+		    b.len, now, OUTBOX_DISABLED_ERROR) :
+		    store_outbox_insert(k->store, msgid, "webhook",
+		    c->webhooks[i].id, ev->type, NULL, b.data, b.len,
+		    now)) == -1) {
 			buf_free(&b);
 			goto dberr;
 		}
 		buf_free(&b);
-		n++;
+		if (dis == 0)
+			n++;
 	}
 	return n;
 dberr:
@@ -323,8 +356,9 @@ outbox_endpoint(struct koyomi *k, const char *id)
 	return NULL;
 }
 
+/* Takes j off the in-flight list (it stays counted in inflight). */
 static void
-outbox_job_free(struct ob_job *j)
+outbox_job_unlink(struct ob_job *j)
 {
 	struct outbox	*ob = j->ob;
 
@@ -334,7 +368,14 @@ outbox_job_free(struct ob_job *j)
 		ob->jobs = j->next;
 	if (j->next != NULL)
 		j->next->prev = j->prev;
-	ob->inflight--;
+	j->next = j->prev = NULL;
+}
+
+/* Frees a job off every list and gives its slot back. */
+static void
+outbox_job_free(struct ob_job *j)
+{
+	j->ob->inflight--;
 	free(j->destination);
 	free(j);
 }
@@ -383,103 +424,174 @@ outbox_announce_disabled(struct outbox *ob, const char *id, const char *why)
 	free(body);
 }
 
-static void
-outbox_disable(struct outbox *ob, const char *id, time_t now,
-    const char *why)
-{
-	struct store	*s = ob->k->store;
-
-	log_warnx("outbox: webhook endpoint %s disabled: %s", id, why);
-	store_endpoint_disable(s, id, now);
-	store_outbox_kill_destination(s, "webhook", id, "endpoint disabled");
-	outbox_metric_disabled(ob);
-	outbox_announce_disabled(ob, id, why);
-}
-
-/* Endpoint health after one webhook result. */
-static void
-outbox_endpoint_result(struct outbox *ob, struct ob_job *j,
-    const struct notify_result *r, time_t now)
+/*
+ * Endpoint health after one webhook answer, inside the batch's
+ * transaction. A disabling is only noted in j->disabled: it is logged,
+ * counted and announced once the transaction has committed.
+ */
+static int
+outbox_endpoint_result(struct outbox *ob, struct ob_job *j)
 {
 	struct store	*s = ob->k->store;
 	time_t		 since, dis;
 
-	if (r->status == NOTIFY_OK) {
-		store_endpoint_ok(s, j->destination);
-		return;
-	}
+	if (j->status == NOTIFY_OK)
+		return store_endpoint_ok(s, j->destination);
 	/* For `koyomi webhook list`: names the endpoint id, never its URL. */
-	store_endpoint_error(s, j->destination, r->error);
-	if (r->code == 410) {
-		outbox_disable(ob, j->destination, now, "HTTP 410 Gone");
-		return;
+	if (store_endpoint_error(s, j->destination, j->error) == -1)
+		return -1;
+	if (j->code == 410)
+		j->disabled = "HTTP 410 Gone";
+	else {
+		if (store_endpoint_failed(s, j->destination, j->answered) ==
+		    -1 || store_endpoint_get(s, j->destination, &since,
+		    &dis) == -1)
+			return -1;
+		if (dis == 0 && retry_endpoint_expired(&ob->policy, since,
+		    j->answered))
+			j->disabled = "failing continuously for 5 days";
 	}
-	store_endpoint_failed(s, j->destination, now);
-	if (store_endpoint_get(s, j->destination, &since, &dis) == 0 &&
-	    dis == 0 && retry_endpoint_expired(&ob->policy, since, now))
-		outbox_disable(ob, j->destination, now,
-		    "failing continuously for 5 days");
+	if (j->disabled == NULL)
+		return 0;
+	if (store_endpoint_disable(s, j->destination, j->answered) == -1 ||
+	    store_outbox_kill_destination(s, "webhook", j->destination,
+	    OUTBOX_DISABLED_ERROR) == -1)
+		return -1;
+	return 0;
 }
 
+/* Writes one answer, inside the batch's transaction. */
+static int
+outbox_record(struct outbox *ob, struct ob_job *j)
+{
+	struct store	*s = ob->k->store;
+	int		 rc;
+
+	j->disabled = NULL;
+	switch (j->outcome) {
+	case OB_SENT:
+		rc = store_outbox_set_sent(s, j->id, j->answered);
+		break;
+	case OB_FAILED:
+		rc = store_outbox_set_failed(s, j->id, j->attempts + 1,
+		    j->retry_at, j->error);
+		break;
+	default:
+		rc = store_outbox_set_dead(s, j->id, j->attempts + 1, j->error);
+		break;
+	}
+	if (rc == -1)
+		return -1;
+	return j->webhook ? outbox_endpoint_result(ob, j) : 0;
+}
+
+/*
+ * The notifier's answer. Nothing is written here: the answer waits in
+ * ob->answered, and every answer of this loop turn is written in one
+ * transaction on the next turn (outbox_flush_cb, a zero-delay timer: the
+ * loop does not sleep while answers wait). Until
+ * then the row stays 'sending', so it is neither sent again by this
+ * process nor lost by a crash (the next start sends it again, same id).
+ */
 static void
 outbox_done(void *arg, const struct notify_result *r)
 {
 	struct ob_job	*j = arg;
 	struct outbox	*ob = j->ob;
-	struct store	*s = ob->k->store;
-	time_t		 now = time(NULL), next;
+	time_t		 now = time(NULL);
 	uint32_t	 rnd;
-	int		 attempts = j->attempts + 1, dead;
 
 	outbox_metric_latency(ob, ev_now(ob->k->loop) - j->started);
-	if (r->status == NOTIFY_OK) {
-		store_outbox_set_sent(s, j->id, now);
-		outbox_metric_delivery(ob, j->webhook, 0);
-	} else {
+	j->answered = now;
+	j->status = r->status;
+	j->code = r->code;
+	memcpy(j->error, r->error, sizeof j->error);
+	j->error[sizeof j->error - 1] = '\0';
+	if (r->status == NOTIFY_OK)
+		j->outcome = OB_SENT;
+	else {
 		if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
 			rnd = (uint32_t)now;
-		dead = retry_next(&ob->policy, attempts,
+		if (retry_next(&ob->policy, j->attempts + 1,
 		    r->status == NOTIFY_PERMFAIL, r->retry_after, now, rnd,
-		    &next) == RETRY_DEAD;
-		if (dead) {
+		    &j->retry_at) == RETRY_DEAD) {
+			j->outcome = OB_DEAD;
 			log_warnx("outbox: message %lld to %s dead after %d "
 			    "attempts: %s", (long long)j->id, j->destination,
-			    attempts, r->error);
-			store_outbox_set_dead(s, j->id, attempts, r->error);
+			    j->attempts + 1, r->error);
 		} else {
+			j->outcome = OB_FAILED;
 			log_info("outbox: message %lld: %s; retry in %llds",
 			    (long long)j->id, r->error,
-			    (long long)(next - now));
-			store_outbox_set_failed(s, j->id, attempts, next,
-			    r->error);
+			    (long long)(j->retry_at - now));
 		}
-		outbox_metric_delivery(ob, j->webhook, dead ? 2 : 1);
 	}
-	if (j->webhook)
-		outbox_endpoint_result(ob, j, r, now);
-	outbox_job_free(j);
-	outbox_dispatch(ob);
+	outbox_job_unlink(j);
+	*ob->answered_tail = j;
+	ob->answered_tail = &j->next;
+	ob->nanswered++;
+	/* After a failed write the retry timer (sched) is already set. */
+	if (!ob->stopping && ob->write_fails == 0 &&
+	    !ev_is_active(&ob->flush)) {
+		ev_timer_set(&ob->flush, 0., 0.);
+		ev_timer_start(ob->k->loop, &ob->flush);
+	}
 }
 
-/* Hands one row to the notifier; on a malformed job the row goes dead. */
+/* Next loop turn: write the answers of the last one, send more. */
 static void
-outbox_submit(struct outbox *ob, struct outbox_row *r)
+outbox_flush_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	outbox_dispatch(w->data);
+}
+
+/*
+ * Prepares one due row inside the turn's transaction: marks it sending
+ * and returns its job, or NULL when the row went dead (its endpoint is
+ * gone from the configuration). *err is set on a database error.
+ */
+static struct ob_job *
+outbox_take(struct outbox *ob, const struct outbox_row *r, int *err)
+{
+	struct koyomi	*k = ob->k;
+	struct ob_job	*j;
+	int		 webhook = strcmp(r->channel, "webhook") == 0;
+
+	if (webhook && outbox_endpoint(k, r->destination) == NULL) {
+		if (store_outbox_set_dead(k->store, r->id, r->attempts,
+		    "endpoint no longer configured") == -1)
+			*err = 1;
+		return NULL;
+	}
+	if (store_outbox_set_sending(k->store, r->id) == -1) {
+		*err = 1;
+		return NULL;
+	}
+	j = xcalloc(1, sizeof *j);
+	j->ob = ob;
+	j->id = r->id;
+	j->attempts = r->attempts;
+	j->webhook = webhook;
+	j->destination = xstrdup(r->destination);
+	return j;
+}
+
+/* Hands a row, marked sending and committed, to the notifier. */
+static void
+outbox_submit(struct outbox *ob, struct ob_job *j, struct outbox_row *r)
 {
 	struct koyomi			*k = ob->k;
-	const struct conf_webhook	*w = NULL;
+	const struct conf_webhook	*w;
 	struct notify_endpoint		 ep;
 	struct notify_job		 job;
-	struct ob_job			*j;
 	char				*cause = NULL;
 
 	memset(&job, 0, sizeof job);
 	memset(&ep, 0, sizeof ep);
-	if (strcmp(r->channel, "webhook") == 0) {
-		if ((w = outbox_endpoint(k, r->destination)) == NULL) {
-			store_outbox_set_dead(k->store, r->id, r->attempts,
-			    "endpoint no longer configured");
-			return;
-		}
+	if (j->webhook) {
+		w = outbox_endpoint(k, r->destination);
 		ep.id = w->id;
 		ep.url = w->url;
 		ep.secrets = (const char *const *)w->secrets;
@@ -491,35 +603,105 @@ outbox_submit(struct outbox *ob, struct outbox_row *r)
 		job.channel = NOTIFY_MAIL;
 		job.rcpt = r->destination;
 	}
-	j = xcalloc(1, sizeof *j);
-	j->ob = ob;
-	j->id = r->id;
-	j->attempts = r->attempts;
-	j->webhook = w != NULL;
-	j->destination = xstrdup(r->destination);
 	j->started = ev_now(k->loop);
 	job.msgid = r->msgid;
 	job.payload = r->body;
 	job.len = r->len;
 	job.done = outbox_done;
 	job.arg = j;
-	if (store_outbox_set_sending(k->store, r->id) == -1) {
-		free(j->destination);
-		free(j);
-		return;
-	}
 	if (notify_submit(ob->n, &job, &cause) == -1) {
+		/* Malformed, so rare: its own statement. */
 		store_outbox_set_dead(k->store, r->id, r->attempts, cause);
 		free(cause);
-		free(j->destination);
-		free(j);
+		outbox_job_free(j);
 		return;
 	}
 	j->next = ob->jobs;
 	if (ob->jobs != NULL)
 		ob->jobs->prev = j;
 	ob->jobs = j;
-	ob->inflight++;
+}
+
+/*
+ * One loop turn's database work, in one transaction: every answer
+ * waiting in ob->answered, then, when take, the rows now due (up to the
+ * free slots), marked sending. On commit the answers are counted and
+ * freed, and *taken lists (by next) the jobs to hand to the notifier,
+ * j->row being the index of each one's row in *rows. On any error
+ * everything is rolled back, the answers stay in memory for the next
+ * try and nothing is handed out. 0 or -1.
+ */
+static int
+outbox_turn(struct outbox *ob, int take, struct outbox_row **rows,
+    size_t *nrows, struct ob_job **taken)
+{
+	struct store	*s = ob->k->store;
+	struct ob_job	*j, *next, **tail;
+	size_t		 room, i;
+	int		 err = 0;
+
+	*rows = NULL;
+	*nrows = 0;
+	*taken = NULL;
+	room = OUTBOX_MAX_INFLIGHT - (ob->inflight - ob->nanswered);
+	if (room > OUTBOX_BATCH)
+		room = OUTBOX_BATCH;
+	if (ob->nanswered == 0) {
+		/* Nothing to write: read first, lock only if there is work. */
+		if (!take || room == 0)
+			return 0;
+		if (store_outbox_due(s, time(NULL), room, rows, nrows) == -1)
+			return -1;
+		if (*nrows == 0)
+			return 0;
+	}
+	if (store_begin(s) == -1)
+		goto fail;
+	for (j = ob->answered; j != NULL; j = j->next)
+		if (outbox_record(ob, j) == -1)
+			goto fail;
+	if (take && room > 0 && ob->nanswered > 0 &&
+	    store_outbox_due(s, time(NULL), room, rows, nrows) == -1)
+		goto fail;
+	tail = taken;
+	for (i = 0; i < *nrows && !err; i++)
+		if ((j = outbox_take(ob, &(*rows)[i], &err)) != NULL) {
+			j->row = i;
+			*tail = j;
+			tail = &j->next;
+		}
+	if (err || store_commit(s) == -1)
+		goto fail;
+	/* Committed: the answers are in the database. */
+	for (j = ob->answered; j != NULL; j = next) {
+		next = j->next;
+		outbox_metric_delivery(ob, j->webhook, j->outcome);
+		if (j->disabled != NULL) {
+			log_warnx("outbox: webhook endpoint %s disabled: %s",
+			    j->destination, j->disabled);
+			outbox_metric_disabled(ob);
+			outbox_announce_disabled(ob, j->destination,
+			    j->disabled);
+		}
+		outbox_job_free(j);
+	}
+	ob->answered = NULL;
+	ob->answered_tail = &ob->answered;
+	ob->nanswered = 0;
+	for (j = *taken; j != NULL; j = j->next)
+		ob->inflight++;
+	return 0;
+fail:
+	store_rollback(s);
+	while ((j = *taken) != NULL) {
+		*taken = j->next;
+		free(j->destination);
+		free(j);
+	}
+	outbox_rows_free(*rows, *nrows);
+	*rows = NULL;
+	*nrows = 0;
+	return -1;
 }
 
 static void
@@ -529,25 +711,53 @@ outbox_sched_cb(struct koyomi *k, struct sched_job *job)
 	outbox_dispatch(job->arg);
 }
 
-/* Sends what is due, then sleeps until the next row falls due. */
+/* Seconds before the next try after n failed writes in a row. */
+static time_t
+outbox_backoff(unsigned n)
+{
+	return n >= 5 ? OUTBOX_BACKOFF_MAX : (time_t)1 << (n - 1);
+}
+
+/*
+ * Writes the answers waiting, sends what is due, then sleeps until the
+ * next row falls due. A failed write (database locked, disk full) keeps
+ * the answers and is tried again with a growing pause.
+ */
 static void
 outbox_dispatch(struct outbox *ob)
 {
 	struct koyomi		*k = ob->k;
-	struct outbox_row	*rows = NULL;
-	size_t			 n = 0, i, room;
+	struct outbox_row	*rows;
+	struct ob_job		*taken, *j;
+	size_t			 n, answers = ob->nanswered, room;
 	time_t			 now = time(NULL), when = 0;
 
-	if (ob->stopping)
-		return;
-	room = OUTBOX_MAX_INFLIGHT - ob->inflight;
+	ev_timer_stop(k->loop, &ob->flush);
+	room = OUTBOX_MAX_INFLIGHT - (ob->inflight - ob->nanswered);
 	if (room > OUTBOX_BATCH)
 		room = OUTBOX_BATCH;
-	if (room > 0 && store_outbox_due(k->store, now, room, &rows, &n) == 0) {
-		for (i = 0; i < n; i++)
-			outbox_submit(ob, &rows[i]);
-		outbox_rows_free(rows, n);
+	if (outbox_turn(ob, !ob->stopping, &rows, &n, &taken) == -1) {
+		ob->write_fails++;
+		if (ob->write_fails == 1 && answers > 0)
+			log_warnx("outbox: cannot write %zu delivery "
+			    "result(s); kept, and tried again", answers);
+		if (!ob->stopping)
+			sched_at(k, &ob->job, now + outbox_backoff(
+			    ob->write_fails), outbox_sched_cb, ob);
+		return;
 	}
+	if (ob->write_fails > 0 && answers > 0)
+		log_info("outbox: %zu delivery result(s) written after %u "
+		    "failed attempt(s)", answers, ob->write_fails);
+	ob->write_fails = 0;
+	while ((j = taken) != NULL) {
+		taken = j->next;
+		j->next = NULL;
+		outbox_submit(ob, j, &rows[j->row]);
+	}
+	outbox_rows_free(rows, n);
+	if (ob->stopping)
+		return;
 	/* A full batch may have left more behind: look again next turn. */
 	if (room > 0 && n == room)
 		sched_at(k, &ob->job, now, outbox_sched_cb, ob);
@@ -557,7 +767,7 @@ outbox_dispatch(struct outbox *ob)
 		/* Due but not taken (a store error): try again shortly. */
 		sched_at(k, &ob->job, now + 1, outbox_sched_cb, ob);
 	else
-		/* Nothing waiting, or a full pipe: a completion wakes us. */
+		/* Nothing waiting, or a full pipe: an answer wakes us. */
 		sched_cancel(k, &ob->job);
 }
 
@@ -580,6 +790,9 @@ outbox_notifier(struct koyomi *k, char **cause)
 	nc.mail_from = k->conf->mail_from;
 	nc.mail_credentials = k->conf->mail_credentials;
 	nc.mail_starttls = k->conf->mail_starttls;
+	/* 0 (a struct conf not from conf_load) keeps the notifier's own. */
+	nc.smtp_timeout_ms = (long)k->conf->smtp_timeout * 1000;
+	nc.smtp_connect_timeout_ms = (long)k->conf->smtp_connect_timeout * 1000;
 	return notify_new(k->loop, &nc, cause);
 }
 
@@ -592,6 +805,9 @@ outbox_start(struct koyomi *k, char **cause)
 
 	ob = xcalloc(1, sizeof *ob);
 	ob->k = k;
+	ob->answered_tail = &ob->answered;
+	ev_timer_init(&ob->flush, outbox_flush_cb, 0., 0.);
+	ob->flush.data = ob;
 	ob->policy.scale = 1.0;
 	/* Tests only: shrink the three-day schedule (see retry.h). */
 	if ((scale = getenv("KOYOMI_TEST_RETRY_SCALE")) != NULL &&
@@ -634,10 +850,18 @@ outbox_inflight(const struct outbox *ob)
 	return ob->inflight;
 }
 
+size_t
+outbox_unwritten(const struct outbox *ob)
+{
+	return ob->nanswered;
+}
+
 /*
- * Frees the notifier first, so no callback comes after; rows still in
- * flight stay 'sending' and are sent again on the next start (their ids
- * unchanged, so receivers can drop the duplicate).
+ * Answers the notifier already has are taken and written in a last
+ * transaction; then the notifier is freed, so no callback comes after.
+ * Rows still in flight, or whose answer could not be written, stay
+ * 'sending' and are sent again on the next start (their ids unchanged,
+ * so receivers can drop the duplicate).
  */
 void
 outbox_stop(struct outbox *ob)
@@ -648,9 +872,24 @@ outbox_stop(struct outbox *ob)
 		return;
 	ob->stopping = 1;
 	sched_cancel(ob->k, &ob->job);
+	metrics_unregister(ob->k, outbox_metrics_emit, ob);
+	notify_drain(ob->n);
+	if (ob->nanswered > 0) {
+		outbox_dispatch(ob);
+		if (ob->nanswered > 0)
+			log_warnx("outbox: %zu delivery result(s) not written "
+			    "at stop; those messages will be sent again",
+			    ob->nanswered);
+	}
+	ev_timer_stop(ob->k->loop, &ob->flush);
 	notify_free(ob->n);
 	while ((j = ob->jobs) != NULL) {
 		ob->jobs = j->next;
+		free(j->destination);
+		free(j);
+	}
+	while ((j = ob->answered) != NULL) {
+		ob->answered = j->next;
 		free(j->destination);
 		free(j);
 	}

@@ -11,14 +11,28 @@
  * Row states: pending (never tried) → sending (handed to the notifier) →
  * sent | failed (will retry at next_attempt) | dead (permanent failure,
  * schedule spent, or endpoint disabled). Rows found in 'sending' at start
- * were interrupted by a crash and go back to pending.
+ * were interrupted by a crash and go back to pending. A webhook row dead
+ * or failed goes back to pending, same id, when `koyomi webhook enable
+ * --replay` or `webhook replay` requeues it (store_outbox_requeue).
  *
  * Order: for one destination (a mail address, a webhook endpoint) rows go
  * out strictly by id; a later row waits while an earlier one is pending,
  * sending or failed. Different destinations run in parallel.
  *
- * Blocking: enqueue is one INSERT; the dispatcher's SQLite work is a few
- * short statements per wake-up, bounded by a batch size.
+ * Results: the notifier's answers are not written one by one. Every
+ * answer that came in during one loop turn waits in memory and is
+ * written, with the rows the freed slots let go next marked 'sending',
+ * in one transaction on the next turn (a zero-delay timer). Until that
+ * commit the row stays 'sending': a crash sends it again on the next
+ * start, same id, and a row is 'sent' only once its peer accepted it. A failed commit (database locked, disk full) is rolled
+ * back whole; the answers stay in memory, hold their slots (at most
+ * 64 messages in the notifier or unwritten, so memory is bounded) and
+ * are written again after 1, 2, 4 … 30 s. outbox_stop writes what is
+ * waiting. Delivery metrics count an answer once, when it is written.
+ *
+ * Blocking: enqueue is one INSERT; the dispatcher's SQLite work is one
+ * transaction of short statements per loop turn, bounded by a batch
+ * size.
  */
 #ifndef KOYOMI_OUTBOX_H
 #define KOYOMI_OUTBOX_H
@@ -65,9 +79,12 @@ int64_t		 outbox_enqueue_mail(struct koyomi *, const struct outbox_mail *,
 		    char **cause);
 /*
  * One row per configured webhook endpoint whose event filter matches
- * ev->type and which is not disabled, each with its own webhook-id and
- * body in that endpoint's format. Inside the caller's transaction.
- * Returns how many rows were queued (0 is fine), -1 with *cause.
+ * ev->type, each with its own webhook-id and body in that endpoint's
+ * format. Inside the caller's transaction. The row of a disabled
+ * endpoint is written dead ("endpoint disabled"), never tried, so that
+ * `koyomi webhook enable ID --replay` can send it once the endpoint is
+ * back. Returns how many rows were queued for delivery (0 is fine; dead
+ * ones do not count), -1 with *cause.
  */
 int		 outbox_enqueue_event(struct koyomi *,
 		    const struct payload_event *, char **cause);
@@ -98,8 +115,10 @@ void		 outbox_wake(struct outbox *);
 void		 outbox_stop(struct outbox *);
 /* GET /api/v1/outbox (outbox_http.c); outbox_start calls it. */
 void		 outbox_http_register(struct koyomi *);
-/* Messages handed to the notifier and not yet answered. */
+/* Messages handed to the notifier whose answer is not yet written. */
 size_t		 outbox_inflight(const struct outbox *);
+/* Of those, answers waiting to be written (after a failed write). */
+size_t		 outbox_unwritten(const struct outbox *);
 
 /*
  * Views (outbox_view.c) for `koyomi outbox` and GET /api/v1/outbox.

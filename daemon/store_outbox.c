@@ -136,18 +136,23 @@ ob_collect(struct store *s, sqlite3_stmt *st, size_t max,
 	return 0;
 }
 
-int64_t
-store_outbox_insert(struct store *s, const char *msgid, const char *channel,
+/* INSERT of a pending row, or (error not NULL) of a dead one. */
+static int64_t
+ob_insert(struct store *s, const char *msgid, const char *channel,
     const char *destination, const char *kind, const char *subject,
-    const char *body, size_t len, time_t now)
+    const char *body, size_t len, time_t now, const char *error)
 {
 	sqlite3_stmt	*st;
 
 	st = ob_stmt(s, "INSERT INTO outbox (msgid, channel, destination, "
-	    "kind, subject, body, state, attempts, next_attempt, created) "
-	    "VALUES (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?)");
+	    "kind, subject, body, state, attempts, next_attempt, created, "
+	    "last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+	    " CASE WHEN ?9 IS NULL THEN 'pending' ELSE 'dead' END,"
+	    " 0, ?7, ?8, ?9)");
 	if (st == NULL)
 		return -1;
+	if (error != NULL)
+		sqlite3_bind_text(st, 9, error, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 1, msgid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, destination, -1, SQLITE_STATIC);
@@ -160,6 +165,25 @@ store_outbox_insert(struct store *s, const char *msgid, const char *channel,
 	if (ob_done(s, st) == -1)
 		return -1;
 	return sqlite3_last_insert_rowid(store_db(s));
+}
+
+int64_t
+store_outbox_insert(struct store *s, const char *msgid, const char *channel,
+    const char *destination, const char *kind, const char *subject,
+    const char *body, size_t len, time_t now)
+{
+	return ob_insert(s, msgid, channel, destination, kind, subject, body,
+	    len, now, NULL);
+}
+
+int64_t
+store_outbox_insert_dead(struct store *s, const char *msgid,
+    const char *channel, const char *destination, const char *kind,
+    const char *subject, const char *body, size_t len, time_t now,
+    const char *error)
+{
+	return ob_insert(s, msgid, channel, destination, kind, subject, body,
+	    len, now, error);
 }
 
 int
@@ -298,6 +322,53 @@ store_outbox_kill_destination(struct store *s, const char *channel,
 	sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, destination, -1, SQLITE_STATIC);
 	return ob_done(s, st);
+}
+
+int
+store_outbox_last_sent(struct store *s, const char *channel,
+    const char *destination, int64_t *id)
+{
+	sqlite3_stmt	*st;
+	int		 rc;
+
+	*id = 0;
+	st = ob_stmt(s, "SELECT COALESCE(MAX(id), 0) FROM outbox"
+	    " WHERE channel = ? AND destination = ? AND state = 'sent'");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, destination, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		*id = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW) {
+		ob_fail(s, st);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_outbox_requeue(struct store *s, const char *channel,
+    const char *destination, int64_t after, time_t since, time_t now)
+{
+	sqlite3_stmt	*st;
+
+	st = ob_stmt(s, "UPDATE outbox SET state = 'pending', attempts = 0,"
+	    " next_attempt = ?1, last_error = NULL"
+	    " WHERE channel = ?2 AND destination = ?3"
+	    " AND state IN ('dead','failed') AND id > ?4 AND created >= ?5");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
+	sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, destination, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, after);
+	sqlite3_bind_int64(st, 5, (sqlite3_int64)since);
+	if (ob_done(s, st) == -1)
+		return -1;
+	return sqlite3_changes(store_db(s));
 }
 
 int

@@ -42,6 +42,14 @@ void	outbox_rows_free(struct outbox_row *, size_t);
 int64_t	store_outbox_insert(struct store *, const char *msgid,
 	    const char *channel, const char *destination, const char *kind,
 	    const char *subject, const char *body, size_t len, time_t now);
+/*
+ * The same row, born dead with error as its last_error and never tried
+ * (an event for a disabled endpoint: kept so that it can be replayed).
+ */
+int64_t	store_outbox_insert_dead(struct store *, const char *msgid,
+	    const char *channel, const char *destination, const char *kind,
+	    const char *subject, const char *body, size_t len, time_t now,
+	    const char *error);
 
 /*
  * Up to max rows that may go now: pending or failed, next_attempt <= now,
@@ -63,6 +71,19 @@ int	store_outbox_recover(struct store *);
 /* Every active row of an endpoint becomes dead (endpoint disabled). */
 int	store_outbox_kill_destination(struct store *, const char *channel,
 	    const char *destination, const char *error);
+/* The id of a destination's newest sent row, 0 if none. */
+int	store_outbox_last_sent(struct store *, const char *channel,
+	    const char *destination, int64_t *id);
+/*
+ * Replay (`koyomi webhook enable --replay`, `webhook replay`): the dead
+ * and failed rows of one destination with an id above after and created
+ * at or after since go back to pending, due at now, with attempts 0 (a
+ * fresh retry schedule) and no last error. msgid and body are kept, so a
+ * receiver sees the same webhook-id; the order by id is kept too. The
+ * daemon notices the commit (data_version). Returns how many, or -1.
+ */
+int	store_outbox_requeue(struct store *, const char *channel,
+	    const char *destination, int64_t after, time_t since, time_t now);
 /* counts[i] for i in outbox_state order (pending … dead). */
 int	store_outbox_counts(struct store *, long long counts[5]);
 /*

@@ -69,14 +69,11 @@ notify_task_free(struct notify_task *t)
 
 /* Runs the callbacks of finished tasks, in the order they finished. */
 static void
-notify_defer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+notify_run_finished(struct notify *n)
 {
-	struct notify		*n = w->data;
 	struct notify_taskq	 batch;
 	struct notify_task	*t;
 
-	(void)loop;
-	(void)revents;
 	/* Callbacks may submit (and finish) more: run only this batch. */
 	TAILQ_INIT(&batch);
 	TAILQ_CONCAT(&batch, &n->finished, entry);
@@ -85,6 +82,21 @@ notify_defer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		t->done(t->arg, &t->res);
 		notify_task_free(t);
 	}
+}
+
+static void
+notify_defer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	notify_run_finished(w->data);
+}
+
+void
+notify_drain(struct notify *n)
+{
+	ev_timer_stop(n->loop, &n->defer);
+	notify_run_finished(n);
 }
 
 void

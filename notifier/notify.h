@@ -84,6 +84,9 @@ struct notify_conf {
 	unsigned	 hook_concurrency;	/* requests in flight per endpoint; 0 = 4 */
 	long		 timeout_ms;		/* per message/request; 0 = 30000 */
 	long		 connect_timeout_ms;	/* 0 = 10000 */
+	/* SMTP only, instead of the two above when > 0. */
+	long		 smtp_timeout_ms;	/* per message, connecting included */
+	long		 smtp_connect_timeout_ms; /* connect, TLS, greeting, EHLO */
 };
 
 struct notify;
@@ -99,6 +102,12 @@ int		 notify_submit(struct notify *, const struct notify_job *,
 		    char **cause);
 /* Jobs not yet started or in flight. */
 size_t		 notify_pending(const struct notify *);
+/*
+ * Runs now the done() callbacks the loop would run on its next turn (jobs
+ * already finished), e.g. before notify_free at shutdown so that their
+ * results are not lost. Not from inside done().
+ */
+void		 notify_drain(struct notify *);
 /*
  * Frees everything. Jobs still queued or in flight are dropped without a
  * callback: the outbox finds them in 'sending' on the next start.

@@ -9,8 +9,9 @@
  * and curl multi (the same curlev driver as the webhooks): libcurl waits
  * for some SMTP replies with a blocking poll even in its multi interface
  * (the reply to the end of DATA, in smtp_done; QUIT when a connection is
- * closed; curl issues #4015, #8555), up to the 30 s timeout, and a slow
- * mail server must never stop the daemon's loop (feeds, /healthz). Tasks
+ * closed; curl issues #4015, #8555), up to the message timeout
+ * (smtp_timeout, 30 s by default), and a slow mail server must never
+ * stop the daemon's loop (feeds, /healthz). Tasks
  * go to the thread through a locked queue and an ev_async, and come back
  * the same way; notify_task_finish() runs on the daemon's loop. Every
  * socket the thread opens is tracked, so that smtp_free() can shut them
@@ -155,10 +156,17 @@ smtp_close_socket(void *arg, curl_socket_t fd)
 static int
 smtp_prepare(struct notify_task *t, CURL *easy, void *arg)
 {
-	struct smtp	*s = arg;
-	char		*rcpt;
+	struct smtp		*s = arg;
+	const struct notify_conf *nc = notify_conf(s->n);
+	char			*rcpt;
 
-	curlev_common_opts(easy, t, notify_conf(s->n));
+	curlev_common_opts(easy, t, nc);
+	/* smtp_timeout and smtp_connect_timeout of koyomi.conf(5). */
+	if (nc->smtp_timeout_ms > 0)
+		curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, nc->smtp_timeout_ms);
+	if (nc->smtp_connect_timeout_ms > 0)
+		curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
+		    nc->smtp_connect_timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, smtp_open_socket);
 	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, s);
 	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, smtp_close_socket);

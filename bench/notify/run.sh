@@ -1,17 +1,31 @@
 #!/bin/sh
 # Notifier benchmark (not a test). Needs: make, python3-aiosmtpd, curl,
 # nginx (apt-get install nginx-light). Usage: sh bench/notify/run.sh [REPS]
-# Prints TSV rows: what, messages, seconds, msg/s. Servers are stopped by PID.
+# Prints TSV rows: what, messages, seconds, msg/s (the outbox rows add the
+# SQLite write transactions they took). Servers are stopped by PID.
 set -eu
 REPS=${1:-3}
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 W=$(mktemp -d /tmp/koyomi-bench.XXXXXX)
 PY=/usr/bin/python3
 cd "$SRC"
-make -s build/normal/libnotify.a build/normal/libcal.a
+make -s build/normal/libdaemon.a build/normal/libnotify.a \
+    build/normal/librules.a build/normal/libcal.a
 cc -O2 -std=c17 -D_GNU_SOURCE -I. $(pkg-config --cflags libcurl) \
     -o "$W/notify_bench" bench/notify/notify_bench.c \
     build/normal/libnotify.a build/normal/libcal.a -lcurl -lcrypto -lev -lm
+# The outbox (daemon/outbox.c) on top of it, with its SQLite writes.
+PK="libical libcurl sqlite3 yaml-0.1 libmicrohttpd libcrypto libsystemd zlib"
+cc -O2 -std=c17 -D_GNU_SOURCE -I. $(pkg-config --cflags $PK) \
+    -o "$W/outbox_bench" bench/notify/outbox_bench.c build/normal/libdaemon.a \
+    build/normal/libnotify.a build/normal/librules.a build/normal/libcal.a \
+    $(pkg-config --libs $PK) -lev -lm
+outbox() {	# outbox WHAT NMAIL NHOOK: a fresh database each time
+	mkdir -p "$W/ob" && rm -f "$W/ob"/koyomi.db*
+	"$W/outbox_bench" "$W/ob" smtp://127.0.0.1:28025 \
+	    http://127.0.0.1:28090/hook "$2" "$3" 2>/dev/null |
+	    awk -v w="$1" '{print w "\t" $2 "\t" $5 "\t" $7 "\t" $9 " transactions"}'
+}
 $PY /work/shared/baselines/make_payloads.py "$W" >/dev/null 2>&1
 $PY -m aiosmtpd -n -c aiosmtpd.handlers.Sink -l 127.0.0.1:28025 \
     >"$W/aiosmtpd.log" 2>&1 &
@@ -51,5 +65,7 @@ for rep in $(seq "$REPS"); do
 	"$W/notify_bench" hook http://127.0.0.1:28090/hook "$W/hook.json" 10000 16 |
 	    awk '{print "koyomi-hook-16conn\t10000\t" $5 "\t" $7}'
 	rate curl-per-post 500 "$(timed curl_hook)"
+	outbox koyomi-outbox-mail 2000 0
+	outbox koyomi-outbox-hook 0 125
 done
 rm -rf "$W"

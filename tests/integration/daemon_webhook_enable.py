@@ -1,21 +1,30 @@
 #!/usr/bin/python3
-"""daemon_webhook_enable: a disabled webhook endpoint can be enabled again.
+"""daemon_webhook_enable: a disabled webhook endpoint can be enabled again,
+and what it missed replayed.
 
 A receiver that answers 500 makes the first task.completed fail; the
 daemon, restarted six days later (libfaketime), retries, finds the
-endpoint failing for more than 5 days, disables it and announces it by
-mail. `koyomi webhook list` shows it disabled, since when, with the last
-error and a URL cut to scheme://host:port (the path of a Slack-style URL
-is its credential; user info is a password). While disabled, events
-queue nothing for it. Once the receiver is fixed, `koyomi webhook enable
-ID` run beside the running daemon brings it back: the next event is
-delivered. Unknown ids exit 1; a bad command line exits 2.
+endpoint failing for more than 5 days, disables it (the message goes
+dead) and announces it by mail. `koyomi webhook list` shows it disabled,
+since when, with the last error and a URL cut to scheme://host:port (the
+path of a Slack-style URL is its credential; user info is a password).
+While disabled, an event queues nothing to send to it: its row is written
+dead ("endpoint disabled"). `koyomi webhook replay` refuses a disabled
+endpoint. Once the receiver is fixed, `koyomi webhook enable ID --replay`
+run beside the running daemon brings it back and requeues both dead
+messages: the receiver gets them in order, signed, with their original
+webhook-id (the one the 500s carried, the one in the outbox), and then
+the next event. A second replay finds nothing after the last message
+accepted. Unknown ids exit 1; a bad command line exits 2.
 """
 import base64
+import hashlib
+import hmac
 import json
 import os
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -25,6 +34,17 @@ from lib_daemon import (FAKETIME_LIB, Daemon, check, faketime_env,  # noqa
 
 SECRET = "whsec_" + base64.b64encode(b"enable-test-secret-0123456789ab").decode()
 SLACK_PATH = "/services/T0SECRET/B0SECRET/xoxSECRETPATH"
+
+
+def verify(wid, ts, body, sig):
+    """Standard Webhooks: v1,base64(HMAC-SHA256(secret, id.ts.body))."""
+    if not (wid and ts and sig):
+        return False
+    key = base64.b64decode(SECRET[len("whsec_"):])
+    mac = hmac.new(key, ("%s.%s." % (wid, ts)).encode() + body,
+                   hashlib.sha256).digest()
+    want = "v1," + base64.b64encode(mac).decode()
+    return any(hmac.compare_digest(want, s) for s in sig.split())
 
 
 class Receiver:
@@ -49,9 +69,12 @@ class Receiver:
                     kind = json.loads(body.decode()).get("type")
                 except ValueError:
                     kind = None
+                wid = self.headers.get("webhook-id")
+                sig_ok = verify(wid, self.headers.get("webhook-timestamp"),
+                                body, self.headers.get("webhook-signature"))
                 with outer.lock:
                     st = outer.status
-                    outer.got.append((self.path, kind, st))
+                    outer.got.append((self.path, kind, st, wid, sig_ok))
                 self.send_response(st)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -60,6 +83,10 @@ class Receiver:
         self.srv.daemon_threads = True
         self.port = self.srv.server_address[1]
         threading.Thread(target=self.srv.serve_forever, daemon=True).start()
+
+    def ids(self, status=None):
+        """webhook-ids in arrival order."""
+        return [g[3] for g in self.seen(status)]
 
     def seen(self, status=None, kind=None):
         with self.lock:
@@ -125,9 +152,19 @@ check("http://127.0.0.1:%d…" % rx.port in out,
       "webhook list: URL is scheme://host:port…: %r" % out)
 secretless(out, "webhook list")
 
+def outbox_hooks():
+    r = koyomi(conf, "outbox", "--format", "json")
+    msgs = json.loads(r.stdout or "{}").get("messages", [])
+    return sorted((m for m in msgs if m["channel"] == "webhook"),
+                  key=lambda m: m["id"])
+
+
 # 1. The receiver answers 500: the endpoint starts failing.
 change(tid, "done")
 wait_for(lambda: rx.seen(500), 10, "the receiver's first 500")
+first_id = rx.ids(500)[0]
+check(first_id and first_id.startswith("msg_"),
+      "the failing request has a webhook-id: %r" % first_id)
 rows, out = listing()
 check("chat" in rows and "\tenabled\t" in rows["chat"] and "500" in
       rows["chat"], "failing but still enabled, last error shown: %r" % out)
@@ -161,27 +198,69 @@ check(any(m["kind"] == "endpoint_disabled" and
           m["destination"] == "admin@example.lg.jp" for m in msgs),
       "the administrators are told by mail")
 
-# 3. While disabled, an event queues nothing for it.
+# 3. While disabled, an event queues nothing to send: its row is dead.
 n = len(rx.seen())
 change(tid, "reopen")
-r = koyomi(conf, "outbox", "--format", "json")
-msgs = json.loads(r.stdout or "{}").get("messages", [])
-check(not any(m["channel"] == "webhook" and m["state"] in
-              ("pending", "failed", "sending") for m in msgs),
-      "nothing queued for a disabled endpoint")
+hooks = outbox_hooks()
+check(not any(m["state"] in ("pending", "failed", "sending")
+              for m in hooks), "nothing queued for a disabled endpoint")
+dead = [m for m in hooks if m["state"] == "dead"]
+check([m["kind"] for m in dead] == ["task.completed", "task.reopened"],
+      "the failed and the new event are dead: %r" % hooks)
+check(len(dead) == 2 and dead[0]["msgid"] == first_id,
+      "the dead task.completed keeps the id the 500s carried")
+check(len(dead) == 2 and dead[1]["attempts"] == 0 and
+      "endpoint disabled" in (dead[1]["last_error"] or ""),
+      "the event while disabled was never tried: %r" % dead[1:])
+r = koyomi(conf, "webhook", "replay", "chat", check_rc=None)
+check(r.returncode == 1 and b"enable chat --replay" in r.stderr,
+      "replay refuses a disabled endpoint (%d): %r" % (r.returncode,
+                                                        r.stderr))
+time.sleep(1.5)
+check(len(rx.seen()) == n, "nothing sent while disabled")
 
-# 4. Receiver fixed; enable from the command line beside the daemon.
+# 4. Receiver fixed; enable and replay from the command line beside the
+#    daemon: both dead messages arrive, in order, with their ids.
 rx.status = 204
-r = koyomi(conf, "webhook", "enable", "chat")
-check(r.returncode == 0, "webhook enable chat: exit 0")
+r = koyomi(conf, "webhook", "enable", "chat", "--replay")
+out = r.stdout.decode()
+print(out, end="")
+check(r.returncode == 0 and "chat: enabled (disabled since 20" in out,
+      "webhook enable chat --replay: exit 0, enabled: %r" % out)
+check("chat: requeued 2 messages" in out, "two messages requeued: %r" % out)
 rows, out = listing()
 check("chat" in rows and "\tenabled\t" in rows["chat"],
       "listed as enabled again: %r" % out)
+want = [m["msgid"] for m in dead]
+got = wait_for(lambda: len(rx.ids(204)) >= 2, 15,
+               "the replayed messages to reach the receiver")
+check(rx.ids(204)[:2] == want,
+      "replayed with their original webhook-ids, in order: %r, want %r"
+      % (rx.ids(204), want))
+check(all(g[4] for g in rx.seen(204)), "replayed requests are signed")
+check([g[1] for g in rx.seen(204)][:2] == ["task.completed",
+                                          "task.reopened"],
+      "replayed bodies: %r" % [g[1] for g in rx.seen(204)])
+wait_for(lambda: all(m["state"] == "sent" for m in outbox_hooks()), 10,
+         "the replayed rows to be sent")
+check(all(m["state"] == "sent" for m in outbox_hooks()),
+      "replayed rows are sent: %r" % outbox_hooks())
 change(tid, "done")
-got = wait_for(lambda: rx.seen(204, "task.completed"), 15,
+got = wait_for(lambda: len(rx.seen(204, "task.completed")) >= 2, 15,
                "the next event to reach the enabled endpoint")
 check(bool(got), "task.completed delivered after enable")
-check(len(rx.seen()) > n, "the receiver was called again")
+check(len(rx.seen()) > n + 2, "the receiver was called again")
+check(len(set(rx.ids(204))) == len(rx.ids(204)),
+      "no webhook-id delivered twice: %r" % rx.ids(204))
+
+# Nothing more to replay after the last message accepted.
+r = koyomi(conf, "webhook", "replay", "chat")
+check(b"chat: requeued 0 messages" in r.stdout,
+      "a second replay: %r" % r.stdout)
+r = koyomi(conf, "webhook", "replay", "chat", "--since", "yesterday",
+           check_rc=None)
+check(r.returncode == 1 and b"--since" in r.stderr,
+      "a bad --since: exit 1 (%d)" % r.returncode)
 
 # 5. Idempotent; unknown id; usage.
 r = koyomi(conf, "webhook", "enable", "chat")
@@ -190,7 +269,9 @@ r = koyomi(conf, "webhook", "enable", "nosuch", check_rc=None)
 check(r.returncode == 1 and b"nosuch" in r.stderr,
       "unknown endpoint: exit 1 (%d)" % r.returncode)
 for bad in (["webhook"], ["webhook", "enable"], ["webhook", "frob"],
-            ["webhook", "list", "extra"]):
+            ["webhook", "list", "extra"], ["webhook", "replay"],
+            ["webhook", "enable", "chat", "--since", "2026-01-01"],
+            ["webhook", "replay", "chat", "--replay"]):
     r = koyomi(conf, *bad, check_rc=None)
     check(r.returncode == 2, "%s: exit 2 (%d)" % (" ".join(bad),
                                                    r.returncode))

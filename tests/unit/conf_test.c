@@ -115,6 +115,7 @@ test_good(void **state)
 	    "admin_mail: admin@example.jp\n"
 	    "max_connections: 50\nconn_timeout: 7\n"
 	    "max_body: 2048\nmax_header: 4096\n"
+	    "smtp_connect_timeout: 5\nsmtp_timeout: 3600\n"
 	    "watch_rules: false\n"
 	    "webhooks:\n"
 	    "  - id: chat\n"
@@ -139,6 +140,8 @@ test_good(void **state)
 	assert_int_equal(c->conn_timeout, 7);
 	assert_int_equal(c->max_body, 2048);
 	assert_int_equal(c->max_header, 4096);
+	assert_int_equal(c->smtp_connect_timeout, 5);
+	assert_int_equal(c->smtp_timeout, 3600);
 	assert_int_equal(c->watch_rules, 0);
 	assert_int_equal(c->nwebhooks, 2);
 	assert_string_equal(c->webhooks[0].id, "chat");
@@ -197,6 +200,8 @@ test_defaults(void **state)
 	assert_int_equal(c->conn_timeout, 30);
 	assert_int_equal(c->max_body, 1 << 20);
 	assert_int_equal(c->max_header, 16384);
+	assert_int_equal(c->smtp_connect_timeout, 10);
+	assert_int_equal(c->smtp_timeout, 30);
 	assert_int_equal(c->watch_rules, 1);
 	assert_int_equal(c->mail_starttls, 0);
 	assert_null(c->templates);
@@ -280,6 +285,47 @@ test_bad_window(void **state)
 	assert_true(has_error(f, &d, 2, 16, "'mail_starttls' must be"));
 	assert_true(has_error(f, &d, 3, 14, "'watch_rules' must be true or "
 	    "false"));
+	rules_diag_free(&d);
+}
+
+/* SMTP time limits: whole seconds from 1 to 3600, refused in place. */
+static void
+test_smtp_timeouts(void **state)
+{
+	static const char *const bad[] = {
+		"0", "-1", "-0", "3601", "4294967297", "ten", "1.5", "10s",
+		"+5", "\"\"", "0x10", "1e3",
+	};
+	struct fx		*f = *state;
+	struct rules_diag	 d;
+	struct conf		*c;
+	char			 text[128];
+	size_t			 i;
+
+	c = load(f, "smtp_timeout: 1\nsmtp_connect_timeout: \"60\"\n", &d);
+	assert_non_null(c);
+	assert_int_equal(c->smtp_timeout, 1);
+	assert_int_equal(c->smtp_connect_timeout, 60);
+	conf_free(c);
+	rules_diag_free(&d);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(text, sizeof text, "# mail\nsmtp_timeout: %s\n"
+		    "smtp_connect_timeout: %s\n", bad[i], bad[i]);
+		assert_null(load(f, text, &d));
+		if (!has_error(f, &d, 2, 15, "'smtp_timeout' must be a whole "
+		    "number of seconds from 1 to 3600") ||
+		    !has_error(f, &d, 3, 23, "'smtp_connect_timeout' must be "
+		    "a whole number of seconds from 1 to 3600"))
+			fail_msg("smtp timeout %s was not refused", bad[i]);
+		assert_int_equal(d.nerrors, 2);
+		rules_diag_free(&d);
+	}
+	/* Not a single value; a typo gets the nearest key. */
+	assert_null(load(f, "smtp_timeout: [30]\nsmtp_timout: 30\n", &d));
+	assert_true(has_error(f, &d, 1, 15, "'smtp_timeout' must be a single "
+	    "value"));
+	assert_true(has_error(f, &d, 2, 1, "unknown key 'smtp_timout' (did "
+	    "you mean 'smtp_timeout'?)"));
 	rules_diag_free(&d);
 }
 
@@ -385,6 +431,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unknown_key, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_window, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_smtp_timeouts, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_relative_paths, setup,
 		    teardown),

@@ -25,6 +25,7 @@
 
 #include <cmocka.h>
 #include <ev.h>
+#include <sqlite3.h>
 
 #include "calendars/util.h"
 #include "daemon/conf.h"
@@ -33,6 +34,7 @@
 #include "daemon/outbox.h"
 #include "daemon/sched.h"
 #include "daemon/store.h"
+#include "daemon/store_int.h"
 #include "daemon/store_outbox.h"
 #include "notifier/notify.h"
 
@@ -42,7 +44,7 @@ struct fixture {
 	char		 dir[64];
 	char		 smtpdir[96];
 	char		 hookdir[96];
-	char		 transport[64];
+	char		 transport[160];
 	char		 hookurl[3][96];
 	int		 smtp_port;
 	int		 http_port;
@@ -130,6 +132,28 @@ run_while(struct fixture *f, int (*busy)(struct fixture *), double secs)
 			fail_msg("timed out after %.0f s", secs);
 		ev_run(f->k.loop, EVRUN_ONCE);
 	}
+}
+
+static void
+wake_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)w;
+	(void)revents;
+}
+
+/* Runs the loop for secs, woken at least every 0.1 s. */
+static void
+run_for(struct fixture *f, double secs)
+{
+	ev_timer	tick;
+	double		t0 = ev_time();
+
+	ev_timer_init(&tick, wake_cb, 0.1, 0.1);
+	ev_timer_start(f->k.loop, &tick);
+	while (ev_time() - t0 < secs)
+		ev_run(f->k.loop, EVRUN_ONCE);
+	ev_timer_stop(f->k.loop, &tick);
 }
 
 static int
@@ -396,7 +420,9 @@ test_webhooks(void **state)
 		{ "title", "参加意向調査", 0 },
 	};
 	struct payload_event	 ev = { "task.reminder", 1771545600, data, 2 };
+	struct outbox_row	*rows;
 	char			*cause = NULL, cmd[1024];
+	size_t			 n;
 
 	assert_int_equal(store_begin(f->k.store), 0);
 	assert_int_equal(outbox_enqueue_event(&f->k, &ev, &cause), 3);
@@ -424,11 +450,22 @@ test_webhooks(void **state)
 	    "assert ok[0]['body']['data']['title'] == '参加意向調査'\n"
 	    "EOF", f->hookdir);
 	assert_int_equal(system(cmd), 0);
-	/* The disabled endpoint gets nothing more. */
+	/*
+	 * The disabled endpoint gets nothing more: its row is written dead,
+	 * never tried, to be replayed once it is enabled again.
+	 */
 	ev.type = "task.overdue";
 	assert_int_equal(store_begin(f->k.store), 0);
 	assert_int_equal(outbox_enqueue_event(&f->k, &ev, &cause), 2);
 	assert_int_equal(store_commit(f->k.store), 0);
+	assert_int_equal(store_outbox_list(f->k.store, "dead", 0, &rows, &n),
+	    0);
+	assert_int_equal(n, 2);
+	assert_string_equal(rows[0].destination, "gone");
+	assert_string_equal(rows[0].kind, "task.overdue");
+	assert_string_equal(rows[0].last_error, "endpoint disabled");
+	assert_int_equal(rows[0].attempts, 0);
+	outbox_rows_free(rows, n);
 }
 
 static void
@@ -489,6 +526,319 @@ test_endpoint_expiry(void **state)
 	    "assert '停止' in str(m['Subject']), str(m['Subject'])\"",
 	    f->smtpdir);
 	assert_int_equal(system(cmd), 0);
+}
+
+static unsigned long	commits;
+
+static int
+count_commit(void *arg)
+{
+	(void)arg;
+	commits++;
+	return 0;
+}
+
+static int
+metric_has(struct fixture *f, const char *line)
+{
+	struct buf	b;
+	int		found;
+
+	buf_init(&b);
+	metrics_render(&f->k, &b);
+	found = strstr(b.data, line) != NULL;
+	buf_free(&b);
+	return found;
+}
+
+/*
+ * Answers of one loop turn are written in one transaction. With the
+ * maildir transport every mail of a batch is delivered (synchronously)
+ * and answered in the same turn, so 20 mails cost exactly two write
+ * transactions: one marks the 20 rows sending, one records 20 sent.
+ */
+static void
+test_batch_one_transaction(void **state)
+{
+	struct fixture		*f = *state;
+	struct outbox_mail	 m;
+	char			 to[64], subj[64], mdir[128], *cause = NULL;
+	int			 i;
+
+	outbox_stop(f->k.outbox);
+	snprintf(mdir, sizeof mdir, "%s/mail", f->dir);
+	snprintf(f->transport, sizeof f->transport, "maildir:%s", mdir);
+	assert_int_equal(store_begin(f->k.store), 0);
+	for (i = 0; i < 20; i++) {
+		memset(&m, 0, sizeof m);
+		snprintf(to, sizeof to, "user%d@example.lg.jp", i);
+		snprintf(subj, sizeof subj, "まとめて記録 #%d", i);
+		m.kind = "reminder";
+		m.to_addr = to;
+		m.subject = subj;
+		m.body = "いつもお世話になっております。\n";
+		assert_true(outbox_enqueue_mail(&f->k, &m, &cause) > 0);
+	}
+	assert_int_equal(store_commit(f->k.store), 0);
+	f->k.outbox = outbox_start(&f->k, &cause);
+	assert_non_null(f->k.outbox);
+	commits = 0;
+	sqlite3_commit_hook(store_db(f->k.store), count_commit, NULL);
+	run_while(f, busy_unsent, 20);
+	sqlite3_commit_hook(store_db(f->k.store), NULL, NULL);
+	assert_int_equal(count_state(f, OUTBOX_SENT), 20);
+	snprintf(mdir, sizeof mdir, "%s/mail/new", f->dir);
+	{
+		DIR		*d = opendir(mdir);
+		struct dirent	*e;
+		int		 n = 0;
+
+		assert_non_null(d);
+		while ((e = readdir(d)) != NULL)
+			n += e->d_name[0] != '.';
+		closedir(d);
+		assert_int_equal(n, 20);
+	}
+	assert_int_equal(commits, 2);
+	assert_true(metric_has(f, "koyomi_deliveries_total{channel=\"mail\","
+	    "result=\"sent\"} 20\n"));
+}
+
+/* Another connection holds the write lock, as a long CLI command would. */
+static sqlite3 *
+lock_db(struct fixture *f)
+{
+	sqlite3	*db;
+	char	 path[128];
+
+	snprintf(path, sizeof path, "%s/koyomi.db", f->dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL),
+	    SQLITE_OK);
+	return db;
+}
+
+static void
+unlock_db(sqlite3 *db)
+{
+	assert_int_equal(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static int
+busy_not_sending(struct fixture *f)
+{
+	return count_state(f, OUTBOX_SENDING) < 5;
+}
+
+static int
+busy_unanswered(struct fixture *f)
+{
+	return count_eml(f->smtpdir) < 4 ||
+	    outbox_unwritten(f->k.outbox) < 5;
+}
+
+/*
+ * Five mails (one refused with 550) are handed out; then the database is
+ * locked, so the answers cannot be written: they stay in memory, the rows
+ * stay 'sending' (nothing unsent is 'sent', nothing counted), and the
+ * write is tried again until the lock goes.
+ */
+static sqlite3 *
+answers_unwritable(struct fixture *f)
+{
+	sqlite3		*db;
+	char		 subj[64];
+	int		 i;
+
+	for (i = 0; i < 4; i++) {
+		char	to[64];
+
+		snprintf(to, sizeof to, "user%d@example.lg.jp", i);
+		snprintf(subj, sizeof subj, "書けない間 #%d", i);
+		enqueue(f, to, subj);
+	}
+	enqueue(f, "reject@example.lg.jp", "書けない間 #4");
+	/* All five go in one batch; no answer is back in the same turn. */
+	run_while(f, busy_not_sending, 10);
+	db = lock_db(f);
+	run_while(f, busy_unanswered, 20);
+	run_for(f, 1.5);
+	assert_int_equal(count_state(f, OUTBOX_SENDING), 5);
+	assert_int_equal(count_state(f, OUTBOX_SENT), 0);
+	assert_int_equal(count_state(f, OUTBOX_DEAD), 0);
+	assert_int_equal(outbox_unwritten(f->k.outbox), 5);
+	assert_int_equal(count_eml(f->smtpdir), 4);
+	assert_true(metric_has(f, "koyomi_deliveries_total{channel=\"mail\","
+	    "result=\"sent\"} 0\n"));
+	assert_true(store_errors(f->k.store) > 0);
+	return db;
+}
+
+static void
+test_write_retried(void **state)
+{
+	struct fixture	*f = *state;
+	struct outbox_row *rows;
+	size_t		 n, i;
+
+	unlock_db(answers_unwritable(f));
+	run_while(f, busy_unsent, 40);
+	assert_int_equal(count_state(f, OUTBOX_SENT), 4);
+	assert_int_equal(count_state(f, OUTBOX_DEAD), 1);
+	assert_int_equal(outbox_unwritten(f->k.outbox), 0);
+	/* Each written once, from its one answer: nothing was sent again. */
+	assert_int_equal(count_eml(f->smtpdir), 4);
+	assert_int_equal(store_outbox_list(f->k.store, NULL, 0, &rows, &n), 0);
+	for (i = 0; i < n; i++)
+		assert_int_equal(rows[i].attempts, 1);
+	outbox_rows_free(rows, n);
+	assert_true(metric_has(f, "koyomi_deliveries_total{channel=\"mail\","
+	    "result=\"sent\"} 4\n"));
+	assert_true(metric_has(f, "koyomi_deliveries_total{channel=\"mail\","
+	    "result=\"dead\"} 1\n"));
+}
+
+/* A stop writes the answers waiting. */
+static void
+test_stop_writes_answers(void **state)
+{
+	struct fixture	*f = *state;
+	char		*cause = NULL;
+
+	unlock_db(answers_unwritable(f));
+	outbox_stop(f->k.outbox);
+	f->k.outbox = NULL;
+	assert_int_equal(count_state(f, OUTBOX_SENT), 4);
+	assert_int_equal(count_state(f, OUTBOX_DEAD), 1);
+	assert_int_equal(count_state(f, OUTBOX_SENDING), 0);
+	/* A new start has nothing to send again. */
+	f->k.outbox = outbox_start(&f->k, &cause);
+	assert_non_null(f->k.outbox);
+	run_for(f, 1);
+	assert_int_equal(count_eml(f->smtpdir), 4);
+}
+
+/*
+ * Answers that could not be written before the process went away are
+ * as good as lost: the rows were still 'sending', so the next start
+ * sends them again, with the same Message-ID (the outbox's contract).
+ */
+static void
+test_unwritten_sent_again(void **state)
+{
+	struct fixture	*f = *state;
+	sqlite3		*db;
+	char		*cause = NULL, cmd[900];
+
+	db = answers_unwritable(f);
+	outbox_stop(f->k.outbox);	/* cannot write: logged, not marked */
+	f->k.outbox = NULL;
+	unlock_db(db);
+	assert_int_equal(count_state(f, OUTBOX_SENDING), 5);
+	f->k.outbox = outbox_start(&f->k, &cause);
+	assert_non_null(f->k.outbox);
+	run_while(f, busy_unsent, 40);
+	assert_int_equal(count_state(f, OUTBOX_SENT), 4);
+	assert_int_equal(count_state(f, OUTBOX_DEAD), 1);
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 - '%s' <<'EOF'\n"
+	    "import collections, email, email.policy, glob, sys\n"
+	    "got = collections.Counter()\n"
+	    "for p in glob.glob(sys.argv[1] + '/*.eml'):\n"
+	    "    m = email.message_from_bytes(open(p, 'rb').read(),"
+	    " policy=email.policy.default)\n"
+	    "    got[m['Message-ID']] += 1\n"
+	    "assert len(got) == 4 and set(got.values()) == {2}, got\n"
+	    "EOF", f->smtpdir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * A mail server that never greets: the kernel completes the TCP
+ * handshake on the listening socket, nobody accepts or says 220.
+ */
+static int
+silent_server(int *port)
+{
+	struct sockaddr_in	sin;
+	socklen_t		len = sizeof sin;
+	int			fd;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(listen(fd, 16), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+static int
+busy_untried(struct fixture *f)
+{
+	struct outbox_row	*rows;
+	size_t			 n;
+	int			 tried;
+
+	assert_int_equal(store_outbox_list(f->k.store, NULL, 0, &rows, &n), 0);
+	tried = n > 0 && rows[0].attempts > 0;
+	outbox_rows_free(rows, n);
+	return !tried;
+}
+
+/*
+ * smtp_connect_timeout and smtp_timeout (struct conf, as conf_load
+ * fills them) reach the SMTP client: against a server that never
+ * greets, the first attempt ends after the configured second, not after
+ * the built-in 10 s, with curl's "timed out".
+ */
+static void
+smtp_times_out(struct fixture *f, unsigned connect, unsigned total)
+{
+	struct outbox_row	*rows;
+	char			*cause = NULL;
+	double			 t0, took;
+	size_t			 n;
+	int			 fd, port;
+
+	outbox_stop(f->k.outbox);
+	fd = silent_server(&port);
+	snprintf(f->transport, sizeof f->transport, "smtp://127.0.0.1:%d",
+	    port);
+	f->conf.smtp_connect_timeout = connect;
+	f->conf.smtp_timeout = total;
+	f->k.outbox = outbox_start(&f->k, &cause);
+	assert_non_null(f->k.outbox);
+	t0 = ev_time();
+	enqueue(f, "user1@example.lg.jp", "挨拶のないサーバ");
+	run_while(f, busy_untried, 8);
+	took = ev_time() - t0;
+	assert_int_equal(store_outbox_list(f->k.store, NULL, 0, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	print_message("connect %u s, message %u s: failed after %.2f s: %s\n",
+	    connect, total, took, rows[0].last_error);
+	assert_true(took > 0.9 && took < 4.);
+	assert_non_null(strstr(rows[0].last_error, "timed out"));
+	outbox_rows_free(rows, n);
+	outbox_stop(f->k.outbox);
+	f->k.outbox = NULL;
+	close(fd);
+}
+
+static void
+test_smtp_connect_timeout(void **state)
+{
+	smtp_times_out(*state, 1, 30);
+}
+
+static void
+test_smtp_timeout(void **state)
+{
+	smtp_times_out(*state, 10, 1);
 }
 
 /* The dispatcher in a fresh process on the same database, until killed. */
@@ -606,6 +956,18 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_endpoint_expiry, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_kill9, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_one_transaction,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_retried, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_stop_writes_answers,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwritten_sent_again,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_smtp_connect_timeout,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_smtp_timeout, setup,
+		    teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
