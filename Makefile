@@ -1,8 +1,12 @@
 # koyomi — GNU make build.
 #
-# Layering is enforced by the link: each module is its own archive and a
-# unit test links only its module and the ones below it
+# Layering is enforced by the link: each module, and each layer folder of
+# daemon/, is its own archive, and `make check` (tests/layers.py) fails
+# when an archive needs a symbol from one above it or a file includes a
+# header from above (docs/hacking.md has the map):
 #   daemon -> notifier, calendars, rules -> calendars
+#   daemon/: cli -> server -> http -> chase -> feeds -> outbox -> core
+#            -> store -> codec   (cli and http never meet)
 # Sources are found by wildcard, so adding a file needs no edit here.
 
 PREFIX   ?= /usr/local
@@ -47,14 +51,17 @@ CPPFLAGS += -MMD -MP
 CAL_SRCS    := $(sort $(wildcard calendars/*.c))
 RULES_SRCS  := $(sort $(wildcard rules/*.c))
 NOTIFY_SRCS := $(sort $(wildcard notifier/*.c))
-DAEMON_SRCS := $(sort $(filter-out daemon/main.c,$(wildcard daemon/*.c)))
-MAIN_SRCS   := daemon/main.c
+# daemon/'s layers, top first: the link order.
+LAYERS      := cli server http chase feeds outbox core store codec
+layer_srcs   = $(sort $(filter-out daemon/cli/main.c,$(wildcard daemon/$(1)/*.c)))
+DAEMON_SRCS := $(foreach l,$(LAYERS),$(call layer_srcs,$(l)))
+MAIN_SRCS   := daemon/cli/main.c
 
 objs = $(patsubst %.c,$(B)/%.o,$(1))
 CAL_LIB    := $(B)/libcal.a
 RULES_LIB  := $(B)/librules.a
 NOTIFY_LIB := $(B)/libnotify.a
-DAEMON_LIB := $(B)/libdaemon.a
+LAYER_LIBS := $(foreach l,$(LAYERS),$(B)/libd_$(l).a)
 BIN        := $(B)/koyomi
 
 UNIT_SRCS  := $(sort $(wildcard tests/unit/*_test.c))
@@ -64,7 +71,7 @@ FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/*_fuzz.c))
 ALL_OBJS := $(call objs,$(CAL_SRCS) $(RULES_SRCS) $(NOTIFY_SRCS) \
             $(DAEMON_SRCS) $(MAIN_SRCS))
 
-.PHONY: all deps run test test-variant unit integration check fuzz \
+.PHONY: all deps run test test-variant unit layers integration check fuzz \
         install uninstall clean bench asan
 .DEFAULT_GOAL := all
 
@@ -81,13 +88,13 @@ $(B)/%.o: %.c
 $(CAL_LIB): $(call objs,$(CAL_SRCS))
 $(RULES_LIB): $(call objs,$(RULES_SRCS))
 $(NOTIFY_LIB): $(call objs,$(NOTIFY_SRCS))
-$(DAEMON_LIB): $(call objs,$(DAEMON_SRCS))
+$(foreach l,$(LAYERS),$(eval $(B)/libd_$(l).a: $(call objs,$(call layer_srcs,$(l)))))
 $(B)/%.a:
 	@mkdir -p $(dir $@)
 	@rm -f $@
 	$(AR) rcs $@ $^
 
-LIBS_ALL := $(DAEMON_LIB) $(NOTIFY_LIB) $(RULES_LIB) $(CAL_LIB)
+LIBS_ALL := $(LAYER_LIBS) $(NOTIFY_LIB) $(RULES_LIB) $(CAL_LIB)
 
 $(BIN): $(call objs,$(MAIN_SRCS)) $(LIBS_ALL)
 	$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
@@ -117,7 +124,14 @@ unit: $(UNIT_BINS)
 integration: all
 	@sh tests/run-integration.sh $(abspath $(BIN))
 
-test-variant: all unit integration
+# The layering (docs/hacking.md): includes and the archives' symbols.
+layers: all
+	@mkdir -p build
+	@if python3 tests/layers.py --link $(B); then \
+	    echo "pass check layers $(B)" >> build/results.txt; \
+	else echo "fail check layers $(B)" >> build/results.txt; exit 1; fi
+
+test-variant: all unit layers integration
 
 # make test: both builds, every test, and a sanitizer report fails it.
 test: deps
@@ -130,6 +144,7 @@ asan:
 	$(MAKE) VARIANT=asan all
 
 check: all
+	@python3 tests/layers.py --link $(B)
 	@sh tests/static-check.sh
 
 fuzz:

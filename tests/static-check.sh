@@ -1,7 +1,7 @@
 #!/bin/sh
 # cppcheck and clang-tidy over every source file; any finding fails.
 set -eu
-SRCS=$(ls calendars/*.c rules/*.c notifier/*.c daemon/*.c 2>/dev/null)
+SRCS=$(ls calendars/*.c rules/*.c notifier/*.c daemon/*/*.c 2>/dev/null)
 cppcheck --quiet --error-exitcode=1 --enable=warning,portability,performance \
     --std=c11 --inline-suppr -I. --suppress=missingIncludeSystem $SRCS
 CF=$(pkg-config --cflags libical libcurl sqlite3 yaml-0.1 libmicrohttpd libcrypto libsystemd cmocka 2>/dev/null)

@@ -9,7 +9,7 @@ SRC=$(cd "$(dirname "$0")/../.." && pwd)
 W=$(mktemp -d /tmp/koyomi-bench.XXXXXX)
 PY=/usr/bin/python3
 cd "$SRC"
-make -s build/normal/libdaemon.a build/normal/libnotify.a \
+make -s build/normal/koyomi build/normal/libnotify.a \
     build/normal/librules.a build/normal/libcal.a
 cc -O2 -std=c17 -D_GNU_SOURCE -I. $(pkg-config --cflags libcurl) \
     -o "$W/notify_bench" bench/notify/notify_bench.c \
@@ -17,7 +17,7 @@ cc -O2 -std=c17 -D_GNU_SOURCE -I. $(pkg-config --cflags libcurl) \
 # The outbox (daemon/outbox.c) on top of it, with its SQLite writes.
 PK="libical libcurl sqlite3 yaml-0.1 libmicrohttpd libcrypto libsystemd zlib"
 cc -O2 -std=c17 -D_GNU_SOURCE -I. $(pkg-config --cflags $PK) \
-    -o "$W/outbox_bench" bench/notify/outbox_bench.c build/normal/libdaemon.a \
+    -o "$W/outbox_bench" bench/notify/outbox_bench.c $(for l in cli server http chase feeds outbox core store codec; do printf "build/normal/libd_%s.a " $l; done) \
     build/normal/libnotify.a build/normal/librules.a build/normal/libcal.a \
     $(pkg-config --libs $PK) -lev -lm
 outbox() {	# outbox WHAT NMAIL NHOOK: a fresh database each time

@@ -6,14 +6,14 @@
  * parallel workers do not share it). Built by tests/fuzz/run.sh, with the
  * sources on the line below (a // line: the globs would open a comment).
  */
-// fuzz-sources: daemon/conf.c rules/*.c calendars/*.c
+// fuzz-sources: daemon/core/conf.c rules/*.c calendars/*.c
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <unistd.h>
 
-#include "daemon/conf.h"
+#include "daemon/core/conf.h"
 #include "rules/rules.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);

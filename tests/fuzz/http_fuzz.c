@@ -33,16 +33,17 @@
 
 #include "calendars/log.h"
 #include "calendars/util.h"
-#include "daemon/auth.h"
-#include "daemon/conf.h"
-#include "daemon/feedtoken.h"
-#include "daemon/http.h"
-#include "daemon/koyomi.h"
-#include "daemon/metrics.h"
-#include "daemon/modules.h"
-#include "daemon/reload.h"
-#include "daemon/sched.h"
-#include "daemon/store.h"
+#include "daemon/codec/token.h"
+#include "daemon/core/auth.h"
+#include "daemon/core/conf.h"
+#include "daemon/feeds/feedtoken.h"
+#include "daemon/http/http.h"
+#include "daemon/core/koyomi.h"
+#include "daemon/core/metrics.h"
+#include "daemon/server/modules.h"
+#include "daemon/core/reload.h"
+#include "daemon/core/sched.h"
+#include "daemon/store/store.h"
 
 /* Also in http.dict and the corpus: the fuzzer may present them. */
 #define FUZZ_API_TOKEN	"ky_fuzzfuzzfuzzfuzzfuzzfuzzfuzzfuzzfuzzfuzzfuz"
@@ -109,8 +110,8 @@ fuzz_credentials(struct koyomi *k)
 {
 	char	 hash[65];
 
-	auth_hash(FUZZ_API_TOKEN, hash);
-	if (auth_token_add(k->store, "fuzz", AUTH_ADMIN, "", hash,
+	token_hash(FUZZ_API_TOKEN, hash);
+	if (store_token_add(k->store, "fuzz", AUTH_ADMIN, "", hash,
 	    (long long)time(NULL)) == -1)
 		fatalx("fuzz: cannot add the API token");
 	feedtoken_hash(FUZZ_FEED_TOKEN, hash);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "calendars/util.h"
-#include "daemon/json_in.h"
+#include "daemon/codec/json_in.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

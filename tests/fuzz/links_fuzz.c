@@ -9,14 +9,14 @@
  *     input) is either refused or still names the same task and assignee:
  *     nothing can be changed without the key.
  * Built by tests/fuzz/run.sh.
- * fuzz-sources: daemon/links.c calendars/util.c calendars/log.c
+ * fuzz-sources: daemon/core/links.c calendars/util.c calendars/log.c
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "daemon/links.h"
+#include "daemon/core/links.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

@@ -3,9 +3,9 @@
 # run each for $FUZZ_SECONDS (default 60) on its corpus in
 # tests/fuzz/corpus/<name>/ (and with tests/fuzz/<name>.dict if present). The file name's prefix picks the sources it
 # links, as for unit tests: rules_* → rules + calendars, cal_* → calendars,
-# notify_* → notifier + calendars, else everything but daemon/main.c.
+# notify_* → notifier + calendars, else everything but daemon/cli/main.c.
 # A target can name its own sources instead, in a comment line
-#   fuzz-sources: daemon/json.c calendars/util.c calendars/log.c
+#   fuzz-sources: daemon/codec/json_in.c calendars/util.c calendars/log.c
 # Exits nonzero when a target fails to build or finds a crash.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -27,8 +27,8 @@ for src in tests/fuzz/*_fuzz.c; do
 	rules*)	srcs="rules/*.c calendars/*.c" ;;
 	cal*)	srcs="calendars/*.c" ;;
 	notify*) srcs="notifier/*.c calendars/*.c" ;;
-	*)	srcs="$(ls rules/*.c calendars/*.c notifier/*.c daemon/*.c |
-		    grep -v '^daemon/main.c$')" ;;
+	*)	srcs="$(ls rules/*.c calendars/*.c notifier/*.c daemon/*/*.c |
+		    grep -v '^daemon/cli/main.c$')" ;;
 	esac
 	[ -n "$own" ] && srcs=$own
 	echo "fuzz: building $name"

@@ -23,10 +23,10 @@
 #include <ev.h>
 
 #include "calendars/util.h"
-#include "daemon/conf.h"
-#include "daemon/http.h"
-#include "daemon/koyomi.h"
-#include "daemon/metrics.h"
+#include "daemon/core/conf.h"
+#include "daemon/http/http.h"
+#include "daemon/core/koyomi.h"
+#include "daemon/core/metrics.h"
 
 struct reply {
 	char	 line[2048];
@@ -42,9 +42,9 @@ h_hello(struct http_req *req, void *arg)
 	http_reply(req, 200, "text/plain", "hello", 5, HTTP_MEM_PERSISTENT);
 }
 
-/* Echoes what the router handed over. */
+/* Echoes what the router handed over, after the name of its route. */
 static void
-h_echo(struct http_req *req, void *arg)
+h_echo(struct http_req *req, const char *name)
 {
 	const char	*q = http_query(req, "q"), *h = http_header(req, "X-In");
 	const char	*c = http_cookie(req, "sid"), *fm = http_form(req, "f");
@@ -52,10 +52,24 @@ h_echo(struct http_req *req, void *arg)
 	size_t		 n;
 
 	xasprintf(&out, "%s %s %s q=%s h=%s c=%s f=%s body=%s remote=%s",
-	    (const char *)arg, http_method(req), http_suffix(req),
+	    name, http_method(req), http_suffix(req),
 	    q ? q : "-", h ? h : "-", c ? c : "-", fm ? fm : "-",
 	    http_body(req, &n), http_remote(req));
 	http_reply(req, 200, "text/plain", out, strlen(out), HTTP_MEM_FREE);
+}
+
+static void
+h_echo_p(struct http_req *req, void *arg)
+{
+	(void)arg;
+	h_echo(req, "P");
+}
+
+static void
+h_echo_p2(struct http_req *req, void *arg)
+{
+	(void)arg;
+	h_echo(req, "P2");
 }
 
 static void
@@ -207,6 +221,19 @@ child_cb(struct ev_loop *loop, ev_child *w, int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/*
+ * The shorter prefix comes first on purpose: the longer prefix wins
+ * whatever the order.
+ */
+static const struct http_route test_routes[] = {
+	{ "/hello", HTTP_GET, HTTP_ROLE_PUBLIC, "hello", h_hello },
+	{ "/never", HTTP_GET, HTTP_ROLE_PUBLIC, "never", h_never },
+	{ "/later", HTTP_GET, HTTP_ROLE_PUBLIC, "later", h_later },
+	{ "/p*", HTTP_GET, HTTP_ROLE_PUBLIC, "p2", h_echo_p2 },
+	{ "/p/*", HTTP_GET | HTTP_POST, HTTP_ROLE_PUBLIC, "p", h_echo_p },
+	{ "/silent", HTTP_GET, HTTP_ROLE_PUBLIC, "silent", h_silent },
+};
+
 static void
 test_router(void **state)
 {
@@ -228,12 +255,7 @@ test_router(void **state)
 	assert_non_null(r->k.http);
 	port = http_port(r->k.http);
 	assert_true(port > 0);
-	http_route(r->k.http, HTTP_GET, "/hello", "hello", h_hello, NULL);
-	http_route(r->k.http, HTTP_GET | HTTP_POST, "/p/*", "p", h_echo, (void *)(uintptr_t)"P");
-	http_route(r->k.http, HTTP_GET, "/p*", "p2", h_echo, (void *)(uintptr_t)"P2");
-	http_route(r->k.http, HTTP_GET, "/silent", "silent", h_silent, NULL);
-	http_route(r->k.http, HTTP_GET, "/later", "later", h_later, NULL);
-	http_route(r->k.http, HTTP_GET, "/never", "never", h_never, NULL);
+	http_routes(r->k.http, test_routes, nitems(test_routes), NULL);
 
 	assert_int_equal(pipe(p), 0);
 	fflush(NULL);
@@ -297,11 +319,42 @@ test_router(void **state)
 	free(r);
 }
 
+/*
+ * The daemon's table: sorted by pattern (then methods) so a reader can
+ * scan it, no pattern and method twice, every row named and with a
+ * handler and a role.
+ */
+static void
+test_route_table(void **state)
+{
+	size_t	 i;
+	int	 c;
+
+	(void)state;
+	assert_true(http_nroutes > 10);
+	for (i = 0; i < http_nroutes; i++) {
+		assert_non_null(http_route_table[i].fn);
+		assert_non_null(http_route_table[i].name);
+		assert_true(http_route_table[i].methods != 0);
+		assert_string_not_equal(http_role_name(
+		    http_route_table[i].role), "?");
+		if (i == 0)
+			continue;
+		c = strcmp(http_route_table[i - 1].pattern,
+		    http_route_table[i].pattern);
+		assert_true(c <= 0);
+		if (c == 0)
+			assert_int_equal(http_route_table[i - 1].methods &
+			    http_route_table[i].methods, 0);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_router),
+		cmocka_unit_test(test_route_table),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

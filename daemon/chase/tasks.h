@@ -1,0 +1,51 @@
+/*
+ * tasks.h — tasks: one per deadline occurrence × assignee (design §2).
+ *
+ * States: open → done | waived (with a reason); overdue is derived (open
+ * and due < now); cancelled = the occurrence left the rules (history is
+ * kept, the task is hidden from chasing). Every change is a row in
+ * task_events: who, when, via what (cli, api, link, dashboard, rules).
+ *
+ * tasks.c is pure (filters, rendering, the set of tasks the rules want);
+ * the rows and their SQL are the store's (store/store_tasks.h);
+ * tasks_ops.c the state changes that
+ * also put messages in the outbox (receipt, task.completed), each in one
+ * transaction.
+ */
+#ifndef KOYOMI_TASKS_H
+#define KOYOMI_TASKS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "calendars/cal.h"
+#include "calendars/util.h"
+#include "daemon/store/store_tasks.h"
+#include "rules/rules.h"
+
+int	task_is_overdue(const struct task *, time_t now);
+/* "open", "done", "waived" or "overdue" (derived). */
+const char *task_display_state(const struct task *, time_t now);
+
+int	task_state_valid(const char *);
+
+/* Renders a list for the CLI / API. json: {"tasks":[…]} (one document). */
+void	tasks_render_text(const struct task *, size_t, time_t now,
+	    struct buf *);
+void	tasks_render_json(const struct task *, size_t, time_t now,
+	    struct buf *);
+void	task_render_json(const struct task *, time_t now, struct buf *);
+void	tasks_render_csv(const struct task *, size_t, time_t now,
+	    struct buf *);
+
+/*
+ * Every (deadline occurrence, assignee) in list, with its due instant in
+ * zone. *out is allocated (caller frees the array only).
+ */
+size_t	tasks_wanted(const struct occ_list *, const struct cal_zone *,
+	    struct task_want **out);
+
+/* Appends ,"events":[…] for a task's JSON object. */
+void	task_events_json(const struct task_event *, size_t, struct buf *);
+#endif

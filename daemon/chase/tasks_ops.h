@@ -1,0 +1,56 @@
+/*
+ * tasks_ops.h — changing a task's state (tasks_ops.c): done, reopen,
+ * waive, answer. Each change is one IMMEDIATE transaction holding the
+ * state update, its audit row (task_events) and the messages it causes
+ * (receipt mail to the assignee, webhook task.completed or
+ * task.reopened), so either all of it happened or none did.
+ *
+ * Idempotent: marking a done task done again changes nothing and queues
+ * nothing (TASK_UNCHANGED); so does a repeated POST of a mail link.
+ * Used by the CLI (opens the database itself), the API, the mail link
+ * and the dashboard.
+ */
+#ifndef KOYOMI_TASKS_OPS_H
+#define KOYOMI_TASKS_OPS_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "daemon/chase/tasks.h"
+
+struct koyomi;
+
+enum task_op { TASK_DONE, TASK_REOPEN, TASK_WAIVE, TASK_ANSWER };
+
+enum task_result {
+	TASK_CHANGED,
+	TASK_UNCHANGED,		/* already in that state: nothing done */
+	TASK_NOTFOUND,
+	TASK_INVALID,		/* answer missing/not an option, waive without reason, cancelled task */
+	TASK_ERROR,		/* database or outbox error */
+};
+
+struct task_change {
+	enum task_op		 op;
+	struct task_actor	 actor;
+	const char		*answer;	/* TASK_ANSWER (or DONE on a response task) */
+	const char		*text;		/* free text, when allowed */
+};
+
+/*
+ * Applies c to task id at time now. On TASK_INVALID / TASK_ERROR *cause
+ * says why in Japanese-friendly words (caller frees). *answered is set
+ * to 1 when a survey answer was recorded; in the daemon (k->reload set)
+ * the rules are then re-expanded so groups built from answers follow.
+ * Works without a running daemon: k needs conf, zone, store, rules and
+ * occs; outbox, reload and chase may be NULL.
+ */
+enum task_result tasks_change(struct koyomi *, int64_t id,
+		    const struct task_change *, time_t now, int *answered,
+		    char **cause);
+
+/* The response of a task's occurrence in the current rules, or NULL. */
+const struct rules_response *tasks_response(struct koyomi *,
+		    const struct task *);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * cli.c — the CLI's database context (cli.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendars/util.h"
+#include "daemon/cli/cli.h"
+#include "daemon/core/conf.h"
+#include "daemon/store/store.h"
+
+static void
+cli_diag(const struct rules_diag *d)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->n; i++)
+		fprintf(stderr, "%s\n", d->msgs[i]);
+}
+
+/* Frees the expansion context at cli_close (KY_SHUTDOWN). */
+static void
+cli_free_ctx(struct koyomi *k, void *arg)
+{
+	(void)k;
+	koyomi_expand_ctx_free(arg);
+	free(arg);
+}
+
+/*
+ * The rules expanded over the previous, current and next fiscal year.
+ * The occurrences borrow strings (members built from answers) from the
+ * expansion context, so it lives until cli_close.
+ */
+static int
+cli_rules(struct koyomi *k)
+{
+	const char		*paths[1] = { k->conf->rules };
+	struct rules_diag	 d;
+	struct rules_expand_ctx	*x;
+	int			 fy, rc;
+
+	rules_diag_init(&d);
+	if ((k->rules = rules_load(paths, 1, &d)) == NULL) {
+		cli_diag(&d);
+		rules_diag_free(&d);
+		return -1;
+	}
+	fy = cal_fy_of(koyomi_today(k), 4);
+	k->occ_from = cal_fy_first(fy - 1, 4);
+	k->occ_to = cal_fy_last(fy + 1, 4);
+	x = xcalloc(1, sizeof *x);
+	if (koyomi_expand_ctx(k, x) == -1) {
+		free(x);
+		fprintf(stderr, "koyomi: cannot read cases and answers from "
+		    "the database\n");
+		return -1;
+	}
+	koyomi_hook_add(k, KY_SHUTDOWN, cli_free_ctx, x);
+	rc = rules_expand(k->rules, k->occ_from, k->occ_to, x, &k->occs, &d);
+	if (rc == -1)
+		cli_diag(&d);
+	rules_diag_free(&d);
+	return rc;
+}
+
+int
+cli_open(struct cmd_ctx *ctx, struct koyomi *k, int with_rules)
+{
+	struct rules_diag	 d;
+	char			*cause = NULL;
+
+	memset(k, 0, sizeof *k);
+	rules_diag_init(&d);
+	if ((k->conf = conf_load(ctx->conf_path, &d)) == NULL) {
+		cli_diag(&d);
+		rules_diag_free(&d);
+		return -1;
+	}
+	rules_diag_free(&d);
+	if ((k->zone = cal_zone_new(k->conf->timezone, &cause)) == NULL ||
+	    (k->store = store_open(k->conf->database, &cause)) == NULL) {
+		fprintf(stderr, "koyomi: %s\n", cause != NULL ? cause : "?");
+		free(cause);
+		cli_close(k);
+		return -1;
+	}
+	k->started = time(NULL);
+	if (with_rules && cli_rules(k) == -1) {
+		cli_close(k);
+		return -1;
+	}
+	return 0;
+}
+
+void
+cli_close(struct koyomi *k)
+{
+	occ_list_free(&k->occs);
+	koyomi_hook_run(k, KY_SHUTDOWN);
+	rules_free(k->rules);
+	store_close(k->store);
+	cal_zone_free(k->zone);
+	conf_free(k->conf);
+	free(k->hooks);
+	memset(k, 0, sizeof *k);
+}

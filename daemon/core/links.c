@@ -1,0 +1,273 @@
+/*
+ * links.c — completion link tokens and the key file (links.h).
+ */
+#include <sys/random.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "calendars/log.h"
+#include "calendars/util.h"
+#include "daemon/core/links.h"
+
+#define LINKS_VERSION	1
+#define LINKS_MAC_LEN	32
+#define LINKS_HDR_LEN	(1 + 8 + 8 + 1)
+#define LINKS_MAX_RAW	(LINKS_HDR_LEN + LINKS_ASSIGNEE_MAX + LINKS_MAC_LEN)
+/* Separates these MACs from anything else the key may ever sign. */
+static const char links_context[] = "koyomi completion link v1";
+
+static const char b64url[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+static void
+b64url_encode(const unsigned char *in, size_t n, struct buf *out)
+{
+	size_t		 i;
+	uint32_t	 v;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		buf_putc(out, b64url[v >> 18]);
+		buf_putc(out, b64url[v >> 12 & 63]);
+		buf_putc(out, b64url[v >> 6 & 63]);
+		buf_putc(out, b64url[v & 63]);
+	}
+	if (n - i == 1) {
+		v = (uint32_t)in[i] << 16;
+		buf_putc(out, b64url[v >> 18]);
+		buf_putc(out, b64url[v >> 12 & 63]);
+	} else if (n - i == 2) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+		buf_putc(out, b64url[v >> 18]);
+		buf_putc(out, b64url[v >> 12 & 63]);
+		buf_putc(out, b64url[v >> 6 & 63]);
+	}
+}
+
+static int
+b64url_value(char c)
+{
+	const char	*p;
+
+	if (c == '\0' || (p = strchr(b64url, c)) == NULL)
+		return -1;
+	return (int)(p - b64url);
+}
+
+/*
+ * Strict decoding: only the url alphabet, no padding, and unused low
+ * bits must be zero, so every byte string has exactly one token.
+ */
+static int
+b64url_decode(const char *s, unsigned char *out, size_t max, size_t *n)
+{
+	size_t		 len = strlen(s), i, o = 0;
+	int		 v[4], k, nv;
+	uint32_t	 w;
+
+	if (len % 4 == 1 || len > (max / 3 + 1) * 4)
+		return -1;
+	for (i = 0; i < len; i += 4) {
+		nv = len - i < 4 ? (int)(len - i) : 4;
+		w = 0;
+		for (k = 0; k < 4; k++) {
+			v[k] = k < nv ? b64url_value(s[i + k]) : 0;
+			if (v[k] < 0)
+				return -1;
+			w = w << 6 | (uint32_t)v[k];
+		}
+		if ((nv == 2 && (w & 0xffff)) || (nv == 3 && (w & 0xff)))
+			return -1;
+		if (o + (size_t)(nv - 1) > max)
+			return -1;
+		out[o++] = w >> 16;
+		if (nv > 2)
+			out[o++] = w >> 8 & 0xff;
+		if (nv > 3)
+			out[o++] = w & 0xff;
+	}
+	*n = o;
+	return 0;
+}
+
+static void
+put64(unsigned char *p, uint64_t v)
+{
+	int	 i;
+
+	for (i = 7; i >= 0; i--, v >>= 8)
+		p[i] = v & 0xff;
+}
+
+static uint64_t
+get64(const unsigned char *p)
+{
+	uint64_t	 v = 0;
+	int		 i;
+
+	for (i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+links_mac(const unsigned char *key, const unsigned char *msg, size_t n,
+    unsigned char mac[LINKS_MAC_LEN])
+{
+	unsigned char	 in[sizeof links_context + LINKS_MAX_RAW];
+	unsigned int	 maclen = LINKS_MAC_LEN;
+
+	memcpy(in, links_context, sizeof links_context);
+	memcpy(in + sizeof links_context, msg, n);
+	if (HMAC(EVP_sha256(), key, LINKS_KEY_LEN, in,
+	    sizeof links_context + n, mac, &maclen) == NULL)
+		fatalx("links: HMAC-SHA256 failed");
+}
+
+char *
+links_make(const unsigned char key[LINKS_KEY_LEN], int64_t task,
+    const char *assignee, time_t expires)
+{
+	unsigned char	 raw[LINKS_MAX_RAW];
+	size_t		 alen = strlen(assignee), n;
+	struct buf	 out;
+
+	if (alen == 0 || alen > LINKS_ASSIGNEE_MAX)
+		return NULL;
+	raw[0] = LINKS_VERSION;
+	put64(raw + 1, (uint64_t)task);
+	put64(raw + 9, (uint64_t)(int64_t)expires);
+	raw[17] = (unsigned char)alen;
+	/* Bytes with a length prefix, not a C string. */
+	memcpy(raw + LINKS_HDR_LEN, assignee, alen);	/* NOLINT(bugprone-not-null-terminated-result) */
+	n = LINKS_HDR_LEN + alen;
+	links_mac(key, raw, n, raw + n);
+	buf_init(&out);
+	b64url_encode(raw, n + LINKS_MAC_LEN, &out);
+	return buf_steal(&out);
+}
+
+enum links_verdict
+links_verify(const unsigned char key[LINKS_KEY_LEN], const char *token,
+    time_t now, int64_t *task, char *assignee)
+{
+	unsigned char	 raw[LINKS_MAX_RAW], mac[LINKS_MAC_LEN];
+	size_t		 n, alen;
+
+	if (token == NULL ||
+	    b64url_decode(token, raw, sizeof raw, &n) == -1 ||
+	    n < LINKS_HDR_LEN + 1 + LINKS_MAC_LEN)
+		return LINKS_BAD;
+	alen = raw[17];
+	if (raw[0] != LINKS_VERSION || alen == 0 ||
+	    alen > LINKS_ASSIGNEE_MAX ||
+	    n != LINKS_HDR_LEN + alen + LINKS_MAC_LEN)
+		return LINKS_BAD;
+	links_mac(key, raw, n - LINKS_MAC_LEN, mac);
+	if (ct_memcmp(mac, raw + n - LINKS_MAC_LEN, LINKS_MAC_LEN) != 0)
+		return LINKS_BAD;
+	*task = (int64_t)get64(raw + 1);
+	memcpy(assignee, raw + LINKS_HDR_LEN, alen);
+	assignee[alen] = '\0';
+	if ((int64_t)get64(raw + 9) < (int64_t)now)
+		return LINKS_EXPIRED;
+	return LINKS_OK;
+}
+
+/* Reads exactly one key from an existing file, checking its mode. */
+static int
+key_read(int fd, const char *path, unsigned char *key, char **cause)
+{
+	struct stat	 st;
+
+	if (fstat(fd, &st) == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		xasprintf(cause, "%s: not a regular file", path);
+		return -1;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+		xasprintf(cause, "%s: secret key file is accessible by group "
+		    "or others (mode %03o); chmod 600 it", path,
+		    (unsigned)(st.st_mode & 0777));
+		return -1;
+	}
+	if (st.st_size != LINKS_KEY_LEN ||
+	    read(fd, key, LINKS_KEY_LEN) != LINKS_KEY_LEN) {
+		xasprintf(cause, "%s: secret key file must hold exactly %d "
+		    "bytes", path, LINKS_KEY_LEN);
+		return -1;
+	}
+	return 0;
+}
+
+/* A fresh key, written to a temporary file and linked into place. */
+static int
+key_create(const char *path, char **cause)
+{
+	unsigned char	 key[LINKS_KEY_LEN];
+	char		*tmp;
+	int		 fd, rc = -1;
+
+	xasprintf(&tmp, "%s.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) == -1) {
+		xasprintf(cause, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	if (fchmod(fd, 0600) == -1 ||
+	    getrandom(key, sizeof key, 0) != (ssize_t)sizeof key ||
+	    write(fd, key, sizeof key) != (ssize_t)sizeof key ||
+	    fsync(fd) == -1) {
+		xasprintf(cause, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	/* link(2) fails if another process created the key meanwhile. */
+	if (link(tmp, path) == -1 && errno != EEXIST) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	explicit_bzero(key, sizeof key);
+	close(fd);
+	unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int
+links_key_load(const char *path, unsigned char key[LINKS_KEY_LEN],
+    char **cause)
+{
+	int	 fd, rc;
+
+	if (path == NULL || *path == '\0') {
+		*cause = xstrdup("no secret_key_file configured");
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT) {
+		if (key_create(path, cause) == -1)
+			return -1;
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	}
+	if (fd == -1) {
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = key_read(fd, path, key, cause);
+	close(fd);
+	return rc;
+}

@@ -1,0 +1,510 @@
+/*
+ * dash_view.c — dashboard HTML (dash_view.h). Plain forms and tables so
+ * it works without JavaScript and in a text browser; <progress> draws the
+ * bars, so no inline styles are needed either.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "calendars/util.h"
+#include "daemon/codec/csv.h"
+#include "daemon/http/dash_view.h"
+#include "daemon/codec/html.h"
+#include "daemon/store/store_outbox.h"
+
+static const char dash_css[] =
+    "body{font-family:sans-serif;margin:1em 2em;color:#222}"
+    "nav a{margin-right:1em}table{border-collapse:collapse;margin:.5em 0}"
+    "th,td{border:1px solid #bbb;padding:2px 6px;text-align:left}"
+    "td.mark{text-align:center}.overdue{color:#b00}"
+    "section.deadline{margin:1em 0;padding:.5em;border-top:2px solid #888}"
+    "progress{width:20em}form.inline{display:inline}";
+
+const char *
+dash_name(const struct rules *r, const char *id)
+{
+	const struct rules_org		*o;
+	const struct rules_contact	*c;
+
+	if (r == NULL || id == NULL)
+		return id;
+	if ((o = rules_find_org(r, id)) != NULL && o->name != NULL)
+		return o->name;
+	if ((c = rules_find_contact(r, id)) != NULL && c->name != NULL)
+		return c->name;
+	return id;
+}
+
+void
+dash_page_begin(struct buf *b, const struct dash_ctx *d, const char *title)
+{
+	buf_puts(b, "<!DOCTYPE html>\n<html lang=\"ja\"><head>"
+	    "<meta charset=\"utf-8\"><title>");
+	html_text(b, title);
+	buf_printf(b, " — koyomi</title><style>%s</style></head><body>\n",
+	    dash_css);
+	if (d == NULL) {
+		buf_puts(b, "<h1>");
+		html_text(b, title);
+		buf_puts(b, "</h1>\n");
+		return;
+	}
+	buf_puts(b, "<nav><a href=\"/\">締切と提出状況</a>"
+	    "<a href=\"/meetings\">会議予定</a><a href=\"/outbox\">送信状況</a>"
+	    "<a href=\"/reload\">ルール読込</a>");
+	buf_puts(b, "<form class=\"inline\" method=\"post\" action=\"/logout\">"
+	    "<input type=\"hidden\" name=\"csrf\" value=\"");
+	html_attr(b, d->csrf);
+	buf_puts(b, "\"><button>ログアウト</button></form> <small>");
+	html_text(b, d->who);
+	buf_puts(b, "</small></nav>\n<h1>");
+	html_text(b, title);
+	buf_puts(b, "</h1>\n");
+}
+
+void
+dash_page_end(struct buf *b)
+{
+	buf_puts(b, "</body></html>\n");
+}
+
+void
+dash_render_login(struct buf *b, const char *login_csrf, const char *error)
+{
+	dash_page_begin(b, NULL, "ログイン");
+	if (error != NULL) {
+		buf_puts(b, "<p class=\"overdue\" id=\"error\">");
+		html_text(b, error);
+		buf_puts(b, "</p>\n");
+	}
+	buf_puts(b, "<form method=\"post\" action=\"/login\">"
+	    "<input type=\"hidden\" name=\"csrf\" value=\"");
+	html_attr(b, login_csrf);
+	buf_puts(b, "\"><label>APIトークン <input type=\"password\" "
+	    "name=\"token\" autocomplete=\"off\" required></label> "
+	    "<button>ログイン</button></form>\n");
+	dash_page_end(b);
+}
+
+static int
+group_has(const struct rules_group *g, const char *id)
+{
+	size_t	 i;
+
+	for (i = 0; i < g->nmembers; i++)
+		if (strcmp(g->members[i], id) == 0)
+			return 1;
+	return 0;
+}
+
+/* The organisation a task's assignee belongs to (itself if an org). */
+static const char *
+assignee_org(const struct rules *r, const char *id)
+{
+	const struct rules_contact	*c;
+
+	if (r != NULL && (c = rules_find_contact(r, id)) != NULL &&
+	    c->org != NULL)
+		return c->org;
+	return id;
+}
+
+int
+dash_filter_match(const struct dash_ctx *d, const struct dash_filter *f,
+    const struct task *t)
+{
+	const struct rules_group	*g;
+	const struct rules_org		*o;
+	const char			*org = assignee_org(d->rules, t->assignee);
+
+	if (f->fy != 0 && t->fy != f->fy)
+		return 0;
+	if (f->cycle != NULL && *f->cycle != '\0' &&
+	    strcmp(f->cycle, t->cycle) != 0)
+		return 0;
+	if (f->org != NULL && *f->org != '\0' &&
+	    strcmp(f->org, org) != 0 && strcmp(f->org, t->assignee) != 0)
+		return 0;
+	if (f->block != NULL && *f->block != '\0') {
+		if (d->rules == NULL ||
+		    (g = rules_find_group(d->rules, f->block)) == NULL ||
+		    (!group_has(g, org) && !group_has(g, t->assignee)))
+			return 0;
+	}
+	if (f->pref != NULL && *f->pref != '\0' && strcmp(org, f->pref) != 0) {
+		if (d->rules == NULL ||
+		    (o = rules_find_org(d->rules, org)) == NULL ||
+		    o->prefecture == NULL || strcmp(o->prefecture, f->pref) != 0)
+			return 0;
+	}
+	return 1;
+}
+
+static void
+select_open(struct buf *b, const char *label, const char *name)
+{
+	buf_printf(b, "<label>%s <select name=\"%s\"><option value=\"\">"
+	    "すべて</option>", label, name);
+}
+
+static void
+option(struct buf *b, const char *value, const char *text, const char *cur)
+{
+	buf_puts(b, "<option value=\"");
+	html_attr(b, value);
+	buf_puts(b, cur != NULL && strcmp(cur, value) == 0 ?
+	    "\" selected>" : "\">");
+	html_text(b, text);
+	buf_puts(b, "</option>");
+}
+
+static void
+filters_form(struct buf *b, const struct dash_ctx *d,
+    const struct dash_filter *f)
+{
+	const struct rules	*r = d->rules;
+	size_t			 i;
+
+	buf_puts(b, "<form method=\"get\" action=\"/\" id=\"filters\">"
+	    "<label>年度 <input name=\"fy\" size=\"6\" value=\"");
+	if (f->fy != 0)
+		buf_printf(b, "%d", f->fy);
+	buf_puts(b, "\"></label> ");
+	select_open(b, "サイクル", "cycle");
+	for (i = 0; r != NULL && i < r->ncycles; i++)
+		option(b, r->cycles[i].id, r->cycles[i].title != NULL ?
+		    r->cycles[i].title : r->cycles[i].id, f->cycle);
+	buf_puts(b, "</select></label> ");
+	select_open(b, "ブロック等", "block");
+	for (i = 0; r != NULL && i < r->ngroups; i++)
+		option(b, r->groups[i].id, r->groups[i].name != NULL ?
+		    r->groups[i].name : r->groups[i].id, f->block);
+	buf_puts(b, "</select></label> ");
+	select_open(b, "都道府県", "pref");
+	for (i = 0; r != NULL && i < r->norgs; i++)
+		if (r->orgs[i].type != NULL &&
+		    strcmp(r->orgs[i].type, "prefecture") == 0)
+			option(b, r->orgs[i].id, r->orgs[i].name, f->pref);
+	buf_puts(b, "</select></label> <button>絞り込み</button>");
+	buf_puts(b, "</form>\n");
+}
+
+/* The CSV link for the current view: same query plus format=csv. */
+static void
+csv_link(struct buf *b, const char *path, const struct dash_filter *f)
+{
+	buf_printf(b, "<p><a class=\"csv\" href=\"%s?format=csv", path);
+	if (f != NULL && f->fy != 0)
+		buf_printf(b, "&amp;fy=%d", f->fy);
+	if (f != NULL && f->cycle != NULL && *f->cycle != '\0') {
+		buf_puts(b, "&amp;cycle=");
+		html_urlencode(b, f->cycle);
+	}
+	if (f != NULL && f->block != NULL && *f->block != '\0') {
+		buf_puts(b, "&amp;block=");
+		html_urlencode(b, f->block);
+	}
+	if (f != NULL && f->pref != NULL && *f->pref != '\0') {
+		buf_puts(b, "&amp;pref=");
+		html_urlencode(b, f->pref);
+	}
+	buf_puts(b, "\">CSVで保存（Excel）</a></p>\n");
+}
+
+void
+dash_task_buttons(struct buf *b, const struct dash_ctx *d,
+    const struct task *t)
+{
+	if (!d->can_write || t->cancelled)
+		return;
+	buf_printf(b, "<form class=\"inline\" method=\"post\" "
+	    "action=\"/dash/tasks/%lld/%s\"><input type=\"hidden\" "
+	    "name=\"csrf\" value=\"", (long long)t->id,
+	    strcmp(t->state, "open") == 0 ? "done" : "reopen");
+	html_attr(b, d->csrf);
+	buf_printf(b, "\"><button>%s</button></form>",
+	    strcmp(t->state, "open") == 0 ? "提出済にする" : "未提出に戻す");
+}
+
+/* One assignee row of a deadline's matrix. */
+static void
+matrix_row(struct buf *b, const struct dash_ctx *d, const struct task *t)
+{
+	const char	*st = task_display_state(t, d->now);
+
+	buf_puts(b, "<tr class=\"assignee\" data-assignee=\"");
+	html_attr(b, t->assignee);
+	buf_printf(b, "\" data-state=\"%s\"><td><a href=\"/org?id=", st);
+	html_urlencode(b, assignee_org(d->rules, t->assignee));
+	buf_puts(b, "\">");
+	html_text(b, dash_name(d->rules, t->assignee));
+	buf_printf(b, "</a></td><td class=\"mark\">%s</td>"
+	    "<td class=\"mark\">%s</td><td class=\"mark overdue\">%s</td>"
+	    "<td class=\"mark\">%s</td><td>",
+	    strcmp(st, "done") == 0 ? "●" : "",
+	    strcmp(st, "open") == 0 ? "●" : "",
+	    strcmp(st, "overdue") == 0 ? "●" : "",
+	    strcmp(st, "waived") == 0 ? "●" : "");
+	html_text(b, t->answer);
+	if (t->answer_text != NULL) {
+		buf_puts(b, " ");
+		html_text(b, t->answer_text);
+	}
+	buf_puts(b, "</td><td>");
+	dash_task_buttons(b, d, t);
+	buf_puts(b, "</td></tr>\n");
+}
+
+/* One deadline: v[0..n) share a uid. */
+static void
+matrix_deadline(struct buf *b, const struct dash_ctx *d,
+    const struct task *const *v, size_t n)
+{
+	size_t		 i, c[4] = { 0 };
+	const char	*st;
+
+	for (i = 0; i < n; i++) {
+		st = task_display_state(v[i], d->now);
+		c[strcmp(st, "done") == 0 ? 0 : strcmp(st, "open") == 0 ? 1 :
+		    strcmp(st, "overdue") == 0 ? 2 : 3]++;
+	}
+	buf_puts(b, "<section class=\"deadline\" data-uid=\"");
+	html_attr(b, v[0]->uid);
+	buf_printf(b, "\" data-done=\"%zu\" data-open=\"%zu\" "
+	    "data-overdue=\"%zu\" data-waived=\"%zu\"><h2>", c[0], c[1], c[2],
+	    c[3]);
+	html_text(b, v[0]->title);
+	buf_puts(b, "</h2><p>期限 ");
+	html_text(b, v[0]->due_day);
+	buf_printf(b, "　提出済 <span class=\"n-done\">%zu</span> / %zu　"
+	    "未提出 <span class=\"n-open\">%zu</span>　"
+	    "期限超過 <span class=\"n-overdue\">%zu</span>　"
+	    "免除 <span class=\"n-waived\">%zu</span> "
+	    "<progress max=\"%zu\" value=\"%zu\">%zu/%zu</progress></p>\n",
+	    c[0], n, c[1], c[2], c[3], n, c[0] + c[3], c[0] + c[3], n);
+	buf_puts(b, "<table><tr><th>提出先</th><th>提出済</th><th>未提出</th>"
+	    "<th>期限超過</th><th>免除</th><th>回答</th><th></th></tr>\n");
+	for (i = 0; i < n; i++)
+		matrix_row(b, d, v[i]);
+	buf_puts(b, "</table></section>\n");
+}
+
+void
+dash_render_matrix(struct buf *b, const struct dash_ctx *d,
+    const struct dash_filter *f, const struct task *v, size_t n)
+{
+	const struct task	**sel;
+	size_t			  i, j, ns = 0;
+
+	dash_page_begin(b, d, "締切と提出状況");
+	filters_form(b, d, f);
+	csv_link(b, "/", f);
+	sel = xreallocarray(NULL, n + 1,
+	    sizeof *sel);	/* NOLINT(bugprone-sizeof-expression): pointers */
+	for (i = 0; i < n; i++)
+		if (!v[i].cancelled && dash_filter_match(d, f, &v[i]))
+			sel[ns++] = &v[i];
+	if (ns == 0)
+		buf_puts(b, "<p id=\"empty\">該当する締切はありません。</p>\n");
+	/* Rows come ordered by due, uid, assignee: group runs of one uid. */
+	for (i = 0; i < ns; i = j) {
+		for (j = i + 1; j < ns && strcmp(sel[j]->uid, sel[i]->uid) == 0;
+		    j++)
+			;
+		matrix_deadline(b, d, sel + i, j - i);
+	}
+	free(sel);
+	dash_page_end(b);
+}
+
+void
+dash_render_org(struct buf *b, const struct dash_ctx *d, const char *org,
+    const struct task *v, size_t n)
+{
+	struct dash_filter	 f = { .org = org };
+	size_t			 i;
+
+	dash_page_begin(b, d, dash_name(d->rules, org));
+	csv_link(b, "/org", NULL);
+	buf_puts(b, "<table id=\"org-tasks\"><tr><th>期限</th><th>締切</th>"
+	    "<th>提出先</th><th>状態</th><th>回答</th><th></th></tr>\n");
+	for (i = 0; i < n; i++) {
+		if (v[i].cancelled || !dash_filter_match(d, &f, &v[i]))
+			continue;
+		buf_printf(b, "<tr class=\"task\" data-state=\"%s\"><td>",
+		    task_display_state(&v[i], d->now));
+		html_text(b, v[i].due_day);
+		buf_puts(b, "</td><td>");
+		html_text(b, v[i].title);
+		buf_puts(b, "</td><td>");
+		html_text(b, dash_name(d->rules, v[i].assignee));
+		buf_printf(b, "</td><td>%s</td><td>",
+		    task_display_state(&v[i], d->now));
+		html_text(b, v[i].answer);
+		buf_puts(b, "</td><td>");
+		dash_task_buttons(b, d, &v[i]);
+		buf_puts(b, "</td></tr>\n");
+	}
+	buf_puts(b, "</table>\n");
+	dash_page_end(b);
+}
+
+/* 1 when the meetings page lists o: dated, no deadline, not over. */
+static int
+meeting_listed(const struct occ *o, cal_day today)
+{
+	return !o->is_deadline && !o->adhoc && o->end >= today;
+}
+
+static const char *
+meeting_status(const struct occ *o)
+{
+	return o->status == OCC_TENTATIVE ? "予定（仮）" :
+	    o->status == OCC_CANCELLED ? "中止" : "確定";
+}
+
+void
+dash_meetings_csv(struct buf *b, const struct dash_ctx *d,
+    const struct occ_list *l, size_t max)
+{
+	static const char *const head[] = { "date", "end", "time", "title",
+		"location", "status", "uid" };
+	struct csv	 c;
+	cal_day		 today;
+	int		 secs;
+	size_t		 i, shown = 0;
+	char		 day[16], hm[8];
+
+	cal_utc_to_local(d->zone, d->now, &today, &secs);
+	csv_begin(&c, b);
+	csv_row(&c, head, 7);
+	for (i = 0; l != NULL && i < l->n && shown < max; i++) {
+		if (!meeting_listed(&l->v[i], today))
+			continue;
+		cal_format_iso(day, l->v[i].start);
+		csv_cell(&c, day);
+		cal_format_iso(day, l->v[i].end);
+		csv_cell(&c, day);
+		hm[0] = '\0';
+		if (l->v[i].start_secs >= 0)
+			snprintf(hm, sizeof hm, "%02d:%02d",
+			    l->v[i].start_secs / 3600 % 100,
+			    l->v[i].start_secs / 60 % 60);
+		csv_cell(&c, hm);
+		csv_cell(&c, l->v[i].title);
+		csv_cell(&c, l->v[i].location);
+		csv_cell(&c, meeting_status(&l->v[i]));
+		csv_cell(&c, l->v[i].uid);
+		csv_end_row(&c);
+		shown++;
+	}
+}
+
+void
+dash_render_meetings(struct buf *b, const struct dash_ctx *d,
+    const struct occ_list *l, size_t max)
+{
+	cal_day		 today;
+	int		 secs;
+	size_t		 i, shown = 0;
+	char		 day[16];
+
+	dash_page_begin(b, d, "会議予定");
+	csv_link(b, "/meetings", NULL);
+	cal_utc_to_local(d->zone, d->now, &today, &secs);
+	buf_puts(b, "<table id=\"meetings\"><tr><th>日付</th><th>時刻</th>"
+	    "<th>名称</th><th>場所</th><th>状態</th></tr>\n");
+	for (i = 0; l != NULL && i < l->n && shown < max; i++) {
+		if (!meeting_listed(&l->v[i], today))
+			continue;
+		cal_format_iso(day, l->v[i].start);
+		/* The row is the anchor /meetings#UID; the title links to
+		 * the occurrence's own page, as feeds do. */
+		buf_puts(b, "<tr class=\"meeting\" id=\"");
+		html_attr(b, l->v[i].uid);
+		buf_printf(b, "\"><td>%s</td><td>", day);
+		if (l->v[i].start_secs >= 0)
+			buf_printf(b, "%02d:%02d", l->v[i].start_secs / 3600,
+			    l->v[i].start_secs / 60 % 60);
+		buf_puts(b, "</td><td><a href=\"/occurrences/");
+		html_urlencode(b, l->v[i].uid);
+		buf_puts(b, "\">");
+		html_text(b, l->v[i].title);
+		buf_puts(b, "</a></td><td>");
+		html_text(b, l->v[i].location);
+		buf_printf(b, "</td><td>%s</td></tr>\n",
+		    meeting_status(&l->v[i]));
+		shown++;
+	}
+	buf_puts(b, "</table>\n");
+	dash_page_end(b);
+}
+
+void
+dash_render_outbox(struct buf *b, const struct dash_ctx *d,
+    const struct outbox_row *v, size_t n)
+{
+	size_t		 i;
+	struct tm	 tm;
+	char		 at[32];
+
+	dash_page_begin(b, d, "送信状況");
+	csv_link(b, "/outbox", NULL);
+	buf_puts(b, "<table id=\"outbox\"><tr><th>番号</th><th>作成</th>"
+	    "<th>経路</th><th>宛先</th><th>種類</th><th>件名</th><th>状態</th>"
+	    "<th>試行</th><th>エラー</th></tr>\n");
+	for (i = 0; i < n; i++) {
+		gmtime_r(&v[i].created, &tm);
+		strftime(at, sizeof at, "%Y-%m-%d %H:%M:%SZ", &tm);
+		buf_printf(b, "<tr><td>%lld</td><td>%s</td><td>",
+		    (long long)v[i].id, at);
+		html_text(b, v[i].channel);
+		buf_puts(b, "</td><td>");
+		html_text(b, v[i].destination);
+		buf_puts(b, "</td><td>");
+		html_text(b, v[i].kind);
+		buf_puts(b, "</td><td>");
+		html_text(b, v[i].subject);
+		buf_puts(b, "</td><td>");
+		html_text(b, v[i].state);
+		buf_printf(b, "</td><td>%d</td><td>", v[i].attempts);
+		html_text(b, v[i].last_error);
+		buf_puts(b, "</td></tr>\n");
+	}
+	buf_puts(b, "</table>\n");
+	dash_page_end(b);
+}
+
+void
+dash_render_reload(struct buf *b, const struct dash_ctx *d, time_t at,
+    int ok, const char *summary, const char *const *errors, size_t nerrors)
+{
+	struct tm	 tm;
+	char		 s[32] = "-";
+	size_t		 i;
+
+	dash_page_begin(b, d, "ルール読込");
+	if (at != 0) {
+		gmtime_r(&at, &tm);
+		strftime(s, sizeof s, "%Y-%m-%d %H:%M:%SZ", &tm);
+	}
+	buf_printf(b, "<p id=\"reload\" data-ok=\"%d\">最終読込 %s：%s</p>\n",
+	    ok, s, ok ? "成功" : "失敗（以前のルールで運用中）");
+	if (summary != NULL) {
+		buf_puts(b, "<p>");
+		html_text(b, summary);
+		buf_puts(b, "</p>\n");
+	}
+	if (nerrors > 0) {
+		buf_puts(b, "<ul id=\"reload-errors\">");
+		for (i = 0; i < nerrors; i++) {
+			buf_puts(b, "<li>");
+			html_text(b, errors[i]);
+			buf_puts(b, "</li>");
+		}
+		buf_puts(b, "</ul>\n");
+	}
+	dash_page_end(b);
+}

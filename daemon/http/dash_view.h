@@ -1,0 +1,93 @@
+/*
+ * dash_view.h — the dashboard's HTML (dash_view.c): server-rendered
+ * Japanese pages, no scripts, no external resources, every dynamic string
+ * escaped with html.h. Pure: rows and rules in, bytes out; dashboard.c
+ * does sessions, CSRF checks and HTTP.
+ *
+ * Pages carry stable hooks for tests: each deadline is
+ * <section class="deadline" data-uid="…" data-done="N" data-open="N"
+ * data-overdue="N" data-waived="N">, each assignee row
+ * <tr class="assignee" data-assignee="…" data-state="…">.
+ */
+#ifndef KOYOMI_DASH_VIEW_H
+#define KOYOMI_DASH_VIEW_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "calendars/util.h"
+#include "daemon/chase/tasks.h"
+#include "rules/rules.h"
+
+struct outbox_row;
+
+struct dash_filter {
+	int		 fy;		/* 0 = all */
+	const char	*cycle;		/* NULL or "" = all */
+	const char	*block;		/* group id */
+	const char	*pref;		/* prefecture org id */
+	const char	*org;		/* one organisation's page */
+};
+
+/* What every page needs to know about the viewer. Borrowed. */
+struct dash_ctx {
+	const struct rules	*rules;		/* may be NULL before a load */
+	const char		*csrf;		/* session's CSRF token */
+	const char		*who;		/* token name */
+	int			 can_write;	/* admin or coordinator */
+	time_t			 now;
+	const struct cal_zone	*zone;
+};
+
+void	dash_page_begin(struct buf *, const struct dash_ctx *, const char *title);
+void	dash_page_end(struct buf *);
+
+/* The login form (no session yet): token field plus login CSRF. */
+void	dash_render_login(struct buf *, const char *login_csrf,
+	    const char *error);
+/* Filters form and, per deadline, the assignee × state matrix. */
+void	dash_render_matrix(struct buf *, const struct dash_ctx *,
+	    const struct dash_filter *, const struct task *, size_t);
+/* One organisation's tasks. */
+void	dash_render_org(struct buf *, const struct dash_ctx *,
+	    const char *org, const struct task *, size_t);
+/* Meetings (non-deadline occurrences) from now on, at most max. */
+void	dash_render_meetings(struct buf *, const struct dash_ctx *,
+	    const struct occ_list *, size_t max);
+/* The same rows as CSV for Excel (UTF-8 with BOM, csv.h). */
+void	dash_meetings_csv(struct buf *, const struct dash_ctx *,
+	    const struct occ_list *, size_t max);
+/* Outbox rows (no bodies: they hold completion links). */
+void	dash_render_outbox(struct buf *, const struct dash_ctx *,
+	    const struct outbox_row *, size_t);
+/* Last reload: time, ok, summary, errors. */
+void	dash_render_reload(struct buf *, const struct dash_ctx *,
+	    time_t at, int ok, const char *summary,
+	    const char *const *errors, size_t nerrors);
+
+/*
+ * One task (GET /tasks/ID, where private feeds link a deadline): its
+ * deadline, state, answer, history (ev, oldest first) and the done or
+ * reopen button. Hooks: <table id="task" data-id data-state>, history
+ * rows <tr class="event">.
+ */
+void	dash_render_task(struct buf *, const struct dash_ctx *,
+	    const struct task *, const struct task_event *, size_t nev);
+/*
+ * One occurrence (GET /occurrences/UID, where feeds link every other
+ * event), live or cancelled, and for a deadline its tasks (each linking
+ * /tasks/ID). Hook: <article id="occurrence" data-uid data-status>.
+ */
+void	dash_render_occ(struct buf *, const struct dash_ctx *,
+	    const struct occ *, const struct task *, size_t ntasks);
+/* The done / reopen form of a task, for those who may write. */
+void	dash_task_buttons(struct buf *, const struct dash_ctx *,
+	    const struct task *);
+
+/* 1 if the task passes the dashboard filter (block, prefecture, …). */
+int	dash_filter_match(const struct dash_ctx *, const struct dash_filter *,
+	    const struct task *);
+/* A display name for an org or contact id (the id when unknown). */
+const char *dash_name(const struct rules *, const char *id);
+
+#endif

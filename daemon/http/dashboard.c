@@ -1,0 +1,630 @@
+/*
+ * dashboard.c — the coordinators' dashboard over HTTP: login with an API
+ * token, a session cookie (HttpOnly, SameSite=Strict), a CSRF token on
+ * every form, and the pages of dash_view.c; every table also as CSV.
+ * No scripts, no external resources; the CSP says so to the browser.
+ *
+ * One-time login links: a logged-in user may POST /login/once (with the
+ * CSRF token) to get a path /login/once/SECRET that works once within 60
+ * seconds and opens a fresh session. This lets a headless browser (or a
+ * colleague's browser) be logged in without ever putting the API token
+ * itself in a URL.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendars/log.h"
+#include "calendars/util.h"
+#include "daemon/core/auth.h"
+#include "daemon/codec/token.h"
+#include "daemon/http/auth_req.h"
+#include "daemon/core/conf.h"
+#include "daemon/codec/csv.h"
+#include "daemon/http/dash_view.h"
+#include "daemon/http/http.h"
+#include "daemon/http/routes.h"
+#include "daemon/core/koyomi.h"
+#include "daemon/core/reload.h"
+#include "daemon/store/revisions.h"
+#include "daemon/store/store_sessions.h"
+#include "daemon/store/store_outbox.h"
+#include "daemon/chase/tasks.h"
+#include "daemon/chase/tasks_ops.h"
+
+#define HTML_TYPE	"text/html; charset=utf-8"
+#define CSV_TYPE	"text/csv; charset=utf-8"
+#define DASH_COOKIE	"koyomi_session"
+#define LOGIN_COOKIE	"koyomi_login"
+#define DASH_MAX_SCOPE	64
+
+struct dash_req {
+	struct koyomi		*k;
+	struct auth_info	 ai;
+	char			 csrf[48];
+	const char		*scope[DASH_MAX_SCOPE];
+	size_t			 nscope;
+};
+
+static void
+dash_headers(struct http_req *req)
+{
+	http_add_header(req, "Cache-Control", "no-store");
+	http_add_header(req, "X-Content-Type-Options", "nosniff");
+	http_add_header(req, "Referrer-Policy", "same-origin");
+	http_add_header(req, "Content-Security-Policy", "default-src 'none'; "
+	    "style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; "
+	    "frame-ancestors 'none'; base-uri 'none'");
+}
+
+static void
+dash_send(struct http_req *req, unsigned status, const char *type,
+    struct buf *b)
+{
+	size_t	 len = b->len;
+
+	dash_headers(req);
+	http_reply(req, status, type, buf_steal(b), len, HTTP_MEM_FREE);
+}
+
+static void
+dash_redirect(struct http_req *req, const char *to)
+{
+	dash_headers(req);
+	http_add_header(req, "Location", to);
+	http_reply(req, 303, "text/plain; charset=utf-8", "", 0,
+	    HTTP_MEM_PERSISTENT);
+}
+
+static void
+dash_text(struct http_req *req, unsigned status, const char *msg)
+{
+	dash_headers(req);
+	http_reply(req, status, "text/plain; charset=utf-8", msg, strlen(msg),
+	    HTTP_MEM_COPY);
+}
+
+static void
+set_cookie(struct http_req *req, struct koyomi *k, const char *name,
+    const char *value, const char *path, int max_age)
+{
+	char	*c;
+	int	 secure = strncmp(k->conf->base_url, "https:", 6) == 0;
+
+	xasprintf(&c, "%s=%s; HttpOnly; SameSite=Strict; Path=%s; "
+	    "Max-Age=%d%s", name, value, path, max_age,
+	    secure ? "; Secure" : "");
+	http_add_header(req, "Set-Cookie", c);
+	free(c);
+}
+
+/* The session of this request; redirects to /login when there is none. */
+static int
+dash_session(struct http_req *req, struct koyomi *k, struct dash_req *d)
+{
+	char	*p, *save = NULL;
+
+	memset(d, 0, sizeof *d);
+	d->k = k;
+	if (session_get(k->store, http_cookie(req, DASH_COOKIE), koyomi_now(k),
+	    &d->ai, d->csrf) != 0) {
+		dash_redirect(req, "/login");
+		return -1;
+	}
+	if (d->ai.role == AUTH_COORDINATOR) {
+		for (p = strtok_r(d->ai.cycles, ",", &save); p != NULL &&
+		    d->nscope < DASH_MAX_SCOPE; p = strtok_r(NULL, ",", &save))
+			d->scope[d->nscope++] = p;
+		if (d->nscope == 0)
+			d->scope[d->nscope++] = "";
+	}
+	return 0;
+}
+
+static int
+dash_csrf_ok(struct http_req *req, const struct dash_req *d)
+{
+	const char	*f = http_form(req, "csrf");
+	size_t		 n = strlen(d->csrf);
+
+	return f != NULL && n > 0 && strlen(f) == n &&
+	    ct_memcmp(f, d->csrf, n) == 0;
+}
+
+static void
+dash_ctx(struct dash_req *d, struct dash_ctx *c)
+{
+	c->rules = d->k->rules;
+	c->csrf = d->csrf;
+	c->who = d->ai.name;
+	c->can_write = d->ai.role >= AUTH_COORDINATOR;
+	c->now = koyomi_now(d->k);
+	c->zone = d->k->zone;
+}
+
+static void
+dash_filter(struct http_req *req, struct dash_filter *f)
+{
+	const char	*s = http_query(req, "fy");
+
+	memset(f, 0, sizeof *f);
+	f->fy = s != NULL ? atoi(s) : 0;
+	if (f->fy < 1900 || f->fy > 2199)
+		f->fy = 0;
+	f->cycle = http_query(req, "cycle");
+	f->block = http_query(req, "block");
+	f->pref = http_query(req, "pref");
+	f->org = http_query(req, "id");
+}
+
+/* Tasks the viewer may see (scope) for fy/cycle; -1 answered 500. */
+static int
+dash_tasks(struct http_req *req, struct dash_req *d,
+    const struct dash_filter *df, struct task **v, size_t *n)
+{
+	struct task_filter	 f = { 0 };
+
+	f.fy = df->fy;
+	f.cycle = df->cycle != NULL && *df->cycle != '\0' ? df->cycle : NULL;
+	f.cycles = d->scope;
+	f.ncycles = d->nscope;
+	f.now = koyomi_now(d->k);
+	if (store_tasks_list(d->k->store, &f, v, n) == -1) {
+		dash_text(req, 500, "database error");
+		return -1;
+	}
+	return 0;
+}
+
+/* CSV of the tasks that pass the dashboard filter. */
+static void
+dash_tasks_csv(struct http_req *req, struct dash_ctx *c,
+    const struct dash_filter *f, const struct task *v, size_t n)
+{
+	struct task	*sel = xreallocarray(NULL, n + 1, sizeof *sel);
+	struct buf	 b;
+	size_t		 i, ns = 0;
+
+	for (i = 0; i < n; i++)
+		if (!v[i].cancelled && dash_filter_match(c, f, &v[i]))
+			sel[ns++] = v[i];	/* shallow: v owns the strings */
+	buf_init(&b);
+	tasks_render_csv(sel, ns, c->now, &b);
+	free(sel);
+	http_add_header(req, "Content-Disposition",
+	    "attachment; filename=\"tasks.csv\"");
+	dash_send(req, 200, CSV_TYPE, &b);
+}
+
+/*
+ * The task pages: the matrix over every organisation, or (org_page) one
+ * organisation's tasks, named by ?id=; either as CSV with ?format=csv.
+ */
+static void
+dash_task_page(struct http_req *req, struct koyomi *k, int org_page)
+{
+	struct dash_req		 d;
+	struct dash_ctx		 c;
+	struct dash_filter	 f;
+	struct task		*v;
+	struct buf		 b;
+	const char		*fmt = http_query(req, "format");
+	size_t			 n;
+
+	if (dash_session(req, k, &d) == -1)
+		return;
+	dash_ctx(&d, &c);
+	dash_filter(req, &f);
+	if (!org_page)
+		f.org = NULL;
+	else if (f.org == NULL || *f.org == '\0') {
+		dash_text(req, 404, "no organisation given");
+		return;
+	}
+	if (dash_tasks(req, &d, &f, &v, &n) == -1)
+		return;
+	if (fmt != NULL && strcmp(fmt, "csv") == 0)
+		dash_tasks_csv(req, &c, &f, v, n);
+	else {
+		buf_init(&b);
+		if (org_page)
+			dash_render_org(&b, &c, f.org, v, n);
+		else
+			dash_render_matrix(&b, &c, &f, v, n);
+		dash_send(req, 200, HTML_TYPE, &b);
+	}
+	tasks_free(v, n);
+}
+
+void
+dash_index(struct http_req *req, void *arg)
+{
+	dash_task_page(req, arg, 0);
+}
+
+void
+dash_org(struct http_req *req, void *arg)
+{
+	dash_task_page(req, arg, 1);
+}
+
+void
+dash_meetings(struct http_req *req, void *arg)
+{
+	struct koyomi	*k = arg;
+	struct dash_req	 d;
+	struct dash_ctx	 c;
+	struct buf	 b;
+	const char	*fmt = http_query(req, "format");
+
+	if (dash_session(req, k, &d) == -1)
+		return;
+	dash_ctx(&d, &c);
+	buf_init(&b);
+	if (fmt != NULL && strcmp(fmt, "csv") == 0) {
+		dash_meetings_csv(&b, &c, &k->occs, 200);
+		http_add_header(req, "Content-Disposition",
+		    "attachment; filename=\"meetings.csv\"");
+		dash_send(req, 200, CSV_TYPE, &b);
+		return;
+	}
+	dash_render_meetings(&b, &c, &k->occs, 200);
+	dash_send(req, 200, HTML_TYPE, &b);
+}
+
+static void
+outbox_csv(struct http_req *req, const struct outbox_row *v, size_t n)
+{
+	static const char *const head[] = { "id", "created", "channel",
+		"destination", "kind", "subject", "state", "attempts",
+		"last_error" };
+	struct csv	 c;
+	struct buf	 b;
+	size_t		 i;
+
+	buf_init(&b);
+	csv_begin(&c, &b);
+	csv_row(&c, head, (int)nitems(head));
+	for (i = 0; i < n; i++) {
+		csv_num(&c, v[i].id);
+		csv_num(&c, (long long)v[i].created);
+		csv_cell(&c, v[i].channel);
+		csv_cell(&c, v[i].destination);
+		csv_cell(&c, v[i].kind);
+		csv_cell(&c, v[i].subject);
+		csv_cell(&c, v[i].state);
+		csv_num(&c, v[i].attempts);
+		csv_cell(&c, v[i].last_error);
+		csv_end_row(&c);
+	}
+	http_add_header(req, "Content-Disposition",
+	    "attachment; filename=\"outbox.csv\"");
+	dash_send(req, 200, CSV_TYPE, &b);
+}
+
+void
+dash_outbox(struct http_req *req, void *arg)
+{
+	struct koyomi		*k = arg;
+	struct dash_req		 d;
+	struct dash_ctx		 c;
+	struct outbox_row	*v;
+	struct buf		 b;
+	const char		*fmt = http_query(req, "format");
+	size_t			 n;
+
+	if (dash_session(req, k, &d) == -1)
+		return;
+	if (store_outbox_list(k->store, NULL, 500, &v, &n) == -1) {
+		dash_text(req, 500, "database error");
+		return;
+	}
+	if (fmt != NULL && strcmp(fmt, "csv") == 0)
+		outbox_csv(req, v, n);
+	else {
+		dash_ctx(&d, &c);
+		buf_init(&b);
+		dash_render_outbox(&b, &c, v, n);
+		dash_send(req, 200, HTML_TYPE, &b);
+	}
+	outbox_rows_free(v, n);
+}
+
+void
+dash_reload(struct http_req *req, void *arg)
+{
+	struct koyomi			*k = arg;
+	struct dash_req			 d;
+	struct dash_ctx			 c;
+	const struct rules_diag		*errs = NULL;
+	struct buf			 b;
+	time_t				 when = 0;
+	char				 summary[256] = "";
+	int				 ok;
+
+	if (dash_session(req, k, &d) == -1)
+		return;
+	dash_ctx(&d, &c);
+	ok = reload_last(k, &when, &errs);
+	if (k->rules != NULL)
+		rules_summary(k->rules, summary, sizeof summary);
+	buf_init(&b);
+	dash_render_reload(&b, &c, when, ok, summary,
+	    errs != NULL ? (const char *const *)errs->msgs : NULL,
+	    errs != NULL ? errs->n : 0);
+	dash_send(req, 200, HTML_TYPE, &b);
+}
+
+/* GET /tasks/ID: one task, the page a private feed's deadline links. */
+void
+dash_task_get(struct http_req *req, void *arg)
+{
+	struct koyomi		*k = arg;
+	struct dash_req		 d;
+	struct dash_ctx		 c;
+	struct task		 t;
+	struct task_event	*ev = NULL;
+	struct buf		 b;
+	char			*end;
+	long long		 id;
+	size_t			 nev = 0;
+
+	if (dash_session(req, k, &d) == -1)
+		return;
+	id = strtoll(http_suffix(req), &end, 10);
+	if (id <= 0 || *end != '\0' || store_task_get(k->store, id, &t) != 0) {
+		dash_text(req, 404, "no such task");
+		return;
+	}
+	if (!auth_can_cycle(&d.ai, t.cycle)) {
+		task_free(&t);
+		dash_text(req, 403, "not your cycle");
+		return;
+	}
+	if (store_task_events(k->store, id, &ev, &nev) == -1) {
+		ev = NULL;
+		nev = 0;
+	}
+	dash_ctx(&d, &c);
+	buf_init(&b);
+	dash_render_task(&b, &c, &t, ev, nev);
+	task_events_free(ev, nev);
+	task_free(&t);
+	dash_send(req, 200, HTML_TYPE, &b);
+}
+
+/* The live occurrence uid, or the cancelled one rebuilt into ro. */
+static const struct occ *
+dash_find_occ(struct koyomi *k, const char *uid, struct revisions_occ *ro)
+{
+	struct revisions	 rs;
+	const struct revision	*rv;
+	size_t			 i;
+	int			 found = 0;
+
+	for (i = 0; i < k->occs.n; i++)
+		if (strcmp(k->occs.v[i].uid, uid) == 0)
+			return &k->occs.v[i];
+	if (store_revisions_load(k->store, &rs) == -1)
+		return NULL;
+	if ((rv = revisions_find(&rs, uid)) != NULL &&
+	    store_revisions_snapshot(k->store, &rs.v[rv - rs.v]) == 0 &&
+	    revisions_occ_load(ro, rv->uid, rv->snapshot) == 0)
+		found = 1;
+	revisions_free(&rs);
+	return found ? &ro->occ : NULL;
+}
+
+/* GET /occurrences/UID: one event, the page feeds link. */
+void
+dash_occ_get(struct http_req *req, void *arg)
+{
+	struct koyomi		*k = arg;
+	struct dash_req		 d;
+	struct dash_ctx		 c;
+	struct revisions_occ	 ro;
+	struct task_filter	 f = { 0 };
+	const struct occ	*o;
+	struct task		*v = NULL;
+	struct buf		 b;
+	size_t			 n = 0;
+
+	if (dash_session(req, k, &d) == -1)
+		return;
+	memset(&ro, 0, sizeof ro);
+	if ((o = dash_find_occ(k, http_suffix(req), &ro)) == NULL) {
+		dash_text(req, 404, "no such event");
+		return;
+	}
+	if (!auth_can_cycle(&d.ai, o->cycle_id)) {
+		revisions_occ_free(&ro);
+		dash_text(req, 403, "not your cycle");
+		return;
+	}
+	f.uid = o->uid;
+	f.cancelled = 1;
+	f.now = koyomi_now(k);
+	if (o->is_deadline && store_tasks_list(k->store, &f, &v, &n) == -1)
+		n = 0;
+	dash_ctx(&d, &c);
+	buf_init(&b);
+	dash_render_occ(&b, &c, o, v, n);
+	tasks_free(v, n);
+	revisions_occ_free(&ro);
+	dash_send(req, 200, HTML_TYPE, &b);
+}
+
+/* POST /dash/tasks/ID/done|reopen from the matrix buttons. */
+void
+dash_task_post(struct http_req *req, void *arg)
+{
+	struct koyomi		*k = arg;
+	struct dash_req		 d;
+	struct task_change	 tc = { TASK_DONE, { NULL, VIA_DASHBOARD, NULL },
+		NULL, NULL };
+	struct task		 t;
+	const char		*s = http_suffix(req);
+	char			*end, *cause = NULL;
+	long long		 id;
+	int			 answered;
+
+	if (dash_session(req, k, &d) == -1)
+		return;
+	if (!dash_csrf_ok(req, &d) || d.ai.role < AUTH_COORDINATOR) {
+		dash_text(req, 403, "forbidden");
+		return;
+	}
+	id = strtoll(s, &end, 10);
+	if (strcmp(end, "/reopen") == 0)
+		tc.op = TASK_REOPEN;
+	else if (strcmp(end, "/done") != 0)
+		id = 0;
+	if (id <= 0 || store_task_get(k->store, id, &t) != 0) {
+		dash_text(req, 404, "no such task");
+		return;
+	}
+	if (!auth_can_cycle(&d.ai, t.cycle)) {
+		task_free(&t);
+		dash_text(req, 403, "not your cycle");
+		return;
+	}
+	task_free(&t);
+	tc.actor.who = d.ai.name;
+	if (tasks_change(k, id, &tc, koyomi_now(k), &answered, &cause) ==
+	    TASK_INVALID) {
+		dash_text(req, 422, cause != NULL ? cause : "not possible");
+		free(cause);
+		return;
+	}
+	free(cause);
+	dash_redirect(req, "/");
+}
+
+/* GET /login: the form, with a login CSRF token in a cookie and a field. */
+void
+login_get(struct http_req *req, void *arg)
+{
+	struct koyomi	*k = arg;
+	char		 tok[48];
+	struct buf	 b;
+
+	if (token_new(tok) == -1) {
+		dash_text(req, 500, "no randomness");
+		return;
+	}
+	set_cookie(req, k, LOGIN_COOKIE, tok, "/login", 600);
+	buf_init(&b);
+	dash_render_login(&b, tok, NULL);
+	dash_send(req, 200, HTML_TYPE, &b);
+}
+
+static void
+login_fail(struct http_req *req, struct koyomi *k, unsigned status,
+    const char *msg)
+{
+	char		 tok[48];
+	struct buf	 b;
+
+	if (token_new(tok) == -1) {
+		dash_text(req, 500, "no randomness");
+		return;
+	}
+	set_cookie(req, k, LOGIN_COOKIE, tok, "/login", 600);
+	buf_init(&b);
+	dash_render_login(&b, tok, msg);
+	dash_send(req, status, HTML_TYPE, &b);
+}
+
+/* Opens a session for token_id and sends the browser to the dashboard. */
+static void
+login_session(struct http_req *req, struct koyomi *k, int64_t token_id)
+{
+	char	 secret[48], csrf[48];
+
+	if (session_new(k->store, token_id, koyomi_now(k), 0, secret,
+	    csrf) == -1) {
+		dash_text(req, 500, "database error");
+		return;
+	}
+	set_cookie(req, k, DASH_COOKIE, secret, "/", SESSION_TTL);
+	dash_redirect(req, "/");
+}
+
+void
+login_post(struct http_req *req, void *arg)
+{
+	struct koyomi		*k = arg;
+	struct auth_info	 ai;
+	const char		*c = http_cookie(req, LOGIN_COOKIE);
+	const char		*f = http_form(req, "csrf");
+
+	if (c == NULL || f == NULL || strlen(c) != strlen(f) ||
+	    ct_memcmp(c, f, strlen(c)) != 0) {
+		login_fail(req, k, 403, "フォームの有効期限が切れました。"
+		    "もう一度お試しください。");
+		return;
+	}
+	if (store_token_lookup(k->store, http_form(req, "token"), &ai) == -1) {
+		login_fail(req, k, 401, "トークンが正しくありません。");
+		return;
+	}
+	login_session(req, k, ai.token_id);
+}
+
+void
+logout_post(struct http_req *req, void *arg)
+{
+	struct koyomi	*k = arg;
+	struct dash_req	 d;
+
+	if (dash_session(req, k, &d) == -1)
+		return;
+	if (!dash_csrf_ok(req, &d)) {
+		dash_text(req, 403, "forbidden");
+		return;
+	}
+	session_end(k->store, http_cookie(req, DASH_COOKIE));
+	set_cookie(req, k, DASH_COOKIE, "", "/", 0);
+	dash_redirect(req, "/login");
+}
+
+/* POST /login/once: a one-time login path, for another browser. */
+void
+once_post(struct http_req *req, void *arg)
+{
+	struct koyomi	*k = arg;
+	struct dash_req	 d;
+	char		 secret[48], path[80];
+
+	if (dash_session(req, k, &d) == -1)
+		return;
+	if (!dash_csrf_ok(req, &d)) {
+		dash_text(req, 403, "forbidden");
+		return;
+	}
+	if (session_new(k->store, d.ai.token_id, koyomi_now(k), 1, secret,
+	    NULL) == -1) {
+		dash_text(req, 500, "database error");
+		return;
+	}
+	snprintf(path, sizeof path, "/login/once/%s\n", secret);
+	dash_text(req, 200, path);
+}
+
+void
+once_get(struct http_req *req, void *arg)
+{
+	struct koyomi	*k = arg;
+	int64_t		 token_id;
+	int		 rc;
+
+	rc = session_take_once(k->store, http_suffix(req), koyomi_now(k),
+	    &token_id);
+	if (rc != 0) {
+		dash_text(req, rc == 1 ? 410 : 500, rc == 1 ?
+		    "this login link was used or has expired" :
+		    "database error");
+		return;
+	}
+	login_session(req, k, token_id);
+}

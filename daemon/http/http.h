@@ -1,0 +1,121 @@
+/*
+ * http.h — the HTTP server: libmicrohttpd in external-epoll mode, driven by
+ * the libev loop (one ev_io on MHD's epoll fd, one ev_timer from
+ * MHD_get_timeout, MHD_run after every wake-up), and a small router.
+ *
+ * A handler runs once per request, after the whole body has arrived
+ * (bodies over conf->max_body are answered 413 by the router), and must
+ * answer with exactly one http_reply*() before it returns, or call
+ * http_suspend() and answer later from another loop callback (req stays
+ * valid until that reply; at shutdown the router answers it 503). Handlers
+ * never block. Unknown paths get 404 JSON; a known path with a method it does
+ * not take gets 405 with Allow. HEAD is answered from the GET handler
+ * (MHD sends no body).
+ */
+#ifndef KOYOMI_HTTP_H
+#define KOYOMI_HTTP_H
+
+#include <stddef.h>
+
+struct koyomi;
+struct http;
+struct http_req;
+
+#define HTTP_GET	0x01
+#define HTTP_HEAD	0x02
+#define HTTP_POST	0x04
+#define HTTP_PUT	0x08
+#define HTTP_DELETE	0x10
+
+enum http_mem {
+	HTTP_MEM_PERSISTENT,	/* body outlives the response */
+	HTTP_MEM_COPY,		/* copied now */
+	HTTP_MEM_FREE,		/* malloc'd; freed when sent */
+};
+
+typedef void	(*http_handler)(struct http_req *, void *arg);
+typedef void	(*http_release)(void *arg);
+
+struct http	*http_start(struct koyomi *, char **cause);
+void		 http_stop(struct http *);
+/* Stop accepting new connections (shutdown); in-flight ones finish. */
+void		 http_quiesce(struct http *);
+/* Requests begun and not yet completed (idle keep-alives are not). */
+unsigned	 http_inflight(struct http *);
+/* The bound TCP port (useful with "127.0.0.1:0" in tests). */
+unsigned	 http_port(struct http *);
+/* http_sock.c: a bound, listening, non-blocking socket, or -1 + cause. */
+int		 http_listen_socket(const char *spec, char **cause);
+unsigned	 http_socket_port(int fd);
+/*
+ * The role a route needs, as the route table states it (routes.c). The
+ * handler checks it (auth_bearer, the dashboard's session); the table is
+ * what a reader, the docs and the authorisation tests go by.
+ */
+enum http_role {
+	HTTP_ROLE_PUBLIC,	/* anyone */
+	HTTP_ROLE_SECRET,	/* whoever holds the secret in the URL */
+	HTTP_ROLE_LOGIN,	/* a dashboard session of any role */
+	HTTP_ROLE_VIEWER,	/* a token or session, viewer or above */
+	HTTP_ROLE_COORDINATOR,	/* coordinator (of the cycle) or admin */
+	HTTP_ROLE_ADMIN,
+};
+
+/*
+ * One row of a route table. pattern: an exact path ("/healthz") or a
+ * prefix ending in '*' ("/feeds/" and a star). An exact match wins over
+ * a prefix, and a longer prefix over a shorter one, whatever the order;
+ * a table is kept sorted by pattern for its reader. name labels the
+ * route in metrics.
+ */
+struct http_route {
+	const char	*pattern;
+	unsigned	 methods;
+	enum http_role	 role;
+	const char	*name;
+	http_handler	 fn;
+};
+
+/*
+ * Installs the route table (borrowed: it must outlive the server); every
+ * handler gets arg. Once, before the first request.
+ */
+void		 http_routes(struct http *, const struct http_route *, size_t n,
+		    void *arg);
+const char	*http_role_name(enum http_role);
+/* The daemon's table (routes.c), sorted by pattern. */
+extern const struct http_route	http_route_table[];
+extern const size_t		http_nroutes;
+/* Installs http_route_table on k->http with k as every handler's arg. */
+void		 http_routes_install(struct koyomi *);
+
+struct koyomi	*http_koyomi(struct http_req *);
+const char	*http_method(struct http_req *);
+unsigned	 http_method_bit(struct http_req *);
+const char	*http_path(struct http_req *);
+const char	*http_suffix(struct http_req *);	/* what '*' matched */
+const char	*http_header(struct http_req *, const char *);
+const char	*http_query(struct http_req *, const char *);
+const char	*http_cookie(struct http_req *, const char *);
+/* The request body (NUL-terminated copy), len may be NULL. */
+const char	*http_body(struct http_req *, size_t *len);
+/* Form field from an application/x-www-form-urlencoded body, decoded. */
+const char	*http_form(struct http_req *, const char *);
+const char	*http_remote(struct http_req *);
+
+/* Answer later: see the top of this file. */
+void		 http_suspend(struct http_req *);
+/* Adds a response header; call before http_reply*. */
+void		 http_add_header(struct http_req *, const char *, const char *);
+void		 http_reply(struct http_req *, unsigned status,
+		    const char *content_type, const void *, size_t,
+		    enum http_mem);
+/* A body borrowed from a refcounted owner: release(arg) when sent. */
+void		 http_reply_borrowed(struct http_req *, unsigned status,
+		    const char *content_type, const void *, size_t,
+		    http_release, void *arg);
+/* {"error":"msg"} with the status. */
+void		 http_reply_json_error(struct http_req *, unsigned status,
+		    const char *msg);
+
+#endif

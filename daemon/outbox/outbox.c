@@ -1,0 +1,896 @@
+/*
+ * outbox.c — the dispatcher of the durable outbox (see outbox.h): due
+ * rows → notifier → sent / failed with next_attempt / dead, on the loop.
+ * One sched job (wall clock) says when the earliest waiting row falls
+ * due; answers and new commits wake it early. Answers are written in
+ * batches, one transaction per loop turn (outbox.h, "Results").
+ * Endpoint health is tracked here because only the outbox sees failures
+ * across messages and restarts.
+ */
+#include <sys/random.h>
+
+#include <openssl/sha.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ev.h>
+
+#include "calendars/log.h"
+#include "calendars/util.h"
+#include "daemon/core/conf.h"
+#include "daemon/core/koyomi.h"
+#include "daemon/core/metrics.h"
+#include "daemon/outbox/outbox.h"
+#include "daemon/core/sched.h"
+#include "daemon/store/store.h"
+#include "daemon/store/store_outbox.h"
+#include "notifier/mail.h"
+#include "notifier/notify.h"
+#include "notifier/retry.h"
+
+#define OUTBOX_MAX_INFLIGHT	64	/* rows handed out or unwritten at once */
+#define OUTBOX_BATCH		64	/* rows read per wake-up */
+#define OUTBOX_BACKOFF_MAX	30	/* seconds between tries of a failed write */
+#define OUTBOX_DISABLED_ERROR	"endpoint disabled"	/* last_error */
+
+/* Delivery latency buckets (seconds) for the histogram. */
+static const double outbox_buckets[] = { 0.01, 0.05, 0.1, 0.25, 0.5, 1,
+    2.5, 5, 10, 30 };
+#define OUTBOX_NBUCKETS	(sizeof outbox_buckets / sizeof outbox_buckets[0])
+
+struct outbox {
+	struct koyomi		*k;		/* borrowed */
+	struct notify		*n;		/* owned */
+	struct sched_job	 job;		/* the next dispatch */
+	ev_timer		 flush;		/* answers waiting: write them */
+	size_t			 inflight;	/* jobs in the notifier or answered */
+	struct retry_policy	 policy;
+	int			 stopping;
+	struct ob_job		*jobs;		/* in the notifier's hands */
+	struct ob_job		*answered;	/* answered, not yet written */
+	struct ob_job		**answered_tail;
+	size_t			 nanswered;
+	unsigned		 write_fails;	/* failed transactions in a row */
+	/* Metrics: [mail|webhook][sent|failed|dead]. */
+	unsigned long long	 deliveries[2][3];
+	unsigned long long	 disabled;
+	unsigned long long	 lat_bucket[OUTBOX_NBUCKETS];
+	unsigned long long	 lat_count;
+	double			 lat_sum;
+};
+
+/* What an answer means for the row; also the metric's result index. */
+enum ob_outcome {
+	OB_SENT,
+	OB_FAILED,
+	OB_DEAD,
+};
+
+/* One row in the notifier's hands, then its answer until written. */
+struct ob_job {
+	struct ob_job		*next;
+	struct ob_job		*prev;
+	struct outbox		*ob;
+	int64_t			 id;
+	int			 attempts;	/* failures before this try */
+	int			 webhook;
+	char			*destination;
+	ev_tstamp		 started;
+	size_t			 row;		/* in the turn's rows, until submitted */
+	/* The answer (outbox_done). */
+	enum ob_outcome		 outcome;
+	enum notify_status	 status;
+	long			 code;
+	time_t			 answered;
+	time_t			 retry_at;	/* OB_FAILED */
+	char			 error[256];
+	const char		*disabled;	/* why its endpoint was disabled */
+};
+
+/* Random hex for message ids: unique without coordination. */
+static void
+outbox_random_hex(char *out, size_t nbytes)
+{
+	unsigned char	r[32];
+
+	if (nbytes > sizeof r)
+		nbytes = sizeof r;
+	if (getrandom(r, nbytes, 0) != (ssize_t)nbytes)
+		fatal("getrandom");
+	hex_encode(r, nbytes, out);
+}
+
+/* "<koyomi.HEX@domain-of-From>": random, so unique and never reused. */
+static char *
+outbox_new_msgid(const struct conf *c)
+{
+	char	 hex[33], *name = NULL, *addr = NULL, *id;
+	const char *dom = "koyomi.invalid";
+
+	outbox_random_hex(hex, 16);
+	if (c->mail_from != NULL &&
+	    mail_split_address(c->mail_from, &name, &addr) == 0)
+		dom = strrchr(addr, '@') + 1;
+	xasprintf(&id, "<koyomi.%s@%s>", hex, dom);
+	free(name);
+	free(addr);
+	return id;
+}
+
+/* Seconds east of UTC of the configured zone at t. */
+static int
+outbox_utc_offset(struct koyomi *k, time_t t)
+{
+	cal_day	day;
+	int	secs;
+
+	if (k->zone == NULL)
+		return 0;
+	cal_utc_to_local(k->zone, t, &day, &secs);
+	return (int)((long long)day * 86400 + secs - (long long)t);
+}
+
+int64_t
+outbox_enqueue_mail(struct koyomi *k, const struct outbox_mail *m,
+    char **cause)
+{
+	struct mail_msg	 mm;
+	struct buf	 b;
+	char		*msgid;
+	time_t		 now = time(NULL);
+	int64_t		 id = -1;
+
+	msgid = outbox_new_msgid(k->conf);
+	memset(&mm, 0, sizeof mm);
+	mm.from = k->conf->mail_from != NULL ? k->conf->mail_from :
+	    "koyomi <koyomi@localhost>";
+	mm.to_name = m->to_name;
+	mm.to_addr = m->to_addr;
+	mm.subject = m->subject;
+	mm.body = m->body;
+	mm.msgid = msgid;
+	mm.date = now;
+	mm.utc_offset = outbox_utc_offset(k, now);
+	mm.list_id = m->list_id;
+	mm.ics = m->ics;
+	buf_init(&b);
+	if (mail_build(&mm, &b, cause) == 0) {
+		id = store_outbox_insert(k->store, msgid, "mail", m->to_addr,
+		    m->kind, m->subject, b.data, b.len, now);
+		if (id == -1)
+			xasprintf(cause, "outbox: database error");
+	}
+	buf_free(&b);
+	free(msgid);
+	return id;
+}
+
+/* "task.*" matches task.reminder; an empty filter matches everything. */
+static int
+outbox_filter_match(const struct conf_webhook *w, const char *type)
+{
+	size_t	i, l;
+
+	if (w->nevents == 0)
+		return 1;
+	for (i = 0; i < w->nevents; i++) {
+		l = strlen(w->events[i]);
+		if (strcmp(w->events[i], type) == 0 || strcmp(w->events[i], "*") == 0)
+			return 1;
+		if (l >= 2 && strcmp(w->events[i] + l - 2, ".*") == 0 &&
+		    strncmp(w->events[i], type, l - 1) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static enum notify_hook_format
+outbox_format(enum conf_hook_format f)
+{
+	switch (f) {
+	case HOOK_SLACK:
+		return NOTIFY_HOOK_SLACK;
+	case HOOK_TEAMS:
+		return NOTIFY_HOOK_TEAMS;
+	case HOOK_LINEWORKS:
+		return NOTIFY_HOOK_LINEWORKS;
+	default:
+		return NOTIFY_HOOK_STANDARD;
+	}
+}
+
+/*
+ * The webhook-id of one row: random, or for a keyed event "msg_" and 24
+ * hex of SHA-256(key, endpoint), so the same fact always gets the same id.
+ */
+static void
+outbox_hook_id(const char *key, const char *endpoint, char *out,
+    size_t size)
+{
+	unsigned char	 md[SHA256_DIGEST_LENGTH];
+	char		 hex[2 * SHA256_DIGEST_LENGTH + 1], *in;
+
+	if (key == NULL) {
+		outbox_random_hex(hex, 12);
+		snprintf(out, size, "msg_%.24s", hex);
+		return;
+	}
+	xasprintf(&in, "%s\n%s", key, endpoint);
+	SHA256((const unsigned char *)in, strlen(in), md);
+	free(in);
+	hex_encode(md, 12, hex);
+	snprintf(out, size, "msg_%.24s", hex);
+}
+
+int
+outbox_enqueue_event(struct koyomi *k, const struct payload_event *ev,
+    char **cause)
+{
+	return outbox_enqueue_event_keyed(k, ev, NULL, cause);
+}
+
+int
+outbox_enqueue_event_keyed(struct koyomi *k, const struct payload_event *ev,
+    const char *key, char **cause)
+{
+	const struct conf	*c = k->conf;
+	struct buf		 b;
+	char			 msgid[40];
+	time_t			 fs, dis, now = time(NULL);
+	size_t			 i;
+	int			 n = 0;
+
+	for (i = 0; i < c->nwebhooks; i++) {
+		if (!outbox_filter_match(&c->webhooks[i], ev->type))
+			continue;
+		if (store_endpoint_get(k->store, c->webhooks[i].id, &fs,
+		    &dis) == -1)
+			goto dberr;
+		buf_init(&b);
+		if (payload_render(ev, outbox_format(c->webhooks[i].format), &b,
+		    cause) == -1) {
+			buf_free(&b);
+			return -1;
+		}
+		outbox_hook_id(key, c->webhooks[i].id, msgid, sizeof msgid);
+		/*
+		 * A disabled endpoint (announced when it happened) gets its
+		 * row dead at once, never tried: `koyomi webhook enable
+		 * --replay` can send it later, with this webhook-id.
+		 */
+		if ((dis != 0 ? store_outbox_insert_dead(k->store, msgid,
+		    "webhook", c->webhooks[i].id, ev->type, NULL, b.data,
+		    b.len, now, OUTBOX_DISABLED_ERROR) :
+		    store_outbox_insert(k->store, msgid, "webhook",
+		    c->webhooks[i].id, ev->type, NULL, b.data, b.len,
+		    now)) == -1) {
+			buf_free(&b);
+			goto dberr;
+		}
+		buf_free(&b);
+		if (dis == 0)
+			n++;
+	}
+	return n;
+dberr:
+	xasprintf(cause, "outbox: database error");
+	return -1;
+}
+
+/* Metrics, emitted by /metrics through metrics_register(). */
+static void
+outbox_metric_delivery(struct outbox *ob, int webhook, int result)
+{
+	ob->deliveries[webhook ? 1 : 0][result]++;
+}
+
+static void
+outbox_metric_disabled(struct outbox *ob)
+{
+	ob->disabled++;
+}
+
+static void
+outbox_metric_latency(struct outbox *ob, double secs)
+{
+	size_t	i;
+
+	for (i = 0; i < OUTBOX_NBUCKETS; i++)
+		if (secs <= outbox_buckets[i])
+			ob->lat_bucket[i]++;
+	ob->lat_count++;
+	ob->lat_sum += secs;
+}
+
+static void
+outbox_metrics_emit(struct koyomi *k, struct buf *b, void *arg)
+{
+	static const char *const ch[] = { "mail", "webhook" };
+	static const char *const res[] = { "sent", "failed", "dead" };
+	struct outbox	*ob = arg;
+	long long	 c[OUTBOX_NSTATES];
+	size_t		 i, j;
+
+	if (store_outbox_counts(k->store, c) == 0) {
+		buf_puts(b, "# HELP koyomi_outbox_messages Outbox rows by state.\n"
+		    "# TYPE koyomi_outbox_messages gauge\n");
+		for (i = 0; i < OUTBOX_NSTATES; i++)
+			buf_printf(b, "koyomi_outbox_messages{state=\"%s\"} %lld\n",
+			    outbox_state_name(i), c[i]);
+	}
+	buf_puts(b, "# HELP koyomi_deliveries_total Delivery attempts by "
+	    "channel and result.\n# TYPE koyomi_deliveries_total counter\n");
+	for (i = 0; i < 2; i++)
+		for (j = 0; j < 3; j++)
+			buf_printf(b, "koyomi_deliveries_total{channel=\"%s\","
+			    "result=\"%s\"} %llu\n", ch[i], res[j],
+			    ob->deliveries[i][j]);
+	buf_printf(b, "# HELP koyomi_webhook_endpoints_disabled_total Webhook "
+	    "endpoints disabled after failing.\n"
+	    "# TYPE koyomi_webhook_endpoints_disabled_total counter\n"
+	    "koyomi_webhook_endpoints_disabled_total %llu\n", ob->disabled);
+	buf_puts(b, "# HELP koyomi_delivery_seconds Time from handing a "
+	    "message to the notifier to its answer.\n"
+	    "# TYPE koyomi_delivery_seconds histogram\n");
+	for (i = 0; i < OUTBOX_NBUCKETS; i++)
+		buf_printf(b, "koyomi_delivery_seconds_bucket{le=\"%g\"} %llu\n",
+		    outbox_buckets[i], ob->lat_bucket[i]);
+	buf_printf(b, "koyomi_delivery_seconds_bucket{le=\"+Inf\"} %llu\n"
+	    "koyomi_delivery_seconds_sum %.6f\n"
+	    "koyomi_delivery_seconds_count %llu\n", ob->lat_count, ob->lat_sum,
+	    ob->lat_count);
+}
+
+static void	outbox_dispatch(struct outbox *);
+
+static const struct conf_webhook *
+outbox_endpoint(struct koyomi *k, const char *id)
+{
+	size_t	i;
+
+	for (i = 0; i < k->conf->nwebhooks; i++)
+		if (strcmp(k->conf->webhooks[i].id, id) == 0)
+			return &k->conf->webhooks[i];
+	return NULL;
+}
+
+/* Takes j off the in-flight list (it stays counted in inflight). */
+static void
+outbox_job_unlink(struct ob_job *j)
+{
+	struct outbox	*ob = j->ob;
+
+	if (j->prev != NULL)
+		j->prev->next = j->next;
+	else
+		ob->jobs = j->next;
+	if (j->next != NULL)
+		j->next->prev = j->prev;
+	j->next = j->prev = NULL;
+}
+
+/* Frees a job off every list and gives its slot back. */
+static void
+outbox_job_free(struct ob_job *j)
+{
+	j->ob->inflight--;
+	free(j->destination);
+	free(j);
+}
+
+int
+outbox_enqueue_admin(struct koyomi *k, const char *kind, const char *subject,
+    const char *body, char **cause)
+{
+	struct outbox_mail	 m;
+
+	if (k->conf->admin_mail == NULL)
+		return 0;
+	memset(&m, 0, sizeof m);
+	m.kind = kind;
+	m.to_addr = k->conf->admin_mail;
+	m.subject = subject;
+	m.body = body;
+	return outbox_enqueue_mail(k, &m, cause) == -1 ? -1 : 1;
+}
+
+/* Tell the administrators, by mail, in its own short transaction. */
+static void
+outbox_announce_disabled(struct outbox *ob, const char *id, const char *why)
+{
+	struct koyomi		*k = ob->k;
+	char			*subject, *body, *cause = NULL;
+
+	if (k->conf->admin_mail == NULL)
+		return;
+	xasprintf(&subject, "【koyomi】Webhook送信先「%s」を停止しました", id);
+	xasprintf(&body, "koyomi 管理者各位\n\n"
+	    "Webhook の送信先「%s」への配信が失敗し続けたため、"
+	    "この送信先を停止しました。\n理由：%s\n\n"
+	    "受信側を確認のうえ、設定を見直してください。\n\n"
+	    "本メールは koyomi から自動送信しています。\n", id, why);
+	if (store_begin(k->store) == 0) {
+		if (outbox_enqueue_admin(k, "endpoint_disabled", subject, body,
+		    &cause) == -1) {
+			log_warnx("outbox: announce endpoint %s: %s", id, cause);
+			store_rollback(k->store);
+		} else
+			store_commit(k->store);
+	}
+	free(cause);
+	free(subject);
+	free(body);
+}
+
+/*
+ * Endpoint health after one webhook answer, inside the batch's
+ * transaction. A disabling is only noted in j->disabled: it is logged,
+ * counted and announced once the transaction has committed.
+ */
+static int
+outbox_endpoint_result(struct outbox *ob, struct ob_job *j)
+{
+	struct store	*s = ob->k->store;
+	time_t		 since, dis;
+
+	if (j->status == NOTIFY_OK)
+		return store_endpoint_ok(s, j->destination);
+	/* For `koyomi webhook list`: names the endpoint id, never its URL. */
+	if (store_endpoint_error(s, j->destination, j->error) == -1)
+		return -1;
+	if (j->code == 410)
+		j->disabled = "HTTP 410 Gone";
+	else {
+		if (store_endpoint_failed(s, j->destination, j->answered) ==
+		    -1 || store_endpoint_get(s, j->destination, &since,
+		    &dis) == -1)
+			return -1;
+		if (dis == 0 && retry_endpoint_expired(&ob->policy, since,
+		    j->answered))
+			j->disabled = "failing continuously for 5 days";
+	}
+	if (j->disabled == NULL)
+		return 0;
+	if (store_endpoint_disable(s, j->destination, j->answered) == -1 ||
+	    store_outbox_kill_destination(s, "webhook", j->destination,
+	    OUTBOX_DISABLED_ERROR) == -1)
+		return -1;
+	return 0;
+}
+
+/* Writes one answer, inside the batch's transaction. */
+static int
+outbox_record(struct outbox *ob, struct ob_job *j)
+{
+	struct store	*s = ob->k->store;
+	int		 rc;
+
+	j->disabled = NULL;
+	switch (j->outcome) {
+	case OB_SENT:
+		rc = store_outbox_set_sent(s, j->id, j->answered);
+		break;
+	case OB_FAILED:
+		rc = store_outbox_set_failed(s, j->id, j->attempts + 1,
+		    j->retry_at, j->error);
+		break;
+	default:
+		rc = store_outbox_set_dead(s, j->id, j->attempts + 1, j->error);
+		break;
+	}
+	if (rc == -1)
+		return -1;
+	return j->webhook ? outbox_endpoint_result(ob, j) : 0;
+}
+
+/*
+ * The notifier's answer. Nothing is written here: the answer waits in
+ * ob->answered, and every answer of this loop turn is written in one
+ * transaction on the next turn (outbox_flush_cb, a zero-delay timer: the
+ * loop does not sleep while answers wait). Until
+ * then the row stays 'sending', so it is neither sent again by this
+ * process nor lost by a crash (the next start sends it again, same id).
+ */
+static void
+outbox_done(void *arg, const struct notify_result *r)
+{
+	struct ob_job	*j = arg;
+	struct outbox	*ob = j->ob;
+	time_t		 now = time(NULL);
+	uint32_t	 rnd;
+
+	outbox_metric_latency(ob, ev_now(ob->k->loop) - j->started);
+	j->answered = now;
+	j->status = r->status;
+	j->code = r->code;
+	memcpy(j->error, r->error, sizeof j->error);
+	j->error[sizeof j->error - 1] = '\0';
+	if (r->status == NOTIFY_OK)
+		j->outcome = OB_SENT;
+	else {
+		if (getrandom(&rnd, sizeof rnd, 0) != sizeof rnd)
+			rnd = (uint32_t)now;
+		if (retry_next(&ob->policy, j->attempts + 1,
+		    r->status == NOTIFY_PERMFAIL, r->retry_after, now, rnd,
+		    &j->retry_at) == RETRY_DEAD) {
+			j->outcome = OB_DEAD;
+			log_warnx("outbox: message %lld to %s dead after %d "
+			    "attempts: %s", (long long)j->id, j->destination,
+			    j->attempts + 1, r->error);
+		} else {
+			j->outcome = OB_FAILED;
+			log_info("outbox: message %lld: %s; retry in %llds",
+			    (long long)j->id, r->error,
+			    (long long)(j->retry_at - now));
+		}
+	}
+	outbox_job_unlink(j);
+	*ob->answered_tail = j;
+	ob->answered_tail = &j->next;
+	ob->nanswered++;
+	/* After a failed write the retry timer (sched) is already set. */
+	if (!ob->stopping && ob->write_fails == 0 &&
+	    !ev_is_active(&ob->flush)) {
+		ev_timer_set(&ob->flush, 0., 0.);
+		ev_timer_start(ob->k->loop, &ob->flush);
+	}
+}
+
+/* Next loop turn: write the answers of the last one, send more. */
+static void
+outbox_flush_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	(void)loop;
+	(void)revents;
+	outbox_dispatch(w->data);
+}
+
+/*
+ * Prepares one due row inside the turn's transaction: marks it sending
+ * and returns its job, or NULL when the row went dead (its endpoint is
+ * gone from the configuration). *err is set on a database error.
+ */
+static struct ob_job *
+outbox_take(struct outbox *ob, const struct outbox_row *r, int *err)
+{
+	struct koyomi	*k = ob->k;
+	struct ob_job	*j;
+	int		 webhook = strcmp(r->channel, "webhook") == 0;
+
+	if (webhook && outbox_endpoint(k, r->destination) == NULL) {
+		if (store_outbox_set_dead(k->store, r->id, r->attempts,
+		    "endpoint no longer configured") == -1)
+			*err = 1;
+		return NULL;
+	}
+	if (store_outbox_set_sending(k->store, r->id) == -1) {
+		*err = 1;
+		return NULL;
+	}
+	j = xcalloc(1, sizeof *j);
+	j->ob = ob;
+	j->id = r->id;
+	j->attempts = r->attempts;
+	j->webhook = webhook;
+	j->destination = xstrdup(r->destination);
+	return j;
+}
+
+/* Hands a row, marked sending and committed, to the notifier. */
+static void
+outbox_submit(struct outbox *ob, struct ob_job *j, struct outbox_row *r)
+{
+	struct koyomi			*k = ob->k;
+	const struct conf_webhook	*w;
+	struct notify_endpoint		 ep;
+	struct notify_job		 job;
+	char				*cause = NULL;
+
+	memset(&job, 0, sizeof job);
+	memset(&ep, 0, sizeof ep);
+	if (j->webhook) {
+		w = outbox_endpoint(k, r->destination);
+		ep.id = w->id;
+		ep.url = w->url;
+		ep.secrets = (const char *const *)w->secrets;
+		ep.nsecrets = w->nsecrets;
+		ep.format = outbox_format(w->format);
+		job.channel = NOTIFY_WEBHOOK;
+		job.endpoint = &ep;
+	} else {
+		job.channel = NOTIFY_MAIL;
+		job.rcpt = r->destination;
+	}
+	j->started = ev_now(k->loop);
+	job.msgid = r->msgid;
+	job.payload = r->body;
+	job.len = r->len;
+	job.done = outbox_done;
+	job.arg = j;
+	if (notify_submit(ob->n, &job, &cause) == -1) {
+		/* Malformed, so rare: its own statement. */
+		store_outbox_set_dead(k->store, r->id, r->attempts, cause);
+		free(cause);
+		outbox_job_free(j);
+		return;
+	}
+	j->next = ob->jobs;
+	if (ob->jobs != NULL)
+		ob->jobs->prev = j;
+	ob->jobs = j;
+}
+
+/*
+ * One loop turn's database work, in one transaction: every answer
+ * waiting in ob->answered, then, when take, the rows now due (up to the
+ * free slots), marked sending. On commit the answers are counted and
+ * freed, and *taken lists (by next) the jobs to hand to the notifier,
+ * j->row being the index of each one's row in *rows. On any error
+ * everything is rolled back, the answers stay in memory for the next
+ * try and nothing is handed out. 0 or -1.
+ */
+static int
+outbox_turn(struct outbox *ob, int take, struct outbox_row **rows,
+    size_t *nrows, struct ob_job **taken)
+{
+	struct store	*s = ob->k->store;
+	struct ob_job	*j, *next, **tail;
+	size_t		 room, i;
+	int		 err = 0;
+
+	*rows = NULL;
+	*nrows = 0;
+	*taken = NULL;
+	room = OUTBOX_MAX_INFLIGHT - (ob->inflight - ob->nanswered);
+	if (room > OUTBOX_BATCH)
+		room = OUTBOX_BATCH;
+	if (ob->nanswered == 0) {
+		/* Nothing to write: read first, lock only if there is work. */
+		if (!take || room == 0)
+			return 0;
+		if (store_outbox_due(s, time(NULL), room, rows, nrows) == -1)
+			return -1;
+		if (*nrows == 0)
+			return 0;
+	}
+	if (store_begin(s) == -1)
+		goto fail;
+	for (j = ob->answered; j != NULL; j = j->next)
+		if (outbox_record(ob, j) == -1)
+			goto fail;
+	if (take && room > 0 && ob->nanswered > 0 &&
+	    store_outbox_due(s, time(NULL), room, rows, nrows) == -1)
+		goto fail;
+	tail = taken;
+	for (i = 0; i < *nrows && !err; i++)
+		if ((j = outbox_take(ob, &(*rows)[i], &err)) != NULL) {
+			j->row = i;
+			*tail = j;
+			tail = &j->next;
+		}
+	if (err || store_commit(s) == -1)
+		goto fail;
+	/* Committed: the answers are in the database. */
+	for (j = ob->answered; j != NULL; j = next) {
+		next = j->next;
+		outbox_metric_delivery(ob, j->webhook, j->outcome);
+		if (j->disabled != NULL) {
+			log_warnx("outbox: webhook endpoint %s disabled: %s",
+			    j->destination, j->disabled);
+			outbox_metric_disabled(ob);
+			outbox_announce_disabled(ob, j->destination,
+			    j->disabled);
+		}
+		outbox_job_free(j);
+	}
+	ob->answered = NULL;
+	ob->answered_tail = &ob->answered;
+	ob->nanswered = 0;
+	for (j = *taken; j != NULL; j = j->next)
+		ob->inflight++;
+	return 0;
+fail:
+	store_rollback(s);
+	while ((j = *taken) != NULL) {
+		*taken = j->next;
+		free(j->destination);
+		free(j);
+	}
+	outbox_rows_free(*rows, *nrows);
+	*rows = NULL;
+	*nrows = 0;
+	return -1;
+}
+
+static void
+outbox_sched_cb(struct koyomi *k, struct sched_job *job)
+{
+	(void)k;
+	outbox_dispatch(job->arg);
+}
+
+/* Seconds before the next try after n failed writes in a row. */
+static time_t
+outbox_backoff(unsigned n)
+{
+	return n >= 5 ? OUTBOX_BACKOFF_MAX : (time_t)1 << (n - 1);
+}
+
+/*
+ * Writes the answers waiting, sends what is due, then sleeps until the
+ * next row falls due. A failed write (database locked, disk full) keeps
+ * the answers and is tried again with a growing pause.
+ */
+static void
+outbox_dispatch(struct outbox *ob)
+{
+	struct koyomi		*k = ob->k;
+	struct outbox_row	*rows;
+	struct ob_job		*taken, *j;
+	size_t			 n, answers = ob->nanswered, room;
+	time_t			 now = time(NULL), when = 0;
+
+	ev_timer_stop(k->loop, &ob->flush);
+	room = OUTBOX_MAX_INFLIGHT - (ob->inflight - ob->nanswered);
+	if (room > OUTBOX_BATCH)
+		room = OUTBOX_BATCH;
+	if (outbox_turn(ob, !ob->stopping, &rows, &n, &taken) == -1) {
+		ob->write_fails++;
+		if (ob->write_fails == 1 && answers > 0)
+			log_warnx("outbox: cannot write %zu delivery "
+			    "result(s); kept, and tried again", answers);
+		if (!ob->stopping)
+			sched_at(k, &ob->job, now + outbox_backoff(
+			    ob->write_fails), outbox_sched_cb, ob);
+		return;
+	}
+	if (ob->write_fails > 0 && answers > 0)
+		log_info("outbox: %zu delivery result(s) written after %u "
+		    "failed attempt(s)", answers, ob->write_fails);
+	ob->write_fails = 0;
+	while ((j = taken) != NULL) {
+		taken = j->next;
+		j->next = NULL;
+		outbox_submit(ob, j, &rows[j->row]);
+	}
+	outbox_rows_free(rows, n);
+	if (ob->stopping)
+		return;
+	/* A full batch may have left more behind: look again next turn. */
+	if (room > 0 && n == room)
+		sched_at(k, &ob->job, now, outbox_sched_cb, ob);
+	else if (store_outbox_next(k->store, &when) == 0 && when > now)
+		sched_at(k, &ob->job, when, outbox_sched_cb, ob);
+	else if (when > 0 && ob->inflight < OUTBOX_MAX_INFLIGHT)
+		/* Due but not taken (a store error): try again shortly. */
+		sched_at(k, &ob->job, now + 1, outbox_sched_cb, ob);
+	else
+		/* Nothing waiting, or a full pipe: an answer wakes us. */
+		sched_cancel(k, &ob->job);
+}
+
+/* A CLI command (koyomi done, …) committed rows from another process. */
+static void
+outbox_store_changed(struct koyomi *k, void *arg)
+{
+	/* Through k, not a saved pointer: hooks outlive a stopped outbox. */
+	(void)arg;
+	outbox_wake(k->outbox);
+}
+
+static struct notify *
+outbox_notifier(struct koyomi *k, char **cause)
+{
+	struct notify_conf	nc;
+
+	memset(&nc, 0, sizeof nc);
+	nc.mail_transport = k->conf->mail_transport;
+	nc.mail_from = k->conf->mail_from;
+	nc.mail_credentials = k->conf->mail_credentials;
+	nc.mail_starttls = k->conf->mail_starttls;
+	/* 0 (a struct conf not from conf_load) keeps the notifier's own. */
+	nc.smtp_timeout_ms = (long)k->conf->smtp_timeout * 1000;
+	nc.smtp_connect_timeout_ms = (long)k->conf->smtp_connect_timeout * 1000;
+	return notify_new(k->loop, &nc, cause);
+}
+
+struct outbox *
+outbox_start(struct koyomi *k, char **cause)
+{
+	struct outbox	*ob;
+	const char	*scale;
+	int		 n;
+
+	ob = xcalloc(1, sizeof *ob);
+	ob->k = k;
+	ob->answered_tail = &ob->answered;
+	ev_timer_init(&ob->flush, outbox_flush_cb, 0., 0.);
+	ob->flush.data = ob;
+	ob->policy.scale = 1.0;
+	/* Tests only: shrink the three-day schedule (see retry.h). */
+	if ((scale = getenv("KOYOMI_TEST_RETRY_SCALE")) != NULL &&
+	    atof(scale) > 0.) {
+		ob->policy.scale = atof(scale);
+		log_warnx("outbox: KOYOMI_TEST_RETRY_SCALE=%g (tests only)",
+		    ob->policy.scale);
+	}
+	if ((ob->n = outbox_notifier(k, cause)) == NULL) {
+		free(ob);
+		return NULL;
+	}
+	if ((n = store_outbox_recover(k->store)) == -1) {
+		xasprintf(cause, "outbox: cannot read the outbox");
+		notify_free(ob->n);
+		free(ob);
+		return NULL;
+	}
+	if (n > 0)
+		log_info("outbox: %d messages interrupted by a stop will be "
+		    "sent again", n);
+	metrics_register(k, outbox_metrics_emit, ob);
+	koyomi_hook_add(k, KY_STORE_CHANGED, outbox_store_changed, NULL);
+	sched_at(k, &ob->job, time(NULL), outbox_sched_cb, ob);
+	return ob;
+}
+
+void
+outbox_wake(struct outbox *ob)
+{
+	if (ob == NULL || ob->stopping)
+		return;
+	sched_at(ob->k, &ob->job, time(NULL), outbox_sched_cb, ob);
+}
+
+size_t
+outbox_inflight(const struct outbox *ob)
+{
+	return ob->inflight;
+}
+
+size_t
+outbox_unwritten(const struct outbox *ob)
+{
+	return ob->nanswered;
+}
+
+/*
+ * Answers the notifier already has are taken and written in a last
+ * transaction; then the notifier is freed, so no callback comes after.
+ * Rows still in flight, or whose answer could not be written, stay
+ * 'sending' and are sent again on the next start (their ids unchanged,
+ * so receivers can drop the duplicate).
+ */
+void
+outbox_stop(struct outbox *ob)
+{
+	struct ob_job	*j;
+
+	if (ob == NULL)
+		return;
+	ob->stopping = 1;
+	sched_cancel(ob->k, &ob->job);
+	metrics_unregister(ob->k, outbox_metrics_emit, ob);
+	notify_drain(ob->n);
+	if (ob->nanswered > 0) {
+		outbox_dispatch(ob);
+		if (ob->nanswered > 0)
+			log_warnx("outbox: %zu delivery result(s) not written "
+			    "at stop; those messages will be sent again",
+			    ob->nanswered);
+	}
+	ev_timer_stop(ob->k->loop, &ob->flush);
+	notify_free(ob->n);
+	while ((j = ob->jobs) != NULL) {
+		ob->jobs = j->next;
+		free(j->destination);
+		free(j);
+	}
+	while ((j = ob->answered) != NULL) {
+		ob->answered = j->next;
+		free(j->destination);
+		free(j);
+	}
+	free(ob);
+}

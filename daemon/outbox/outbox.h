@@ -1,0 +1,137 @@
+/*
+ * outbox.h — the durable outbox (design.md §8). A message is a row in
+ * SQLite, written by outbox_enqueue*() inside the caller's transaction,
+ * next to the row that says why it exists (a reminder step, a completion,
+ * a date change): both commit or neither does, so a kill -9 at any moment
+ * loses no message. The dispatcher, on the loop, hands due rows to the
+ * notifier and records the outcome; delivery is at-least-once, and the
+ * Message-ID / webhook-id chosen at enqueue time never changes, so a
+ * receiver can drop duplicates.
+ *
+ * Row states: pending (never tried) → sending (handed to the notifier) →
+ * sent | failed (will retry at next_attempt) | dead (permanent failure,
+ * schedule spent, or endpoint disabled). Rows found in 'sending' at start
+ * were interrupted by a crash and go back to pending. A webhook row dead
+ * or failed goes back to pending, same id, when `koyomi webhook enable
+ * --replay` or `webhook replay` requeues it (store_outbox_requeue).
+ *
+ * Order: for one destination (a mail address, a webhook endpoint) rows go
+ * out strictly by id; a later row waits while an earlier one is pending,
+ * sending or failed. Different destinations run in parallel.
+ *
+ * Results: the notifier's answers are not written one by one. Every
+ * answer that came in during one loop turn waits in memory and is
+ * written, with the rows the freed slots let go next marked 'sending',
+ * in one transaction on the next turn (a zero-delay timer). Until that
+ * commit the row stays 'sending': a crash sends it again on the next
+ * start, same id, and a row is 'sent' only once its peer accepted it. A failed commit (database locked, disk full) is rolled
+ * back whole; the answers stay in memory, hold their slots (at most
+ * 64 messages in the notifier or unwritten, so memory is bounded) and
+ * are written again after 1, 2, 4 … 30 s. outbox_stop writes what is
+ * waiting. Delivery metrics count an answer once, when it is written.
+ *
+ * Blocking: enqueue is one INSERT; the dispatcher's SQLite work is one
+ * transaction of short statements per loop turn, bounded by a batch
+ * size.
+ */
+#ifndef KOYOMI_OUTBOX_H
+#define KOYOMI_OUTBOX_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "notifier/payload.h"
+
+struct koyomi;
+struct outbox;
+struct store;
+
+/* A mail to enqueue; strings borrowed, UTF-8. */
+struct outbox_mail {
+	const char	*kind;		/* reminder, overdue, digest, … (tmpl name) */
+	const char	*to_name;	/* display name or NULL */
+	const char	*to_addr;
+	const char	*subject;
+	const char	*body;
+	const char	*list_id;	/* "<cycle.host>" or NULL */
+	const char	*ics;		/* METHOD:PUBLISH part or NULL */
+};
+
+/* Row states, in the order `koyomi outbox` lists counts. */
+enum outbox_state {
+	OUTBOX_PENDING,
+	OUTBOX_SENDING,
+	OUTBOX_SENT,
+	OUTBOX_FAILED,
+	OUTBOX_DEAD,
+	OUTBOX_NSTATES
+};
+const char	*outbox_state_name(enum outbox_state);
+int		 outbox_state_from_name(const char *);	/* -1 unknown */
+
+/*
+ * Builds the RFC 5322 message (Message-ID chosen here) and INSERTs it.
+ * Must run inside the caller's open transaction. Returns the row id, or
+ * -1 with *cause (caller frees): bad header, database error.
+ */
+int64_t		 outbox_enqueue_mail(struct koyomi *, const struct outbox_mail *,
+		    char **cause);
+/*
+ * One row per configured webhook endpoint whose event filter matches
+ * ev->type, each with its own webhook-id and body in that endpoint's
+ * format. Inside the caller's transaction. The row of a disabled
+ * endpoint is written dead ("endpoint disabled"), never tried, so that
+ * `koyomi webhook enable ID --replay` can send it once the endpoint is
+ * back. Returns how many rows were queued for delivery (0 is fine; dead
+ * ones do not count), -1 with *cause.
+ */
+int		 outbox_enqueue_event(struct koyomi *,
+		    const struct payload_event *, char **cause);
+/*
+ * The same, with webhook-ids derived from key (and the endpoint) instead
+ * of random ones: a fact named by key (e.g. "event.changed uid 3") always
+ * gets the same id, whoever queues it and however often it is replayed.
+ */
+int		 outbox_enqueue_event_keyed(struct koyomi *,
+		    const struct payload_event *, const char *key,
+		    char **cause);
+/*
+ * A mail to admin_mail (kind as in the outbox, subject and body UTF-8),
+ * inside the caller's transaction. 1 queued, 0 no admin_mail configured,
+ * -1 with *cause.
+ */
+int		 outbox_enqueue_admin(struct koyomi *, const char *kind,
+		    const char *subject, const char *body, char **cause);
+
+/*
+ * The dispatcher. outbox_start: after the store is open and the loop
+ * exists (it needs k's loop, store, conf and notifier); puts rows left in
+ * 'sending' back to pending and schedules the first run. outbox_wake: a
+ * transaction that enqueued has committed; look again now.
+ */
+struct outbox	*outbox_start(struct koyomi *, char **cause);
+void		 outbox_wake(struct outbox *);
+void		 outbox_stop(struct outbox *);
+/* Messages handed to the notifier whose answer is not yet written. */
+size_t		 outbox_inflight(const struct outbox *);
+/* Of those, answers waiting to be written (after a failed write). */
+size_t		 outbox_unwritten(const struct outbox *);
+
+/*
+ * Views (outbox_view.c) for `koyomi outbox` and GET /api/v1/outbox.
+ * Bodies are never shown: they carry completion links.
+ * JSON: {"counts":{"pending":N,…},"messages":[{"id","msgid","channel",
+ * "destination","kind","subject","state","attempts","next_attempt",
+ * "last_error","created","sent_at"}]}, times ISO 8601 UTC or null.
+ * Text: one line per message, tab-separated: id state channel
+ * destination kind attempts time(sent_at or next_attempt) subject error.
+ */
+struct outbox_row;
+struct buf;
+void		 outbox_view_json(struct buf *, const struct outbox_row *,
+		    size_t, const long long counts[OUTBOX_NSTATES]);
+void		 outbox_view_text(struct buf *, const struct outbox_row *,
+		    size_t);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * store_int.h — for the store_*.c files only: the raw connection and the
+ * prepared-statement cache. No other module includes sqlite3.h.
+ */
+#ifndef KOYOMI_STORE_INT_H
+#define KOYOMI_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "daemon/store/store.h"
+
+sqlite3		*store_db(struct store *);
+/*
+ * The prepared statement for sql, prepared once (SQLITE_PREPARE_PERSISTENT)
+ * and cached by its text; returned reset with bindings cleared. NULL on a
+ * prepare error (logged). Never finalize it: store_close does.
+ */
+sqlite3_stmt	*store_stmt(struct store *, const char *sql);
+/* Logs sqlite3_errmsg with what failed and counts the error. */
+void		 store_fail(struct store *, const char *what);
+/* Runs SQL without results (DDL, pragmas). */
+int		 store_exec(struct store *, const char *sql);
+
+#endif

@@ -1,0 +1,148 @@
+/*
+ * store_scan.c — bulk reads of tasks for the reminder scan and the
+ * reconciliation (store_scan.h). Only store files see sqlite3.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "calendars/util.h"
+#include "daemon/store/store.h"
+#include "daemon/store/store_int.h"
+#include "daemon/store/store_scan.h"
+#include "daemon/store/store_util.h"
+
+/* A bound on one page's rows: a task has at most a few dozen steps. */
+#define SCAN_MAX_ROWS	1000000
+
+/*
+ * One page of open tasks and, joined, the steps each has taken: one row
+ * per step (or one with a NULL step), grouped by task in page order. The
+ * range on due lets the (state, due) index find the start at once.
+ */
+static const char scan_sql[] =
+    "WITH page AS (SELECT id, due, uid FROM tasks"
+    " WHERE state = 'open' AND cancelled = 0 AND due >= ?1"
+    " AND (due, id) > (?1, ?2) ORDER BY due, id LIMIT ?3)"
+    " SELECT p.id, p.due, p.uid, r.step FROM page p"
+    " LEFT JOIN reminder_steps r ON r.task = p.id ORDER BY p.due, p.id";
+
+void
+store_scan_begin(struct scan_cursor *c, time_t due_after)
+{
+	c->due = due_after;
+	c->id = INT64_MAX;	/* so (due, id) > cursor means due > due_after */
+}
+
+static void
+scan_add_step(struct scan_task *t, sqlite3_stmt *st)
+{
+	if (sqlite3_column_type(st, 3) == SQLITE_NULL)
+		return;
+	t->steps = xreallocarray(t->steps, t->nsteps + 1, sizeof *t->steps);
+	t->steps[t->nsteps++] = store_col_dup(st, 3);
+}
+
+int
+store_scan_page(struct store *s, struct scan_cursor *c, size_t max,
+    struct scan_task **out, size_t *n)
+{
+	sqlite3_stmt		*st;
+	struct scan_task	*v, *t = NULL;
+	size_t			 rows = 0;
+	int			 rc;
+
+	*out = NULL;
+	*n = 0;
+	if (max == 0)
+		return 0;
+	if ((st = store_stmt(s, scan_sql)) == NULL)
+		return -1;
+	v = xcalloc(max, sizeof *v);
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)c->due);
+	sqlite3_bind_int64(st, 2, c->id);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW &&
+	    ++rows <= SCAN_MAX_ROWS) {
+		if (t == NULL || t->id != sqlite3_column_int64(st, 0)) {
+			if (*n == max)
+				break;	/* impossible: LIMIT max */
+			t = &v[(*n)++];
+			t->id = sqlite3_column_int64(st, 0);
+			t->due = (time_t)sqlite3_column_int64(st, 1);
+			t->uid = store_col_dup(st, 2);
+		}
+		scan_add_step(t, st);
+	}
+	/* Reset at once: a cached statement left active pins a snapshot. */
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		store_fail(s, "reminder scan");
+		store_scan_free(v, *n);
+		*n = 0;
+		return -1;
+	}
+	if (*n > 0) {
+		c->due = v[*n - 1].due;
+		c->id = v[*n - 1].id;
+	}
+	*out = v;
+	return 0;
+}
+
+void
+store_scan_free(struct scan_task *v, size_t n)
+{
+	size_t	 i, j;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].uid);
+		for (j = 0; j < v[i].nsteps; j++)
+			free(v[i].steps[j]);
+		free(v[i].steps);
+	}
+	free(v);
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	const char	*s = (const char *)sqlite3_column_text(st, i);
+
+	return s != NULL ? s : "";
+}
+
+int
+store_sync_each(struct store *s, sync_row_fn fn, void *arg)
+{
+	static const char q[] = "SELECT id, due, cancelled, due_day, uid,"
+	    " assignee, title FROM tasks";
+	sqlite3_stmt	*st;
+	struct sync_row	 r;
+	int		 rc, stopped = 0;
+
+	if ((st = store_stmt(s, q)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(st, 0);
+		r.due = (time_t)sqlite3_column_int64(st, 1);
+		r.cancelled = sqlite3_column_int(st, 2);
+		r.due_day = col_text(st, 3);
+		r.uid = col_text(st, 4);
+		r.assignee = col_text(st, 5);
+		r.title = col_text(st, 6);
+		if (fn(&r, arg) == -1) {
+			stopped = 1;
+			break;
+		}
+	}
+	sqlite3_reset(st);
+	if (stopped)
+		return -1;
+	if (rc != SQLITE_DONE) {
+		store_fail(s, "tasks sync rows");
+		return -1;
+	}
+	return 0;
+}
