@@ -18,14 +18,14 @@
 #include <ev.h>
 
 #include "calendars/util.h"
-#include "daemon/conf.h"
-#include "daemon/koyomi.h"
-#include "daemon/metrics.h"
-#include "daemon/outbox.h"
-#include "daemon/sched.h"
-#include "daemon/store.h"
-#include "daemon/store_int.h"
-#include "daemon/store_outbox.h"
+#include "daemon/core/conf.h"
+#include "daemon/core/koyomi.h"
+#include "daemon/core/metrics.h"
+#include "daemon/outbox/outbox.h"
+#include "daemon/core/sched.h"
+#include "daemon/store/store.h"
+#include "daemon/store/store_int.h"
+#include "daemon/store/store_outbox.h"
 
 #define NRCPT	200
 #define NHOOKS	16

@@ -19,9 +19,9 @@
 #include <cmocka.h>
 
 #include "calendars/cal.h"
-#include "daemon/announce_msg.h"
-#include "daemon/revisions.h"
-#include "daemon/store.h"
+#include "daemon/chase/announce_msg.h"
+#include "daemon/store/revisions.h"
+#include "daemon/store/store.h"
 #include "notifier/payload.h"
 #include "notifier/template.h"
 

@@ -12,8 +12,8 @@
 #include <cmocka.h>
 
 #include "calendars/log.h"
-#include "daemon/chase_msg.h"
-#include "daemon/tasks.h"
+#include "daemon/chase/chase_msg.h"
+#include "daemon/chase/tasks.h"
 
 static const char yaml[] =
 "organisations:\n"

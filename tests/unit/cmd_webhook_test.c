@@ -24,9 +24,9 @@
 
 #include "calendars/cal.h"
 #include "calendars/util.h"
-#include "daemon/cmd.h"
-#include "daemon/store.h"
-#include "daemon/store_outbox.h"
+#include "daemon/cli/cmd.h"
+#include "daemon/store/store.h"
+#include "daemon/store/store_outbox.h"
 
 static void
 origin(const char *url, const char *want)

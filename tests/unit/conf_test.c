@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "daemon/conf.h"
+#include "daemon/core/conf.h"
 
 struct fx {
 	char	 dir[64];	/* realpath of a fresh temp folder */

@@ -12,9 +12,9 @@
 #include <cmocka.h>
 
 #include "calendars/cal.h"
-#include "daemon/csv.h"
-#include "daemon/dash_view.h"
-#include "daemon/html.h"
+#include "daemon/codec/csv.h"
+#include "daemon/http/dash_view.h"
+#include "daemon/codec/html.h"
 
 static void
 test_csv(void **state)

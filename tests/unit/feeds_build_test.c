@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "daemon/feeds.h"
+#include "daemon/feeds/feeds.h"
 
 #define RULES \
 	"organisations:\n" \

@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "daemon/feeds.h"
-#include "daemon/revisions.h"
+#include "daemon/feeds/feeds.h"
+#include "daemon/store/revisions.h"
 
 #define RULES \
 	"organisations:\n" \

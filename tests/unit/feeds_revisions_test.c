@@ -17,9 +17,9 @@
 
 #include <cmocka.h>
 
-#include "daemon/feedtoken.h"
-#include "daemon/revisions.h"
-#include "daemon/store.h"
+#include "daemon/feeds/feedtoken.h"
+#include "daemon/store/revisions.h"
+#include "daemon/store/store.h"
 
 static struct store *
 open_db(char *path, size_t len)

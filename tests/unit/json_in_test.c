@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "daemon/json_in.h"
+#include "daemon/codec/json_in.h"
 
 static void
 test_ok(void **state)

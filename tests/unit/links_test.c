@@ -15,7 +15,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "daemon/links.h"
+#include "daemon/core/links.h"
 
 static const unsigned char key1[LINKS_KEY_LEN] = "0123456789abcdef0123456789abcdef";
 static const unsigned char key2[LINKS_KEY_LEN] = "0123456789abcdef0123456789abcdeX";

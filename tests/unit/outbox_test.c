@@ -28,14 +28,14 @@
 #include <sqlite3.h>
 
 #include "calendars/util.h"
-#include "daemon/conf.h"
-#include "daemon/koyomi.h"
-#include "daemon/metrics.h"
-#include "daemon/outbox.h"
-#include "daemon/sched.h"
-#include "daemon/store.h"
-#include "daemon/store_int.h"
-#include "daemon/store_outbox.h"
+#include "daemon/core/conf.h"
+#include "daemon/core/koyomi.h"
+#include "daemon/core/metrics.h"
+#include "daemon/outbox/outbox.h"
+#include "daemon/core/sched.h"
+#include "daemon/store/store.h"
+#include "daemon/store/store_int.h"
+#include "daemon/store/store_outbox.h"
 #include "notifier/notify.h"
 
 #define SECRET	"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "daemon/remind.h"
+#include "daemon/chase/remind.h"
 
 struct fx {
 	struct cal_zone		*zone;

@@ -15,8 +15,8 @@
 
 #include <ev.h>
 
-#include "daemon/koyomi.h"
-#include "daemon/sched.h"
+#include "daemon/core/koyomi.h"
+#include "daemon/core/sched.h"
 
 static char	 ids[] = "abcd";
 

@@ -16,8 +16,8 @@
 #include <cmocka.h>
 
 #include "calendars/util.h"
-#include "daemon/schema.h"
-#include "daemon/store_int.h"
+#include "daemon/store/schema.h"
+#include "daemon/store/store_int.h"
 
 struct fx {
 	char	 dir[64];

@@ -14,9 +14,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "daemon/store.h"
-#include "daemon/store_scan.h"
-#include "daemon/tasks.h"
+#include "daemon/store/store.h"
+#include "daemon/store/store_scan.h"
+#include "daemon/chase/tasks.h"
 
 #define NTASKS	25
 

@@ -15,9 +15,9 @@
 #include <cmocka.h>
 
 #include "calendars/log.h"
-#include "daemon/cases.h"
-#include "daemon/store.h"
-#include "daemon/tasks.h"
+#include "daemon/chase/cases.h"
+#include "daemon/store/store.h"
+#include "daemon/chase/tasks.h"
 
 struct fx {
 	char		 dir[64];

@@ -15,8 +15,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "daemon/schema.h"
-#include "daemon/store_int.h"
+#include "daemon/store/schema.h"
+#include "daemon/store/store_int.h"
 
 struct fx {
 	char		 dir[64];

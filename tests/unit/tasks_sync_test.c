@@ -20,9 +20,9 @@
 #include <sqlite3.h>
 
 #include "calendars/cal.h"
-#include "daemon/koyomi.h"
-#include "daemon/store.h"
-#include "daemon/tasks_sync.h"
+#include "daemon/core/koyomi.h"
+#include "daemon/store/store.h"
+#include "daemon/chase/tasks_sync.h"
 #include "rules/rules.h"
 
 #define RULES_FIXTURE_FILE	"sync.yaml"
