@@ -1,7 +1,7 @@
 /*
  * model.h — the parsed item model shared by the parser (rules/parse*.c,
- * rules/validate.c, rules/load.c: engineer B1) and the expander
- * (rules/expand.c, rules/datespec.c: engineer B2). Internal to rules/.
+ * rules/validate.c, rules/load.c) and the expander
+ * (rules/expand.c, rules/datespec.c). Internal to rules/.
  *
  * Ownership: every pointer in a struct rules_item is owned by the struct
  * rules it lives in and freed by rules_free; the expander only reads.

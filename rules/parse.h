@@ -42,7 +42,7 @@ struct rules_priv {
 	size_t			 nidx[RX__COUNT];
 	size_t			*cycle_first, *cycle_n;	/* owned */
 };
-/* load.c: (re)builds the lookup tables; SIZE_MAX when not found. */
+/* free.c: (re)builds the lookup tables; SIZE_MAX when not found. */
 void	rules_index(struct rules *);
 size_t	rules_lookup(const struct rules *, int rx, const char *cyc,
 	    const char *id);

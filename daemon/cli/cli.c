@@ -29,8 +29,8 @@ cli_free_ctx(struct koyomi *k, void *arg)
 }
 
 /*
- * The rules expanded over the previous, current and next fiscal year.
- * The occurrences borrow strings (members built from answers) from the
+ * The rules expanded over the daemon's window (koyomi_window), so a
+ * command sees the occurrences the daemon chases. The occurrences borrow strings (members built from answers) from the
  * expansion context, so it lives until cli_close.
  */
 static int
@@ -39,7 +39,7 @@ cli_rules(struct koyomi *k)
 	const char		*paths[1] = { k->conf->rules };
 	struct rules_diag	 d;
 	struct rules_expand_ctx	*x;
-	int			 fy, rc;
+	int			 rc;
 
 	rules_diag_init(&d);
 	if ((k->rules = rules_load(paths, 1, &d)) == NULL) {
@@ -47,9 +47,7 @@ cli_rules(struct koyomi *k)
 		rules_diag_free(&d);
 		return -1;
 	}
-	fy = cal_fy_of(koyomi_today(k), 4);
-	k->occ_from = cal_fy_first(fy - 1, 4);
-	k->occ_to = cal_fy_last(fy + 1, 4);
+	koyomi_window(koyomi_today(k), &k->occ_from, &k->occ_to);
 	x = xcalloc(1, sizeof *x);
 	if (koyomi_expand_ctx(k, x) == -1) {
 		free(x);

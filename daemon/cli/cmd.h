@@ -1,7 +1,7 @@
 /*
  * cmd.h — the command line (design.md §5). main() parses the global
  * options and hands the rest to one command function; each command lives
- * in a daemon/cmd_*.c file of its own. A command returns the process exit
+ * in a daemon/cli/cmd_*.c file of its own. A command returns the process exit
  * status: 0 success, 1 failure (invalid input, unknown object), 2 usage.
  * Commands write results to stdout and diagnostics to stderr.
  */
@@ -38,7 +38,7 @@ int	cmd_done(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
 int	cmd_reopen(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
 int	cmd_waive(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
 int	cmd_answer(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
-int	cmd_case(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
+int	cmd_case(struct cmd_ctx *, int, char **);	/* cmd_case.c */
 int	cmd_outbox(struct cmd_ctx *, int, char **);	/* cmd_outbox.c */
 int	cmd_webhook(struct cmd_ctx *, int, char **);	/* cmd_webhook.c */
 /*

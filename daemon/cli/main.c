@@ -1,7 +1,7 @@
 /*
  * main.c — koyomi's entry point: global options, then one command.
- * The daemon itself (`koyomi run`) is cmd_run in daemon/cmd_run.c; only it
- * creates and runs the event loop.
+ * The daemon itself (`koyomi run`) is server_run in daemon/server/server.c;
+ * only it creates and runs the event loop.
  */
 #include <getopt.h>
 #include <stdio.h>

@@ -50,7 +50,7 @@ diag_copy(struct rules_diag *dst, const struct rules_diag *src)
 	dst->nwarnings = src->nwarnings;
 }
 
-/* Expands r over last, this and next fiscal year into *out. */
+/* Expands r over the daemon's window (koyomi_window) into *out. */
 static int
 expand_window(struct koyomi *k, const struct rules *r, struct occ_list *out,
     struct rules_diag *d)

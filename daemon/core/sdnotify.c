@@ -23,8 +23,8 @@ static struct sdn_watchdog *
 wd(void)
 {
 	/*
-	 * The only static in the daemon besides the log settings: a process
-	 * has one service manager and one watchdog.
+	 * File-scope state, as the log settings in calendars/log.c: a
+	 * process has one service manager and one watchdog.
 	 */
 	static struct sdn_watchdog	 w;
 

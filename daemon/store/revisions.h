@@ -83,7 +83,7 @@ int	store_revisions_load(struct store *, struct revisions *);
 int	store_revisions_snapshot(struct store *, struct revision *r);
 
 /*
- * Snapshots (feeds_snap.c, pure). revisions_snapshot appends the JSON of
+ * Snapshots (revisions_snap.c, pure). revisions_snapshot appends the JSON of
  * an occurrence. A struct revisions_occ is an occurrence rebuilt from a
  * snapshot, status OCC_CANCELLED; its strings are owned by it.
  */

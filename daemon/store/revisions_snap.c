@@ -1,5 +1,5 @@
 /*
- * feeds_snap.c — the revisions list (lookup by UID), the JSON snapshot
+ * revisions_snap.c — the revisions list (lookup by UID), the JSON snapshot
  * of an occurrence kept in event_revisions.snapshot, and the occurrence
  * rebuilt from it, so that a
  * removed occurrence can stay in feeds as STATUS:CANCELLED (and still be

@@ -1,5 +1,5 @@
 /*
- * store_sessions.c — the sessions table (sessions.h).
+ * store_sessions.c — the sessions table (store_sessions.h).
  */
 #include <stdio.h>
 #include <string.h>

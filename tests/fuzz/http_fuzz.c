@@ -9,7 +9,7 @@
  * closes, or a short timeout; the client then closes, and the loop runs
  * again so the server forgets the connection before the next input.
  *
- * The daemon is built once (LLVMFuzzerInitialize) the way cmd_run.c
+ * The daemon is built once (LLVMFuzzerInitialize) the way server/server.c
  * starts it, minus signals and sd_notify. A crash, a sanitizer report, or
  * a request that wedges the loop (libFuzzer's -timeout) is a finding.
  */
@@ -39,6 +39,7 @@
 #include "daemon/feeds/feedtoken.h"
 #include "daemon/http/http.h"
 #include "daemon/core/koyomi.h"
+#include "daemon/core/links.h"
 #include "daemon/core/metrics.h"
 #include "daemon/server/modules.h"
 #include "daemon/core/reload.h"
@@ -86,24 +87,7 @@ put_file(const char *path, const char *text)
 		fatal("%s", path);
 }
 
-static void
-healthz(struct http_req *req, void *arg)
-{
-	(void)arg;
-	http_reply(req, 200, "text/plain", "ok\n", 3, HTTP_MEM_PERSISTENT);
-}
 
-static void
-metrics_route(struct http_req *req, void *arg)
-{
-	struct buf	 b;
-	size_t		 len;
-
-	buf_init(&b);
-	metrics_render(arg, &b);
-	len = b.len;
-	http_reply(req, 200, "text/plain", buf_steal(&b), len, HTTP_MEM_FREE);
-}
 
 static void
 fuzz_credentials(struct koyomi *k)
@@ -157,13 +141,15 @@ fuzz_start(const char *dir)
 	    (k->store = store_open(k->conf->database, &cause)) == NULL)
 		fatalx("fuzz: %s", cause);
 	fuzz_credentials(k);
+	if (links_key_load(k->conf->secret_key_file, k->link_key, &cause) == -1)
+		fatalx("fuzz: %s", cause);
+	k->has_link_key = 1;
 	k->loop = ev_default_loop(EVFLAG_AUTO);
 	k->started = koyomi_now(k);
 	k->metrics = metrics_start(k);
 	if ((k->http = http_start(k, &cause)) == NULL)
 		fatalx("fuzz: %s", cause);
-	http_route(k->http, HTTP_GET, "/healthz", "healthz", healthz, k);
-	http_route(k->http, HTTP_GET, "/metrics", "metrics", metrics_route, k);
+	http_routes_install(k);
 	k->sched = sched_start(k);
 	k->reload = reload_start(k);
 	if (reload_now(k, "startup", NULL) == -1)
