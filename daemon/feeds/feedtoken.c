@@ -1,6 +1,6 @@
 /*
- * feedtoken.c — private feed tokens: generation, hashing, and their rows
- * in feed_tokens (see feedtoken.h).
+ * feedtoken.c — private feed tokens (feedtoken.h): generation, hashing
+ * and shape; their rows are store/store_feedtokens.c.
  */
 #include <sys/random.h>
 

@@ -1,5 +1,5 @@
 /*
- * store_cases.c — the cases table (cases.h).
+ * store_cases.c — the cases table (store_cases.h).
  */
 #include <stdio.h>
 #include <stdlib.h>

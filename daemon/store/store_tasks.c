@@ -1,5 +1,5 @@
 /*
- * store_tasks.c — the SQL behind tasks.h: tasks, task_events,
+ * store_tasks.c — the SQL behind store_tasks.h: tasks, task_events,
  * reminder_steps and recorded answers. Only store files see sqlite3.
  */
 #include <stdlib.h>
