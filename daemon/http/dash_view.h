@@ -35,6 +35,7 @@ struct dash_ctx {
 	const char		*csrf;		/* session's CSRF token */
 	const char		*who;		/* token name */
 	int			 can_write;	/* admin or coordinator */
+	int			 is_admin;	/* sees the outbox */
 	time_t			 now;
 	const struct cal_zone	*zone;
 };

@@ -138,6 +138,7 @@ dash_ctx(struct dash_req *d, struct dash_ctx *c)
 	c->csrf = d->csrf;
 	c->who = d->ai.name;
 	c->can_write = d->ai.role >= AUTH_COORDINATOR;
+	c->is_admin = d->ai.role == AUTH_ADMIN;
 	c->now = koyomi_now(d->k);
 	c->zone = d->k->zone;
 }
@@ -315,6 +316,11 @@ dash_outbox(struct http_req *req, void *arg)
 
 	if (dash_session(req, k, &d) == -1)
 		return;
+	/* The rule of GET /api/v1/outbox: rows name every cycle's addresses. */
+	if (d.ai.role != AUTH_ADMIN) {
+		dash_text(req, 403, "送信状況は管理者だけが見られます");
+		return;
+	}
 	if (store_outbox_list(k->store, NULL, 500, &v, &n) == -1) {
 		dash_text(req, 500, "database error");
 		return;

@@ -31,7 +31,7 @@ const struct http_route http_route_table[] = {
 	{ "/api/v1/cases",	GET | POST,	R_COORD, "api_cases",	api_cases },
 	{ "/api/v1/cases/*",	POST,		R_COORD, "api_case",	api_case },
 	{ "/api/v1/occurrences", GET,		R_VIEW,	"api_occurrences", api_occurrences },
-	{ "/api/v1/outbox",	GET,		R_COORD, "outbox",	outbox_api },
+	{ "/api/v1/outbox",	GET,		R_ADMIN, "outbox",	outbox_api },
 	{ "/api/v1/reload",	POST,		R_ADMIN, "reload",	api_reload },
 	{ "/api/v1/tasks",	GET,		R_VIEW,	"api_tasks",	api_tasks_list },
 	{ "/api/v1/tasks/*",	GET | POST,	R_VIEW,	"api_task",	api_tasks_one },
@@ -48,7 +48,7 @@ const struct http_route http_route_table[] = {
 	{ "/metrics",		GET,		R_PUB,	"metrics",	route_metrics },
 	{ "/occurrences/*",	GET,		R_LOG,	"dashboard_occurrence", dash_occ_get },
 	{ "/org",		GET,		R_LOG,	"dashboard_org", dash_org },
-	{ "/outbox",		GET,		R_COORD, "dashboard_outbox", dash_outbox },
+	{ "/outbox",		GET,		R_ADMIN, "dashboard_outbox", dash_outbox },
 	{ "/reload",		GET,		R_LOG,	"dashboard_reload", dash_reload },
 	{ "/tasks/*",		GET,		R_LOG,	"dashboard_task_page", dash_task_get },
 };
