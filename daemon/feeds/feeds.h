@@ -121,12 +121,20 @@ struct feed_entry *feeds_cache_get(struct feeds_cache *, int private,
 /*
  * Conditional GET (RFC 9110 13.1): 1 when a request with these
  * If-None-Match / If-Modified-Since values (NULL when absent) may be
- * answered 304. If-None-Match, when present, decides alone.
+ * answered 304. If-None-Match, when present, decides alone; a date in
+ * any of the three HTTP-date forms counts, anything else is ignored.
  */
 int	feeds_not_modified(const struct feed_entry *, const char *inm,
 	    const char *ims);
-/* 1 when an Accept-Encoding value accepts gzip (q > 0). */
-int	feeds_accepts_gzip(const char *ae);
+/*
+ * Content negotiation on Accept-Encoding (RFC 9110 12.5.3), NULL when
+ * absent: gzip when its weight (or that of "*" when gzip is not named)
+ * is above 0 and not below identity's; identity unless refused by
+ * "identity;q=0" or by "*;q=0" without an identity entry; FEEDS_NONE
+ * when both are refused (answered 406).
+ */
+enum feeds_coding { FEEDS_NONE, FEEDS_IDENTITY, FEEDS_GZIP };
+enum feeds_coding feeds_choose_coding(const char *ae);
 /* 1 when s is a feed name: 1..128 of [A-Za-z0-9._-], not "." or "..". */
 int	feeds_name_ok(const char *s, size_t len);
 

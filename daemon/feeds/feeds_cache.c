@@ -4,6 +4,7 @@
  * requests, Accept-Encoding, feed names (see feeds.h).
  */
 #include <ctype.h>
+#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -251,27 +252,21 @@ feeds_tag_match(const struct feed_entry *e, const char *t, size_t n)
 	    (n == strlen(e->etag_gz) && memcmp(t, e->etag_gz, n) == 0);
 }
 
-/* IMF-fixdate only ("Sun, 06 Nov 1994 08:49:37 GMT"); -1 otherwise. */
+/*
+ * An HTTP-date (RFC 9110 5.6.7): IMF-fixdate, and the obsolete RFC 850
+ * and asctime forms a recipient must accept; -1 when it is none of them.
+ * libcurl's parser reads all three (and more, which is harmless here: a
+ * date that parses is compared, one that does not is ignored).
+ */
 static time_t
 feeds_parse_httpdate(const char *s)
 {
-	struct tm	tm;
-	char		wd[4], mon[4], zone[4];
-	int		i, used = 0;
+	time_t	t;
 
-	memset(&tm, 0, sizeof(tm));
-	if (sscanf(s, "%3s, %2d %3s %4d %2d:%2d:%2d %3s%n", wd, &tm.tm_mday,
-	    mon, &tm.tm_year, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, zone,
-	    &used) != 8 || s[used] != '\0' || strcmp(zone, "GMT") != 0)
+	if (*s == '\0' || strlen(s) > 64)
 		return -1;
-	for (i = 0; i < 12 && strcmp(mon, months[i]) != 0; i++)
-		;
-	if (i == 12 || tm.tm_mday < 1 || tm.tm_mday > 31 ||
-	    tm.tm_hour > 23 || tm.tm_min > 59 || tm.tm_sec > 60)
-		return -1;
-	tm.tm_mon = i;
-	tm.tm_year -= 1900;
-	return timegm(&tm);
+	t = curl_getdate(s, NULL);
+	return t < 0 ? -1 : t;
 }
 
 int
@@ -304,29 +299,97 @@ feeds_not_modified(const struct feed_entry *e, const char *inm,
 	return 0;
 }
 
-int
-feeds_accepts_gzip(const char *ae)
+/*
+ * A qvalue (RFC 9110 12.4.2): "0", "0.xxx", "1", "1.000", in thousandths;
+ * -1 when malformed.
+ */
+static int
+feeds_qvalue(const char *p, size_t n)
 {
-	const char	*p, *end, *q;
-	size_t		 n;
-	double		 qv;
+	int	 v, scale = 100;
+	size_t	 i;
 
-	for (p = ae; p != NULL && *p != '\0'; p = *end == ',' ? end + 1 : end) {
+	if (n == 0 || (p[0] != '0' && p[0] != '1'))
+		return -1;
+	v = (p[0] - '0') * 1000;
+	if (n == 1)
+		return v;
+	if (p[1] != '.' || n > 5)
+		return -1;
+	for (i = 2; i < n; i++, scale /= 10) {
+		if (!isdigit((unsigned char)p[i]))
+			return -1;
+		v += (p[i] - '0') * scale;
+	}
+	return v > 1000 ? -1 : v;
+}
+
+/*
+ * Reads one element "coding *( OWS ; OWS param )" of p..end: the coding
+ * is p[0..*n), the weight its q parameter (1000 without one). -1 when the
+ * element is malformed, which then counts as absent.
+ */
+static int
+feeds_coding(const char *p, const char *end, size_t *n, int *q)
+{
+	const char	*v;
+	size_t		 len;
+
+	*n = strcspn(p, " \t;,");
+	*q = 1000;
+	for (p += *n; p < end; ) {
 		p += strspn(p, " \t");
-		end = p + strcspn(p, ",");
-		n = strcspn(p, " \t;,");
-		if (!((n == 4 && strncasecmp(p, "gzip", 4) == 0) ||
-		    (n == 6 && strncasecmp(p, "x-gzip", 6) == 0) ||
-		    (n == 1 && *p == '*')))
-			continue;
-		qv = 1;
-		for (q = p + n; q < end; q++)
-			if ((*q == 'q' || *q == 'Q') && q[1] == '=')
-				qv = strtod(q + 2, NULL);
-		if (qv > 0)
-			return 1;
+		if (p >= end)
+			break;
+		if (*p++ != ';')
+			return -1;
+		p += strspn(p, " \t");
+		if (end - p >= 2 && (p[0] == 'q' || p[0] == 'Q') && p[1] == '=') {
+			v = p + 2;
+			len = strcspn(v, " \t;,");
+			if (v + len > end || (*q = feeds_qvalue(v, len)) == -1)
+				return -1;
+			p = v + len;
+		} else
+			p += strcspn(p, ";,");
 	}
 	return 0;
+}
+
+enum feeds_coding
+feeds_choose_coding(const char *ae)
+{
+	const char	*p, *end;
+	size_t		 n;
+	int		 q, qgz = -1, qid = -1, qstar = -1, i;
+
+	/* No field: anything goes; identity, as clients without it expect. */
+	if (ae == NULL)
+		return FEEDS_IDENTITY;
+	for (p = ae, i = 0; *p != '\0' && i < 64; p = *end == ',' ? end + 1 :
+	    end, i++) {
+		p += strspn(p, " \t");
+		end = p + strcspn(p, ",");
+		if (p == end || feeds_coding(p, end, &n, &q) == -1)
+			continue;
+		if ((n == 4 && strncasecmp(p, "gzip", 4) == 0) ||
+		    (n == 6 && strncasecmp(p, "x-gzip", 6) == 0))
+			qgz = q > qgz ? q : qgz;
+		else if (n == 8 && strncasecmp(p, "identity", 8) == 0)
+			qid = q;
+		else if (n == 1 && *p == '*')
+			qstar = q;
+	}
+	/* "*" stands for every coding the field does not name. */
+	if (qgz == -1)
+		qgz = qstar == -1 ? 0 : qstar;
+	if (qid == -1)
+		qid = qstar == -1 ? 1 : qstar;
+	if (qgz > 0 && qgz >= qid)
+		return FEEDS_GZIP;
+	if (qid > 0)
+		return FEEDS_IDENTITY;
+	return qgz > 0 ? FEEDS_GZIP : FEEDS_NONE;
 }
 
 int

@@ -54,9 +54,17 @@ feeds_strip(const char *s, char *out, size_t len)
 static void
 feeds_serve(struct http_req *req, struct feed_entry *e, int private)
 {
-	const char	*ae = http_header(req, "Accept-Encoding");
-	int		 gz = feeds_accepts_gzip(ae);
+	enum feeds_coding	 cod;
+	int			 gz;
 
+	cod = feeds_choose_coding(http_header(req, "Accept-Encoding"));
+	if (cod == FEEDS_NONE) {
+		http_add_header(req, "Vary", "Accept-Encoding");
+		http_reply_json_error(req, 406, "neither identity nor gzip is "
+		    "acceptable");
+		return;
+	}
+	gz = cod == FEEDS_GZIP;
 	/* Every answer, 304 included, names its representation. */
 	http_add_header(req, "ETag", gz ? e->etag_gz : e->etag);
 	http_add_header(req, "Last-Modified", e->lastmod);

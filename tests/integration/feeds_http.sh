@@ -44,6 +44,10 @@ cmp -s cli.ics plain.ics && ok "koyomi feed prints the served bytes" || fail "ko
 [ "$(code -H 'If-None-Match: "nope"' "$U/feeds/test.ics")" = 200 ] && ok "200 other tag" || fail "other tag not 200"
 [ "$(code -H "If-Modified-Since: $LM" "$U/feeds/test.ics")" = 304 ] && ok "304 IMS" || fail "If-Modified-Since not 304"
 [ "$(code -H 'If-Modified-Since: Sat, 01 Jan 2000 00:00:00 GMT' "$U/feeds/test.ics")" = 200 ] && ok "200 old IMS" || fail "old IMS not 200"
+# The obsolete HTTP-date forms (RFC 9110 5.6.7) count as well.
+[ "$(code -H 'If-Modified-Since: Friday, 31-Dec-99 23:59:59 GMT' "$U/feeds/test.ics")" = 200 ] && ok "200 old RFC 850 IMS" || fail "old RFC 850 IMS not 200"
+[ "$(code -H 'If-Modified-Since: Friday, 31-Dec-37 23:59:59 GMT' "$U/feeds/test.ics")" = 304 ] && ok "304 RFC 850 IMS" || fail "RFC 850 If-Modified-Since not 304"
+[ "$(code -H 'If-Modified-Since: Thu Dec 31 23:59:59 2037' "$U/feeds/test.ics")" = 304 ] && ok "304 asctime IMS" || fail "asctime If-Modified-Since not 304"
 curl -s -D h304 -o b304 -H "If-None-Match: $ETAG" "$U/feeds/test.ics"
 [ ! -s b304 ] && [ "$(hdr h304 ETag)" = "$ETAG" ] && ok "304 has ETag, no body" || fail "304 body or ETag"
 
@@ -61,6 +65,9 @@ hdr hgz Vary | grep -qi accept-encoding && ok vary || fail "Vary: $(hdr hgz Vary
 gzip -dc < gz.bin > gz.ics && cmp -s gz.ics plain.ics && ok "gzip inflates to plain" || fail "gzip body differs"
 [ "$(hdr hgz ETag)" != "$ETAG" ] && ok "gzip etag differs" || fail "gzip ETag equals identity ETag"
 [ "$(curl -s -o nogz -w '%{http_code}' -H 'Accept-Encoding: gzip;q=0' "$U/feeds/test.ics")" = 200 ] && cmp -s nogz plain.ics && ok "q=0 identity" || fail "gzip;q=0 not identity"
+# q=0 refuses gzip even when a star accepts the rest (RFC 9110 12.5.3).
+[ "$(curl -s -o nogz2 -w '%{http_code}' -H 'Accept-Encoding: gzip;q=0, *' "$U/feeds/test.ics")" = 200 ] && cmp -s nogz2 plain.ics && ok "gzip;q=0, * is identity" || fail "gzip;q=0, * not identity"
+[ "$(code -H 'Accept-Encoding: identity;q=0, gzip;q=0' "$U/feeds/test.ics")" = 406 ] && ok "406 when nothing is acceptable" || fail "identity;q=0, gzip;q=0 not 406"
 
 # 404s: unknown, malformed, traversal (never the filesystem).
 for p in /feeds/nosuch.ics /feeds/test /feeds/.ics /feeds/test.ics.bak \

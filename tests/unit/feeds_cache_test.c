@@ -158,6 +158,14 @@ test_conditional(void **state)
 	assert_false(feeds_not_modified(e, NULL,
 	    "Tue, 14 Nov 2023 22:13:19 GMT"));
 	assert_false(feeds_not_modified(e, NULL, "yesterday"));
+	assert_false(feeds_not_modified(e, NULL, ""));
+	/* The obsolete forms of RFC 9110 5.6.7: RFC 850 and asctime. */
+	assert_true(feeds_not_modified(e, NULL,
+	    "Wednesday, 15-Nov-23 00:00:00 GMT"));
+	assert_false(feeds_not_modified(e, NULL,
+	    "Tuesday, 14-Nov-23 22:13:19 GMT"));
+	assert_true(feeds_not_modified(e, NULL, "Wed Nov 15 00:00:00 2023"));
+	assert_false(feeds_not_modified(e, NULL, "Tue Nov 14 22:13:19 2023"));
 	feeds_cache_free(c);
 }
 
@@ -165,15 +173,39 @@ static void
 test_gzip_and_names(void **state)
 {
 	(void)state;
-	assert_true(feeds_accepts_gzip("gzip"));
-	assert_true(feeds_accepts_gzip("deflate, gzip;q=0.5, br"));
-	assert_true(feeds_accepts_gzip("*"));
-	assert_true(feeds_accepts_gzip("GZIP"));
-	assert_false(feeds_accepts_gzip("gzip;q=0"));
-	assert_false(feeds_accepts_gzip("deflate, br"));
-	assert_false(feeds_accepts_gzip("gzipx"));
-	assert_false(feeds_accepts_gzip(""));
-	assert_false(feeds_accepts_gzip(NULL));
+	assert_int_equal(feeds_choose_coding("gzip"), FEEDS_GZIP);
+	assert_int_equal(feeds_choose_coding("deflate, gzip;q=0.5, br"),
+	    FEEDS_GZIP);
+	assert_int_equal(feeds_choose_coding("*"), FEEDS_GZIP);
+	assert_int_equal(feeds_choose_coding("GZIP"), FEEDS_GZIP);
+	assert_int_equal(feeds_choose_coding("x-gzip ; Q=1.0"), FEEDS_GZIP);
+	assert_int_equal(feeds_choose_coding("gzip;q=0"), FEEDS_IDENTITY);
+	assert_int_equal(feeds_choose_coding("gzip;q=0.000"), FEEDS_IDENTITY);
+	assert_int_equal(feeds_choose_coding("deflate, br"), FEEDS_IDENTITY);
+	assert_int_equal(feeds_choose_coding("gzipx"), FEEDS_IDENTITY);
+	assert_int_equal(feeds_choose_coding(""), FEEDS_IDENTITY);
+	assert_int_equal(feeds_choose_coding(NULL), FEEDS_IDENTITY);
+	/* q=0 refuses even beside a star (the star is for other codings). */
+	assert_int_equal(feeds_choose_coding("gzip;q=0, *"), FEEDS_IDENTITY);
+	assert_int_equal(feeds_choose_coding("*, gzip;q=0"), FEEDS_IDENTITY);
+	/* identity refused: gzip if it is acceptable at all. */
+	assert_int_equal(feeds_choose_coding("identity;q=0"), FEEDS_NONE);
+	assert_int_equal(feeds_choose_coding("identity;q=0, gzip;q=0.1"),
+	    FEEDS_GZIP);
+	assert_int_equal(feeds_choose_coding("*;q=0"), FEEDS_NONE);
+	assert_int_equal(feeds_choose_coding("*;q=0, identity"),
+	    FEEDS_IDENTITY);
+	assert_int_equal(feeds_choose_coding("gzip;q=0, identity;q=0"),
+	    FEEDS_NONE);
+	/* The client prefers identity: it gets identity. */
+	assert_int_equal(feeds_choose_coding("gzip;q=0.5, identity"),
+	    FEEDS_IDENTITY);
+	/* Malformed weights make the element absent, not "accepted". */
+	assert_int_equal(feeds_choose_coding("gzip;q=2"), FEEDS_IDENTITY);
+	assert_int_equal(feeds_choose_coding("gzip;q=0.1234"),
+	    FEEDS_IDENTITY);
+	assert_int_equal(feeds_choose_coding("gzip;q=-1"), FEEDS_IDENTITY);
+	assert_int_equal(feeds_choose_coding("gzip;q="), FEEDS_IDENTITY);
 	assert_true(feeds_name_ok("block-kanto", 11));
 	assert_true(feeds_name_ok("a.b_C-9", 7));
 	assert_false(feeds_name_ok("..", 2));
