@@ -241,17 +241,6 @@ utf8_valid(const char *str, size_t len)
 	return 1;
 }
 
-int
-ct_memcmp(const void *a, const void *b, size_t n)
-{
-	const unsigned char	*x = a, *y = b;
-	unsigned char		 d = 0;
-	size_t			 i;
-
-	for (i = 0; i < n; i++)
-		d |= x[i] ^ y[i];
-	return d != 0;
-}
 
 void
 hex_encode(const unsigned char *in, size_t n, char *out)

@@ -54,8 +54,6 @@ int	 utf8_valid(const char *, size_t);
 /* Length of the UTF-8 sequence starting at s (1..4), 1 on a bad byte. */
 size_t	 utf8_seqlen(const unsigned char *);
 
-/* Constant-time comparison of two equal-length byte strings: 0 if equal. */
-int	 ct_memcmp(const void *, const void *, size_t);
 
 /* Lowercase hex of n bytes into out (2n+1 bytes). */
 void	 hex_encode(const unsigned char *, size_t, char *);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "calendars/util.h"
+#include "notifier/base64.h"
 #include "notifier/mail.h"
 
 #define MAIL_WORD_OVERHEAD	12	/* "=?UTF-8?B?" + "?=" */

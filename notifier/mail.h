@@ -15,12 +15,6 @@
 
 #include "calendars/util.h"
 
-/* Standard base64 with padding. Appends to out; no line breaks. */
-void	 b64_encode(struct buf *out, const void *, size_t);
-/* Appends base64 in lines of at most 76 characters, each ending CRLF. */
-void	 b64_encode_lines(struct buf *out, const void *, size_t);
-/* Decodes standard base64 (padding optional); -1 on a bad character. */
-int	 b64_decode(struct buf *out, const char *, size_t);
 
 /*
  * RFC 2047 "B" encoding of a UTF-8 header value as encoded-words of at

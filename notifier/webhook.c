@@ -17,6 +17,7 @@
 #include <openssl/hmac.h>
 
 #include "calendars/util.h"
+#include "notifier/base64.h"
 #include "notifier/mail.h"
 #include "notifier/notify_int.h"
 

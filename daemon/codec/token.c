@@ -6,32 +6,28 @@
 #include <sys/random.h>
 
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "calendars/util.h"
 #include "daemon/codec/token.h"
+#include "notifier/base64.h"
 
 int
 token_new(char out[48])
 {
 	unsigned char	 raw[32];
-	ssize_t		 n;
-	int		 len;
+	struct buf	 b;
 
 	if (getrandom(raw, sizeof raw, 0) != (ssize_t)sizeof raw)
 		return -1;
-	memcpy(out, "ky_", 3);
 	/* base64url without padding: 43 characters for 32 bytes. */
-	len = EVP_EncodeBlock((unsigned char *)out + 3, raw, sizeof raw);
-	while (len > 0 && out[3 + len - 1] == '=')
-		len--;
-	out[3 + len] = '\0';
-	for (n = 3; out[n] != '\0'; n++) {
-		if (out[n] == '+')
-			out[n] = '-';
-		else if (out[n] == '/')
-			out[n] = '_';
-	}
+	buf_init(&b);
+	b64url_encode(&b, raw, sizeof raw);
+	explicit_bzero(raw, sizeof raw);
+	snprintf(out, 48, "ky_%s", b.data);
+	explicit_bzero(b.data, b.len);
+	buf_free(&b);
 	return 0;
 }
 

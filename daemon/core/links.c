@@ -11,12 +11,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "calendars/log.h"
 #include "calendars/util.h"
 #include "daemon/core/links.h"
+#include "notifier/base64.h"
 
 #define LINKS_VERSION	1
 #define LINKS_MAC_LEN	32
@@ -25,79 +27,6 @@
 /* Separates these MACs from anything else the key may ever sign. */
 static const char links_context[] = "koyomi completion link v1";
 
-static const char b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static void
-b64url_encode(const unsigned char *in, size_t n, struct buf *out)
-{
-	size_t		 i;
-	uint32_t	 v;
-
-	for (i = 0; i + 2 < n; i += 3) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
-		buf_putc(out, b64url[v >> 18]);
-		buf_putc(out, b64url[v >> 12 & 63]);
-		buf_putc(out, b64url[v >> 6 & 63]);
-		buf_putc(out, b64url[v & 63]);
-	}
-	if (n - i == 1) {
-		v = (uint32_t)in[i] << 16;
-		buf_putc(out, b64url[v >> 18]);
-		buf_putc(out, b64url[v >> 12 & 63]);
-	} else if (n - i == 2) {
-		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
-		buf_putc(out, b64url[v >> 18]);
-		buf_putc(out, b64url[v >> 12 & 63]);
-		buf_putc(out, b64url[v >> 6 & 63]);
-	}
-}
-
-static int
-b64url_value(char c)
-{
-	const char	*p;
-
-	if (c == '\0' || (p = strchr(b64url, c)) == NULL)
-		return -1;
-	return (int)(p - b64url);
-}
-
-/*
- * Strict decoding: only the url alphabet, no padding, and unused low
- * bits must be zero, so every byte string has exactly one token.
- */
-static int
-b64url_decode(const char *s, unsigned char *out, size_t max, size_t *n)
-{
-	size_t		 len = strlen(s), i, o = 0;
-	int		 v[4], k, nv;
-	uint32_t	 w;
-
-	if (len % 4 == 1 || len > (max / 3 + 1) * 4)
-		return -1;
-	for (i = 0; i < len; i += 4) {
-		nv = len - i < 4 ? (int)(len - i) : 4;
-		w = 0;
-		for (k = 0; k < 4; k++) {
-			v[k] = k < nv ? b64url_value(s[i + k]) : 0;
-			if (v[k] < 0)
-				return -1;
-			w = w << 6 | (uint32_t)v[k];
-		}
-		if ((nv == 2 && (w & 0xffff)) || (nv == 3 && (w & 0xff)))
-			return -1;
-		if (o + (size_t)(nv - 1) > max)
-			return -1;
-		out[o++] = w >> 16;
-		if (nv > 2)
-			out[o++] = w >> 8 & 0xff;
-		if (nv > 3)
-			out[o++] = w & 0xff;
-	}
-	*n = o;
-	return 0;
-}
 
 static void
 put64(unsigned char *p, uint64_t v)
@@ -152,7 +81,7 @@ links_make(const unsigned char key[LINKS_KEY_LEN], int64_t task,
 	n = LINKS_HDR_LEN + alen;
 	links_mac(key, raw, n, raw + n);
 	buf_init(&out);
-	b64url_encode(raw, n + LINKS_MAC_LEN, &out);
+	b64url_encode(&out, raw, n + LINKS_MAC_LEN);
 	return buf_steal(&out);
 }
 
@@ -173,7 +102,7 @@ links_verify(const unsigned char key[LINKS_KEY_LEN], const char *token,
 	    n != LINKS_HDR_LEN + alen + LINKS_MAC_LEN)
 		return LINKS_BAD;
 	links_mac(key, raw, n - LINKS_MAC_LEN, mac);
-	if (ct_memcmp(mac, raw + n - LINKS_MAC_LEN, LINKS_MAC_LEN) != 0)
+	if (CRYPTO_memcmp(mac, raw + n - LINKS_MAC_LEN, LINKS_MAC_LEN) != 0)
 		return LINKS_BAD;
 	*task = (int64_t)get64(raw + 1);
 	memcpy(assignee, raw + LINKS_HDR_LEN, alen);

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "calendars/log.h"
 #include "calendars/util.h"
 #include "daemon/core/auth.h"
@@ -128,7 +130,7 @@ dash_csrf_ok(struct http_req *req, const struct dash_req *d)
 	size_t		 n = strlen(d->csrf);
 
 	return f != NULL && n > 0 && strlen(f) == n &&
-	    ct_memcmp(f, d->csrf, n) == 0;
+	    CRYPTO_memcmp(f, d->csrf, n) == 0;
 }
 
 static void
@@ -565,7 +567,7 @@ login_post(struct http_req *req, void *arg)
 	const char		*f = http_form(req, "csrf");
 
 	if (c == NULL || f == NULL || strlen(c) != strlen(f) ||
-	    ct_memcmp(c, f, strlen(c)) != 0) {
+	    CRYPTO_memcmp(c, f, strlen(c)) != 0) {
 		login_fail(req, k, 403, "フォームの有効期限が切れました。"
 		    "もう一度お試しください。");
 		return;

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "calendars/log.h"
 #include "calendars/util.h"
 #include "daemon/store/store_feedtokens.h"
@@ -87,7 +89,7 @@ store_feedtoken_owner(struct store *s, const char *hash, char **owner)
 		 */
 		if (o != NULL && h != NULL &&
 		    strlen((const char *)h) == FEEDTOKEN_HASH &&
-		    ct_memcmp(h, hash, FEEDTOKEN_HASH) == 0) {
+		    CRYPTO_memcmp(h, hash, FEEDTOKEN_HASH) == 0) {
 			*owner = xstrdup((const char *)o);
 			found = 0;
 		}

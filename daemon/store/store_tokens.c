@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "calendars/util.h"
 #include "daemon/codec/token.h"
 #include "daemon/store/store_int.h"
@@ -52,7 +54,7 @@ store_token_lookup(struct store *s, const char *token, struct auth_info *ai)
 		stored = (const char *)sqlite3_column_text(st, 4);
 		/* The index found it; compare anyway, in constant time. */
 		if (stored != NULL && strlen(stored) == 64 &&
-		    ct_memcmp(stored, h, 64) == 0) {
+		    CRYPTO_memcmp(stored, h, 64) == 0) {
 			ai->token_id = sqlite3_column_int64(st, 0);
 			snprintf(ai->name, sizeof ai->name, "%s",
 			    (const char *)sqlite3_column_text(st, 1));

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "calendars/util.h"
+#include "notifier/base64.h"
 #include "notifier/mail.h"
 
 static void

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "calendars/util.h"
+#include "notifier/base64.h"
 #include "notifier/mail.h"
 
 static const char alpha[] =
@@ -358,6 +359,56 @@ test_b64_decode(void **state)
 	assert_int_equal(b.len, 1);
 	buf_reset(&b);
 	assert_int_equal(b64_decode(&b, "Y*==", 4), -1);
+	/* Strict, for secrets: one spelling per byte string. */
+	buf_reset(&b);
+	assert_int_equal(b64_decode(&b, "YQ", 2), 0);	/* unpadded */
+	assert_int_equal(b.len, 1);
+	assert_int_equal(b64_decode(&b, "YQ===", 5), -1);	/* a run of = */
+	assert_int_equal(b64_decode(&b, "YQ=", 3), -1);	/* half padded */
+	assert_int_equal(b64_decode(&b, "Y===", 4), -1);
+	assert_int_equal(b64_decode(&b, "YQ==YQ==", 8), -1);	/* = inside */
+	assert_int_equal(b64_decode(&b, "Y=Q=", 4), -1);
+	assert_int_equal(b64_decode(&b, "YR==", 4), -1);	/* bits left */
+	assert_int_equal(b64_decode(&b, "YWJ=", 4), -1);
+	assert_int_equal(b64_decode(&b, "Y", 1), -1);
+	assert_int_equal(b64_decode(&b, "YQ-_", 4), -1);	/* url alphabet */
+	assert_int_equal(b64_decode(&b, "Y Q=", 4), -1);
+	assert_int_equal(b64_decode(&b, "YQ\0=", 4), -1);
+	buf_reset(&b);
+	assert_int_equal(b64_decode(&b, "", 0), 0);
+	assert_int_equal(b.len, 0);
+	buf_free(&b);
+}
+
+static void
+test_b64url(void **state)
+{
+	static const unsigned char raw[] = { 0xfb, 0xff, 0xbf, 0x00, 0x01 };
+	unsigned char	 out[8];
+	struct buf	 b;
+	size_t		 n, len;
+
+	(void)state;
+	buf_init(&b);
+	/* Every length round-trips, with no padding and the url alphabet. */
+	for (len = 0; len <= sizeof raw; len++) {
+		buf_reset(&b);
+		b64url_encode(&b, raw, len);
+		assert_null(memchr(b.data != NULL ? b.data : "", '=', b.len));
+		assert_null(memchr(b.data != NULL ? b.data : "", '+', b.len));
+		assert_int_equal(b64url_decode(b.len ? b.data : "", out,
+		    sizeof out, &n), 0);
+		assert_int_equal(n, len);
+		assert_memory_equal(out, raw, len);
+		assert_true(b64url_valid(b.len ? b.data : "", b.len));
+	}
+	assert_string_equal(b.data, "-_-_AAE");
+	assert_int_equal(b64url_decode("-_-_AAF", out, sizeof out, &n), -1);
+	assert_int_equal(b64url_decode("-_-_AAE=", out, sizeof out, &n), -1);
+	assert_int_equal(b64url_decode("+/+/AAE", out, sizeof out, &n), -1);
+	assert_int_equal(b64url_decode("-_-_AAE", out, 4, &n), -1);
+	assert_int_equal(b64url_decode("A", out, sizeof out, &n), -1);
+	assert_false(b64url_valid("-_-_AAF", 7));
 	buf_free(&b);
 }
 
@@ -412,6 +463,7 @@ main(void)
 		cmocka_unit_test(test_header_injection),
 		cmocka_unit_test(test_calendar_part),
 		cmocka_unit_test(test_b64_decode),
+		cmocka_unit_test(test_b64url),
 		cmocka_unit_test(test_python_decodes),
 	};
 
