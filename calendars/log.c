@@ -52,6 +52,32 @@ log_set_quiet(int q)
 	log_quiet = q;
 }
 
+/*
+ * Writes msg with control characters and backslashes escaped, so a value
+ * from outside (a header, a rule title, a peer's reply) can neither start
+ * a line that looks like another log entry nor hide in the terminal.
+ */
+static void
+log_escaped(const char *msg)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)msg; *p != '\0'; p++) {
+		if (*p == '\\')
+			fputs("\\\\", stderr);
+		else if (*p == '\n')
+			fputs("\\n", stderr);
+		else if (*p == '\r')
+			fputs("\\r", stderr);
+		else if (*p == '\t')
+			fputs("\\t", stderr);
+		else if (*p < 0x20 || *p == 0x7f)
+			fprintf(stderr, "\\x%02x", *p);
+		else
+			fputc(*p, stderr);
+	}
+}
+
 static void
 vlog(enum log_level lvl, int with_errno, const char *fmt, va_list ap)
 {
@@ -71,9 +97,10 @@ vlog(enum log_level lvl, int with_errno, const char *fmt, va_list ap)
 	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized) */
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	if (log_journal)
-		fprintf(stderr, "<%d>%s", (int)lvl, msg);
+		fprintf(stderr, "<%d>", (int)lvl);
 	else
-		fprintf(stderr, "koyomi: %s: %s", names[lvl], msg);
+		fprintf(stderr, "koyomi: %s: ", names[lvl]);
+	log_escaped(msg);
 	if (with_errno)
 		fprintf(stderr, ": %s", strerror(saved));
 	fputc('\n', stderr);

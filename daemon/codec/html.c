@@ -50,37 +50,6 @@ html_textf(struct buf *b, const char *fmt, ...)
 	free(s);
 }
 
-/*
- * Browsers drop tabs, newlines and leading controls/spaces before they
- * read a scheme ("java\tscript:"), so the scheme is read the same way.
- */
-int
-html_url_ok(const char *url)
-{
-	char		 scheme[16];
-	size_t		 n = 0;
-	const char	*p;
-
-	if (url == NULL)
-		return 0;
-	for (p = url; *p != '\0' && (unsigned char)*p <= ' '; p++)
-		;
-	for (; *p != '\0'; p++) {
-		if (*p == '\t' || *p == '\n' || *p == '\r')
-			continue;
-		if (*p == ':' || *p == '/' || *p == '?' || *p == '#')
-			break;
-		if (n == sizeof scheme - 1)
-			return 0;	/* no scheme we allow is this long */
-		scheme[n++] = (char)tolower((unsigned char)*p);
-	}
-	scheme[n] = '\0';
-	if (*p != ':')
-		return 1;	/* no scheme: a relative reference */
-	return strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0 ||
-	    strcmp(scheme, "mailto") == 0;
-}
-
 void
 html_urlencode(struct buf *b, const char *s)
 {

@@ -1,9 +1,8 @@
 /*
  * html.h — escaping for the server-rendered dashboard (html.c). Every
- * string that did not come from a literal in dashboard.c goes through
- * html_text or html_attr; URLs from rule files go through html_url_ok
- * first, which refuses javascript:, data:, vbscript: and anything that
- * is not http(s), mailto or a relative path. Pure: appends to a buf.
+ * string that did not come from a literal in the http/ files goes
+ * through html_text or html_attr. The dashboard links only to its own
+ * paths; no URL from a rule file becomes a link. Pure: appends to a buf.
  */
 #ifndef KOYOMI_HTML_H
 #define KOYOMI_HTML_H
@@ -16,8 +15,6 @@ void	html_text(struct buf *, const char *);
 /* printf, then escaped: html_textf(b, "%d件", n). */
 void	html_textf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));
-/* 1 if the URL may appear in href/src, else 0. */
-int	html_url_ok(const char *);
 /* URL query component: everything but unreserved bytes as %XX. */
 void	html_urlencode(struct buf *, const char *);
 

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "calendars/log.h"
@@ -191,6 +192,63 @@ allow_header(struct http_req *req, unsigned m)
 	buf_free(&allow);
 }
 
+/* 1 when s holds a control character (DEL too: %00 decodes to it). */
+static int
+has_control(const char *s)
+{
+	const unsigned char	*p;
+
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return 1;
+	return 0;
+}
+
+static enum MHD_Result
+query_check_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	int	*bad = cls;
+
+	(void)kind;
+	if (has_control(key) || (value != NULL && has_control(value))) {
+		*bad = 1;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+static int
+query_has_control(struct http_req *req)
+{
+	int	 bad = 0;
+
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND,
+	    query_check_cb, &bad);
+	return bad;
+}
+
+/*
+ * 1 when a form body encodes a NUL (%00): the decoder would otherwise
+ * cut the value there, as the path decoder refuses it. A form's raw
+ * bytes are still encoded, so "%00" can only mean NUL.
+ */
+static int
+form_has_nul(struct http_req *req)
+{
+	const char	*ct = http_header(req, "Content-Type"), *p;
+
+	if (ct == NULL || strncasecmp(ct, "application/x-www-form-urlencoded",
+	    33) != 0 || req->body.data == NULL)
+		return 0;
+	for (p = req->body.data; (p = memchr(p, '%', req->body.len -
+	    (size_t)(p - req->body.data))) != NULL; p++)
+		if ((size_t)(p - req->body.data) + 2 < req->body.len &&
+		    p[1] == '0' && p[2] == '0')
+			return 1;
+	return 0;
+}
+
 static void
 dispatch(struct http_req *req)
 {
@@ -202,6 +260,16 @@ dispatch(struct http_req *req)
 	if (req->too_large) {
 		req->route = "none";
 		http_reply_json_error(req, 413, "request body too large");
+		return;
+	}
+	if (has_control(req->path) || query_has_control(req)) {
+		req->route = "none";
+		http_reply_json_error(req, 400, "control character in the URL");
+		return;
+	}
+	if (form_has_nul(req)) {
+		req->route = "none";
+		http_reply_json_error(req, 400, "NUL byte in the form");
 		return;
 	}
 	/* The best match that takes the method; Allow lists the best's. */
@@ -417,8 +485,9 @@ hexval(int c)
 
 /*
  * Percent-decoding of the path and query, as MHD does it, except that
- * %00 stays as written: a decoded NUL would cut "/feeds/a.ics%00.txt"
- * short to "/feeds/a.ics" before the router sees it.
+ * %00 becomes DEL instead of a NUL that would cut "/feeds/a.ics%00.txt"
+ * short to "/feeds/a.ics" before the router sees it: dispatch() refuses
+ * every control character in the path and the query, DEL included.
  */
 static size_t
 unescape_cb(void *cls, struct MHD_Connection *conn, char *s)
@@ -430,8 +499,8 @@ unescape_cb(void *cls, struct MHD_Connection *conn, char *s)
 	(void)conn;
 	while (*r != '\0') {
 		if (r[0] == '%' && (hi = hexval(r[1])) >= 0 &&
-		    (lo = hexval(r[2])) >= 0 && (hi | lo) != 0) {
-			*w++ = (char)(hi * 16 + lo);
+		    (lo = hexval(r[2])) >= 0) {
+			*w++ = (hi | lo) != 0 ? (char)(hi * 16 + lo) : 0x7f;
 			r += 3;
 		} else
 			*w++ = *r++;

@@ -3,6 +3,8 @@
  * U+2028/U+2029 and DEL, invalid UTF-8 replaced by U+FFFD, NULL as null.
  */
 #include <stdarg.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
@@ -10,6 +12,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "calendars/log.h"
 #include "calendars/util.h"
 
 /* s as buf_json_string writes it, compared with want. */
@@ -98,11 +101,39 @@ test_xqsort(void **state)
 	assert_int_equal(v[4], 3);
 }
 
+/* Values in log lines cannot start a line of their own. */
+static void
+test_log_escapes(void **state)
+{
+	char	 out[256];
+	FILE	*f = tmpfile();
+	int	 saved = dup(STDERR_FILENO);
+	size_t	 n;
+
+	(void)state;
+	assert_non_null(f);
+	fflush(stderr);
+	assert_int_not_equal(dup2(fileno(f), STDERR_FILENO), -1);
+	unsetenv("JOURNAL_STREAM");
+	log_init(0);
+	log_warnx("x=%s", "a\nkoyomi: error: forged\r\\\x01\x7f\t暦");
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(f);
+	n = fread(out, 1, sizeof out - 1, f);
+	out[n] = '\0';
+	fclose(f);
+	assert_string_equal(out, "koyomi: warning: x=a\\nkoyomi: error: "
+	    "forged\\r\\\\\\x01\\x7f\\t暦\n");
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_xqsort),
+		cmocka_unit_test(test_log_escapes),
 		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_escapes),
 		cmocka_unit_test(test_separators),

@@ -200,6 +200,16 @@ client(int fd, unsigned port)
 	one(fd, port, "GET", "/silent", NULL, NULL);
 	one(fd, port, "GET", "/p2/z", NULL, NULL);
 	one(fd, port, "GET", "/later", NULL, NULL);
+	/* %00 is refused in the path, the query and a form, alike. */
+	one(fd, port, "GET", "/p/a.ics%00.txt", NULL, NULL);
+	one(fd, port, "GET", "/p/a?q=x%00y", NULL, NULL);
+	one(fd, port, "POST", "/p/form", "f=a%00b",
+	    "Content-Type: application/x-www-form-urlencoded");
+	one(fd, port, "GET", "/p/a%0d%0aX:y", NULL, NULL);
+	/* An escaped percent sign is no NUL. */
+	one(fd, port, "GET", "/p/%2500", NULL, NULL);
+	one(fd, port, "POST", "/p/form", "f=100%2500",
+	    "Content-Type: application/x-www-form-urlencoded");
 	one(fd, port, "GET", "/never", NULL, NULL);	/* times out */
 	free(big);
 }
@@ -209,7 +219,7 @@ struct run {
 	struct conf	 conf;
 	ev_child	 child;
 	FILE		*in;
-	char		 lines[16][2048];
+	char		 lines[24][2048];
 	int		 n;
 };
 
@@ -271,12 +281,12 @@ test_router(void **state)
 	ev_run(r->k.loop, 0);
 	assert_int_equal(WEXITSTATUS(r->child.rstatus), 0);
 	r->in = fdopen(p[0], "r");
-	while (r->n < 16 && fgets(r->lines[r->n], sizeof r->lines[0], r->in)) {
+	while (r->n < (int)nitems(r->lines) && fgets(r->lines[r->n], sizeof r->lines[0], r->in)) {
 		r->lines[r->n][strcspn(r->lines[r->n], "\n")] = '\0';
 		r->n++;
 	}
 	fclose(r->in);
-	assert_int_equal(r->n, 13);
+	assert_int_equal(r->n, 19);
 	assert_string_equal(r->lines[0],
 	    "200|X-Test: yes;Content-Length: 5;|hello");
 	assert_string_equal(r->lines[1], "200|Content-Length: 51;|P GET a/b "
@@ -297,7 +307,16 @@ test_router(void **state)
 	assert_non_null(strstr(r->lines[9], "500|"));
 	assert_non_null(strstr(r->lines[10], "|P2 GET 2/z "));
 	assert_string_equal(r->lines[11], "202|Content-Length: 5;|later");
-	assert_string_equal(r->lines[12], "0||");
+	assert_non_null(strstr(r->lines[12], "400|"));
+	assert_non_null(strstr(r->lines[12], "control character"));
+	assert_non_null(strstr(r->lines[13], "400|"));
+	assert_non_null(strstr(r->lines[14], "400|"));
+	assert_non_null(strstr(r->lines[14], "NUL byte"));
+	assert_non_null(strstr(r->lines[15], "400|"));
+	assert_non_null(strstr(r->lines[16], "|P GET %00 "));
+	assert_non_null(strstr(r->lines[17], "|P POST form q=- h=- c=- "
+	    "f=100%00 "));
+	assert_string_equal(r->lines[18], "0||");
 
 	buf_init(&m);
 	metrics_render(&r->k, &m);
@@ -305,7 +324,8 @@ test_router(void **state)
 	    "\"hello\",code=\"200\"} 2\n"));
 	assert_non_null(strstr(m.data, "{route=\"none\",code=\"404\"} 1\n"));
 	assert_non_null(strstr(m.data, "{route=\"none\",code=\"405\"} 1\n"));
-	assert_non_null(strstr(m.data, "{route=\"p\",code=\"200\"} 3\n"));
+	assert_non_null(strstr(m.data, "{route=\"none\",code=\"400\"} 4\n"));
+	assert_non_null(strstr(m.data, "{route=\"p\",code=\"200\"} 5\n"));
 	assert_non_null(strstr(m.data, "{route=\"silent\",code=\"500\"} 1\n"));
 	assert_non_null(strstr(m.data, "{route=\"later\",code=\"202\"} 1\n"));
 	buf_free(&m);
