@@ -1,5 +1,5 @@
 /*
- * outbox_bench.c — drives the daemon's outbox (daemon/outbox.c: SQLite
+ * outbox_bench.c — drives the daemon's outbox (daemon/outbox/outbox.c: SQLite
  * rows → notifier → results written back) rather than the notifier
  * alone: a fresh database in DIR, NMAIL mails to 200 recipients and
  * NHOOK events to 16 webhook endpoints (one row each) queued in one

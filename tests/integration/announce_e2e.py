@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""announce_e2e: what a reload changed reaches people (daemon/announce.h).
+"""announce_e2e: what a reload changed reaches people (daemon/chase/announce.h).
 
 A daemon with an aiosmtpd server and a webhook receiver on loopback
 (lib_receivers.py): the first start of a fresh database announces

@@ -2,7 +2,7 @@
 """ops_upgrade: schema migrations keyed on PRAGMA user_version.
 
 1. A database koyomi creates has user_version equal to the number of
-   migrations in daemon/schema.h (read by compiling the header, so the
+   migrations in daemon/store/schema.h (read by compiling the header, so the
    test follows every migration appended later).
 2. A database made by the *first* migration only (user_version 1, with a
    task, its audit event and a reminder step in it) opens with the current
@@ -30,9 +30,9 @@ def check(cond, msg):
 
 
 def migrations():
-    """(count, SQL of migration 1) straight from daemon/schema.h."""
+    """(count, SQL of migration 1) straight from daemon/store/schema.h."""
     with open("dump.c", "w") as f:
-        f.write('#include <stdio.h>\n#include "daemon/schema.h"\n'
+        f.write('#include <stdio.h>\n#include "daemon/store/schema.h"\n'
                 'int main(void) { printf("%zu\\n%s", sizeof schema_migrations'
                 ' / sizeof schema_migrations[0], schema_migrations[0]);'
                 ' return 0; }\n')
@@ -84,7 +84,7 @@ def version(db):
 
 def main():
     n, first = migrations()
-    check(n >= 1, f"daemon/schema.h has {n} migration(s)")
+    check(n >= 1, f"daemon/store/schema.h has {n} migration(s)")
 
     fresh = conf("fresh")
     r = koyomi(fresh, "tasks", "--format", "json")
