@@ -660,7 +660,7 @@ case_insts(const struct rules *r, const struct rules_item *it,
 	/* UIDs name the FY the case began: its later dates never move it. */
 	in.uid_fy = cal_fy_of(cs->start, item_fy_start(r, it));
 	if (c->at == RCA_START || (c->at == RCA_NONE && !c->has_offset &&
-	    !c->monthly && !c->quarterly)) {
+	    !c->has_every && !c->monthly && !c->quarterly)) {
 		in.start = in.end = cs->start;
 		inst_push(out, &in);
 	} else if (c->at == RCA_CLOSE) {
