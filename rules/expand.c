@@ -454,9 +454,11 @@ apply_override(struct xctx *x, const struct rules_item *it,
 			in->start_secs = tmp.start_secs;
 			in->end_secs = tmp.end_secs;
 			in->adhoc = 0;
-			/* A date written for the year or member is the
-			   document's, not a guess. */
-			in->assumed = 0;
+			/* A date written for the year is the document's,
+			   not a guess (a member's may be either: the
+			   item says). */
+			if (o->fy != 0)
+				in->assumed = 0;
 			in->moved = in->kept = 0;
 		}
 	}
@@ -469,8 +471,12 @@ apply_override(struct xctx *x, const struct rules_item *it,
 		in->assumed = 0;
 		in->confirmed = 1;
 		in->approx[0] = '\0';
-	} else if (o->status == ROS_TENTATIVE)
+	} else if (o->status == ROS_TENTATIVE) {
+		/* The document gives that year's period: no longer a
+		   guess, not yet a day. */
 		in->tentative = 1;
+		in->assumed = 0;
+	}
 	if (o->cancel || o->status == ROS_CANCELLED)
 		in->cancelled = 1;
 }

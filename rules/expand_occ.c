@@ -188,10 +188,26 @@ submission_of(const struct inst_list *l, const struct inst *in, int after)
 }
 
 /* 「事前提出：情報共有シート（期限 令和7年3月7日（金））」 */
+/*
+ * 事前提出 / 事後提出 only for what someone submits (a deadline, an item
+ * with assignees); a meeting this one reports to is its 報告先, anything
+ * else is just what comes before or after.
+ */
+static const char *
+refs_label(const struct rules_item *t, int after)
+{
+	if (t->kind == RK_DEADLINE || t->nassignees > 0 ||
+	    t->assignee_group != NULL)
+		return after ? "事後提出" : "事前提出";
+	if (t->kind == RK_MEETING)
+		return after ? "報告先" : "前の会議";
+	return after ? "この後" : "この前";
+}
+
 static void
-refs_line(struct buf *b, const struct rules *r, const char *label,
+refs_line(struct buf *b, const struct rules *r, int after,
     const struct rules_ref *v, size_t n, const struct inst_list *memo,
-    const struct inst *in, int after)
+    const struct inst *in)
 {
 	const struct rules_item	*t;
 	const struct inst	*s;
@@ -204,7 +220,8 @@ refs_line(struct buf *b, const struct rules *r, const char *label,
 		t = &r->items[v[i].ix];
 		s = memo != NULL ? submission_of(&memo[v[i].ix], in, after) :
 		    NULL;
-		buf_printf(b, "%s%s：", b->len > 0 ? "\n" : "", label);
+		buf_printf(b, "%s%s：", b->len > 0 ? "\n" : "",
+		    refs_label(t, after));
 		if (s != NULL)
 			title_subst(b, r, t, t->title, s);
 		else
@@ -285,8 +302,8 @@ describe(const struct rules *r, const struct rules_item *it,
 	if (audience != NULL)
 		buf_printf(&b, "%s対象：%s", b.len ? "\n" : "",
 		    display_name(r, audience));
-	refs_line(&b, r, "事前提出", it->before, it->nbefore, memo, in, 0);
-	refs_line(&b, r, "事後提出", it->after, it->nafter, memo, in, 1);
+	refs_line(&b, r, 0, it->before, it->nbefore, memo, in);
+	refs_line(&b, r, 1, it->after, it->nafter, memo, in);
 	if (it->source != NULL)
 		buf_printf(&b, "%s出典：%s", b.len ? "\n" : "", it->source);
 	if (cy->note != NULL)
@@ -609,7 +626,9 @@ expand_emit(const struct rules *r, size_t ix, int fy, const struct inst *in,
 		buf_puts(&t, "（想定）");
 	o->title = buf_steal(&t);
 	/* One per group: that group is who the occurrence is for. */
-	o->audience = it->per_groups && in->member != NULL ? in->member :
+	o->audience = in->member != NULL && (it->per_groups ||
+	    (it->audience == NULL && (it->has_relative || it->has_same_day) &&
+	    rules_find_group(r, in->member) != NULL)) ? in->member :
 	    it->audience;
 	o->description = describe(r, it, in, memo, o->audience);
 	o->location = locate(r, it, in);

@@ -120,6 +120,7 @@ struct rules_feed {
 	int	  kinds;	/* bitmask of 1 << RK_*, 0 = all */
 	char	**audience;	size_t naudience;
 	char	**members;	size_t nmembers;
+	int	  members_only;	/* leave out items that are not per member */
 	int	  deadlines;
 	char	 *alarm;	/* ICS duration like "-P1D", or NULL */
 	char	 *refresh;	/* ICS duration, default "PT6H" */
