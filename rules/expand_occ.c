@@ -189,15 +189,15 @@ submission_of(const struct inst_list *l, const struct inst *in, int after)
 
 /* 「事前提出：情報共有シート（期限 令和7年3月7日（金））」 */
 /*
- * 事前提出 / 事後提出 only for what someone submits (a deadline, an item
- * with assignees); a meeting this one reports to is its 報告先, anything
+ * 事前提出 / 事後提出 only for what someone submits (a deadline, a survey,
+ * an item with assignees); a meeting this one reports to is its 報告先, anything
  * else is just what comes before or after.
  */
 static const char *
 refs_label(const struct rules_item *t, int after)
 {
-	if (t->kind == RK_DEADLINE || t->nassignees > 0 ||
-	    t->assignee_group != NULL)
+	if (t->kind == RK_DEADLINE || t->kind == RK_SURVEY ||
+	    t->nassignees > 0 || t->assignee_group != NULL)
 		return after ? "事後提出" : "事前提出";
 	if (t->kind == RK_MEETING)
 		return after ? "報告先" : "前の会議";
