@@ -94,6 +94,22 @@ cal_is_business(cal_day z)
 	return !cal_is_closed(z);
 }
 
+const char *
+cal_closed_name(cal_day z)
+{
+	const char	*name = NULL;
+	int		 wd;
+
+	if (!cal_is_closed(z))
+		return NULL;
+	if (cal_holiday(z, &name) && name != NULL)
+		return name;
+	if (cal_is_yearend(z))
+		return "年末年始";
+	wd = cal_weekday(z);
+	return wd == 0 ? "日曜日" : wd == 6 ? "土曜日" : NULL;
+}
+
 cal_day
 cal_add_business(cal_day z, int n)
 {

@@ -53,6 +53,11 @@ int	 cal_is_yearend(cal_day);
 /* Closed = Saturday, Sunday, national holiday, or 12/29–1/3. */
 int	 cal_is_closed(cal_day);
 int	 cal_is_business(cal_day);
+/*
+ * Why a day is closed: the holiday's name ("建国記念の日"), "年末年始",
+ * "土曜日" or "日曜日" (static strings); NULL on a business day.
+ */
+const char *cal_closed_name(cal_day);
 
 /*
  * Business-day arithmetic. cal_add_business(d, n): the n-th business day

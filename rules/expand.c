@@ -202,6 +202,8 @@ frequency_insts(struct xctx *x, const struct rules_item *it,
 	for (k = 1; k <= n; k++) {
 		for (j = 1; j <= m; j++) {
 			inst_init(&in);
+			/* The period's last day is koyomi's choice. */
+			in.assumed = 1;
 			in.start = in.end = add_months(first, k * step) - 1;
 			in.number = n > 1 || m > 1 ? (k - 1) * m + j : 0;
 			if (m > 1)
@@ -295,6 +297,8 @@ repeat_insts(struct xctx *x, const struct rules_item *it,
 }
 
 static const struct inst_list *item_insts(struct xctx *, size_t, int);
+static void own_insts(struct xctx *, const struct rules_item *,
+    struct inst_list *);
 
 /* Instances that follow another item (relative / same_day). */
 static void
@@ -315,7 +319,12 @@ follow_insts(struct xctx *x, const struct rules_item *it, int depth,
 		in.ovr_member = in.ovr_fy = NULL;
 		in.suffix[0] = '\0';
 		in.cancelled = 0;
+		/* As certain as what it follows, and no more. */
+		in.assumed |= it->assumed;
 		if (it->has_relative) {
+			/* Its own day: checked for closure on its own. */
+			in.moved = in.kept = 0;
+			in.moved_from = 0;
 			apply_offset(&it->relative_offset, &in.start,
 			    &in.start_secs);
 			in.end = in.start + (in.end - tl->v[i].start);
@@ -352,14 +361,26 @@ static void
 base_insts(struct xctx *x, const struct rules_item *it, int depth,
     struct inst_list *out)
 {
-	struct inst	 in;
-	size_t		 k;
+	size_t	 k, n0 = out->n;
 
-	inst_init(&in);
 	if (it->has_relative || it->has_same_day) {
 		follow_insts(x, it, depth, out);
 		return;
 	}
+	own_insts(x, it, out);
+	for (k = n0; it->assumed && k < out->n; k++)
+		out->v[k].assumed = !out->v[k].adhoc;
+}
+
+/* The instances an item's own date keys give. */
+static void
+own_insts(struct xctx *x, const struct rules_item *it,
+    struct inst_list *out)
+{
+	struct inst	 in;
+	size_t		 k;
+
+	inst_init(&in);
 	if (!it->adhoc) {
 		if (it->frequency.min > 0) {
 			frequency_insts(x, it, out);
@@ -433,6 +454,12 @@ apply_override(struct xctx *x, const struct rules_item *it,
 			in->start_secs = tmp.start_secs;
 			in->end_secs = tmp.end_secs;
 			in->adhoc = 0;
+			/* A date written for the year is the document's,
+			   not a guess (a member's may be either: the
+			   item says). */
+			if (o->fy != 0)
+				in->assumed = 0;
+			in->moved = in->kept = 0;
 		}
 	}
 	if (o->has_time && !in->tentative) {
@@ -441,10 +468,15 @@ apply_override(struct xctx *x, const struct rules_item *it,
 	}
 	if (o->status == ROS_CONFIRMED) {
 		in->tentative = 0;
+		in->assumed = 0;
 		in->confirmed = 1;
 		in->approx[0] = '\0';
-	} else if (o->status == ROS_TENTATIVE)
+	} else if (o->status == ROS_TENTATIVE) {
+		/* The document gives that year's period: no longer a
+		   guess, not yet a day. */
 		in->tentative = 1;
+		in->assumed = 0;
+	}
 	if (o->cancel || o->status == ROS_CANCELLED)
 		in->cancelled = 1;
 }
@@ -499,6 +531,78 @@ per_members(struct xctx *x, const struct rules_item *it,
 	*l = out;
 }
 
+int
+expand_is_deadline(const struct rules_item *it)
+{
+	return it->kind == RK_DEADLINE || it->nassignees > 0 ||
+	    it->assignee_group != NULL || it->frequency.min > 0;
+}
+
+/*
+ * A day on a closed day (weekend, 祝日・休日, 年末年始) moves: a deadline
+ * to the previous business day (期限が閉庁日なら直前の開庁日), anything
+ * else to the next, unless the item's `adjust` says otherwise; `next`
+ * also for a deadline at a case's start or close (due before the event
+ * it reports on would make no sense). Spans (6月頃, a window) are not
+ * days and stay; a multi-day event moves whole. `adjust: none` keeps the
+ * day and marks it kept. Tentative and assumed days move too.
+ */
+static void
+closed_adjust(const struct rules_item *it, struct inst *in)
+{
+	cal_day	 d;
+	int	 prev;
+
+	if (in->adhoc || in->cancelled || !cal_is_closed(in->start) ||
+	    (in->start != in->end && in->approx[0] != '\0'))
+		return;
+	if (it->adjust == RA_NONE) {
+		in->kept = 1;
+		return;
+	}
+	prev = it->adjust == RA_PREVIOUS || (it->adjust == RA_DEFAULT &&
+	    expand_is_deadline(it) && !(it->casespec.present &&
+	    it->casespec.at != RCA_NONE && !it->casespec.has_offset));
+	d = prev ? cal_business_on_or_before(in->start) :
+	    cal_business_on_or_after(in->start);
+	if (d == in->start)
+		return;
+	if (!in->moved)
+		in->moved_from = in->start;
+	in->moved = 1;
+	in->end += d - in->start;
+	in->start = d;
+}
+
+/*
+ * A repetition moved off a closed day onto the day of its own next (or
+ * previous) one — the Monday meeting of 12/29 onto 1/5 — is not held
+ * twice: the moved one is cancelled (its description says why).
+ */
+static void
+closed_collisions(struct inst_list *l)
+{
+	size_t	 i, k;
+
+	for (i = 0; i < l->n; i++) {
+		if (!l->v[i].moved || l->v[i].cancelled)
+			continue;
+		for (k = 0; k < l->n; k++)
+			if (k != i && !l->v[k].moved && !l->v[k].adhoc &&
+			    l->v[k].start == l->v[i].start &&
+			    l->v[k].member == l->v[i].member &&
+			    l->v[k].case_code == l->v[i].case_code) {
+				/* Shown as cancelled on its own day. */
+				l->v[i].end -= l->v[i].start -
+				    l->v[i].moved_from;
+				l->v[i].start = l->v[i].moved_from;
+				l->v[i].cancelled = 1;
+				l->v[i].collided = 1;
+				break;
+			}
+	}
+}
+
 static const struct inst_list *
 item_insts(struct xctx *x, size_t ix, int depth)
 {
@@ -537,6 +641,9 @@ item_insts(struct xctx *x, size_t ix, int depth)
 			apply_override(x, it, &it->fy[k], &l->v[i]);
 		}
 	}
+	for (i = 0; i < l->n; i++)
+		closed_adjust(it, &l->v[i]);
+	closed_collisions(l);
 	x->state[ix] = 2;
 	return l;
 }
@@ -553,17 +660,38 @@ case_insts(const struct rules *r, const struct rules_item *it,
 	int				 k, step;
 
 	inst_init(&in);
+	in.assumed = it->assumed;
 	in.case_code = cs->code;
 	in.case_org = cs->org != NULL ? expand_own_id(r, cs->org) : NULL;
 	/* UIDs name the FY the case began: its later dates never move it. */
 	in.uid_fy = cal_fy_of(cs->start, item_fy_start(r, it));
 	if (c->at == RCA_START || (c->at == RCA_NONE && !c->has_offset &&
-	    !c->monthly && !c->quarterly)) {
+	    !c->has_every && !c->monthly && !c->quarterly)) {
 		in.start = in.end = cs->start;
 		inst_push(out, &in);
 	} else if (c->at == RCA_CLOSE) {
+		/* `{at: close, offset: +3mo}`: that long after the close. */
 		if (cs->closed != CAL_OPEN) {
 			in.start = in.end = cs->closed;
+			if (c->has_offset) {
+				apply_offset(&c->offset, &in.start,
+				    &in.start_secs);
+				in.start_secs = -1;
+				in.end = in.start;
+			}
+			inst_push(out, &in);
+		}
+	} else if (c->has_every) {
+		/* Every N while the case is open (a re-evaluation every 6
+		   months, a weekly conference), numbered from 1. */
+		in.start = cs->start;
+		for (k = 1; k <= 1000; k++) {
+			apply_offset(&c->every, &in.start, &in.start_secs);
+			in.start_secs = -1;
+			if (in.start > end)
+				break;
+			in.end = in.start;
+			in.number = k;
 			inst_push(out, &in);
 		}
 	} else if (c->has_offset) {
@@ -661,6 +789,9 @@ expand_cases(const struct rules *r, size_t c, cal_day from, cal_day to,
 			memset(&l, 0, sizeof l);
 			case_insts(r, &r->items[i], &ctx->cases[j],
 			    ctx->today + 366, &l);
+			for (k = 0; k < l.n; k++)
+				closed_adjust(&r->items[i], &l.v[k]);
+			closed_collisions(&l);
 			for (k = 0; k < l.n; k++)
 				if (l.v[k].start <= to && l.v[k].end >= from)
 					expand_emit(r, i, cal_fy_of(l.v[k].start,

@@ -22,7 +22,15 @@ struct inst {
 	cal_day			 start, end;
 	int			 start_secs, end_secs;
 	int			 tentative;
+	int			 assumed;	/* koyomi's guess, not the
+						   document's date */
 	int			 confirmed;	/* an override said so */
+	int			 moved;		/* off a closed day: */
+	cal_day			 moved_from;	/* the day it would be on */
+	int			 kept;		/* on a closed day by
+						   `adjust: none` */
+	int			 collided;	/* moved onto its own next one:
+						   cancelled */
 	char			 approx[96];	/* label or "" */
 	char			 suffix[48];	/* "年1回以上" or "" */
 	int			 cancelled;
@@ -47,6 +55,10 @@ void	expand_emit(const struct rules *, size_t ix, int fy,
 	    const struct inst *, const struct rules_expand_ctx *,
 	    const struct inst_list *memo, struct occ_list *);
 void	occ_free_one(struct occ *);
+
+/* 1 when the item's occurrences fall due (tasks): deadlines, items
+ * with assignees, frequency targets. */
+int	expand_is_deadline(const struct rules_item *);
 
 /* The rules' own copy of an org or contact id, or NULL if unknown. */
 const char *expand_own_id(const struct rules *, const char *id);

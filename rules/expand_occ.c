@@ -39,6 +39,37 @@ display_name(const struct rules *r, const char *id)
 	return id;
 }
 
+/*
+ * Appends who an id is: an organisation's, group's or contact's name;
+ * a role (`kouiki-ad`) as the names of the contacts holding it (the first
+ * three, then 「ほかN名」); else the text as written.
+ */
+static void
+who_puts(struct buf *b, const struct rules *r, const char *id)
+{
+	size_t	 i, k, n = 0;
+
+	if (rules_find_org(r, id) != NULL || rules_find_group(r, id) != NULL ||
+	    rules_find_contact(r, id) != NULL) {
+		buf_puts(b, display_name(r, id));
+		return;
+	}
+	for (i = 0; i < r->ncontacts; i++)
+		for (k = 0; k < r->contacts[i].nroles; k++) {
+			if (strcmp(r->contacts[i].roles[k], id) != 0)
+				continue;
+			if (n < 3)
+				buf_printf(b, "%s%s", n ? "、" : "",
+				    r->contacts[i].name);
+			n++;
+			break;
+		}
+	if (n > 3)
+		buf_printf(b, "ほか%zu名", n - 3);
+	if (n == 0)
+		buf_puts(b, id);
+}
+
 static const char *
 group_attr(const struct rules_group *g, const char *key, size_t klen)
 {
@@ -120,21 +151,11 @@ list_line(struct buf *b, const struct rules *r, const char *label,
 	if (n == 0)
 		return;
 	buf_printf(b, "%s%s：", b->len > 0 ? "\n" : "", label);
-	for (i = 0; i < n; i++)
-		buf_printf(b, "%s%s", i ? "、" : "", display_name(r, v[i]));
-}
-
-/* A deadline on a closed day moves as the item's `adjust` says. */
-static cal_day
-deadline_day(const struct rules_item *it, const struct inst *in)
-{
-	if (in->adhoc || in->tentative || !cal_is_closed(in->start))
-		return in->start;
-	if (it->adjust == RA_PREVIOUS)
-		return cal_business_on_or_before(in->start);
-	if (it->adjust == RA_NEXT)
-		return cal_business_on_or_after(in->start);
-	return in->start;
+	for (i = 0; i < n; i++) {
+		if (i)
+			buf_puts(b, "、");
+		who_puts(b, r, v[i]);
+	}
 }
 
 /*
@@ -167,10 +188,26 @@ submission_of(const struct inst_list *l, const struct inst *in, int after)
 }
 
 /* 「事前提出：情報共有シート（期限 令和7年3月7日（金））」 */
+/*
+ * 事前提出 / 事後提出 only for what someone submits (a deadline, a survey,
+ * an item with assignees); a meeting this one reports to is its 報告先, anything
+ * else is just what comes before or after.
+ */
+static const char *
+refs_label(const struct rules_item *t, int after)
+{
+	if (t->kind == RK_DEADLINE || t->kind == RK_SURVEY ||
+	    t->nassignees > 0 || t->assignee_group != NULL)
+		return after ? "事後提出" : "事前提出";
+	if (t->kind == RK_MEETING)
+		return after ? "報告先" : "前の会議";
+	return after ? "この後" : "この前";
+}
+
 static void
-refs_line(struct buf *b, const struct rules *r, const char *label,
+refs_line(struct buf *b, const struct rules *r, int after,
     const struct rules_ref *v, size_t n, const struct inst_list *memo,
-    const struct inst *in, int after)
+    const struct inst *in)
 {
 	const struct rules_item	*t;
 	const struct inst	*s;
@@ -183,7 +220,8 @@ refs_line(struct buf *b, const struct rules *r, const char *label,
 		t = &r->items[v[i].ix];
 		s = memo != NULL ? submission_of(&memo[v[i].ix], in, after) :
 		    NULL;
-		buf_printf(b, "%s%s：", b->len > 0 ? "\n" : "", label);
+		buf_printf(b, "%s%s：", b->len > 0 ? "\n" : "",
+		    refs_label(t, after));
 		if (s != NULL)
 			title_subst(b, r, t, t->title, s);
 		else
@@ -193,12 +231,43 @@ refs_line(struct buf *b, const struct rules *r, const char *label,
 		if (s->tentative && s->approx[0] != '\0')
 			snprintf(when, sizeof when, "%s", s->approx);
 		else
-			cal_wareki_format(when, sizeof when, deadline_day(t, s),
+			cal_wareki_format(when, sizeof when, s->start,
 			    CAL_WF_WEEKDAY);
 		/* 期限 only for what falls due; a meeting just has a date. */
-		buf_printf(b, "（%s%s）", t->kind == RK_DEADLINE ||
+		buf_printf(b, "（%s%s%s）", t->kind == RK_DEADLINE ||
 		    t->nassignees > 0 || t->assignee_group != NULL ? "期限 " :
-		    "", when);
+		    "", when, s->assumed || t->assumed ? "・想定" : "");
+	}
+}
+
+/*
+ * 「日付：令和8年1月10日（土）は閉庁日（土曜日）のため、前の開庁日に変更」,
+ * or why a closed day is kept (`adjust: {to: none, reason: …}`).
+ */
+static void
+closed_line(struct buf *b, const struct rules_item *it, const struct inst *in)
+{
+	const char	*why;
+	char		 from[64];
+
+	if (in->moved) {
+		why = cal_closed_name(in->moved_from);
+		cal_wareki_format(from, sizeof from, in->moved_from,
+		    CAL_WF_WEEKDAY);
+		if (in->collided)
+			buf_printf(b, "%s日付：%sは閉庁日（%s）のため休み（次の"
+			    "開庁日には次の回があります）", b->len ? "\n" : "",
+			    from, why != NULL ? why : "休日");
+		else
+			buf_printf(b, "%s日付：%sは閉庁日（%s）のため、%sの開庁日"
+			    "に変更", b->len ? "\n" : "", from, why != NULL ?
+			    why : "休日", in->start < in->moved_from ? "前" :
+			    "次");
+	} else if (in->kept) {
+		why = cal_closed_name(in->start);
+		buf_printf(b, "%s日付：閉庁日（%s）ですが日付どおり（%s）",
+		    b->len ? "\n" : "", why != NULL ? why : "休日",
+		    it->adjust_reason != NULL ? it->adjust_reason : "");
 	}
 }
 
@@ -224,13 +293,17 @@ describe(const struct rules *r, const struct rules_item *it,
 	if (in->approx[0] != '\0')
 		buf_printf(&b, "%s時期：%s（日程調整中）", b.len ? "\n" : "",
 		    in->approx);
+	closed_line(&b, it, in);
+	if (in->assumed && !in->adhoc)
+		buf_printf(&b, "%s日付：資料に記載がなく、koyomiが想定した日付"
+		    "です（確定ではありません）。", b.len ? "\n" : "");
 	list_line(&b, r, "主催", it->organiser, it->norganiser);
 	list_line(&b, r, "出席", it->attendees, it->nattendees);
 	if (audience != NULL)
 		buf_printf(&b, "%s対象：%s", b.len ? "\n" : "",
 		    display_name(r, audience));
-	refs_line(&b, r, "事前提出", it->before, it->nbefore, memo, in, 0);
-	refs_line(&b, r, "事後提出", it->after, it->nafter, memo, in, 1);
+	refs_line(&b, r, 0, it->before, it->nbefore, memo, in);
+	refs_line(&b, r, 1, it->after, it->nafter, memo, in);
 	if (it->source != NULL)
 		buf_printf(&b, "%s出典：%s", b.len ? "\n" : "", it->source);
 	if (cy->note != NULL)
@@ -549,27 +622,38 @@ expand_emit(const struct rules *r, size_t ix, int fy, const struct inst *in,
 	suffix_add(&t, in->suffix);
 	if (in->tentative && in->approx[0] != '\0')
 		buf_printf(&t, "（%s・日程調整中）", in->approx);
+	if (in->assumed && !in->adhoc && !in->cancelled)
+		buf_puts(&t, "（想定）");
 	o->title = buf_steal(&t);
 	/* One per group: that group is who the occurrence is for. */
-	o->audience = it->per_groups && in->member != NULL ? in->member :
+	o->audience = in->member != NULL && (it->per_groups ||
+	    (it->audience == NULL && (it->has_relative || it->has_same_day) &&
+	    rules_find_group(r, in->member) != NULL)) ? in->member :
 	    it->audience;
 	o->description = describe(r, it, in, memo, o->audience);
 	o->location = locate(r, it, in);
 	o->source = it->source;
 	o->approx = in->approx[0] != '\0' ? xstrdup(in->approx) : NULL;
+	/* Assumed dates are never shown as confirmed: TENTATIVE in feeds. */
+	o->certainty = in->adhoc ? OCC_CERT_UNDATED : in->assumed ?
+	    OCC_CERT_ASSUMED : (in->tentative || (it->tentative &&
+	    !in->confirmed)) ? OCC_CERT_TENTATIVE : OCC_CERT_CONFIRMED;
 	o->status = in->cancelled ? OCC_CANCELLED :
-	    (in->tentative || (it->tentative && !in->confirmed)) ?
-	    OCC_TENTATIVE : OCC_CONFIRMED;
+	    o->certainty == OCC_CERT_ASSUMED ||
+	    o->certainty == OCC_CERT_TENTATIVE ? OCC_TENTATIVE : OCC_CONFIRMED;
 	o->adhoc = in->adhoc;
 	o->start = in->start;
 	o->end = in->end;
 	o->start_secs = in->start_secs;
 	o->end_secs = in->end_secs;
-	o->is_deadline = it->kind == RK_DEADLINE || it->nassignees > 0 ||
-	    it->assignee_group != NULL || it->frequency.min > 0;
+	o->moved = in->moved;
+	o->kept = in->kept;
+	o->moved_from = in->moved ? in->moved_from : 0;
+	o->closed_name = in->moved ? cal_closed_name(in->moved_from) :
+	    in->kept ? cal_closed_name(in->start) : NULL;
+	o->rules = r;
+	o->is_deadline = expand_is_deadline(it);
 	o->due_secs = in->due_secs >= 0 ? in->due_secs : it->due_secs;
-	if (o->is_deadline && o->start == o->end)
-		o->start = o->end = deadline_day(it, in);
 	if (o->is_deadline)
 		assignees(r, it, fy, ctx, in, o);
 	if (it->policy_ix != RULES_NONE && it->policy_ix < r->npolicies)

@@ -20,20 +20,30 @@ in_list(char *const *v, size_t n, const char *s)
 	return 0;
 }
 
-/* 1 when member (an org id) is one of ids, or inside one of its groups. */
+/*
+ * 1 when member (an org or group id) is one of ids, inside one of its
+ * groups, or an organisation inside one of them by `parent` (a 地区 of
+ * its 圏域); the parent chain is followed at most 32 steps.
+ */
 static int
 member_listed(const struct rules *r, char *const *ids, size_t n,
     const char *member)
 {
 	const struct rules_group	*g;
+	const struct rules_org		*o;
 	size_t				 i;
+	int				 depth;
 
-	if (in_list(ids, n, member))
-		return 1;
-	for (i = 0; i < n; i++)
-		if ((g = rules_find_group(r, ids[i])) != NULL &&
-		    in_list(g->members, g->nmembers, member))
+	for (depth = 0; member != NULL && depth < 32; depth++) {
+		if (in_list(ids, n, member))
 			return 1;
+		for (i = 0; i < n; i++)
+			if ((g = rules_find_group(r, ids[i])) != NULL &&
+			    in_list(g->members, g->nmembers, member))
+				return 1;
+		o = rules_find_org(r, member);
+		member = o != NULL ? o->parent : NULL;
+	}
 	return 0;
 }
 
@@ -52,6 +62,8 @@ rules_feed_select(const struct rules *r, const struct rules_feed *f,
 		return 0;
 	if (f->nmembers > 0 && o->member != NULL &&
 	    !member_listed(r, f->members, f->nmembers, o->member))
+		return 0;
+	if (f->members_only && o->member == NULL)
 		return 0;
 	if (!f->deadlines && o->is_deadline)
 		return 0;

@@ -194,6 +194,7 @@ rules_item_clear(struct rules_item *it)
 	free(it->assignee_group);
 	rules_strv_free(it->assignees, it->nassignees);
 	free(it->policy);
+	free(it->adjust_reason);
 	if (it->response != NULL) {
 		rules_strv_free(it->response->options,
 		    it->response->noptions);

@@ -25,6 +25,22 @@ static const char *const kind_ja[] = {
 	"マイルストーン", "目標",
 };
 
+static const char *const cert_names[] = { "confirmed", "tentative",
+	"assumed", "undated" };
+static const char *const cert_ja[] = { "確定", "予定", "想定", "随時" };
+
+const char *
+rules_certainty_name(enum occ_certainty c)
+{
+	return (unsigned)c <= OCC_CERT_UNDATED ? cert_names[c] : "?";
+}
+
+const char *
+rules_certainty_ja(enum occ_certainty c)
+{
+	return (unsigned)c <= OCC_CERT_UNDATED ? cert_ja[c] : "?";
+}
+
 const char *
 rules_kind_name(enum rules_kind k)
 {

@@ -36,7 +36,7 @@ struct rules_mark {
  */
 enum rules_item_key {
 	RIK_ADDRESS, RIK_ADHOC, RIK_ADJUST, RIK_AFTER, RIK_ASSIGNEES,
-	RIK_ATTENDEES, RIK_AUDIENCE, RIK_BEFORE, RIK_CASE, RIK_DATE,
+	RIK_ASSUMED, RIK_ATTENDEES, RIK_AUDIENCE, RIK_BEFORE, RIK_CASE, RIK_DATE,
 	RIK_DATES, RIK_DAYS, RIK_DESCRIPTION, RIK_DOOR, RIK_DUE,
 	RIK_FREQUENCY, RIK_FY, RIK_FY_SHIFT, RIK_ID, RIK_KIND, RIK_LOCATION,
 	RIK_MEMBERS, RIK_ONLINE, RIK_ORGANISER, RIK_PER, RIK_POLICY,
@@ -112,6 +112,10 @@ struct rules_frequency {
 	size_t		  ncounts;
 };
 
+/*
+ * `adjust`: what happens to a date on a closed day. RA_DEFAULT moves a
+ * deadline to the previous business day and anything else to the next.
+ */
 enum rules_adjust { RA_DEFAULT, RA_PREVIOUS, RA_NEXT, RA_NONE };
 
 /* `case:` of a case-relative item. */
@@ -124,6 +128,8 @@ struct rules_casespec {
 	int			approx;		/* 約N か月 */
 	int			monthly;
 	int			quarterly;
+	int			has_every;	/* `every: +6mo`: repeated */
+	struct rules_offset	every;		/* while the case is open */
 };
 
 struct rules_item {
@@ -168,6 +174,8 @@ struct rules_item {
 	char			**assignees;	size_t nassignees;
 	int			 due_secs;	/* default 17:00 */
 	enum rules_adjust	 adjust;
+	char			*adjust_reason;	/* why `none` (owned) or NULL */
+	int			 assumed;	/* `assumed: true`: koyomi's guess */
 	char			*policy;	/* own or the cycle's, or NULL */
 	size_t			 policy_ix;	/* into rules->policies */
 	struct rules_response	*response;	/* NULL when absent */

@@ -339,10 +339,11 @@ rules_parse_response(struct rules_pctx *p, struct rules_item *it,
 		    "'options', 'text: true' or 'year_count: true'");
 }
 
-enum { AK_APPROX, AK_AT, AK_MONTHLY, AK_OFFSET, AK_QUARTERLY };
+enum { AK_APPROX, AK_AT, AK_EVERY, AK_MONTHLY, AK_OFFSET, AK_QUARTERLY };
 static const struct rules_kw case_kw[] = {	/* keep sorted */
 	{ "approx", AK_APPROX },
 	{ "at", AK_AT },
+	{ "every", AK_EVERY },
 	{ "monthly", AK_MONTHLY },
 	{ "offset", AK_OFFSET },
 	{ "quarterly", AK_QUARTERLY },
@@ -374,6 +375,10 @@ rules_parse_casespec(struct rules_pctx *p, struct rules_item *it,
 			    &at) == 0)
 				cs->at = at == 0 ? RCA_START : RCA_CLOSE;
 			break;
+		case AK_EVERY:
+			if (rules_get_offset(p, e, k->str, &cs->every) == 0)
+				cs->has_every = 1;
+			break;
 		case AK_MONTHLY:
 			rules_get_bool(p, e, k->str, &cs->monthly);
 			break;
@@ -386,10 +391,18 @@ rules_parse_casespec(struct rules_pctx *p, struct rules_item *it,
 			break;
 		}
 	}
-	if ((cs->at != RCA_NONE) + cs->has_offset + (cs->monthly != 0) +
-	    (cs->quarterly != 0) != 1)
+	/* `{at: close, offset: +3mo}`: that long after the close. */
+	if (cs->at == RCA_CLOSE && cs->has_offset && !cs->monthly &&
+	    !cs->quarterly && !cs->has_every)
+		;
+	else if ((cs->at != RCA_NONE) + cs->has_offset + (cs->monthly != 0) +
+	    (cs->quarterly != 0) + cs->has_every != 1)
 		rules_perr(p, p->file, v->mark, "'case' needs exactly one of "
-		    "'at', 'offset', 'monthly: true' or 'quarterly: true'");
+		    "'at', 'offset', 'every', 'monthly: true' or "
+		    "'quarterly: true' (or 'at: close' with an 'offset')");
+	if (cs->has_every && (cs->every.n <= 0 || cs->every.unit >= RU_HOUR))
+		rules_perr(p, p->file, v->mark, "'every' is a positive number "
+		    "of days, business days, weeks or months");
 	else if (cs->approx && !cs->has_offset)
 		rules_perr(p, p->file, v->mark, "'approx' only goes with "
 		    "'offset'");

@@ -289,7 +289,7 @@ rules_parse_kinds(struct rules_pctx *p, struct rules_feed *f,
 }
 
 enum { FK_ALARM, FK_AUDIENCE, FK_CYCLES, FK_DEADLINES, FK_ID, FK_KINDS,
-	FK_MEMBERS, FK_REFRESH, FK_TITLE };
+	FK_MEMBERS, FK_MEMBERS_ONLY, FK_REFRESH, FK_TITLE };
 static const struct rules_kw feed_kw[] = {	/* keep sorted */
 	{ "alarm", FK_ALARM },
 	{ "audience", FK_AUDIENCE },
@@ -298,6 +298,7 @@ static const struct rules_kw feed_kw[] = {	/* keep sorted */
 	{ "id", FK_ID },
 	{ "kinds", FK_KINDS },
 	{ "members", FK_MEMBERS },
+	{ "members_only", FK_MEMBERS_ONLY },
 	{ "refresh", FK_REFRESH },
 	{ "title", FK_TITLE },
 };
@@ -346,6 +347,9 @@ rules_parse_feed(struct rules_pctx *p, const struct ynode *m)
 			rules_get_list(p, v, k->str, 1, 1, &f->members,
 			    &f->nmembers);
 			break;
+		case FK_MEMBERS_ONLY:
+			rules_get_bool(p, v, k->str, &f->members_only);
+			break;
 		case FK_REFRESH:
 			rules_get_duration(p, v, k->str, &f->refresh);
 			break;
@@ -354,6 +358,9 @@ rules_parse_feed(struct rules_pctx *p, const struct ynode *m)
 			break;
 		}
 	}
+	if (f->members_only && f->nmembers == 0)
+		rules_perr(p, p->file, m->mark, "'members_only' needs "
+		    "'members'");
 	if (f->refresh == NULL)
 		f->refresh = xstrdup("PT6H");
 	if (f->title == NULL && f->id != NULL)

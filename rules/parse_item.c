@@ -17,7 +17,8 @@ const char *const rules_kind_names[] = {
 static const struct rules_kw item_kw[] = {	/* keep sorted */
 	{ "address", RIK_ADDRESS },	{ "adhoc", RIK_ADHOC },
 	{ "adjust", RIK_ADJUST },	{ "after", RIK_AFTER },
-	{ "assignees", RIK_ASSIGNEES },	{ "attendees", RIK_ATTENDEES },
+	{ "assignees", RIK_ASSIGNEES },	{ "assumed", RIK_ASSUMED },
+	{ "attendees", RIK_ATTENDEES },
 	{ "audience", RIK_AUDIENCE },	{ "before", RIK_BEFORE },
 	{ "case", RIK_CASE },		{ "date", RIK_DATE },
 	{ "dates", RIK_DATES },		{ "days", RIK_DAYS },
@@ -376,11 +377,64 @@ rules_parse_per(struct rules_pctx *p, struct rules_item *it,
 		    "{groups: G} for one occurrence per group in G");
 }
 
+/*
+ * `adjust: previous | next` or `adjust: {to: none, reason: …}`: keeping
+ * a date that falls on a closed day needs a reason (shown with it).
+ */
+static void
+rules_parse_adjust(struct rules_pctx *p, struct rules_item *it,
+    const struct ynode *v)
+{
+	static const char *const adj[] = { "previous", "next", "none" };
+	static const struct rules_kw kw[] = {	/* keep sorted */
+		{ "reason", 1 }, { "to", 0 },
+	};
+	const struct ynode	*k, *e;
+	size_t			 i;
+	int			 a, to = 0;
+
+	if (v->type == YN_SCALAR) {
+		if (rules_get_enum(p, v, "adjust", adj, nitems(adj), &a) != 0)
+			return;
+		it->adjust = (enum rules_adjust)(a + 1);
+		if (it->adjust == RA_NONE)
+			rules_perr(p, p->file, v->mark, "'adjust: none' needs a "
+			    "reason: write adjust: {to: none, reason: …}");
+		return;
+	}
+	if (rules_want(p, v, YN_MAP, "adjust") == -1)
+		return;
+	for (i = 0; i + 1 < v->n; i += 2) {
+		k = v->kids[i];
+		e = v->kids[i + 1];
+		switch (rules_kw_lookup(p, kw, nitems(kw), k, "adjust")) {
+		case 0:
+			if (rules_get_enum(p, e, k->str, adj, nitems(adj),
+			    &a) == 0) {
+				it->adjust = (enum rules_adjust)(a + 1);
+				to = 1;
+			}
+			break;
+		case 1:
+			free(it->adjust_reason);
+			it->adjust_reason = NULL;
+			rules_get_text(p, e, k->str, 1, &it->adjust_reason);
+			break;
+		}
+	}
+	if (!to && ynode_get(v, "to", NULL) == NULL)
+		rules_perr(p, p->file, v->mark, "'adjust' needs 'to' "
+		    "(previous, next or none)");
+	else if (it->adjust == RA_NONE && (it->adjust_reason == NULL ||
+	    it->adjust_reason[0] == '\0'))
+		rules_perr(p, p->file, v->mark, "'adjust: none' needs a "
+		    "'reason' (why the date stays on a closed day)");
+}
+
 static void
 rules_item_key(struct rules_pctx *p, struct rules_item *it, int k,
     const struct ynode *key, const struct ynode *v)
 {
-	static const char *const adj[] = { "previous", "next", "none" };
 	int	e;
 
 	if (rules_item_text(p, it, k, key, v) ||
@@ -415,8 +469,10 @@ rules_item_key(struct rules_pctx *p, struct rules_item *it, int k,
 		rules_parse_assignees(p, it, v);
 		break;
 	case RIK_ADJUST:
-		if (rules_get_enum(p, v, key->str, adj, nitems(adj), &e) == 0)
-			it->adjust = (enum rules_adjust)(e + 1);
+		rules_parse_adjust(p, it, v);
+		break;
+	case RIK_ASSUMED:
+		rules_get_bool(p, v, key->str, &it->assumed);
 		break;
 	case RIK_POLICY:
 		rules_get_id(p, v, key->str, &it->policy);

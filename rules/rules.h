@@ -120,6 +120,7 @@ struct rules_feed {
 	int	  kinds;	/* bitmask of 1 << RK_*, 0 = all */
 	char	**audience;	size_t naudience;
 	char	**members;	size_t nmembers;
+	int	  members_only;	/* leave out items that are not per member */
 	int	  deadlines;
 	char	 *alarm;	/* ICS duration like "-P1D", or NULL */
 	char	 *refresh;	/* ICS duration, default "PT6H" */
@@ -188,6 +189,17 @@ struct rules_expand_ctx {
 };
 
 enum occ_status { OCC_CONFIRMED, OCC_TENTATIVE, OCC_CANCELLED };
+/*
+ * How sure the date is: the document gives it (confirmed), gives a
+ * period or calls it provisional (tentative), or is silent and koyomi
+ * guessed (assumed: a lead time, the 10th of each month, a period-end
+ * task, last year's date carried over). An assumed occurrence has status
+ * OCC_TENTATIVE and 「（想定）」 in its title. Adhoc ones have no date.
+ */
+enum occ_certainty { OCC_CERT_CONFIRMED, OCC_CERT_TENTATIVE,
+	OCC_CERT_ASSUMED, OCC_CERT_UNDATED };
+const char *rules_certainty_name(enum occ_certainty);	/* "assumed" */
+const char *rules_certainty_ja(enum occ_certainty);	/* "想定" */
 
 /* One expanded occurrence. Strings are owned by the occ_list. */
 struct occ {
@@ -205,7 +217,18 @@ struct occ {
 	const char		*audience;	/* group id or NULL */
 	const char		*approx;	/* "6月頃", "7～10月のうち連続した2日間" or NULL */
 	enum occ_status		 status;
+	enum occ_certainty	 certainty;
 	int			 adhoc;		/* no date: start/end unset */
+	/*
+	 * Closed days: moved is 1 when the rules' day was closed and the
+	 * occurrence moved off it (moved_from: that day; closed_name: why,
+	 * static text like "土曜日" or "建国記念の日"); kept is 1 when it
+	 * stays on a closed day by `adjust: none` (the reason is in the
+	 * description). Both are said in the description too.
+	 */
+	int			 moved, kept;
+	cal_day			 moved_from;
+	const char		*closed_name;
 	cal_day			 start, end;	/* inclusive days */
 	int			 start_secs;	/* local secs, -1 = all-day */
 	int			 end_secs;
@@ -227,6 +250,8 @@ struct occ {
 	const char		**parties;
 	size_t			 nparties;
 	char			 hash[17];	/* hex of a 64-bit content hash */
+	const struct rules	*rules;		/* the set it came from
+						   (borrowed: names for plan) */
 };
 
 struct occ_list {
@@ -280,8 +305,14 @@ void	rules_targets_json(const struct rules_target_list *, struct buf *);
 void	rules_targets_check(const struct rules *,
 	    const struct rules_target_list *, struct rules_diag *);
 
-/* Plan output for `koyomi plan`: text, or one JSON document. */
+/*
+ * Plan output for `koyomi plan`: text in Japanese (dates with their
+ * weekday, 和暦 with RULES_PLAN_WAREKI), or one JSON document.
+ */
+#define RULES_PLAN_WAREKI	0x1
 void	rules_plan_text(const struct occ_list *, struct buf *);
+void	rules_plan_text_opts(const struct rules *, const struct occ_list *,
+	    int flags, struct buf *);
 void	rules_plan_json(const struct occ_list *, struct buf *);
 void	rules_plan_json_targets(const struct occ_list *,
 	    const struct rules_target_list *, struct buf *);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/expand.h"
 #include "rules/parse.h"
 
 #define RULES_HINT_MAX		5000	/* ids scanned for a "did you mean" */
@@ -449,6 +450,53 @@ rules_check_fy_dates(struct rules_pctx *p, size_t file,
 	}
 }
 
+/*
+ * A date written with its year that falls on a closed day (weekend,
+ * 祝日・休日, 年末年始) is probably a slip, and it will not be kept: say
+ * where it moves. An item that says `adjust` has decided.
+ */
+static void
+rules_check_closed_date(struct rules_pctx *p, size_t file,
+    const struct rules_item *it, const struct rules_date *d)
+{
+	const char	*why;
+	cal_day		 z, to;
+	char		 iso[11], iso2[11];
+	int		 prev;
+
+	if (d == NULL || d->y == 0 || d->m == 0 || d->d == 0 ||
+	    !cal_valid(d->y, d->m, d->d) || it->marks[RIK_ADJUST].line != 0)
+		return;
+	z = cal_from_ymd(d->y, d->m, d->d);
+	if ((why = cal_closed_name(z)) == NULL)
+		return;
+	prev = expand_is_deadline(it);
+	to = prev ? cal_business_on_or_before(z) : cal_business_on_or_after(z);
+	cal_format_iso(iso, z);
+	cal_format_iso(iso2, to);
+	rules_pwarn(p, file, d->mark, "'%s': %s（%s） is a closed day (%s): "
+	    "the %s moves to the %s business day %s（%s）; say 'adjust' to "
+	    "choose, or 'adjust: {to: none, reason: …}' to keep the day",
+	    d->raw, iso, cal_weekday_ja(cal_weekday(z)), why,
+	    prev ? "deadline" : "event", prev ? "previous" : "next", iso2,
+	    cal_weekday_ja(cal_weekday(to)));
+}
+
+static void
+rules_check_closed_dates(struct rules_pctx *p, size_t file,
+    const struct rules_item *it)
+{
+	size_t	 i;
+
+	rules_check_closed_date(p, file, it, it->date);
+	for (i = 0; i < it->ndates; i++)
+		rules_check_closed_date(p, file, it, &it->dates[i]);
+	for (i = 0; i < it->nfy; i++)
+		rules_check_closed_date(p, file, it, it->fy[i].date);
+	for (i = 0; i < it->nmembers; i++)
+		rules_check_closed_date(p, file, it, it->members[i].date);
+}
+
 static void
 rules_check_assignees(struct rules_pctx *p, const struct rules_src *s,
     const struct rules_item *it)
@@ -533,6 +581,7 @@ rules_check_item(struct rules_pctx *p, size_t i)
 		rules_resolve_ref(p, f, i, "after", &it->after[j]);
 	rules_check_member_ovr(p, f, it);
 	rules_check_fy_dates(p, f, it);
+	rules_check_closed_dates(p, f, it);
 }
 
 /* The item whose date this one follows, or RULES_NONE. */

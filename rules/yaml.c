@@ -186,6 +186,50 @@ ytag_ok(struct ybuild *b, const yaml_mark_t *m, const yaml_char_t *anchor,
 	return -1;
 }
 
+/* The code point of the UTF-8 character ending just before p (or at p). */
+static unsigned
+ycp_at(const unsigned char *p, size_t len)
+{
+	if (len >= 1 && p[0] < 0x80)
+		return p[0];
+	if (len >= 3 && (p[0] & 0xf0) == 0xe0)
+		return (unsigned)(p[0] & 0x0f) << 12 |
+		    (unsigned)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+	return 0;	/* 2- and 4-byte characters: not CJK text */
+}
+
+/* Japanese text: kana, CJK ideographs and symbols, full-width forms. */
+static int
+ywide(unsigned cp)
+{
+	return (cp >= 0x3000 && cp <= 0x9fff) || (cp >= 0xff00 &&
+	    cp <= 0xffef);
+}
+
+/*
+ * YAML folds a line break inside a multi-line scalar into a space, which
+ * in Japanese text is a stray gap (「実施状況は 問わない」). In such a
+ * scalar, a single space between two Japanese characters is dropped.
+ * Bounded by the value's length; the value only shrinks.
+ */
+static void
+yjoin_folds(char *s, size_t *len)
+{
+	unsigned char	*v = (unsigned char *)s;
+	size_t		 i, o = 0;
+
+	for (i = 0; i < *len; i++) {
+		if (v[i] == ' ' && o >= 3 && i + 3 < *len &&
+		    (i + 1 >= *len || v[i + 1] != ' ') &&
+		    ywide(ycp_at(v + o - 3, 3)) &&
+		    ywide(ycp_at(v + i + 1, *len - i - 1)))
+			continue;
+		v[o++] = v[i];
+	}
+	v[o] = '\0';
+	*len = o;
+}
+
 static int
 yscalar(struct ybuild *b, const yaml_event_t *ev)
 {
@@ -205,6 +249,9 @@ yscalar(struct ybuild *b, const yaml_event_t *ev)
 	    ev->data.scalar.length);
 	n->len = ev->data.scalar.length;
 	n->plain = !forcestr && ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+	if (ev->end_mark.line > ev->start_mark.line &&
+	    ev->data.scalar.style != YAML_LITERAL_SCALAR_STYLE)
+		yjoin_folds(n->str, &n->len);
 	yattach(b, n);
 	return 0;
 }

@@ -161,8 +161,12 @@ test_fy_start(void **state)
 	    cal_from_ymd(2025, 12, 31), &x, &l, &d), 0);
 	o = must(&l, "cy.jan.fy2025@koyomi");
 	assert_int_equal(o->start, cal_from_ymd(2025, 1, 1));
+	/* 年度末 of a calendar-year cycle is 12/31, a 年末年始 closed day:
+	 * the deadline falls due the last business day before it. */
 	o = must(&l, "cy.end.fy2025@koyomi");
-	assert_int_equal(o->start, cal_from_ymd(2025, 12, 31));
+	assert_int_equal(o->start, cal_from_ymd(2025, 12, 26));
+	assert_int_equal(o->moved_from, cal_from_ymd(2025, 12, 31));
+	assert_string_equal(o->closed_name, "年末年始");
 	assert_true(must(&l, "cy.any.fy2025@koyomi")->adhoc);
 	occ_list_free(&l);
 	/* January–March 2025 lie in FY2025 of this cycle (in April fiscal

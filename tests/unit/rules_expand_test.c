@@ -274,20 +274,33 @@ test_answers_and_cases(void **state)
 	x.ncases = 2;
 	x.today = cal_from_ymd(2025, 8, 1);
 	expand(r, 2025, &x, &l);
+	/* Started on a Saturday: the report at its start cannot be due
+	 * before it, so it moves to Monday (and says so). */
 	o = find(&l, "cs.start.fy2025.case-A-001@koyomi");
 	assert_non_null(o);
-	assert_int_equal(o->start, cal_from_ymd(2025, 5, 10));
+	assert_int_equal(o->start, cal_from_ymd(2025, 5, 12));
+	assert_true(o->moved);
+	assert_int_equal(o->moved_from, cal_from_ymd(2025, 5, 10));
+	assert_string_equal(o->closed_name, "土曜日");
+	assert_non_null(strstr(o->description, "令和7年5月10日（土）は閉庁日"));
+	/* +3mo is Sunday 8/10 and 8/11 is 山の日: a meeting moves on. */
 	o = find(&l, "cs.mid.fy2025.case-A-001@koyomi");
 	assert_non_null(o);
-	assert_int_equal(o->start, cal_from_ymd(2025, 8, 10));
+	assert_int_equal(o->start, cal_from_ymd(2025, 8, 12));
+	assert_int_equal(o->moved_from, cal_from_ymd(2025, 8, 10));
 	assert_int_equal(o->status, OCC_TENTATIVE);
 	assert_non_null(strstr(o->title, "約3か月"));
 	/* Monthly while open; the closed case stops at its close. */
-	assert_non_null(find(&l, "cs.rep.fy2025.n2.case-A-002@koyomi"));
+	/* n2 is due Sunday 6/1: a deadline moves back to Friday. */
+	o = find(&l, "cs.rep.fy2025.n2.case-A-002@koyomi");
+	assert_non_null(o);
+	assert_int_equal(o->start, cal_from_ymd(2025, 5, 30));
 	assert_null(find(&l, "cs.rep.fy2025.n3.case-A-002@koyomi"));
+	/* Closed on Sunday 6/15: the end report is due the Monday after. */
 	o = find(&l, "cs.end.fy2025.case-A-002@koyomi");
 	assert_non_null(o);
-	assert_int_equal(o->start, cal_from_ymd(2025, 6, 15));
+	assert_int_equal(o->start, cal_from_ymd(2025, 6, 16));
+	assert_int_equal(o->moved_from, cal_from_ymd(2025, 6, 15));
 	assert_null(find(&l, "cs.end.fy2025.case-A-001@koyomi"));
 	occ_list_free(&l);
 	rules_free(r);
@@ -531,7 +544,9 @@ test_relative_and_text(void **state)
 	assert_int_equal(o->start_secs, 11 * 3600);
 	/* Across cycles: b/follow a month after a/joint. */
 	o = must(&l, "b.follow.fy2025@koyomi");
-	span_is(o, 2025, 7, 20, 2025, 7, 20);
+	/* 7/20 is a Sunday and 7/21 海の日: the meeting moves to 7/22. */
+	span_is(o, 2025, 7, 22, 2025, 7, 22);
+	assert_int_equal(o->moved_from, cal_from_ymd(2025, 7, 20));
 	o = must(&l, "a.web.fy2025@koyomi");
 	assert_string_equal(o->location, "オンライン");
 	/* A dynamic group from FY2025's answers, with the block's host. */
@@ -575,17 +590,38 @@ test_repeat_and_frequency(void **state)
 	o = must(&l, "a.quarter.fy2025.n1@koyomi");
 	span_is(o, 2025, 6, 30, 2025, 6, 30);
 	assert_true(o->is_deadline);
-	assert_string_equal(o->title, "訪問（3か月に1回以上）");
+	/* The period's end is koyomi's choice: assumed, never confirmed. */
+	assert_string_equal(o->title, "訪問（3か月に1回以上）（想定）");
+	assert_int_equal(o->certainty, OCC_CERT_ASSUMED);
+	assert_int_equal(o->status, OCC_TENTATIVE);
 	o = must(&l, "a.quarter.fy2025.n4@koyomi");
 	span_is(o, 2026, 3, 31, 2026, 3, 31);
 	assert_null(find(&l, "a.quarter.fy2025.n5@koyomi"));
-	/* Mondays of FY2025: 2025-04-07 … 2026-03-30, 52 of them. */
+	/*
+	 * Mondays of FY2025: 2025-04-07 … 2026-03-30, 52 of them. One on a
+	 * holiday moves to the next business day (5/5 こどもの日 → 5/7, as
+	 * 5/6 is a 振替休日); 12/29 (年末年始) would land on 1/5, the next
+	 * one's day, so it is cancelled on its own day instead.
+	 */
 	for (i = 0; i < l.n; i++)
 		if (strcmp(l.v[i].item_id, "weekly") == 0) {
-			assert_int_equal(cal_weekday(l.v[i].start), 1);
+			o = &l.v[i];
+			assert_int_equal(cal_weekday(o->moved ? o->moved_from :
+			    o->start), 1);
+			if (o->status != OCC_CANCELLED)
+				assert_true(cal_is_business(o->start));
 			weeks++;
 		}
 	assert_int_equal(weeks, 52);
+	o = must(&l, "a.weekly.fy2025.n5@koyomi");
+	span_is(o, 2025, 5, 7, 2025, 5, 7);
+	assert_string_equal(o->closed_name, "こどもの日");
+	o = must(&l, "a.weekly.fy2025.n39@koyomi");
+	span_is(o, 2025, 12, 29, 2025, 12, 29);
+	assert_int_equal(o->status, OCC_CANCELLED);
+	assert_non_null(strstr(o->description, "休み"));
+	assert_int_equal(must(&l, "a.weekly.fy2025.n40@koyomi")->start,
+	    cal_from_ymd(2026, 1, 5));
 	span_is(must(&l, "a.weekly.fy2025.n1@koyomi"), 2025, 4, 7, 2025, 4, 7);
 	/* Last Friday: 2025-04-25, 2026-03-27. */
 	span_is(must(&l, "a.lastfri.fy2025.n1@koyomi"), 2025, 4, 25,

@@ -161,11 +161,11 @@ test_tasks(void **state)
 	/* Counted by its tasks: one per required occurrence. */
 	o = find(&l, "c.peer.fy2025.n1@koyomi");
 	assert_non_null(o);
-	assert_string_equal(o->title, "ピア（年2回以上・1回目）");
+	assert_string_equal(o->title, "ピア（年2回以上・1回目）（想定）");
 	assert_int_equal(o->start, cal_from_ymd(2026, 3, 31));
 	o = find(&l, "c.peer.fy2025.n2@koyomi");
 	assert_non_null(o);
-	assert_string_equal(o->title, "ピア（年2回以上・2回目）");
+	assert_string_equal(o->title, "ピア（年2回以上・2回目）（想定）");
 	assert_null(find(&l, "c.peer.fy2025.n3@koyomi"));
 	assert_null(find(&l, "c.peer.fy2025@koyomi"));
 	occ_list_free(&l);
