@@ -3,6 +3,12 @@
  * rule files' (rules/yaml.h), so the config gets the same path:line:col
  * errors and the same refusal of aliases, tabs and oversized files.
  * Validate all or free all: a config with any error yields NULL.
+ *
+ * Every key is one row of conf_keys[] (webhooks: hook_keys[]), near the
+ * end of the file: its kind, the field it fills, its bounds and its
+ * default as written in a file. conf_load sets the defaults, reads the
+ * file over them by that table, then resolves paths and derives what
+ * depends on other keys (derive()).
  */
 #include <sys/stat.h>
 
@@ -17,12 +23,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "calendars/log.h"
 #include "calendars/util.h"
 #include "daemon/core/conf.h"
 #include "rules/parse.h"
 #include "rules/yaml.h"
-
-#define CONF_MAX_TIMEOUT	3600	/* seconds: smtp_*timeout */
 
 struct cctx {
 	const char		*path;
@@ -55,16 +60,71 @@ yerr(void *arg, struct rules_mark m, const char *msg)
 	cerr(arg, m, "%s", msg);
 }
 
-/* Relative paths are relative to the config file's folder. */
-static char *
-resolve(struct cctx *c, const char *p)
-{
-	char	*out;
+/*
+ * How a key's value is read. The kind also fixes the field's C type:
+ * K_STR and K_PATH a char *, K_BOOL an int, K_NUM an unsigned or a
+ * size_t (the table has its size), K_SECONDS an unsigned, K_ENUM an int
+ * or an enum, K_LIST a char ** with its size_t count at noff. K_FUNC
+ * leaves the value to the key's own parse function.
+ */
+enum kind {
+	K_STR,		/* one line of text */
+	K_PATH,		/* one line, resolved against the config's folder */
+	K_BOOL,		/* true/yes or false/no */
+	K_NUM,		/* a decimal number from lo to hi */
+	K_SECONDS,	/* whole seconds from lo to hi, digits only */
+	K_ENUM,		/* one of words */
+	K_LIST,		/* a list of one-line texts */
+	K_FUNC,		/* parse reads it */
+};
 
-	if (p[0] == '/')
-		return xstrdup(p);
-	xasprintf(&out, "%s/%s", c->dir, p);
-	return out;
+struct word {
+	const char	*word;
+	int		 value;
+};
+
+struct key {
+	const char		*name;
+	enum kind		 kind;
+	size_t			 off;	/* of the field in its struct */
+	size_t			 size;	/* of the field */
+	unsigned long		 lo, hi; /* K_NUM, K_SECONDS */
+	const char		*def;	/* the default, as written in a file */
+	const struct word	*words;	/* K_ENUM, up to a NULL word */
+	size_t			 noff;	/* K_LIST: of the count */
+	/* K_STR, K_LIST: returns 0, after saying why, to refuse a text. */
+	int			(*check)(struct cctx *, const struct ynode *);
+	void			(*parse)(struct cctx *, const struct ynode *,
+				    const struct key *, void *);
+};
+
+#define CONF(f)	.off = offsetof(struct conf, f),			\
+		.size = sizeof(((struct conf *)0)->f)
+#define HOOK(f)	.off = offsetof(struct conf_webhook, f),		\
+		.size = sizeof(((struct conf_webhook *)0)->f)
+#define NUM_MAX	(1UL << 30)	/* K_NUM: the HTTP limits */
+#define SECONDS_MAX 3600	/* K_SECONDS: the SMTP limits, an hour */
+
+/* The field of key k in base, a struct conf or a struct conf_webhook. */
+static void *
+field(void *base, const struct key *k)
+{
+	return (char *)base + k->off;
+}
+
+/* Stores n in a field of the width the table gives. */
+static void
+put_num(void *dst, size_t size, unsigned long n)
+{
+	unsigned	 u = (unsigned)n;
+	size_t		 z = n;
+
+	if (size == sizeof z)
+		memcpy(dst, &z, sizeof z);
+	else if (size == sizeof u)
+		memcpy(dst, &u, sizeof u);
+	else
+		fatalx("conf: a number field of %zu bytes", size);
 }
 
 static int
@@ -83,74 +143,231 @@ want_scalar(struct cctx *c, const struct ynode *v, const char *key)
 }
 
 static void
-set_str(struct cctx *c, const struct ynode *v, const char *key, char **dst)
+set_str(struct cctx *c, const struct ynode *v, const struct key *k,
+    char **dst)
 {
-	if (!want_scalar(c, v, key))
+	if (!want_scalar(c, v, k->name) ||
+	    (k->check != NULL && !k->check(c, v)))
 		return;
 	free(*dst);
 	*dst = xstrdup(v->str);
 }
 
+/* true/yes or false/no. */
 static void
-set_num(struct cctx *c, const struct ynode *v, const char *key,
-    unsigned long lo, unsigned long hi, unsigned long *dst)
+set_bool(struct cctx *c, const struct ynode *v, const struct key *k,
+    void *dst)
 {
-	char		*end;
-	unsigned long	 n;
-
-	if (!want_scalar(c, v, key))
+	if (!want_scalar(c, v, k->name))
 		return;
-	errno = 0;
-	n = strtoul(v->str, &end, 10);
-	if (*v->str == '\0' || *end != '\0' || errno != 0 || n < lo || n > hi) {
-		cerr(c, v->mark, "'%s' must be a number from %lu to %lu", key,
-		    lo, hi);
-		return;
-	}
-	*dst = n;
+	if (strcmp(v->str, "true") == 0 || strcmp(v->str, "yes") == 0)
+		put_num(dst, k->size, 1);
+	else if (strcmp(v->str, "false") == 0 || strcmp(v->str, "no") == 0)
+		put_num(dst, k->size, 0);
+	else
+		cerr(c, v->mark, "'%s' must be true or false", k->name);
 }
 
 /*
- * A time limit in whole seconds, 1 to an hour: 0 would mean "no limit"
- * to libcurl, and a transfer that may hang forever holds a connection
- * and the messages queued behind it.
+ * A number from lo to hi. K_NUM takes what strtoul takes (a sign or
+ * blanks before the digits); K_SECONDS only digits: a time limit of 0
+ * would mean "no limit" to libcurl, and a transfer that may hang forever
+ * holds a connection and the messages queued behind it.
  */
 static void
-set_seconds(struct cctx *c, const struct ynode *v, const char *key,
-    unsigned *dst)
+set_num(struct cctx *c, const struct ynode *v, const struct key *k,
+    void *dst)
 {
 	char		*end;
 	unsigned long	 n;
+	int		 bad;
 
-	if (!want_scalar(c, v, key))
+	if (!want_scalar(c, v, k->name))
 		return;
 	errno = 0;
 	n = strtoul(v->str, &end, 10);
-	if (*v->str < '0' || *v->str > '9' || *end != '\0' || errno != 0 ||
-	    n < 1 || n > CONF_MAX_TIMEOUT) {
-		cerr(c, v->mark, "'%s' must be a whole number of seconds from "
-		    "1 to %d", key, CONF_MAX_TIMEOUT);
+	if (k->kind == K_SECONDS)
+		bad = *v->str < '0' || *v->str > '9';
+	else
+		bad = *v->str == '\0';
+	if (bad || *end != '\0' || errno != 0 || n < k->lo || n > k->hi) {
+		if (k->kind == K_SECONDS)
+			cerr(c, v->mark, "'%s' must be a whole number of "
+			    "seconds from %lu to %lu", k->name, k->lo, k->hi);
+		else
+			cerr(c, v->mark, "'%s' must be a number from %lu to "
+			    "%lu", k->name, k->lo, k->hi);
 		return;
 	}
-	*dst = (unsigned)n;
+	put_num(dst, k->size, n);
 }
 
-/* "09:00-17:00" → seconds. */
+/* One of the words; the error lists them all: "a, b or c". */
 static void
-set_window(struct cctx *c, const struct ynode *v, struct conf *cf)
+set_enum(struct cctx *c, const struct ynode *v, const struct key *k,
+    void *dst)
 {
-	int	 h0, m0, h1, m1, n = 0;
+	const struct word	*w;
+	char			*all, *tmp;
 
-	if (!want_scalar(c, v, "window"))
+	if (!want_scalar(c, v, k->name))
 		return;
-	if (sscanf(v->str, "%2d:%2d-%2d:%2d%n", &h0, &m0, &h1, &m1, &n) != 4 ||
-	    v->str[n] != '\0' || h0 > 23 || h1 > 24 || m0 > 59 || m1 > 59 ||
-	    h0 * 60 + m0 >= h1 * 60 + m1) {
-		cerr(c, v->mark, "'window' must be like 09:00-17:00");
+	for (w = k->words; w->word != NULL; w++)
+		if (strcmp(v->str, w->word) == 0) {
+			put_num(dst, k->size, (unsigned long)w->value);
+			return;
+		}
+	all = xstrdup(k->words[0].word);
+	for (w = k->words + 1; w->word != NULL; w++) {
+		xasprintf(&tmp, "%s%s%s", all, w[1].word != NULL ? ", " :
+		    " or ", w->word);
+		free(all);
+		all = tmp;
+	}
+	cerr(c, v->mark, "'%s' must be %s", k->name, all);
+	free(all);
+}
+
+static void
+set_list(struct cctx *c, const struct ynode *v, const struct key *k,
+    void *base)
+{
+	char	***list = field(base, k);
+	size_t	  *n = (size_t *)((char *)base + k->noff);
+	size_t	   i;
+
+	if (v->type != YN_SEQ) {
+		cerr(c, v->mark, "'%s' must be a list", k->name);
 		return;
 	}
-	cf->window_start = (h0 * 60 + m0) * 60;
-	cf->window_end = (h1 * 60 + m1) * 60;
+	for (i = 0; i < v->n; i++) {
+		if (!want_scalar(c, v->kids[i], k->name) ||
+		    (k->check != NULL && !k->check(c, v->kids[i])))
+			continue;
+		*list = xreallocarray(*list, *n + 1, sizeof **list);
+		(*list)[(*n)++] = xstrdup(v->kids[i]->str);
+	}
+}
+
+/* Reads v into the field of k in base. */
+static void
+set_key(struct cctx *c, const struct ynode *v, const struct key *k,
+    void *base)
+{
+	switch (k->kind) {
+	case K_STR:
+	case K_PATH:
+		set_str(c, v, k, field(base, k));
+		break;
+	case K_BOOL:
+		set_bool(c, v, k, field(base, k));
+		break;
+	case K_NUM:
+	case K_SECONDS:
+		set_num(c, v, k, field(base, k));
+		break;
+	case K_ENUM:
+		set_enum(c, v, k, field(base, k));
+		break;
+	case K_LIST:
+		set_list(c, v, k, base);
+		break;
+	case K_FUNC:
+		k->parse(c, v, k, base);
+		break;
+	}
+}
+
+static int
+key_cmp(const void *name, const void *k)
+{
+	return strcmp(name, ((const struct key *)k)->name);
+}
+
+/*
+ * An unknown key: at the top with the nearest known one when it looks
+ * like a typo, inside a nested map (in) with the map's name.
+ */
+static void
+unknown_key(struct cctx *c, const struct ynode *key, const struct key *keys,
+    size_t nkeys, const char *in)
+{
+	const char	*best = NULL;
+	size_t		 i, d, bestd = SIZE_MAX;
+
+	if (in != NULL) {
+		cerr(c, key->mark, "unknown key '%s' in a %s", key->str, in);
+		return;
+	}
+	for (i = 0; i < nkeys; i++)
+		if ((d = rules_edit_distance(key->str, keys[i].name)) < bestd) {
+			bestd = d;
+			best = keys[i].name;
+		}
+	if (best != NULL && bestd <= 2 && bestd < strlen(best) &&
+	    bestd < strlen(key->str))
+		cerr(c, key->mark, "unknown key '%s' (did you mean '%s'?)",
+		    key->str, best);
+	else
+		cerr(c, key->mark, "unknown key '%s'", key->str);
+}
+
+/* Every key of the mapping m into base, by the sorted table keys. */
+static void
+parse_map(struct cctx *c, const struct ynode *m, const struct key *keys,
+    size_t nkeys, void *base, const char *in)
+{
+	const struct key	*k;
+	size_t			 i;
+
+	for (i = 0; i + 1 < m->n; i += 2) {
+		k = bsearch(m->kids[i]->str, keys, nkeys, sizeof *keys,
+		    key_cmp);
+		if (k == NULL)
+			unknown_key(c, m->kids[i], keys, nkeys, in);
+		else
+			set_key(c, m->kids[i + 1], k, base);
+	}
+}
+
+/*
+ * Each default is read like a value in the file, before the file: what
+ * the file says replaces it, and a default passes the same checks.
+ */
+static void
+set_defaults(struct cctx *c, const struct key *keys, size_t nkeys,
+    void *base)
+{
+	struct ynode	 v = { .type = YN_SCALAR, .plain = 1 };
+	size_t		 i;
+
+	for (i = 0; i < nkeys; i++) {
+		if (keys[i].def == NULL)
+			continue;
+		v.str = (char *)keys[i].def;
+		v.len = strlen(v.str);
+		set_key(c, &v, &keys[i], base);
+	}
+}
+
+/* Frees the texts and lists that keys name in base. */
+static void
+free_fields(const struct key *keys, size_t nkeys, void *base)
+{
+	char	***list;
+	size_t	   i, k, n;
+
+	for (i = 0; i < nkeys; i++) {
+		if (keys[i].kind == K_STR || keys[i].kind == K_PATH)
+			free(*(char **)field(base, &keys[i]));
+		if (keys[i].kind != K_LIST)
+			continue;
+		list = field(base, &keys[i]);
+		n = *(size_t *)((char *)base + keys[i].noff);
+		for (k = 0; k < n; k++)
+			free((*list)[k]);
+		free(*list);
+	}
 }
 
 /*
@@ -158,19 +375,16 @@ set_window(struct cctx *c, const struct ynode *v, struct conf *cf)
  * checked here so that `koyomi check` and the error's place agree with
  * what `koyomi run` will bind.
  */
-static void
-set_listen(struct cctx *c, const struct ynode *v, struct conf *cf)
+static int
+listen_ok(struct cctx *c, const struct ynode *v)
 {
-	const char	*s, *colon;
+	const char	*s = v->str, *colon;
 	char		 host[64], *end;
 	unsigned char	 addr[16];
 	long		 port;
 	size_t		 n;
 	int		 ok;
 
-	if (!want_scalar(c, v, "listen"))
-		return;
-	s = v->str;
 	if ((colon = strrchr(s, ':')) == NULL ||
 	    (n = (size_t)(colon - s)) >= sizeof host)
 		goto bad;
@@ -186,14 +400,191 @@ set_listen(struct cctx *c, const struct ynode *v, struct conf *cf)
 		ok = inet_pton(AF_INET6, host + 1, addr) == 1;
 	} else
 		ok = n == 0 || inet_pton(AF_INET, host, addr) == 1;
-	if (!ok)
-		goto bad;
-	free(cf->listen);
-	cf->listen = xstrdup(s);
-	return;
+	if (ok)
+		return 1;
 bad:
 	cerr(c, v->mark, "'listen' must be ADDRESS:PORT with a numeric "
 	    "address (127.0.0.1:8080, [::1]:8080 or :8080)");
+	return 0;
+}
+
+/* "09:00-17:00" → window_start and window_end, in seconds. */
+static void
+set_window(struct cctx *c, const struct ynode *v, const struct key *k,
+    void *base)
+{
+	struct conf	*cf = base;
+	int		 h0, m0, h1, m1, n = 0;
+
+	if (!want_scalar(c, v, k->name))
+		return;
+	if (sscanf(v->str, "%2d:%2d-%2d:%2d%n", &h0, &m0, &h1, &m1, &n) != 4 ||
+	    v->str[n] != '\0' || h0 > 23 || h1 > 24 || m0 > 59 || m1 > 59 ||
+	    h0 * 60 + m0 >= h1 * 60 + m1) {
+		cerr(c, v->mark, "'window' must be like 09:00-17:00");
+		return;
+	}
+	cf->window_start = (h0 * 60 + m0) * 60;
+	cf->window_end = (h1 * 60 + m1) * 60;
+}
+
+static int
+whsec_ok(struct cctx *c, const struct ynode *v)
+{
+	if (strncmp(v->str, "whsec_", 6) == 0)
+		return 1;
+	cerr(c, v->mark, "a webhook secret must start with whsec_");
+	return 0;
+}
+
+static const struct word hook_formats[] = {
+	{ "standard", HOOK_STANDARD }, { "slack", HOOK_SLACK },
+	{ "teams", HOOK_TEAMS }, { "lineworks", HOOK_LINEWORKS }, { NULL, 0 },
+};
+
+/* The keys of one webhook. Keep sorted: looked up with bsearch. */
+static const struct key hook_keys[] = {
+	{ "events",	K_LIST,	HOOK(events),
+	    .noff = offsetof(struct conf_webhook, nevents) },
+	{ "format",	K_ENUM,	HOOK(format), .def = "standard",
+	    .words = hook_formats },
+	{ "id",		K_STR,	HOOK(id) },
+	{ "secrets",	K_LIST,	HOOK(secrets),
+	    .noff = offsetof(struct conf_webhook, nsecrets),
+	    .check = whsec_ok },
+	{ "url",	K_STR,	HOOK(url) },
+};
+
+/* A list of mappings, each read by hook_keys. */
+static void
+parse_hooks(struct cctx *c, const struct ynode *v, const struct key *k,
+    void *base)
+{
+	struct conf		*cf = base;
+	struct conf_webhook	*w;
+	const struct ynode	*m;
+	size_t			 i;
+
+	if (v->type != YN_SEQ) {
+		cerr(c, v->mark, "'%s' must be a list", k->name);
+		return;
+	}
+	cf->webhooks = xcalloc(v->n + 1, sizeof *cf->webhooks);
+	for (i = 0; i < v->n; i++) {
+		m = v->kids[i];
+		w = &cf->webhooks[cf->nwebhooks++];
+		if (m->type != YN_MAP) {
+			cerr(c, m->mark, "a webhook must be a mapping");
+			continue;
+		}
+		set_defaults(c, hook_keys, nitems(hook_keys), w);
+		parse_map(c, m, hook_keys, nitems(hook_keys), w, "webhook");
+		if (w->id == NULL || w->url == NULL)
+			cerr(c, m->mark, "a webhook needs 'id' and 'url'");
+	}
+}
+
+static const struct word starttls_words[] = {
+	{ "required", 1 }, { "optional", 0 }, { NULL, 0 },
+};
+
+/*
+ * Every key of koyomi.conf, and the only list of them: koyomi.conf(5)
+ * documents each (conf_test holds the two together). Keep sorted:
+ * looked up with bsearch. A key without a default here is left unset,
+ * or (base_url, mail_transport) derived from others by derive().
+ */
+static const struct key conf_keys[] = {
+	{ "admin_mail",		K_STR,	CONF(admin_mail) },
+	{ "base_url",		K_STR,	CONF(base_url) },
+	{ "conn_timeout",	K_NUM,	CONF(conn_timeout),
+	    .lo = 1, .hi = NUM_MAX, .def = "30" },
+	{ "database",		K_PATH,	CONF(database), .def = "koyomi.db" },
+	{ "listen",		K_STR,	CONF(listen), .def = "127.0.0.1:8080",
+	    .check = listen_ok },
+	{ "mail_credentials",	K_PATH,	CONF(mail_credentials) },
+	{ "mail_from",		K_STR,	CONF(mail_from),
+	    .def = "koyomi <koyomi@localhost>" },
+	{ "mail_ics",		K_BOOL,	CONF(mail_ics), .def = "true" },
+	{ "mail_starttls",	K_ENUM,	CONF(mail_starttls), .def = "optional",
+	    .words = starttls_words },
+	{ "mail_transport",	K_STR,	CONF(mail_transport) },
+	{ "max_body",		K_NUM,	CONF(max_body),
+	    .lo = 1, .hi = NUM_MAX, .def = "1048576" },
+	{ "max_connections",	K_NUM,	CONF(max_connections),
+	    .lo = 1, .hi = NUM_MAX, .def = "1024" },
+	{ "max_header",		K_NUM,	CONF(max_header),
+	    .lo = 1, .hi = NUM_MAX, .def = "16384" },
+	{ "rules",		K_PATH,	CONF(rules), .def = "rules" },
+	{ "secret_key_file",	K_PATH,	CONF(secret_key_file),
+	    .def = "secret.key" },
+	{ "smtp_connect_timeout", K_SECONDS, CONF(smtp_connect_timeout),
+	    .lo = 1, .hi = SECONDS_MAX, .def = "10" },
+	{ "smtp_timeout",	K_SECONDS, CONF(smtp_timeout),
+	    .lo = 1, .hi = SECONDS_MAX, .def = "30" },
+	{ "templates",		K_PATH,	CONF(templates) },
+	{ "timezone",		K_STR,	CONF(timezone), .def = "Asia/Tokyo" },
+	{ "watch_rules",	K_BOOL,	CONF(watch_rules), .def = "true" },
+	{ "webhooks",		K_FUNC,	.off = offsetof(struct conf, webhooks),
+	    .parse = parse_hooks },
+	{ "window",		K_FUNC,	CONF(window_start),
+	    .def = "09:00-17:00", .parse = set_window },
+};
+
+const char *
+conf_key(size_t i, const char **parent, const char **def)
+{
+	const struct key	*k;
+
+	if (i < nitems(conf_keys)) {
+		k = &conf_keys[i];
+		*parent = NULL;
+	} else if ((i -= nitems(conf_keys)) < nitems(hook_keys)) {
+		k = &hook_keys[i];
+		*parent = "webhooks";
+	} else
+		return NULL;
+	*def = k->def;
+	return k->name;
+}
+
+/* Relative paths are relative to the config file's folder. */
+static void
+resolve_paths(struct cctx *c, struct conf *cf)
+{
+	char	**dst, *p;
+	size_t	  i;
+
+	for (i = 0; i < nitems(conf_keys); i++) {
+		if (conf_keys[i].kind != K_PATH)
+			continue;
+		dst = field(cf, &conf_keys[i]);
+		if (*dst == NULL || **dst == '/')
+			continue;
+		xasprintf(&p, "%s/%s", c->dir, *dst);
+		free(*dst);
+		*dst = p;
+	}
+}
+
+/* The defaults that depend on other keys or on the config's folder. */
+static void
+derive(struct cctx *c, struct conf *cf)
+{
+	char	*p;
+
+	/* ":8080" (every address) has no host to put in a link. */
+	if (cf->base_url == NULL)
+		xasprintf(&cf->base_url, "http://%s%s", cf->listen[0] == ':' ?
+		    "127.0.0.1" : "", cf->listen);
+	if (cf->mail_transport == NULL)
+		xasprintf(&cf->mail_transport, "maildir:%s/mail", c->dir);
+	else if (strncmp(cf->mail_transport, "maildir:", 8) == 0 &&
+	    cf->mail_transport[8] != '/') {
+		xasprintf(&p, "maildir:%s/%s", c->dir, cf->mail_transport + 8);
+		free(cf->mail_transport);
+		cf->mail_transport = p;
+	}
 }
 
 /* Refuses a secret file that the group or others can read. */
@@ -211,251 +602,6 @@ check_secret(struct cctx *c, struct rules_mark m, const char *key,
 	if (st.st_mode & (S_IRWXG | S_IRWXO))
 		cerr(c, m, "'%s': %s is readable by others (chmod 600 it)",
 		    key, path);
-}
-
-static void
-parse_hook(struct cctx *c, const struct ynode *m, struct conf_webhook *w)
-{
-	size_t	 i, k;
-
-	if (m->type != YN_MAP) {
-		cerr(c, m->mark, "a webhook must be a mapping");
-		return;
-	}
-	for (i = 0; i + 1 < m->n; i += 2) {
-		const struct ynode *key = m->kids[i], *v = m->kids[i + 1];
-
-		if (strcmp(key->str, "id") == 0)
-			set_str(c, v, "id", &w->id);
-		else if (strcmp(key->str, "url") == 0)
-			set_str(c, v, "url", &w->url);
-		else if (strcmp(key->str, "format") == 0) {
-			if (!want_scalar(c, v, "format"))
-				continue;
-			if (strcmp(v->str, "standard") == 0)
-				w->format = HOOK_STANDARD;
-			else if (strcmp(v->str, "slack") == 0)
-				w->format = HOOK_SLACK;
-			else if (strcmp(v->str, "teams") == 0)
-				w->format = HOOK_TEAMS;
-			else if (strcmp(v->str, "lineworks") == 0)
-				w->format = HOOK_LINEWORKS;
-			else
-				cerr(c, v->mark, "'format' must be standard, "
-				    "slack, teams or lineworks");
-		} else if (strcmp(key->str, "secrets") == 0 ||
-		    strcmp(key->str, "events") == 0) {
-			int	 sec = key->str[0] == 's';
-			char	***dst = sec ? &w->secrets : &w->events;
-			size_t	 *n = sec ? &w->nsecrets : &w->nevents;
-
-			if (v->type != YN_SEQ) {
-				cerr(c, v->mark, "'%s' must be a list", key->str);
-				continue;
-			}
-			for (k = 0; k < v->n; k++) {
-				if (!want_scalar(c, v->kids[k], key->str))
-					continue;
-				if (sec && strncmp(v->kids[k]->str, "whsec_", 6) != 0) {
-					cerr(c, v->kids[k]->mark, "a webhook "
-					    "secret must start with whsec_");
-					continue;
-				}
-				*dst = xreallocarray(*dst, *n + 1, sizeof **dst);
-				(*dst)[(*n)++] = xstrdup(v->kids[k]->str);
-			}
-		} else
-			cerr(c, key->mark, "unknown key '%s' in a webhook",
-			    key->str);
-	}
-	if (w->id == NULL || w->url == NULL)
-		cerr(c, m->mark, "a webhook needs 'id' and 'url'");
-}
-
-static void
-parse_hooks(struct cctx *c, const struct ynode *v, struct conf *cf)
-{
-	size_t	 i;
-
-	if (v->type != YN_SEQ) {
-		cerr(c, v->mark, "'webhooks' must be a list");
-		return;
-	}
-	cf->webhooks = xcalloc(v->n + 1, sizeof *cf->webhooks);
-	for (i = 0; i < v->n; i++)
-		parse_hook(c, v->kids[i], &cf->webhooks[cf->nwebhooks++]);
-}
-
-/* Keep sorted: looked up with bsearch. */
-static const char *const conf_keys[] = {
-	"admin_mail", "base_url", "conn_timeout", "database", "listen",
-	"mail_credentials", "mail_from", "mail_ics", "mail_starttls",
-	"mail_transport",
-	"max_body", "max_connections", "max_header", "rules",
-	"secret_key_file", "smtp_connect_timeout", "smtp_timeout",
-	"templates", "timezone", "watch_rules", "webhooks", "window",
-};
-
-static int
-key_cmp(const void *a, const void *b)
-{
-	return strcmp(a, *(const char *const *)b);
-}
-
-/* An unknown key, with the nearest known one when it looks like a typo. */
-static void
-unknown_key(struct cctx *c, const struct ynode *key)
-{
-	const char	*best = NULL;
-	size_t		 i, d, bestd = SIZE_MAX;
-
-	for (i = 0; i < nitems(conf_keys); i++)
-		if ((d = rules_edit_distance(key->str, conf_keys[i])) < bestd) {
-			bestd = d;
-			best = conf_keys[i];
-		}
-	if (best != NULL && bestd <= 2 && bestd < strlen(best) &&
-	    bestd < strlen(key->str))
-		cerr(c, key->mark, "unknown key '%s' (did you mean '%s'?)",
-		    key->str, best);
-	else
-		cerr(c, key->mark, "unknown key '%s'", key->str);
-}
-
-/* true/yes or false/no. */
-static void
-set_bool(struct cctx *c, const struct ynode *v, const char *k, int *dst)
-{
-	if (!want_scalar(c, v, k))
-		return;
-	if (strcmp(v->str, "true") == 0 || strcmp(v->str, "yes") == 0)
-		*dst = 1;
-	else if (strcmp(v->str, "false") == 0 || strcmp(v->str, "no") == 0)
-		*dst = 0;
-	else
-		cerr(c, v->mark, "'%s' must be true or false", k);
-}
-
-static void
-parse_key(struct cctx *c, const struct ynode *key, const struct ynode *v,
-    struct conf *cf)
-{
-	const char	*k = key->str;
-	unsigned long	 n;
-
-	if (bsearch(k, conf_keys, nitems(conf_keys), sizeof conf_keys[0],
-	    key_cmp) == NULL) {
-		unknown_key(c, key);
-		return;
-	}
-	if (strcmp(k, "webhooks") == 0)
-		parse_hooks(c, v, cf);
-	else if (strcmp(k, "listen") == 0)
-		set_listen(c, v, cf);
-	else if (strcmp(k, "window") == 0)
-		set_window(c, v, cf);
-	else if (strcmp(k, "mail_starttls") == 0) {
-		if (want_scalar(c, v, k)) {
-			if (strcmp(v->str, "required") == 0)
-				cf->mail_starttls = 1;
-			else if (strcmp(v->str, "optional") == 0)
-				cf->mail_starttls = 0;
-			else
-				cerr(c, v->mark, "'mail_starttls' must be "
-				    "required or optional");
-		}
-	} else if (strcmp(k, "smtp_connect_timeout") == 0)
-		set_seconds(c, v, k, &cf->smtp_connect_timeout);
-	else if (strcmp(k, "smtp_timeout") == 0)
-		set_seconds(c, v, k, &cf->smtp_timeout);
-	else if (strcmp(k, "watch_rules") == 0 ||
-	    strcmp(k, "mail_ics") == 0) {
-		set_bool(c, v, k, k[0] == 'w' ? &cf->watch_rules :
-		    &cf->mail_ics);
-	} else if (strcmp(k, "max_connections") == 0 ||
-	    strcmp(k, "conn_timeout") == 0 || strcmp(k, "max_body") == 0 ||
-	    strcmp(k, "max_header") == 0) {
-		n = 0;
-		set_num(c, v, k, 1, 1UL << 30, &n);
-		if (n == 0)
-			return;
-		if (k[4] == 'c')		/* max_connections */
-			cf->max_connections = (unsigned)n;
-		else if (k[0] == 'c')
-			cf->conn_timeout = (unsigned)n;
-		else if (k[4] == 'b')
-			cf->max_body = n;
-		else
-			cf->max_header = n;
-	} else {
-		char	**dst = strcmp(k, "admin_mail") == 0 ? &cf->admin_mail :
-		    strcmp(k, "base_url") == 0 ? &cf->base_url :
-		    strcmp(k, "database") == 0 ? &cf->database :
-		    strcmp(k, "listen") == 0 ? &cf->listen :
-		    strcmp(k, "mail_credentials") == 0 ? &cf->mail_credentials :
-		    strcmp(k, "mail_from") == 0 ? &cf->mail_from :
-		    strcmp(k, "mail_transport") == 0 ? &cf->mail_transport :
-		    strcmp(k, "rules") == 0 ? &cf->rules :
-		    strcmp(k, "secret_key_file") == 0 ? &cf->secret_key_file :
-		    strcmp(k, "templates") == 0 ? &cf->templates : &cf->timezone;
-
-		set_str(c, v, k, dst);
-	}
-}
-
-static void
-defaults(struct cctx *c, struct conf *cf)
-{
-	char	*p;
-
-	if (cf->listen == NULL)
-		cf->listen = xstrdup("127.0.0.1:8080");
-	/* ":8080" (every address) has no host to put in a link. */
-	if (cf->base_url == NULL)
-		xasprintf(&cf->base_url, "http://%s%s", cf->listen[0] == ':' ?
-		    "127.0.0.1" : "", cf->listen);
-	if (cf->timezone == NULL)
-		cf->timezone = xstrdup("Asia/Tokyo");
-	if (cf->window_end == 0) {
-		cf->window_start = 9 * 3600;
-		cf->window_end = 17 * 3600;
-	}
-	if (cf->mail_from == NULL)
-		cf->mail_from = xstrdup("koyomi <koyomi@localhost>");
-	if (cf->max_connections == 0)
-		cf->max_connections = 1024;
-	if (cf->conn_timeout == 0)
-		cf->conn_timeout = 30;
-	if (cf->smtp_connect_timeout == 0)
-		cf->smtp_connect_timeout = 10;
-	if (cf->smtp_timeout == 0)
-		cf->smtp_timeout = 30;
-	if (cf->max_body == 0)
-		cf->max_body = 1 << 20;
-	if (cf->max_header == 0)
-		cf->max_header = 16384;
-	/* Paths: resolved against the config's folder. */
-#define RESOLVE(f, d) do {						\
-	p = resolve(c, cf->f != NULL ? cf->f : (d));			\
-	free(cf->f);							\
-	cf->f = p;							\
-} while (0)
-	RESOLVE(database, "koyomi.db");
-	RESOLVE(rules, "rules");
-	RESOLVE(secret_key_file, "secret.key");
-	if (cf->templates != NULL)
-		RESOLVE(templates, "templates");
-	if (cf->mail_credentials != NULL)
-		RESOLVE(mail_credentials, "");
-#undef RESOLVE
-	if (cf->mail_transport == NULL)
-		xasprintf(&cf->mail_transport, "maildir:%s/mail", c->dir);
-	else if (strncmp(cf->mail_transport, "maildir:", 8) == 0 &&
-	    cf->mail_transport[8] != '/') {
-		xasprintf(&p, "maildir:%s/%s", c->dir, cf->mail_transport + 8);
-		free(cf->mail_transport);
-		cf->mail_transport = p;
-	}
 }
 
 static char *
@@ -524,17 +670,16 @@ conf_load(const char *path, struct rules_diag *diag)
 	struct ynode	*root = NULL;
 	struct rules_mark top = { 1, 1 };
 	char		*buf = NULL, *tmp, *real;
-	size_t		 len = 0, i;
+	size_t		 len = 0;
 
 	cf = xcalloc(1, sizeof *cf);
 	cf->path = xstrdup(path);
-	cf->watch_rules = 1;
-	cf->mail_ics = 1;
 	real = realpath(path, NULL);
 	tmp = xstrdup(real != NULL ? real : path);
 	free(real);
 	c.dir = xstrdup(dirname(tmp));
 	free(tmp);
+	set_defaults(&c, conf_keys, nitems(conf_keys), cf);
 	if ((buf = read_file(&c, &len)) == NULL)
 		goto out;
 	/* Every key is optional: a file of comments means all defaults. */
@@ -548,10 +693,10 @@ conf_load(const char *path, struct rules_diag *diag)
 			goto out;
 		}
 		top = root->mark;
-		for (i = 0; i + 1 < root->n; i += 2)
-			parse_key(&c, root->kids[i], root->kids[i + 1], cf);
+		parse_map(&c, root, conf_keys, nitems(conf_keys), cf, NULL);
 	}
-	defaults(&c, cf);
+	resolve_paths(&c, cf);
+	derive(&c, cf);
 	if (cf->mail_credentials != NULL)
 		check_secret(&c, top, "mail_credentials", cf->mail_credentials);
 	check_secret(&c, top, "secret_key_file", cf->secret_key_file);
@@ -569,32 +714,14 @@ out:
 void
 conf_free(struct conf *c)
 {
-	size_t	 i, k;
+	size_t	 i;
 
 	if (c == NULL)
 		return;
-	for (i = 0; i < c->nwebhooks; i++) {
-		free(c->webhooks[i].id);
-		free(c->webhooks[i].url);
-		for (k = 0; k < c->webhooks[i].nsecrets; k++)
-			free(c->webhooks[i].secrets[k]);
-		for (k = 0; k < c->webhooks[i].nevents; k++)
-			free(c->webhooks[i].events[k]);
-		free(c->webhooks[i].secrets);
-		free(c->webhooks[i].events);
-	}
+	for (i = 0; i < c->nwebhooks; i++)
+		free_fields(hook_keys, nitems(hook_keys), &c->webhooks[i]);
 	free(c->webhooks);
+	free_fields(conf_keys, nitems(conf_keys), c);
 	free(c->path);
-	free(c->listen);
-	free(c->base_url);
-	free(c->database);
-	free(c->rules);
-	free(c->timezone);
-	free(c->mail_transport);
-	free(c->mail_from);
-	free(c->mail_credentials);
-	free(c->admin_mail);
-	free(c->secret_key_file);
-	free(c->templates);
 	free(c);
 }

@@ -55,5 +55,12 @@ struct conf {
 /* NULL on error, with every mistake in diag. */
 struct conf	*conf_load(const char *path, struct rules_diag *);
 void		 conf_free(struct conf *);
+/*
+ * The i-th key of the table conf.c reads, NULL past the last: its name,
+ * the key it is nested in (NULL at the top, "webhooks") and its default
+ * as written in a file (NULL: none, or derived from other keys). For
+ * the test that holds koyomi.conf(5) to the table.
+ */
+const char	*conf_key(size_t i, const char **parent, const char **def);
 
 #endif

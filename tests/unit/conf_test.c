@@ -1,9 +1,11 @@
 /*
- * conf_test.c — koyomi.conf (daemon/conf.c): a full config read back
- * field by field, defaults, errors with path:line:col (unknown keys,
- * bad windows, numbers, webhooks), relative paths resolved against the
- * config's folder whatever the working directory, and secret files that
- * the group or others can read refused.
+ * conf_test.c — koyomi.conf (daemon/core/conf.c): a full config read
+ * back field by field, defaults, errors with path:line:col (unknown
+ * keys, bad windows, numbers, webhooks; every key takes one good value
+ * and refuses a bad one), relative paths resolved against the config's
+ * folder whatever the working directory, secret files that the group or
+ * others can read refused, and koyomi.conf(5) documenting exactly the
+ * keys of conf.c's table with their defaults.
  */
 #include <sys/stat.h>
 
@@ -329,6 +331,277 @@ test_smtp_timeouts(void **state)
 	rules_diag_free(&d);
 }
 
+/* Every text key: one line of text, not a list, not two lines. */
+static void
+test_text_keys(void **state)
+{
+	static const char *const keys[] = {
+		"admin_mail", "base_url", "database", "listen",
+		"mail_credentials", "mail_from", "mail_transport", "rules",
+		"secret_key_file", "templates", "timezone",
+	};
+	struct fx		*f = *state;
+	struct rules_diag	 d;
+	char			 text[128], want[96];
+	size_t			 i, col;
+
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+		col = strlen(keys[i]) + 3;
+		snprintf(text, sizeof text, "%s: [a]\n", keys[i]);
+		assert_null(load(f, text, &d));
+		snprintf(want, sizeof want, "'%s' must be a single value, not "
+		    "a", keys[i]);
+		if (!has_error(f, &d, 1, (int)col, want))
+			fail_msg("%s: a list was not refused", keys[i]);
+		assert_int_equal(d.nerrors, 1);
+		rules_diag_free(&d);
+
+		snprintf(text, sizeof text, "# two lines\n%s: \"a\\nb\"\n",
+		    keys[i]);
+		assert_null(load(f, text, &d));
+		snprintf(want, sizeof want, "'%s' must be one line", keys[i]);
+		if (!has_error(f, &d, 2, (int)col, want))
+			fail_msg("%s: two lines were not refused", keys[i]);
+		assert_int_equal(d.nerrors, 1);
+		rules_diag_free(&d);
+	}
+}
+
+/* The HTTP limits: 1 to 2^30, in the field of their own width. */
+static void
+test_numbers(void **state)
+{
+	static const char *const keys[] = {
+		"max_connections", "conn_timeout", "max_body", "max_header",
+	};
+	static const char *const bad[] = {
+		"0", "1073741825", "-1", "ten", "\"\"", "12k", "[1]",
+	};
+	struct fx		*f = *state;
+	struct rules_diag	 d;
+	struct conf		*c;
+	char			 text[128], want[96];
+	size_t			 i, k;
+
+	c = load(f, "max_connections: 1\nconn_timeout: 1073741824\n"
+	    "max_body: 1073741824\nmax_header: 1\n", &d);
+	assert_non_null(c);
+	assert_int_equal(c->max_connections, 1);
+	assert_int_equal(c->conn_timeout, 1073741824);
+	assert_int_equal(c->max_body, 1073741824);
+	assert_int_equal(c->max_header, 1);
+	conf_free(c);
+	rules_diag_free(&d);
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+			snprintf(text, sizeof text, "%s: %s\n", keys[i],
+			    bad[k]);
+			assert_null(load(f, text, &d));
+			snprintf(want, sizeof want, bad[k][0] == '[' ?
+			    "'%s' must be a single value" : "'%s' must be a "
+			    "number from 1 to 1073741824", keys[i]);
+			if (!has_error(f, &d, 1, (int)strlen(keys[i]) + 3,
+			    want))
+				fail_msg("%s: %s was not refused", keys[i],
+				    bad[k]);
+			assert_int_equal(d.nerrors, 1);
+			rules_diag_free(&d);
+		}
+}
+
+/* true/yes, false/no; and the two words of mail_starttls. */
+static void
+test_switches(void **state)
+{
+	struct fx		*f = *state;
+	struct rules_diag	 d;
+	struct conf		*c;
+
+	c = load(f, "watch_rules: no\nmail_ics: false\n"
+	    "mail_starttls: required\n", &d);
+	assert_non_null(c);
+	assert_int_equal(c->watch_rules, 0);
+	assert_int_equal(c->mail_ics, 0);
+	assert_int_equal(c->mail_starttls, 1);
+	conf_free(c);
+	rules_diag_free(&d);
+	c = load(f, "watch_rules: yes\nmail_ics: true\n"
+	    "mail_starttls: optional\n", &d);
+	assert_non_null(c);
+	assert_int_equal(c->watch_rules, 1);
+	assert_int_equal(c->mail_ics, 1);
+	assert_int_equal(c->mail_starttls, 0);
+	conf_free(c);
+	rules_diag_free(&d);
+	assert_null(load(f, "mail_ics: 1\nwatch_rules: [true]\n"
+	    "mail_starttls: Required\n", &d));
+	assert_true(has_error(f, &d, 1, 11, "'mail_ics' must be true or "
+	    "false"));
+	assert_true(has_error(f, &d, 2, 14, "'watch_rules' must be a single "
+	    "value"));
+	assert_true(has_error(f, &d, 3, 16, "'mail_starttls' must be "
+	    "required or optional"));
+	assert_int_equal(d.nerrors, 3);
+	rules_diag_free(&d);
+}
+
+/* Each key of a webhook refused in place, and the mapping as a whole. */
+static void
+test_bad_webhooks(void **state)
+{
+	struct fx		*f = *state;
+	struct rules_diag	 d;
+	struct conf		*c;
+
+	c = load(f, "webhooks:\n  - {id: a, url: u, format: teams}\n"
+	    "  - {id: b, url: v, format: lineworks, events: []}\n", &d);
+	assert_non_null(c);
+	assert_int_equal(c->nwebhooks, 2);
+	assert_int_equal(c->webhooks[0].format, HOOK_TEAMS);
+	assert_int_equal(c->webhooks[1].format, HOOK_LINEWORKS);
+	assert_int_equal(c->webhooks[1].nevents, 0);
+	conf_free(c);
+	rules_diag_free(&d);
+
+	assert_null(load(f, "webhooks: {id: a, url: u}\n", &d));
+	assert_true(has_error(f, &d, 1, 11, "'webhooks' must be a list"));
+	rules_diag_free(&d);
+
+	assert_null(load(f, "webhooks:\n"
+	    "  - chat\n"
+	    "  - {id: a}\n"
+	    "  - {id: b, url: u, format: Slack}\n"
+	    "  - {id: c, url: u, secrets: [whsec_ok, wh_bad]}\n"
+	    "  - {id: d, url: u, secrets: whsec_one, events: task.overdue}\n"
+	    "  - {id: [e], url: u}\n", &d));
+	assert_true(has_error(f, &d, 2, 5, "a webhook must be a mapping"));
+	assert_true(has_error(f, &d, 3, 5, "a webhook needs 'id' and 'url'"));
+	assert_true(has_error(f, &d, 4, 29, "'format' must be standard, "
+	    "slack, teams or lineworks"));
+	assert_true(has_error(f, &d, 5, 41, "a webhook secret must start "
+	    "with whsec_"));
+	assert_true(has_error(f, &d, 6, 30, "'secrets' must be a list"));
+	assert_true(has_error(f, &d, 6, 49, "'events' must be a list"));
+	assert_true(has_error(f, &d, 7, 10, "'id' must be a single value"));
+	assert_true(has_error(f, &d, 7, 5, "a webhook needs 'id' and 'url'"));
+	assert_int_equal(d.nerrors, 8);
+	rules_diag_free(&d);
+}
+
+/* One key of koyomi.conf(5): the tag line after a .TP under KEYS. */
+struct doc_key {
+	char	 parent[32];	/* "" at the top, else the key above */
+	char	 name[32];
+	char	 tag[512];
+};
+
+/* Collects the keys the manual documents; returns how many. */
+static size_t
+doc_keys(struct doc_key *dk, size_t max)
+{
+	const char	*src = getenv("KOYOMI_SRC");
+	char		 path[512], line[512], top[32] = "";
+	const char	*p;
+	FILE		*fp;
+	size_t		 n = 0, len, lines;
+	int		 in_keys = 0, depth = 0, tag = 0;
+
+	snprintf(path, sizeof path, "%s/docs/koyomi.conf.5",
+	    src != NULL ? src : ".");
+	if ((fp = fopen(path, "r")) == NULL)
+		fail_msg("%s: cannot open (run from the repository top)", path);
+	for (lines = 0; lines < 10000 && fgets(line, sizeof line, fp) != NULL;
+	    lines++) {
+		line[strcspn(line, "\n")] = '\0';
+		if (strncmp(line, ".SH ", 4) == 0)
+			in_keys = strcmp(line + 4, "KEYS") == 0;
+		else if (!in_keys)
+			continue;
+		else if (strcmp(line, ".RS") == 0)
+			depth++;
+		else if (strcmp(line, ".RE") == 0)
+			depth--;
+		else if (strcmp(line, ".TP") == 0)
+			tag = 1;
+		else if (tag) {
+			tag = 0;
+			if (strncmp(line, ".B ", 3) != 0 &&
+			    strncmp(line, ".BR ", 4) != 0)
+				fail_msg("KEYS: .TP without a key: %s", line);
+			p = line + strcspn(line, " ");
+			p += strspn(p, " ");
+			assert_true(n < max);
+			len = strcspn(p, " ");
+			assert_true(len > 0 && len < sizeof dk[n].name);
+			memcpy(dk[n].name, p, len);
+			dk[n].name[len] = '\0';
+			snprintf(dk[n].parent, sizeof dk[n].parent, "%s",
+			    depth > 0 ? top : "");
+			snprintf(dk[n].tag, sizeof dk[n].tag, "%s", line);
+			if (depth == 0)
+				snprintf(top, sizeof top, "%s", dk[n].name);
+			n++;
+		}
+	}
+	assert_int_equal(fclose(fp), 0);
+	return n;
+}
+
+/*
+ * koyomi.conf(5) and conf.c's table of keys agree: every key in the
+ * table is documented, under the key it is nested in, with its default
+ * on its line; every key documented is in the table. The table is
+ * sorted within each mapping, or bsearch would miss keys.
+ */
+static void
+test_manual(void **state)
+{
+	struct doc_key	 dk[64];
+	const char	*name, *parent, *def, *prev = NULL, *prevp = NULL;
+	size_t		 ndoc, i, k, nkeys = 0;
+	int		 found;
+
+	(void)state;
+	ndoc = doc_keys(dk, sizeof dk / sizeof dk[0]);
+	for (i = 0; i < 100 && (name = conf_key(i, &parent, &def)) != NULL;
+	    i++) {
+		nkeys++;
+		if (prev != NULL && (parent == prevp || (parent != NULL &&
+		    prevp != NULL && strcmp(parent, prevp) == 0)) &&
+		    strcmp(prev, name) >= 0)
+			fail_msg("the table is not sorted at '%s'", name);
+		prev = name;
+		prevp = parent;
+		for (k = 0, found = 0; k < ndoc && !found; k++) {
+			if (strcmp(dk[k].name, name) != 0 ||
+			    strcmp(dk[k].parent, parent != NULL ? parent :
+			    "") != 0)
+				continue;
+			found = 1;
+			if (def != NULL && strstr(dk[k].tag, def) == NULL)
+				fail_msg("koyomi.conf(5) does not give '%s' as "
+				    "the default of %s: %s", def, name,
+				    dk[k].tag);
+		}
+		if (!found)
+			fail_msg("key %s%s%s is not in koyomi.conf(5)",
+			    parent != NULL ? parent : "", parent != NULL ?
+			    "." : "", name);
+	}
+	assert_true(nkeys > 20);
+	for (k = 0; k < ndoc; k++) {
+		for (i = 0, found = 0; !found &&
+		    (name = conf_key(i, &parent, &def)) != NULL; i++)
+			found = strcmp(dk[k].name, name) == 0 &&
+			    strcmp(dk[k].parent, parent != NULL ? parent :
+			    "") == 0;
+		if (!found)
+			fail_msg("koyomi.conf(5) documents '%s', which conf.c "
+			    "does not know", dk[k].tag);
+	}
+	assert_int_equal(ndoc, nkeys);
+}
+
 static void
 test_relative_paths(void **state)
 {
@@ -434,6 +707,13 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_smtp_timeouts, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_text_keys, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_switches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_webhooks, setup,
+		    teardown),
+		cmocka_unit_test(test_manual),
 		cmocka_unit_test_setup_teardown(test_relative_paths, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_secret_files, setup,
