@@ -131,7 +131,7 @@ static int
 want_scalar(struct cctx *c, const struct ynode *v, const char *key)
 {
 	if (v->type != YN_SCALAR) {
-		cerr(c, v->mark, "'%s' must be a single value, not a %s", key,
+		cerr(c, v->mark, "'%s' must be a single value, not %s", key,
 		    ynode_type_name(v));
 		return 0;
 	}
@@ -662,6 +662,31 @@ blank(const char *buf, size_t len)
 	return 1;
 }
 
+/*
+ * A password must never go out in clear text: over smtp:// STARTTLS is
+ * what protects AUTH, and "optional" lets anyone on the path strip it
+ * from the server's EHLO answer. The error points at mail_starttls when
+ * the file sets it, else at mail_credentials.
+ */
+static void
+check_clear_auth(struct cctx *c, const struct ynode *root,
+    struct rules_mark top, const struct conf *cf)
+{
+	struct ynode		*key = NULL;
+	struct rules_mark	 m = top;
+
+	if (cf->mail_credentials == NULL || cf->mail_starttls ||
+	    strncmp(cf->mail_transport, "smtp://", 7) != 0)
+		return;
+	if (root != NULL && root->type == YN_MAP &&
+	    (ynode_get(root, "mail_starttls", &key) != NULL ||
+	    ynode_get(root, "mail_credentials", &key) != NULL) && key != NULL)
+		m = key->mark;
+	cerr(c, m, "'mail_credentials' over smtp:// needs 'mail_starttls: "
+	    "required' (or an smtps:// transport): the password would go out "
+	    "in clear text if STARTTLS were stripped");
+}
+
 struct conf *
 conf_load(const char *path, struct rules_diag *diag)
 {
@@ -699,6 +724,7 @@ conf_load(const char *path, struct rules_diag *diag)
 	derive(&c, cf);
 	if (cf->mail_credentials != NULL)
 		check_secret(&c, top, "mail_credentials", cf->mail_credentials);
+	check_clear_auth(&c, root, top, cf);
 	check_secret(&c, top, "secret_key_file", cf->secret_key_file);
 out:
 	free(buf);

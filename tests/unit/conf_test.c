@@ -350,7 +350,7 @@ test_text_keys(void **state)
 		snprintf(text, sizeof text, "%s: [a]\n", keys[i]);
 		assert_null(load(f, text, &d));
 		snprintf(want, sizeof want, "'%s' must be a single value, not "
-		    "a", keys[i]);
+		    "a list", keys[i]);
 		if (!has_error(f, &d, 1, (int)col, want))
 			fail_msg("%s: a list was not refused", keys[i]);
 		assert_int_equal(d.nerrors, 1);
@@ -682,6 +682,36 @@ test_secret_files(void **state)
 	c = load(f, text, &d);
 	assert_non_null(c);
 	assert_int_equal(d.n, 0);
+	conf_free(c);
+	rules_diag_free(&d);
+
+	/* Credentials over smtp:// only with STARTTLS required. */
+	snprintf(text, sizeof text, "secret_key_file: %s\n"
+	    "mail_credentials: %s\nmail_transport: smtp://127.0.0.1:25\n"
+	    "mail_starttls: optional\n", key, cred);
+	assert_null(load(f, text, &d));
+	assert_true(has_error(f, &d, 4, 1, "'mail_credentials' over smtp:// "
+	    "needs 'mail_starttls: required'"));
+	assert_int_equal(d.nerrors, 1);
+	rules_diag_free(&d);
+	snprintf(text, sizeof text, "secret_key_file: %s\n"
+	    "mail_credentials: %s\nmail_transport: smtp://127.0.0.1:25\n",
+	    key, cred);
+	assert_null(load(f, text, &d));	/* the default is optional */
+	assert_true(has_error(f, &d, 2, 1, "in clear text"));
+	rules_diag_free(&d);
+	snprintf(text, sizeof text, "secret_key_file: %s\n"
+	    "mail_credentials: %s\nmail_transport: smtp://127.0.0.1:25\n"
+	    "mail_starttls: required\n", key, cred);
+	c = load(f, text, &d);
+	assert_non_null(c);
+	conf_free(c);
+	rules_diag_free(&d);
+	snprintf(text, sizeof text, "secret_key_file: %s\n"
+	    "mail_credentials: %s\nmail_transport: smtps://127.0.0.1:465\n",
+	    key, cred);
+	c = load(f, text, &d);
+	assert_non_null(c);
 	conf_free(c);
 	rules_diag_free(&d);
 
