@@ -166,18 +166,21 @@ cycles:
         title: '<script>alert(1)</script> 提出 "q"'
         date: "%s"
         due: "%s"
+        adjust: {to: none, reason: 試験のため当日が期限}
         assignees: g-all
       - id: submit2
         kind: deadline
         title: 追加資料の提出
         date: "%s"
         due: "%s"
+        adjust: {to: none, reason: 試験のため当日が期限}
         policy: once
         assignees: [org-c]
       - id: survey
         kind: deadline
         title: 参加意向調査
         date: %s
+        adjust: {to: none, reason: 試験は書いた日付を確かめる}
         policy: slow
         assignees: g-all
         response: {options: [参加, 不参加], text: true}
@@ -199,6 +202,7 @@ EXTRA = """\
         kind: deadline
         title: 取り下げられる締切
         date: 3月10日
+        adjust: {to: none, reason: 試験は書いた日付を確かめる}
         policy: slow
         assignees: [org-a]
 """
