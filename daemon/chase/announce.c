@@ -358,7 +358,7 @@ ann_mail(struct ann_ctx *c, const struct ann_note *v, size_t n,
 
 	template_vars_init(&tv);
 	kind = ann_vars(c, v, n, &tv);
-	if (template_render(c->k->conf->templates, kind, &tv, &subject, &body,
+	if (template_render(c->k->tmpl, kind, &tv, &subject, &body,
 	    cause) == -1)
 		goto out;
 	if (c->k->conf->mail_ics)
