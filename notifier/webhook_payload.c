@@ -1,7 +1,8 @@
 /*
  * webhook_payload.c — JSON bodies for webhook events (see payload.h for
- * the keys). Chat receivers get one readable line of Japanese instead of
- * the envelope: a coordinator reads them in Slack, Teams or LINE WORKS.
+ * the keys) and the one builder every event is put together with. Chat
+ * receivers get one readable line of Japanese instead of the envelope: a
+ * coordinator reads them in Slack, Teams or LINE WORKS.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +44,50 @@ int
 payload_type_known(const char *type)
 {
 	return payload_kind(type) != NULL;
+}
+
+void
+payload_begin(struct payload_build *b, const char *type, time_t timestamp)
+{
+	memset(b, 0, sizeof *b);
+	b->ev.type = type;
+	b->ev.timestamp = timestamp;
+	b->ev.data = b->f;
+}
+
+static void
+payload_add(struct payload_build *b, const char *key, const char *str,
+    long long num)
+{
+	if (b->ev.ndata >= nitems(b->f)) {
+		b->dropped++;
+		return;
+	}
+	b->f[b->ev.ndata++] = (struct payload_field){ key, str, num };
+}
+
+void
+payload_str(struct payload_build *b, const char *key, const char *str)
+{
+	payload_add(b, key, str, 0);
+}
+
+void
+payload_num(struct payload_build *b, const char *key, long long num)
+{
+	payload_add(b, key, NULL, num);
+}
+
+const struct payload_event *
+payload_done(struct payload_build *b, char **cause)
+{
+	if (b->dropped > 0) {
+		xasprintf(cause, "webhook %s: %zu field(s) past the %d a "
+		    "payload holds", b->ev.type != NULL ? b->ev.type : "?",
+		    b->dropped, PAYLOAD_MAX_FIELDS);
+		return NULL;
+	}
+	return &b->ev;
 }
 
 static const char *

@@ -9,6 +9,7 @@
 #include "daemon/cli/cli.h"
 #include "daemon/core/conf.h"
 #include "daemon/store/store.h"
+#include "notifier/template.h"
 
 static void
 cli_diag(const struct rules_diag *d)
@@ -92,12 +93,25 @@ cli_open(struct cmd_ctx *ctx, struct koyomi *k, int with_rules)
 	return 0;
 }
 
+int
+cli_templates(struct koyomi *k)
+{
+	struct rules_diag	 d;
+
+	rules_diag_init(&d);
+	if ((k->tmpl = koyomi_templates_load(k->conf, &d)) == NULL)
+		cli_diag(&d);
+	rules_diag_free(&d);
+	return k->tmpl != NULL ? 0 : -1;
+}
+
 void
 cli_close(struct koyomi *k)
 {
 	occ_list_free(&k->occs);
 	koyomi_hook_run(k, KY_SHUTDOWN);
 	rules_free(k->rules);
+	template_free(k->tmpl);
 	store_close(k->store);
 	cal_zone_free(k->zone);
 	conf_free(k->conf);

@@ -16,6 +16,7 @@
 #include "calendars/util.h"
 #include "daemon/cli/cmd.h"
 #include "daemon/core/conf.h"
+#include "daemon/core/koyomi.h"
 #include "notifier/template.h"
 #include "rules/rules.h"
 
@@ -82,22 +83,14 @@ check_expand(const struct rules *r, struct rules_diag *d)
 	rules_target_list_free(&tl);
 }
 
-/* Template overrides named by the config: a missing variable is an error. */
+/*
+ * The mail templates as the daemon loads them (overrides named by the
+ * config, built-in texts): a variable a kind lacks is an error.
+ */
 static void
 check_templates(const struct conf *conf, struct rules_diag *d)
 {
-	char	**errs = NULL;
-	size_t	  n = 0, i;
-
-	if (conf->templates == NULL)
-		return;
-	template_check(conf->templates, &errs, &n);
-	for (i = 0; i < n; i++) {
-		d->msgs = xreallocarray(d->msgs, d->n + 1, sizeof *d->msgs);
-		d->msgs[d->n++] = errs[i];
-		d->nerrors++;
-	}
-	free(errs);
+	template_free(koyomi_templates_load(conf, d));
 }
 
 /* Which rules to read when no PATH is given: the config's, or ./rules. */

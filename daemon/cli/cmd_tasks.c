@@ -199,6 +199,10 @@ change_cmd(struct cmd_ctx *ctx, int argc, char **argv, enum task_op op,
 	}
 	if (cli_open(ctx, &k, 1) == -1)
 		return 1;
+	if (cli_templates(&k) == -1) {		/* for the receipt */
+		cli_close(&k);
+		return 1;
+	}
 	r = tasks_change(&k, id, &c, time(NULL), &answered, &cause);
 	cli_close(&k);
 	rv = change_report(argv[0], id, r, cause);

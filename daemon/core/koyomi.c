@@ -1,7 +1,8 @@
 /*
  * koyomi.c — the daemon context's small services: hooks, the clock, the
  * run-time facts (cases, survey answers) that rule expansion needs, and
- * the index of the current occurrences by UID.
+ * the index of the current occurrences by UID, the loading of the mail
+ * templates.
  */
 #include <ev.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "daemon/core/conf.h"
 #include "daemon/core/koyomi.h"
 #include "daemon/store/store.h"
+#include "notifier/template.h"
 
 void
 koyomi_hook_add(struct koyomi *k, enum koyomi_event ev, koyomi_hook_fn fn,
@@ -118,4 +120,15 @@ koyomi_find_occ(struct koyomi *k, const char *uid)
 	p = bsearch(uid, k->occ_idx, k->nocc_idx,
 	    sizeof *k->occ_idx, occ_key_cmp);	/* NOLINT(bugprone-sizeof-expression) */
 	return p != NULL ? *p : NULL;
+}
+
+struct tmpl_set *
+koyomi_templates_load(const struct conf *c, struct rules_diag *d)
+{
+	struct tmpl_set	*t;
+	size_t		 before = d->n;
+
+	t = template_load(c->templates, &d->msgs, &d->n);
+	d->nerrors += d->n - before;
+	return t;
 }

@@ -9,7 +9,8 @@ SEQUENCE) and a mail to the attendee's contact whose Japanese subject
 and body decode and whose text/calendar part (python3-icalendar) has the
 feed's UID and SEQUENCE; removing it → event.cancelled and a 中止 mail
 with STATUS:CANCELLED; removing a deadline → a 中止 mail to its open
-assignee; a broken rule saved several times → one rules.reload_failed
+assignee, written with the cancelled.txt override saved just before (the
+templates reload with the rules, before the news goes out); a broken rule saved several times → one rules.reload_failed
 webhook and one admin mail; a restart announces nothing again.
 """
 import base64
@@ -39,6 +40,7 @@ import icalendar  # noqa: E402  python3-icalendar
 SRC = os.environ["KOYOMI_SRC"]
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 RULES = os.path.join(WORK, "rules")
+TPL = os.path.join(WORK, "tpl")
 procs = []
 
 # A date in the next fiscal year: in the window, never in the past.
@@ -207,6 +209,7 @@ mail_transport: smtp://127.0.0.1:%d
 mail_from: "こよみ <koyomi@example.jp>"
 admin_mail: admin@example.jp
 secret_key_file: %s/secret.key
+templates: %s
 webhooks:
   - id: hook
     url: http://127.0.0.1:%d/ok
@@ -215,9 +218,10 @@ webhooks:
     url: http://127.0.0.1:%d/raw
     secrets: [%s]
     events: [event.*, rules.reload_failed]
-""" % (port, port, WORK, RULES, smtp_port, WORK, http_port, SECRET,
+""" % (port, port, WORK, RULES, smtp_port, WORK, TPL, http_port, SECRET,
        rawsrv.server_address[1], SECRET))
 write_rules()
+os.makedirs(TPL)
 env = {}
 d = Daemon(conf, port, env=env)
 if not d.wait_ready():
@@ -299,7 +303,11 @@ if got:
               int(ev[0]["SEQUENCE"]) == 2, "STATUS:CANCELLED, SEQUENCE 2")
 check(feed_seq(uid) == (2, "CANCELLED"), "feed: cancelled, SEQUENCE 2")
 
-# 3. The deadline is removed: its open assignee hears of it.
+# 3. The deadline is removed: its open assignee hears of it, in the
+# words of the override saved before the rules.
+with open(os.path.join(TPL, "cancelled.txt"), "w") as f:
+    f.write("Subject: 【中止のお知らせ】{{title}}（{{date}}）\n\n{{to}}\n"
+            "上書きした文面です。\n")
 write_rules(meeting=None, deadline=None)
 d.signal(signal.SIGHUP)
 got = wait_for(lambda: mails("b1@example.jp"), 10, "deadline 中止 mail")
@@ -307,6 +315,8 @@ if got:
     text, cal = parts(got[0])
     check(str(got[0]["Subject"]).startswith("【中止のお知らせ】参加意向調査"),
           "deadline cancel subject: %s" % got[0]["Subject"])
+    check(text is not None and "上書きした文面です。" in text and
+          "自動送信" not in text, "the override's body: %r" % text)
     check(cal is None, "no calendar part for a deadline")
 
 # 4. A broken rule saved several times: one webhook, one admin mail.

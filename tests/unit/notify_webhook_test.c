@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,6 +135,65 @@ test_payload_standard(void **state)
 	buf_free(&b);
 }
 
+/*
+ * The builder gives the bytes of the same fields written by hand, and a
+ * field past its capacity is counted, not written, and fails the event.
+ */
+static void
+test_payload_build(void **state)
+{
+	const struct payload_field f[] = {
+		{ "task_id", NULL, 42 },
+		{ "title", "参加意向調査", 0 },
+		{ "messages[]", "a:1:1: error: x", 0 },
+		{ "messages[]", "a:2:1: error: y", 0 },
+		{ "due", NULL, 0 },
+	};
+	struct payload_event		 hand = { "task.reminder", 1771545600,
+	    f, 5 };
+	struct payload_build		 b;
+	const struct payload_event	*ev;
+	struct buf			 want, got;
+	char				*cause = NULL, msg[64];
+	size_t				 i;
+
+	(void)state;
+	payload_begin(&b, "task.reminder", 1771545600);
+	payload_num(&b, "task_id", 42);
+	payload_str(&b, "title", "参加意向調査");
+	payload_str(&b, "messages[]", "a:1:1: error: x");
+	payload_str(&b, "messages[]", "a:2:1: error: y");
+	payload_str(&b, "due", NULL);
+	assert_non_null(ev = payload_done(&b, &cause));
+	buf_init(&want);
+	buf_init(&got);
+	assert_int_equal(payload_render(&hand, NOTIFY_HOOK_STANDARD, &want,
+	    &cause), 0);
+	assert_int_equal(payload_render(ev, NOTIFY_HOOK_STANDARD, &got,
+	    &cause), 0);
+	assert_int_equal(got.len, want.len);
+	assert_memory_equal(got.data, want.data, want.len);
+	buf_free(&want);
+	buf_free(&got);
+
+	payload_begin(&b, "rules.reload_failed", 0);
+	for (i = 0; i < PAYLOAD_MAX_FIELDS + 3; i++)
+		payload_num(&b, "messages[]", (long long)i);
+	assert_int_equal(b.ev.ndata, PAYLOAD_MAX_FIELDS);
+	assert_int_equal(b.dropped, 3);
+	assert_int_equal(b.f[PAYLOAD_MAX_FIELDS - 1].num,
+	    PAYLOAD_MAX_FIELDS - 1);
+	assert_null(payload_done(&b, &cause));
+	snprintf(msg, sizeof msg, "3 field(s) past the %d", PAYLOAD_MAX_FIELDS);
+	assert_non_null(strstr(cause, msg));
+	free(cause);
+	/* Exactly full is fine. */
+	payload_begin(&b, "rules.reload_failed", 0);
+	for (i = 0; i < PAYLOAD_MAX_FIELDS; i++)
+		payload_num(&b, "messages[]", (long long)i);
+	assert_non_null(payload_done(&b, &cause));
+}
+
 static void
 test_payload_chat(void **state)
 {
@@ -170,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_signature_vector),
 		cmocka_unit_test(test_retry_schedule),
 		cmocka_unit_test(test_payload_standard),
+		cmocka_unit_test(test_payload_build),
 		cmocka_unit_test(test_payload_chat),
 	};
 
