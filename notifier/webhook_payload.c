@@ -164,10 +164,80 @@ payload_standard(const struct payload_event *ev, struct buf *out)
 	buf_puts(out, "}}");
 }
 
-/* "【ご提出のお願い】参加意向調査（東京都）期限：令和8年2月20日（金）". */
+/*
+ * Escapers: a value from the rules or an API body goes into a chat
+ * message as text, never as markup, whatever it holds.
+ */
+typedef void	(*payload_escape)(struct buf *, const char *);
+
+/* Slack mrkdwn: & < > are its only control characters (<!channel>). */
+static void
+esc_slack(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '&')
+			buf_puts(b, "&amp;");
+		else if (*s == '<')
+			buf_puts(b, "&lt;");
+		else if (*s == '>')
+			buf_puts(b, "&gt;");
+		else
+			buf_putc(b, *s);
+	}
+}
+
+/*
+ * An Adaptive Card TextBlock: its Markdown subset and the {{DATE()}} /
+ * {{TIME()}} functions. Every ASCII punctuation character that either
+ * could start is backslash-escaped (CommonMark: any ASCII punctuation may
+ * be), so "**x**", "[a](b)" and "{{DATE(…)}}" read as written.
+ */
+static void
+esc_teams(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (strchr("\\`*_{}[]()#+-.!|<>~=&", *s) != NULL)
+			buf_putc(b, '\\');
+		buf_putc(b, *s);
+	}
+}
+
+/*
+ * LINE WORKS text messages have no escape; "<m userId=\"all\">" mentions
+ * everyone. The angle brackets become their full-width forms.
+ */
+static void
+esc_lineworks(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '<')
+			buf_puts(b, "＜");
+		else if (*s == '>')
+			buf_puts(b, "＞");
+		else
+			buf_putc(b, *s);
+	}
+}
+
+/* lit, then v escaped, then tail (both literal; NULL for none). */
+static void
+text_put(struct buf *t, payload_escape esc, const char *lit, const char *v,
+    const char *tail)
+{
+	if (lit != NULL)
+		buf_puts(t, lit);
+	esc(t, v);
+	if (tail != NULL)
+		buf_puts(t, tail);
+}
+
+/*
+ * "【ご提出のお願い】参加意向調査（東京都） 期限：令和8年2月20日（金）",
+ * every value through esc; the link too when with_link.
+ */
 static void
 payload_text(const struct payload_event *ev, const char *label,
-    struct buf *t)
+    payload_escape esc, int with_link, struct buf *t)
 {
 	const char	*title = payload_get(ev, "title");
 	const char	*who = payload_get(ev, "assignee_name");
@@ -175,26 +245,64 @@ payload_text(const struct payload_event *ev, const char *label,
 
 	buf_puts(t, label);
 	if (title != NULL)
-		buf_puts(t, title);
+		esc(t, title);
 	if (who == NULL)
 		who = payload_get(ev, "assignee");
 	if (who != NULL)
-		buf_printf(t, "（%s）", who);
+		text_put(t, esc, "（", who, "）");
 	if ((v = payload_get(ev, "due_wareki")) != NULL)
-		buf_printf(t, " 期限：%s", v);
+		text_put(t, esc, " 期限：", v, NULL);
 	if ((v = payload_get(ev, "new_wareki")) != NULL) {
-		buf_printf(t, " 変更後：%s", v);
+		text_put(t, esc, " 変更後：", v, NULL);
 		if ((v = payload_get(ev, "old_wareki")) != NULL)
-			buf_printf(t, "（変更前：%s）", v);
+			text_put(t, esc, "（変更前：", v, "）");
 	}
 	if ((v = payload_get(ev, "date_wareki")) != NULL)
-		buf_printf(t, " 日程：%s", v);
+		text_put(t, esc, " 日程：", v, NULL);
 	if ((v = payload_get(ev, "by")) != NULL)
-		buf_printf(t, " 担当：%s", v);
+		text_put(t, esc, " 担当：", v, NULL);
 	if ((v = payload_get(ev, "first_error")) != NULL)
-		buf_printf(t, "\n%s", v);
-	if ((v = payload_get(ev, "link")) != NULL)
-		buf_printf(t, "\n%s", v);
+		text_put(t, esc, "\n", v, NULL);
+	if (with_link && (v = payload_get(ev, "link")) != NULL)
+		text_put(t, esc, "\n", v, NULL);
+}
+
+/*
+ * Teams through the Workflows app: a message whose one attachment is an
+ * Adaptive Card (1.4): the label in bold, the text, and the link as a
+ * button rather than in the text.
+ */
+static void
+payload_teams(const struct payload_event *ev, const char *label,
+    struct buf *out)
+{
+	struct buf	 text, head;
+	const char	*link = payload_get(ev, "link");
+
+	buf_init(&text);
+	buf_init(&head);
+	payload_text(ev, "", esc_teams, 0, &text);
+	esc_teams(&head, label);
+	buf_puts(out, "{\"type\":\"message\",\"attachments\":[{"
+	    "\"contentType\":\"application/vnd.microsoft.card.adaptive\","
+	    "\"content\":{\"$schema\":"
+	    "\"http://adaptivecards.io/schemas/adaptive-card.json\","
+	    "\"type\":\"AdaptiveCard\",\"version\":\"1.4\",\"body\":["
+	    "{\"type\":\"TextBlock\",\"weight\":\"Bolder\",\"wrap\":true,"
+	    "\"text\":");
+	buf_json_string(out, head.data != NULL ? head.data : "");
+	buf_puts(out, "},{\"type\":\"TextBlock\",\"wrap\":true,\"text\":");
+	buf_json_string(out, text.data != NULL ? text.data : "");
+	buf_puts(out, "}]");
+	if (link != NULL) {
+		buf_puts(out, ",\"actions\":[{\"type\":\"Action.OpenUrl\","
+		    "\"title\":\"開く\",\"url\":");
+		buf_json_string(out, link);
+		buf_puts(out, "}]");
+	}
+	buf_puts(out, "}}]}");
+	buf_free(&text);
+	buf_free(&head);
 }
 
 static int
@@ -227,27 +335,23 @@ payload_render(const struct payload_event *ev, enum notify_hook_format fmt,
 		payload_standard(ev, out);
 		return 0;
 	}
+	if (fmt == NOTIFY_HOOK_TEAMS) {
+		payload_teams(ev, payload_kind(ev->type)->label, out);
+		return 0;
+	}
 	buf_init(&text);
-	payload_text(ev, payload_kind(ev->type)->label, &text);
-	switch (fmt) {
-	case NOTIFY_HOOK_SLACK:
+	if (fmt == NOTIFY_HOOK_SLACK) {
+		payload_text(ev, payload_kind(ev->type)->label, esc_slack, 1,
+		    &text);
 		buf_puts(out, "{\"text\":");
 		buf_json_string(out, text.data);
 		buf_putc(out, '}');
-		break;
-	case NOTIFY_HOOK_TEAMS:
-		buf_puts(out, "{\"@type\":\"MessageCard\",\"@context\":"
-		    "\"https://schema.org/extensions\",\"summary\":");
-		buf_json_string(out, payload_kind(ev->type)->label);
-		buf_puts(out, ",\"text\":");
-		buf_json_string(out, text.data);
-		buf_putc(out, '}');
-		break;
-	default:
+	} else {
+		payload_text(ev, payload_kind(ev->type)->label, esc_lineworks,
+		    1, &text);
 		buf_puts(out, "{\"content\":{\"type\":\"text\",\"text\":");
 		buf_json_string(out, text.data);
 		buf_puts(out, "}}");
-		break;
 	}
 	buf_free(&text);
 	return 0;

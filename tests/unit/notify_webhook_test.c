@@ -218,8 +218,49 @@ test_payload_chat(void **state)
 	    "\"text\":\"【期限超過】"));
 	buf_reset(&b);
 	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_TEAMS, &b, &cause), 0);
-	assert_non_null(strstr(b.data, "\"@type\":\"MessageCard\""));
-	assert_non_null(strstr(b.data, "\"text\":\"【期限超過】"));
+	assert_null(strstr(b.data, "MessageCard"));
+	assert_non_null(strstr(b.data, "{\"type\":\"message\",\"attachments\":"
+	    "[{\"contentType\":\"application/vnd.microsoft.card.adaptive\""));
+	assert_non_null(strstr(b.data, "\"type\":\"AdaptiveCard\""));
+	assert_non_null(strstr(b.data, "\"text\":\"【期限超過】\""));
+	assert_non_null(strstr(b.data, "\"text\":\"参加意向調査（東京都）"));
+	buf_free(&b);
+}
+
+/* Values are text in every chat format, whatever markup they hold. */
+static void
+test_payload_chat_escapes(void **state)
+{
+	const struct payload_field f[] = {
+		{ "title", "a*b*_c_ [x](y) {{DATE(z)}}", 0 },
+		{ "by", "<!channel> & <m userId=\"all\">", 0 },
+		{ "link", "https://k.example/c/t?a=1&b=2", 0 },
+	};
+	struct payload_event	ev = { "task.completed", 0, f, 3 };
+	struct buf		b;
+	char			*cause = NULL;
+
+	(void)state;
+	buf_init(&b);
+	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_SLACK, &b, &cause), 0);
+	assert_non_null(strstr(b.data, "担当：&lt;!channel&gt; &amp; "
+	    "&lt;m userId=\\\"all\\\"&gt;"));
+	assert_non_null(strstr(b.data, "?a=1&amp;b=2"));
+	assert_null(strstr(b.data, "<"));
+	buf_reset(&b);
+	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_LINEWORKS, &b,
+	    &cause), 0);
+	assert_non_null(strstr(b.data, "担当：＜!channel＞ & ＜m userId="));
+	assert_null(strstr(b.data, "<"));
+	buf_reset(&b);
+	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_TEAMS, &b, &cause), 0);
+	/* JSON doubles each backslash of the Markdown escapes. */
+	assert_non_null(strstr(b.data, "a\\\\*b\\\\*\\\\_c\\\\_ "
+	    "\\\\[x\\\\]\\\\(y\\\\) \\\\{\\\\{DATE\\\\(z\\\\)\\\\}\\\\}"));
+	/* The link is a button, not text, and stays as it is. */
+	assert_non_null(strstr(b.data, "\"actions\":[{\"type\":"
+	    "\"Action.OpenUrl\",\"title\":\"開く\",\"url\":"
+	    "\"https://k.example/c/t?a=1&b=2\"}]"));
 	buf_free(&b);
 }
 
@@ -232,6 +273,7 @@ main(void)
 		cmocka_unit_test(test_payload_standard),
 		cmocka_unit_test(test_payload_build),
 		cmocka_unit_test(test_payload_chat),
+		cmocka_unit_test(test_payload_chat_escapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
