@@ -108,13 +108,9 @@ cli_templates(struct koyomi *k)
 void
 cli_close(struct koyomi *k)
 {
+	/* The occurrences borrow from what KY_SHUTDOWN frees: them first. */
 	occ_list_free(&k->occs);
 	koyomi_hook_run(k, KY_SHUTDOWN);
-	rules_free(k->rules);
-	template_free(k->tmpl);
-	store_close(k->store);
-	cal_zone_free(k->zone);
-	conf_free(k->conf);
-	free(k->hooks);
+	koyomi_free(k);
 	memset(k, 0, sizeof *k);
 }

@@ -36,11 +36,7 @@ feed_cli_free(struct feed_cli *c)
 		fprintf(stderr, "%s\n", c->d.msgs[i]);
 	rules_diag_free(&c->d);
 	feeds_free(c->k.feeds);
-	occ_list_free(&c->k.occs);
-	rules_free(c->k.rules);
-	store_close(c->k.store);
-	cal_zone_free(c->k.zone);
-	conf_free(c->k.conf);
+	koyomi_free(&c->k);
 }
 
 /* Config, rules, database; expand = also expand the feed window. */

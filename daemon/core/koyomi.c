@@ -132,3 +132,25 @@ koyomi_templates_load(const struct conf *c, struct rules_diag *d)
 	d->nerrors += d->n - before;
 	return t;
 }
+
+void
+koyomi_free(struct koyomi *k)
+{
+	occ_list_free(&k->occs);
+	free(k->occ_idx);
+	rules_free(k->rules);
+	template_free(k->tmpl);
+	store_close(k->store);
+	cal_zone_free(k->zone);
+	conf_free(k->conf);
+	free(k->hooks);
+	explicit_bzero(k->link_key, sizeof k->link_key);
+	k->occ_idx = NULL;
+	k->rules = NULL;
+	k->tmpl = NULL;
+	k->store = NULL;
+	k->zone = NULL;
+	k->conf = NULL;
+	k->hooks = NULL;
+	k->nhooks = 0;
+}

@@ -122,6 +122,12 @@ struct tmpl_set	*koyomi_templates_load(const struct conf *,
 	    struct rules_diag *);
 /* The current occurrence with this UID, or NULL. */
 const struct occ *koyomi_find_occ(struct koyomi *, const char *uid);
+/*
+ * Frees what the context owns (occurrences and their index, rules,
+ * templates, store, zone, configuration, hooks) and wipes the link key;
+ * the modules, HTTP and the loop are their owners' to stop first.
+ */
+void	koyomi_free(struct koyomi *);
 /* Rebuilds the UID index over occs (reload does it at every swap). */
 void	koyomi_occ_index(struct koyomi *);
 

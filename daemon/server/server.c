@@ -230,15 +230,7 @@ run_stop(struct run *r)
 		ev_signal_stop(k->loop, &r->sigint);
 		ev_signal_stop(k->loop, &r->sighup);
 	}
-	occ_list_free(&k->occs);
-	rules_free(k->rules);
-	template_free(k->tmpl);
-	store_close(k->store);
-	cal_zone_free(k->zone);
-	conf_free(k->conf);
-	free(k->hooks);
-	free(k->occ_idx);
-	explicit_bzero(k->link_key, sizeof k->link_key);
+	koyomi_free(k);
 	if (k->loop != NULL)
 		ev_loop_destroy(k->loop);
 }
