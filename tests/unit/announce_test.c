@@ -25,36 +25,8 @@
 #include "notifier/payload.h"
 #include "notifier/template.h"
 
-static struct store *
-open_db(char *path, size_t len)
-{
-	struct store	*s;
-	char		*cause = NULL;
-	int		 fd;
-
-	snprintf(path, len, "/tmp/koyomi-ann-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	unlink(path);
-	s = store_open(path, &cause);
-	if (s == NULL)
-		fail_msg("store_open: %s", cause);
-	return s;
-}
-
-static void
-occ_set(struct occ *o, const char *uid, const char *hash, cal_day d)
-{
-	memset(o, 0, sizeof(*o));
-	o->uid = (char *)uid;
-	o->cycle_id = "c";
-	o->item_id = "i";
-	o->title = (char *)"会議";
-	o->start = o->end = d;
-	o->start_secs = o->end_secs = -1;
-	snprintf(o->hash, sizeof(o->hash), "%s", hash);
-}
+#define STORE_FIXTURE_NAME	"koyomi-ann"
+#include "tests/unit/revisions_fixture.h"
 
 struct seen {
 	char	 what[8][32];
@@ -84,16 +56,13 @@ w_flush(void *arg)
 static void
 test_watch(void **state)
 {
-	struct store		*s;
+	struct store		*s = ((struct store_fx *)*state)->s;
 	struct occ		 o[2];
 	struct occ_list		 l = { o, 2 };
 	struct seen		 sn;
 	struct revisions_watch	 w = { w_change, w_flush, &sn };
 	struct revisions	 rs;
-	char			 path[64];
 
-	(void)state;
-	s = open_db(path, sizeof path);
 	occ_set(&o[0], "a", "1111", 100);
 	occ_set(&o[1], "b", "2222", 200);
 	memset(&sn, 0, sizeof sn);
@@ -127,8 +96,6 @@ test_watch(void **state)
 	    &w), 1);
 	assert_int_equal(sn.n, 1);
 	assert_string_equal(sn.what[0], "chg a 1->2");
-	store_close(s);
-	unlink(path);
 }
 
 static const char RULES[] =
@@ -282,7 +249,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_watch),
+		cmocka_unit_test_setup_teardown(test_watch, store_fx_setup,
+		    store_fx_teardown),
 		cmocka_unit_test(test_rcpts),
 		cmocka_unit_test(test_when),
 		cmocka_unit_test(test_clip_key),

@@ -19,39 +19,8 @@
 #include "daemon/store/store.h"
 #include "daemon/chase/tasks.h"
 
-struct fx {
-	char		 dir[64];
-	char		 path[128];
-	struct store	*s;
-};
-
-static int
-setup(void **state)
-{
-	struct fx	*f = test_calloc(1, sizeof *f);
-	char		*cause = NULL;
-
-	snprintf(f->dir, sizeof f->dir, "/tmp/store_tasks.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof f->path, "%s/k.db", f->dir);
-	f->s = store_open(f->path, &cause);
-	assert_non_null(f->s);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx	*f = *state;
-	char		 cmd[160];
-
-	store_close(f->s);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	test_free(f);
-	return 0;
-}
+#define STORE_FIXTURE_NAME	"store_tasks"
+#include "tests/unit/store_fixture.h"
 
 static int64_t
 add(struct store *s, struct occ *o, const char *who, time_t due)
@@ -66,7 +35,7 @@ add(struct store *s, struct occ *o, const char *who, time_t due)
 static void
 test_tasks(void **state)
 {
-	struct fx		*f = *state;
+	struct store_fx		*f = *state;
 	struct occ		 o = { 0 };
 	struct task_filter	 fl = { .now = 5000 };
 	struct task_actor	 a = { "tester", VIA_CLI, "電話" };
@@ -157,7 +126,7 @@ test_tasks(void **state)
 static void
 test_stamps(void **state)
 {
-	struct fx		*f = *state;
+	struct store_fx		*f = *state;
 	struct occ		 o = { 0 };
 	struct task_actor	 a = { NULL, VIA_API, NULL };
 	struct task_stamp	*v;
@@ -207,7 +176,7 @@ test_stamps(void **state)
 static void
 test_answers_cases(void **state)
 {
-	struct fx		*f = *state;
+	struct store_fx		*f = *state;
 	struct occ		 o = { 0 };
 	struct store_answers	 ans;
 	struct case_row		*c;
@@ -264,10 +233,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_tasks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stamps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_answers_cases, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_tasks, store_fx_setup,
+		    store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stamps, store_fx_setup,
+		    store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_answers_cases,
+		    store_fx_setup, store_fx_teardown),
 	};
 
 	log_set_quiet(1);
