@@ -5,7 +5,7 @@
  * recipients come from member, assignees and audience, each address
  * once; dates read in 和暦 with time and span; error lines are clipped on
  * a character boundary; the failure key is stable and content-bound;
- * "messages[]" fields render as one JSON list; notices list items.
+ * notices list items.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,7 +22,6 @@
 #include "daemon/chase/announce_msg.h"
 #include "daemon/store/revisions.h"
 #include "daemon/store/store.h"
-#include "notifier/payload.h"
 #include "notifier/template.h"
 
 #define STORE_FIXTURE_NAME	"koyomi-ann"
@@ -193,31 +192,6 @@ test_clip_key(void **state)
 }
 
 static void
-test_payload_list(void **state)
-{
-	struct payload_field	 f[] = {
-		{ "errors", NULL, 2 },
-		{ "messages[]", "a:1:1: error: x", 0 },
-		{ "messages[]", "a:2:1: error: \"y\"", 0 },
-		{ "truncated", NULL, 0 },
-	};
-	struct payload_event	 ev = { "rules.reload_failed", 0, f, 4 };
-	struct buf		 b;
-	char			*cause = NULL;
-
-	(void)state;
-	buf_init(&b);
-	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_STANDARD, &b,
-	    &cause), 0);
-	buf_putc(&b, '\0');
-	assert_string_equal(b.data, "{\"type\":\"rules.reload_failed\","
-	    "\"timestamp\":\"1970-01-01T00:00:00Z\",\"data\":{\"errors\":2,"
-	    "\"messages\":[\"a:1:1: error: x\",\"a:2:1: error: \\\"y\\\"\"],"
-	    "\"truncated\":0}}");
-	buf_free(&b);
-}
-
-static void
 test_notices(void **state)
 {
 	struct tmpl_vars	 v;
@@ -254,7 +228,6 @@ main(void)
 		cmocka_unit_test(test_rcpts),
 		cmocka_unit_test(test_when),
 		cmocka_unit_test(test_clip_key),
-		cmocka_unit_test(test_payload_list),
 		cmocka_unit_test(test_notices),
 	};
 

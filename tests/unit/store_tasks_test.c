@@ -22,6 +22,17 @@
 #define STORE_FIXTURE_NAME	"store_tasks"
 #include "tests/unit/store_fixture.h"
 
+/* Occurrence uid of item in cycle "cy", FY2025, titled title. */
+static void
+occ_of(struct occ *o, char *uid, const char *item, char *title)
+{
+	o->uid = uid;
+	o->cycle_id = "cy";
+	o->item_id = item;
+	o->fy = 2025;
+	o->title = title;
+}
+
 static int64_t
 add(struct store *s, struct occ *o, const char *who, time_t due)
 {
@@ -47,11 +58,7 @@ test_tasks(void **state)
 
 	char uid1[] = "cy.due.fy2025@koyomi", t1[] = "提出";
 
-	o.uid = uid1;
-	o.cycle_id = "cy";
-	o.item_id = "due";
-	o.fy = 2025;
-	o.title = t1;
+	occ_of(&o, uid1, "due", t1);
 	assert_int_equal(store_begin(f->s), 0);
 	id1 = add(f->s, &o, "pref-13", 4000);
 	id2 = add(f->s, &o, "pref-27", 4000);
@@ -136,11 +143,7 @@ test_stamps(void **state)
 	char uid1[] = "cy.due.fy2025@koyomi", uid2[] = "cy.due.fy2026@koyomi";
 	char t1[] = "提出";
 
-	o.uid = uid1;
-	o.cycle_id = "cy";
-	o.item_id = "due";
-	o.fy = 2025;
-	o.title = t1;
+	occ_of(&o, uid1, "due", t1);
 	assert_int_equal(store_begin(f->s), 0);
 	id1 = add(f->s, &o, "pref-13", 4000);
 	id2 = add(f->s, &o, "pref-27", 4000);
@@ -186,11 +189,7 @@ test_answers_cases(void **state)
 
 	char uid2[] = "cy.survey.fy2025@koyomi", t2[] = "調査";
 
-	o.uid = uid2;
-	o.cycle_id = "cy";
-	o.item_id = "survey";
-	o.fy = 2025;
-	o.title = t2;
+	occ_of(&o, uid2, "survey", t2);
 	assert_int_equal(store_begin(f->s), 0);
 	id = add(f->s, &o, "pref-13", 4000);
 	add(f->s, &o, "pref-27", 4000);
