@@ -10,7 +10,6 @@
  * never the daemon. The jobs are the owner's: the driver only moves them
  * between its lists and hands them back through the hooks (curlev.h).
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
