@@ -110,6 +110,16 @@ payload_is_list(const struct payload_event *ev, size_t i)
 	return l > 2 && strcmp(ev->data[i].key + l - 2, "[]") == 0;
 }
 
+/* A field's value in JSON: its string, or else its number. */
+static void
+payload_value(const struct payload_field *f, struct buf *out)
+{
+	if (f->str != NULL)
+		buf_json_string(out, f->str);
+	else
+		buf_printf(out, "%lld", f->num);
+}
+
 /*
  * Writes "key":[…] from the run of fields with field i's key, returns the
  * index of the run's last field.
@@ -126,10 +136,7 @@ payload_list(const struct payload_event *ev, size_t i, struct buf *out)
 	for (j = i; j < ev->ndata && strcmp(ev->data[j].key, key) == 0; j++) {
 		if (j > i)
 			buf_putc(out, ',');
-		if (ev->data[j].str != NULL)
-			buf_json_string(out, ev->data[j].str);
-		else
-			buf_printf(out, "%lld", ev->data[j].num);
+		payload_value(&ev->data[j], out);
 	}
 	buf_putc(out, ']');
 	return j - 1;
@@ -156,10 +163,7 @@ payload_standard(const struct payload_event *ev, struct buf *out)
 		}
 		buf_json_string(out, ev->data[i].key);
 		buf_putc(out, ':');
-		if (ev->data[i].str != NULL)
-			buf_json_string(out, ev->data[i].str);
-		else
-			buf_printf(out, "%lld", ev->data[i].num);
+		payload_value(&ev->data[i], out);
 	}
 	buf_puts(out, "}}");
 }

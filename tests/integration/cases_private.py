@@ -31,12 +31,8 @@ DEADLINES = ("start-report", "report-6mo", "monthly-report")
 
 port = free_port()
 conf = os.path.join(WORK, "koyomi.conf")
-write_conf(conf, port)
-with open(conf) as f:
-    text = f.read().replace("rules: %s/rules" % WORK,
-                            "rules: %s/rules" % SRC)
-with open(conf, "w") as f:
-    f.write(text)
+# The shipped rules, not a copy: the conf names the source folder.
+write_conf(conf, port, rules=os.path.join(SRC, "rules"))
 admin = new_token(conf, "admin", "root")
 viewer = new_token(conf, "viewer", "eve")
 AUTH = {"Authorization": "Bearer " + admin}

@@ -44,7 +44,8 @@ import urllib.parse
 from email import message_from_bytes, policy
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib_daemon import FAKETIME_LIB, faketime_env  # noqa: E402
+from lib_daemon import FAKETIME_LIB, faketime_env, free_port  # noqa: E402
+import lib_receivers  # noqa: E402
 
 KOYOMI = os.environ["KOYOMI"]
 SRC = os.environ["KOYOMI_SRC"]
@@ -70,14 +71,6 @@ def fail(msg):
 def check(cond, msg):
     if not cond:
         fail(msg)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def wait_for(pred, timeout, what):
@@ -313,15 +306,13 @@ webhooks:
 
 
 def start_receivers():
-    helper = os.path.join(SRC, "tests/integration/lib_receivers.py")
     smtp_port, hook_port = free_port(), free_port()
     for kind, port, d, extra in (("smtp", smtp_port, "smtp", []),
                                  ("http", hook_port, "hooks", [SECRET])):
-        p = subprocess.Popen(["/usr/bin/python3", helper, kind, str(port),
-                              os.path.join(WORK, d)] + extra)
+        p = lib_receivers.start(kind, port, os.path.join(WORK, d), *extra)
+        if p is None:
+            fail("timed out waiting for " + kind + " receiver")
         procs.append(p)
-        wait_for(lambda: os.path.exists(os.path.join(WORK, d, "ready")), 15,
-                 kind + " receiver")
     return smtp_port, hook_port
 
 

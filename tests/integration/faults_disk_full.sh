@@ -24,19 +24,9 @@ fi
 		echo "  - {id: org-$i, name: 自治体$i, type: municipality}"
 		i=$((i + 1))
 	done
-	cat <<'Y'
-groups:
-  - {id: all, name: 全自治体, select: {type: [municipality]}}
-cycles:
-  - id: t
-    title: テスト事業
-    organiser: mhlw
-    items:
-      - {id: m, kind: meeting, title: 全国会議, date: 6月1日, time: "13:00-17:00"}
-      - {id: d, kind: deadline, title: 実績報告, date: 3月15日, assignees: all}
-feeds:
-  - {id: test, title: テスト, cycles: [t], deadlines: true}
-Y
+	echo "groups:"
+	echo "  - {id: all, name: 全自治体, select: {type: [municipality]}}"
+	cycle_t 実績報告 3月15日 all
 } > rules/t.yaml
 write_conf "$D/mnt/koyomi.db"
 # Waits (bounded, 10 s) until /healthz gives $1.

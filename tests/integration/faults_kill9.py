@@ -70,7 +70,8 @@ import datetime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib_daemon import (WORK, check, fail, finish, free_port,  # noqa: E402
-                        request, wait_for)
+                        request, stop_process, wait_for)
+import lib_receivers  # noqa: E402
 
 SRC = os.environ.get("KOYOMI_SRC") or os.path.abspath(
     os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -111,14 +112,11 @@ def distinct_ports(n):
 
 
 def receiver(kind, port, d, *extra):
-    p = subprocess.Popen(["/usr/bin/python3",
-                          os.path.join(SRC, "tests/integration/lib_receivers.py"),
-                          kind, str(port), d] + list(extra),
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    procs.append(p)
-    if not wait_for(lambda: os.path.exists(os.path.join(d, "ready")), 30,
-                    "the %s receiver" % kind):
+    p = lib_receivers.start(kind, port, d, *extra, quiet=True)
+    if p is None:
+        fail("the %s receiver did not start" % kind)
         raise SystemExit(1)
+    procs.append(p)
     return p
 
 
@@ -262,14 +260,7 @@ class Run:
         return rc, was_ready
 
     def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-        try:
-            rc = self.p.wait(30)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            rc = self.p.wait()
-            fail("daemon ignored SIGTERM for 30 s")
+        rc = stop_process(self.p, "daemon", 30)
         self.logf.close()
         return rc
 

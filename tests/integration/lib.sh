@@ -4,7 +4,7 @@
 #
 # Gives: K (the binary), S (the source tree), D (the temp dir), PORT (a
 # free loopback port) and U (its base URL); ok/fail and a failure count;
-# write_conf [DATABASE]; start/stop of `koyomi run` with a bounded wait
+# cycle_t for rules files; write_conf [DATABASE]; start/stop of `koyomi run` with a bounded wait
 # for /healthz; code/hdr for curl answers; finish. A test may define
 # cleanup_extra(), run on exit after the daemon is stopped.
 
@@ -25,6 +25,23 @@ cleanup() {
 	return 0
 }
 trap cleanup EXIT
+
+# cycle_t TITLE DATE ASSIGNEES: the end of every rules file here, after
+# the organisations: cycle t (a meeting on 6月1日 and deadline d, TITLE
+# on DATE for ASSIGNEES) and its feed "test", on stdout.
+cycle_t() {
+	cat <<EOF
+cycles:
+  - id: t
+    title: テスト事業
+    organiser: mhlw
+    items:
+      - {id: m, kind: meeting, title: 全国会議, date: 6月1日, time: "13:00-17:00"}
+      - {id: d, kind: deadline, title: $1, date: $2, assignees: $3}
+feeds:
+  - {id: test, title: テスト, cycles: [t], deadlines: true}
+EOF
+}
 
 # write_conf [DATABASE]: koyomi.conf for this dir, rules in ./rules.
 write_conf() {

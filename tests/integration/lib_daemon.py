@@ -106,16 +106,33 @@ def write_rules(d, meeting="全国会議", name="t.yaml"):
     os.rename(tmp, os.path.join(d, name))
 
 
-def write_conf(path, port, extra=""):
+def write_conf(path, port, extra="", rules=None):
+    """koyomi.conf at PATH; everything beside it but RULES, the rules
+    folder (default: rules/ beside it)."""
     d = os.path.dirname(os.path.abspath(path))
     with open(path, "w") as f:
         f.write("listen: 127.0.0.1:%d\n"
                 "base_url: http://127.0.0.1:%d\n"
                 "database: %s/koyomi.db\n"
-                "rules: %s/rules\n"
+                "rules: %s\n"
                 "mail_transport: maildir:%s/mail\n"
                 "secret_key_file: %s/secret.key\n%s"
-                % (port, port, d, d, d, d, extra))
+                % (port, port, d, rules or os.path.join(d, "rules"), d, d,
+                   extra))
+
+
+def stop_process(p, what, timeout):
+    """SIGTERM to P if it still runs; its exit status. One that ignores
+    the signal for TIMEOUT seconds is killed, and that is a failure."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+    try:
+        return p.wait(timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = p.wait()
+        fail("%s ignored SIGTERM for %d s" % (what, timeout))
+        return rc
 
 
 class Daemon:
@@ -155,14 +172,7 @@ class Daemon:
         self.p.send_signal(sig)
 
     def stop(self, timeout=10):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-        try:
-            rc = self.p.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            rc = self.p.wait()
-            fail("daemon ignored SIGTERM for %d s" % timeout)
+        rc = stop_process(self.p, "daemon", timeout)
         self.logf.close()
         return rc
 
@@ -208,6 +218,15 @@ def koyomi(conf, *args, check_rc=0):
         fail("koyomi %s: exit %d: %s" % (" ".join(args), r.returncode,
                                           r.stderr.decode(errors="replace")))
     return r
+
+
+def tasks_of(conf, assignee):
+    """`koyomi tasks --assignee ASSIGNEE`: the task dicts, [] if none."""
+    r = koyomi(conf, "tasks", "--assignee", assignee, "--format", "json")
+    try:
+        return json.loads(r.stdout)["tasks"]
+    except (ValueError, KeyError):
+        return []
 
 
 def new_token(conf, role, name):

@@ -17,10 +17,13 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib_daemon import free_port  # noqa: E402
+import lib_receivers  # noqa: E402
 
 SRC = os.environ["KOYOMI_SRC"]
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -43,27 +46,12 @@ def fail(msg):
     sys.exit(1)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def receiver(kind, port, d):
-    ready = os.path.join(d, "ready")
-    if os.path.exists(ready):
-        os.unlink(ready)
-    p = subprocess.Popen(["/usr/bin/python3",
-                          os.path.join(SRC, "tests/integration/lib_receivers.py"),
-                          kind, str(port), d, SECRET])
+    p = lib_receivers.start(kind, port, d, SECRET)
+    if p is None:
+        fail("receiver %s did not start" % kind)
     procs.append(p)
-    for _ in range(200):
-        if os.path.exists(ready):
-            return p
-        time.sleep(0.05)
-    fail("receiver %s did not start" % kind)
+    return p
 
 
 def stop(p):

@@ -11,21 +11,15 @@ set -u
 . "${KOYOMI_SRC:?}/tests/integration/lib.sh"
 
 mkdir -p rules
-cat > rules/t.yaml <<'Y'
+{
+	cat <<'Y'
 organisations:
   - {id: mhlw, name: 厚生労働省, type: ministry}
   - {id: pref-a, name: Ａ県, type: prefecture}
   - {id: pref-b, name: Ｂ県, type: prefecture}
-cycles:
-  - id: t
-    title: テスト事業
-    organiser: mhlw
-    items:
-      - {id: m, kind: meeting, title: 全国会議, date: 6月1日, time: "13:00-17:00"}
-      - {id: d, kind: deadline, title: 実績報告, date: 3月15日, assignees: [pref-a, pref-b]}
-feeds:
-  - {id: test, title: テスト, cycles: [t], deadlines: true}
 Y
+	cycle_t 実績報告 3月15日 "[pref-a, pref-b]"
+} > rules/t.yaml
 write_conf
 state() {	# state of task $1
 	"$K" -c koyomi.conf tasks --format json | /usr/bin/python3 -c '

@@ -15,6 +15,10 @@
 #include "calendars/log.h"
 #include "daemon/chase/chase_msg.h"
 #include "daemon/chase/tasks.h"
+#include "rules/rules.h"
+
+#define RULES_FIXTURE_FILE	"t.yaml"
+#include "tests/unit/rules_fixture.h"
 
 static const char yaml[] =
 "organisations:\n"
@@ -36,26 +40,10 @@ static const char yaml[] =
 "    items:\n"
 "      - {id: due, kind: deadline, title: 提出, date: 2026-02-20, assignees: [pref-13, c-27]}\n";
 
-static struct rules *
-load(void)
-{
-	struct rules_diag	 d;
-	struct rules		*r;
-	size_t			 i;
-
-	rules_diag_init(&d);
-	r = rules_load_buf("t.yaml", yaml, sizeof yaml - 1, &d);
-	for (i = 0; i < d.n; i++)
-		print_error("%s\n", d.msgs[i]);
-	rules_diag_free(&d);
-	assert_non_null(r);
-	return r;
-}
-
 static void
 test_rcpts(void **state)
 {
-	struct rules		*r = load();
+	struct rules		*r = must_load(yaml);
 	struct chase_rcpt	 v[CHASE_MAX_RCPTS];
 	size_t			 n;
 
@@ -103,7 +91,7 @@ mk(int64_t id, const char *state, time_t due)
 static void
 test_vars_render(void **state)
 {
-	struct rules		*r = load();
+	struct rules		*r = must_load(yaml);
 	struct cal_zone		*z = cal_zone_new("Asia/Tokyo", NULL);
 	time_t			 due = cal_local_to_utc(z,
 	    cal_from_ymd(2026, 2, 20), 17 * 3600);

@@ -1,7 +1,8 @@
 /*
  * notify_webhook_test.c — Standard Webhooks signatures, the retry
- * schedule and webhook bodies. Expected signatures were computed outside
- * koyomi, with Python's hmac module:
+ * schedule and webhook bodies ("messages[]" fields as one JSON list).
+ * Expected signatures were computed outside koyomi, with Python's hmac
+ * module:
  *   k = base64.b64decode('MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')
  *   m = b'msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.{"test": 2432232314}'
  *   base64.b64encode(hmac.new(k, m, hashlib.sha256).digest())
@@ -107,6 +108,20 @@ test_retry_schedule(void **state)
 	assert_false(retry_endpoint_expired(&p, 0, now));
 }
 
+/* The Standard Webhooks body of ev must be want. */
+static void
+standard_is(const struct payload_event *ev, const char *want)
+{
+	struct buf	 b;
+	char		*cause = NULL;
+
+	buf_init(&b);
+	assert_int_equal(payload_render(ev, NOTIFY_HOOK_STANDARD, &b, &cause),
+	    0);
+	assert_string_equal(b.data, want);
+	buf_free(&b);
+}
+
 static void
 test_payload_standard(void **state)
 {
@@ -120,13 +135,9 @@ test_payload_standard(void **state)
 	char			*cause = NULL;
 
 	(void)state;
-	buf_init(&b);
-	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_STANDARD, &b,
-	    &cause), 0);
-	assert_string_equal(b.data, "{\"type\":\"task.reminder\","
+	standard_is(&ev, "{\"type\":\"task.reminder\","
 	    "\"timestamp\":\"2026-02-20T00:00:00Z\",\"data\":{\"task_id\":42,"
 	    "\"title\":\"参加意向調査 \\\"第1回\\\"\\n\",\"due\":\"2026-02-20\"}}");
-	buf_free(&b);
 	ev.type = "task.unknown";
 	buf_init(&b);
 	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_STANDARD, &b,
@@ -192,6 +203,25 @@ test_payload_build(void **state)
 	for (i = 0; i < PAYLOAD_MAX_FIELDS; i++)
 		payload_num(&b, "messages[]", (long long)i);
 	assert_non_null(payload_done(&b, &cause));
+}
+
+/* Fields named "x[]" in a row make one list "x". */
+static void
+test_payload_list(void **state)
+{
+	struct payload_field	 f[] = {
+		{ "errors", NULL, 2 },
+		{ "messages[]", "a:1:1: error: x", 0 },
+		{ "messages[]", "a:2:1: error: \"y\"", 0 },
+		{ "truncated", NULL, 0 },
+	};
+	struct payload_event	 ev = { "rules.reload_failed", 0, f, 4 };
+
+	(void)state;
+	standard_is(&ev, "{\"type\":\"rules.reload_failed\","
+	    "\"timestamp\":\"1970-01-01T00:00:00Z\",\"data\":{\"errors\":2,"
+	    "\"messages\":[\"a:1:1: error: x\",\"a:2:1: error: \\\"y\\\"\"],"
+	    "\"truncated\":0}}");
 }
 
 static void
@@ -272,6 +302,7 @@ main(void)
 		cmocka_unit_test(test_retry_schedule),
 		cmocka_unit_test(test_payload_standard),
 		cmocka_unit_test(test_payload_build),
+		cmocka_unit_test(test_payload_list),
 		cmocka_unit_test(test_payload_chat),
 		cmocka_unit_test(test_payload_chat_escapes),
 	};

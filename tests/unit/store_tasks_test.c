@@ -19,38 +19,18 @@
 #include "daemon/store/store.h"
 #include "daemon/chase/tasks.h"
 
-struct fx {
-	char		 dir[64];
-	char		 path[128];
-	struct store	*s;
-};
+#define STORE_FIXTURE_NAME	"store_tasks"
+#include "tests/unit/store_fixture.h"
 
-static int
-setup(void **state)
+/* Occurrence uid of item in cycle "cy", FY2025, titled title. */
+static void
+occ_of(struct occ *o, char *uid, const char *item, char *title)
 {
-	struct fx	*f = test_calloc(1, sizeof *f);
-	char		*cause = NULL;
-
-	snprintf(f->dir, sizeof f->dir, "/tmp/store_tasks.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof f->path, "%s/k.db", f->dir);
-	f->s = store_open(f->path, &cause);
-	assert_non_null(f->s);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx	*f = *state;
-	char		 cmd[160];
-
-	store_close(f->s);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	test_free(f);
-	return 0;
+	o->uid = uid;
+	o->cycle_id = "cy";
+	o->item_id = item;
+	o->fy = 2025;
+	o->title = title;
 }
 
 static int64_t
@@ -66,7 +46,7 @@ add(struct store *s, struct occ *o, const char *who, time_t due)
 static void
 test_tasks(void **state)
 {
-	struct fx		*f = *state;
+	struct store_fx		*f = *state;
 	struct occ		 o = { 0 };
 	struct task_filter	 fl = { .now = 5000 };
 	struct task_actor	 a = { "tester", VIA_CLI, "電話" };
@@ -78,11 +58,7 @@ test_tasks(void **state)
 
 	char uid1[] = "cy.due.fy2025@koyomi", t1[] = "提出";
 
-	o.uid = uid1;
-	o.cycle_id = "cy";
-	o.item_id = "due";
-	o.fy = 2025;
-	o.title = t1;
+	occ_of(&o, uid1, "due", t1);
 	assert_int_equal(store_begin(f->s), 0);
 	id1 = add(f->s, &o, "pref-13", 4000);
 	id2 = add(f->s, &o, "pref-27", 4000);
@@ -157,7 +133,7 @@ test_tasks(void **state)
 static void
 test_stamps(void **state)
 {
-	struct fx		*f = *state;
+	struct store_fx		*f = *state;
 	struct occ		 o = { 0 };
 	struct task_actor	 a = { NULL, VIA_API, NULL };
 	struct task_stamp	*v;
@@ -167,11 +143,7 @@ test_stamps(void **state)
 	char uid1[] = "cy.due.fy2025@koyomi", uid2[] = "cy.due.fy2026@koyomi";
 	char t1[] = "提出";
 
-	o.uid = uid1;
-	o.cycle_id = "cy";
-	o.item_id = "due";
-	o.fy = 2025;
-	o.title = t1;
+	occ_of(&o, uid1, "due", t1);
 	assert_int_equal(store_begin(f->s), 0);
 	id1 = add(f->s, &o, "pref-13", 4000);
 	id2 = add(f->s, &o, "pref-27", 4000);
@@ -207,7 +179,7 @@ test_stamps(void **state)
 static void
 test_answers_cases(void **state)
 {
-	struct fx		*f = *state;
+	struct store_fx		*f = *state;
 	struct occ		 o = { 0 };
 	struct store_answers	 ans;
 	struct case_row		*c;
@@ -217,11 +189,7 @@ test_answers_cases(void **state)
 
 	char uid2[] = "cy.survey.fy2025@koyomi", t2[] = "調査";
 
-	o.uid = uid2;
-	o.cycle_id = "cy";
-	o.item_id = "survey";
-	o.fy = 2025;
-	o.title = t2;
+	occ_of(&o, uid2, "survey", t2);
 	assert_int_equal(store_begin(f->s), 0);
 	id = add(f->s, &o, "pref-13", 4000);
 	add(f->s, &o, "pref-27", 4000);
@@ -264,10 +232,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_tasks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stamps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_answers_cases, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_tasks, store_fx_setup,
+		    store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stamps, store_fx_setup,
+		    store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_answers_cases,
+		    store_fx_setup, store_fx_teardown),
 	};
 
 	log_set_quiet(1);
