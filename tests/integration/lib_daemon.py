@@ -47,7 +47,9 @@ def check(cond, msg):
     return cond
 
 
-def finish():
+def finish(skipped=None):
+    """Exit 1 after any failure; else 77 when part of the test could not
+    run (skipped: the reason), else 0."""
     if failures:
         # Repeated at the end: a runner that shows only the log's tail
         # still shows what failed.
@@ -55,8 +57,17 @@ def finish():
             print("FAIL: " + msg)
         print("%d failure(s)" % len(failures))
         sys.exit(1)
+    if skipped:
+        skip(skipped)
     print("PASS")
     sys.exit(0)
+
+
+def skip(reason):
+    """The test cannot run here: "SKIP: reason" and exit 77, which
+    tests/run-integration.sh records as skipped (never as passed)."""
+    print("SKIP: " + reason, flush=True)
+    sys.exit(77)
 
 
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
