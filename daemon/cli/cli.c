@@ -102,5 +102,7 @@ cli_close(struct koyomi *k)
 	cal_zone_free(k->zone);
 	conf_free(k->conf);
 	free(k->hooks);
+	/* Built on first use by koyomi_find_occ (done, reopen, …). */
+	free(k->occ_idx);
 	memset(k, 0, sizeof *k);
 }
