@@ -44,7 +44,7 @@ import urllib.parse
 from email import message_from_bytes, policy
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib_daemon import FAKETIME_LIB, faketime_env  # noqa: E402
+from lib_daemon import FAKETIME_LIB, check_stopped, faketime_env  # noqa: E402
 
 KOYOMI = os.environ["KOYOMI"]
 SRC = os.environ["KOYOMI_SRC"]
@@ -717,7 +717,9 @@ def main():
         rc = daemon.wait(timeout=15)
     except subprocess.TimeoutExpired:
         fail("daemon did not stop on SIGTERM")
-    check(rc == 0, "daemon exit status %d" % rc)
+    with open(os.path.join(WORK, "daemon.log"), "rb") as f:
+        check(check_stopped(rc, f.read().decode(errors="replace"), "daemon"),
+              "the daemon stopped cleanly")
     for p in procs:
         if p.poll() is None:
             p.terminate()

@@ -13,9 +13,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib_daemon import (Daemon, check, fail, finish, free_port, get,  # noqa
-                        koyomi, metric, new_token, request, write_conf,
-                        write_rules, WORK)
+from lib_daemon import (Daemon, check, check_stopped, fail, finish,  # noqa
+                        free_port, get, koyomi, metric, new_token, request,
+                        write_conf, write_rules, WORK)
 
 port = free_port()
 conf = os.path.join(WORK, "koyomi.conf")
@@ -130,7 +130,7 @@ except Exception:
     rc = None
     d.kill9()
 log = d.logtext()
-check(rc == 1, "broken rules at startup: exit 1 (%r)" % rc)
+check_stopped(rc, log, "broken rules at startup", want_rc=1)
 check("bad.yaml:" in log, "the error names the file and line")
 os.unlink(os.path.join(WORK, "rules", "bad.yaml"))
 
@@ -139,6 +139,7 @@ with open(os.path.join(WORK, "broken.conf"), "w") as f:
     f.write("listen: 127.0.0.1:%d\nlisten_adress: x\nwindow: 9-5\n" % port)
 r = koyomi(os.path.join(WORK, "broken.conf"), "run", check_rc=1)
 err = r.stderr.decode()
+check_stopped(r.returncode, err, "run with a broken config", want_rc=1)
 check("broken.conf:2:1: error: unknown key 'listen_adress'" in err,
       "unknown config key located: " + err.strip()[:200])
 check("broken.conf:3:" in err, "bad window located")
@@ -149,4 +150,6 @@ with open(os.path.join(WORK, "secret.key"), "w") as f:
 os.chmod(os.path.join(WORK, "secret.key"), 0o640)
 r = koyomi(conf, "run", check_rc=1)
 check(b"readable by others" in r.stderr, "group-readable secret refused")
+check_stopped(r.returncode, r.stderr.decode(errors="replace"),
+              "run with a readable secret", want_rc=1)
 finish()
