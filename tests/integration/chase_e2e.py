@@ -661,7 +661,27 @@ def main():
     print("dashboard: ok", flush=True)
     clock.sleep_until(due + 8)
     wait_for(lambda: mails_to(smtp_dir, "co@mhlw.example.jp"), 20, "escalation mail")
-    time.sleep(2)  # anything still queued would arrive now
+    # The escalation is the last step of every policy here. Whatever the
+    # chase queued is in the outbox: once that holds nothing waiting, the
+    # receivers must hold exactly what it sent, and nothing more can come.
+    def drained():
+        r = koyomi(clock, conf, "outbox", "--format", "json")
+        doc = json.loads(r.stdout)
+        c = doc["counts"]
+        return c.get("pending", 0) + c.get("sending", 0) + \
+            c.get("failed", 0) == 0 and doc
+    ob = wait_for(drained, 30, "the outbox to send everything queued")
+    sent = [m for m in ob["messages"] if m["state"] == "sent"]
+    check(len(sent) == len(ob["messages"]), "every outbox row sent: %r"
+          % [(m["kind"], m["state"]) for m in ob["messages"]
+             if m["state"] != "sent"])
+    check(len(mails(smtp_dir)) == sum(m["channel"] == "mail" for m in sent),
+          "mails received (%d) = mails the outbox sent (%d)" % (
+              len(mails(smtp_dir)), sum(m["channel"] == "mail" for m in sent)))
+    check(len(hooks(hook_dir)) == sum(m["channel"] == "webhook" for m in sent),
+          "webhooks received (%d) = webhooks the outbox sent (%d)" % (
+              len(hooks(hook_dir)),
+              sum(m["channel"] == "webhook" for m in sent)))
 
     # Only the mails about the two chased deadlines (the survey and the
     # reload sent their own, checked above).

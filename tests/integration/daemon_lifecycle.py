@@ -13,9 +13,9 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib_daemon import (Daemon, check, check_stopped, fail, finish,  # noqa
+from lib_daemon import (Daemon, check, check_stopped, finish,  # noqa
                         free_port, get, koyomi, metric, new_token, request,
-                        write_conf, write_rules, WORK)
+                        wait_for, write_conf, write_rules, WORK)
 
 port = free_port()
 conf = os.path.join(WORK, "koyomi.conf")
@@ -101,12 +101,20 @@ slow.sendall(b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
 time.sleep(0.2)
 t0 = time.monotonic()
 d.signal(signal.SIGTERM)
-time.sleep(0.3)
-try:
-    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-    fail("still accepting after SIGTERM")
-except OSError:
-    check(True, "new connections refused after SIGTERM")
+
+
+def refused():
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return False
+    except OSError:
+        return True
+
+
+# The refusal is the event: polled, not assumed after a pause.
+if wait_for(refused, 3, "new connections to be refused after SIGTERM"):
+    check(True, "new connections refused %.2f s after SIGTERM"
+          % (time.monotonic() - t0))
 slow.sendall(b"cd")
 slow.settimeout(3)
 answer = slow.recv(4096)

@@ -50,7 +50,8 @@ st, _, body = request(port, "POST", "/api/v1/reload",
                       timeout=20)
 check(st == 422, "API reload with errors: 422")
 os.unlink(os.path.join(RULES, "bad.yaml"))
-time.sleep(1)
+wait_for(lambda: metric(port, "koyomi_reload_errors") == 0, 20,
+         "the removal to reload (inotify)")
 t0 = time.monotonic()
 rc = d.stop(timeout=30)
 with open(vlog) as f:
