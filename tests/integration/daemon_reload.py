@@ -77,7 +77,8 @@ with open(bad + ".tmp", "w") as f:
 os.rename(bad + ".tmp", bad)
 d.signal(signal.SIGHUP)
 wait_for(lambda: reloads()[1] >= 1, 5, "the failed reload to be counted")
-time.sleep(0.5)     # let the inotify-triggered attempt happen too
+# The rename woke inotify too: that attempt fails the same way.
+wait_for(lambda: reloads()[1] >= 2, 5, "the inotify-triggered attempt")
 log = d.logtext()
 check(bad + ":4:" in log or bad + ":6:" in log,
       "log has the error with its location")
@@ -110,13 +111,20 @@ t0 = time.monotonic()
 write_rules(RULES, meeting="担当者会議")
 if wait_for(lambda: "担当者会議" in feed(), 5, "inotify reload"):
     check(True, "edit picked up in %.2f s" % (time.monotonic() - t0))
-time.sleep(0.6)
-check(reloads()[0] - before == 1, "one reload for one edit (debounced)")
+# A second edit is the later event: it is served at least one debounce
+# after it was written, so a second reload of the first edit (its burst
+# of events not gathered into one) would have come before it.
+write_rules(RULES, meeting="担当者会議二")
+wait_for(lambda: "担当者会議二" in feed(), 5, "the second edit")
+check(reloads()[0] - before == 2, "one reload for each edit (debounced): %d"
+      % (reloads()[0] - before))
 
 # 5. A new subfolder with a file in it.
 sub = os.path.join(RULES, "more")
+n = reloads()[0]
 os.mkdir(sub)
-time.sleep(0.5)
+# The new folder reloads once: by then it is watched.
+wait_for(lambda: reloads()[0] > n, 5, "the new subfolder to be noticed")
 with open(os.path.join(sub, "x.yaml.tmp"), "w") as f:
     f.write("""\
 cycles:

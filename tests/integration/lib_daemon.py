@@ -47,7 +47,9 @@ def check(cond, msg):
     return cond
 
 
-def finish():
+def finish(skipped=None):
+    """Exit 1 after any failure; else 77 when part of the test could not
+    run (skipped: the reason), else 0."""
     if failures:
         # Repeated at the end: a runner that shows only the log's tail
         # still shows what failed.
@@ -55,8 +57,44 @@ def finish():
             print("FAIL: " + msg)
         print("%d failure(s)" % len(failures))
         sys.exit(1)
+    if skipped:
+        skip(skipped)
     print("PASS")
     sys.exit(0)
+
+
+def skip(reason):
+    """The test cannot run here: "SKIP: reason" and exit 77, which
+    tests/run-integration.sh records as skipped (never as passed)."""
+    print("SKIP: " + reason, flush=True)
+    sys.exit(77)
+
+
+# What a sanitizer build prints when it finds something; LeakSanitizer
+# reports at exit, so only the complete log of a stopped daemon has it.
+SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:",
+                   "ThreadSanitizer", "MemorySanitizer")
+
+
+def check_stopped(rc, logtext, what="daemon", want_rc=0):
+    """After a daemon stopped: its exit status is want_rc (0 after
+    SIGTERM; None when the test killed it on purpose and any status
+    will do) and its stderr (logtext) holds no sanitizer report. For
+    every test that starts `koyomi run` itself, not through Daemon."""
+    good = True
+    if want_rc is not None and rc != want_rc:
+        fail("%s: exit status %r, want %d" % (what, rc, want_rc))
+        good = False
+    marks = [m for m in SANITIZER_MARKS if m in logtext]
+    if marks:
+        at = min(logtext.find(m) for m in marks)
+        fail("%s: sanitizer report (%s):\n%s" %
+             (what, ", ".join(marks), logtext[max(0, at - 200):at + 3000]))
+        good = False
+    if good:
+        print("ok: %s stopped cleanly (exit %r, no sanitizer report)"
+              % (what, rc), flush=True)
+    return good
 
 
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"

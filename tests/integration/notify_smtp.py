@@ -26,6 +26,8 @@ from lib_daemon import free_port  # noqa: E402
 import lib_receivers  # noqa: E402
 
 SRC = os.environ["KOYOMI_SRC"]
+sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
+from lib_daemon import check_stopped  # noqa: E402
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 W = os.getcwd()
 # A private copy: a rebuild of the tree during the test must not swap the
@@ -173,7 +175,11 @@ webhooks:
     if len(set(ids)) != len(ids):
         fail("Message-IDs not unique: %r" % ids)
     daemon.send_signal(signal.SIGTERM)
-    daemon.wait(timeout=20)
+    rc = daemon.wait(timeout=20)
+    log.close()
+    with open(os.path.join(W, "run.log"), "rb") as f:
+        if not check_stopped(rc, f.read().decode(errors="replace"), "daemon"):
+            fail("the daemon did not stop cleanly")
     for p in procs:
         if p.poll() is None:
             stop(p)

@@ -6,7 +6,6 @@
 # daemon serves /healthz and the feed, task 1 is done with its audit trail,
 # task 2 is open again (it was done after the backup), and the backup file
 # is a complete database on its own (integrity_check ok).
-# Skipped, saying so, while `koyomi backup` is still the placeholder.
 set -u
 . "${KOYOMI_SRC:?}/tests/integration/lib.sh"
 
@@ -33,10 +32,6 @@ start
     fail "koyomi done 1"
 "$K" -c koyomi.conf backup "$D/backup.db" > backup.out 2>&1
 rc=$?
-if [ $rc -ne 0 ] && grep -q "not implemented" backup.out; then
-	echo "SKIP: koyomi backup is not implemented yet ($(cat backup.out))"
-	exit 0
-fi
 [ $rc -eq 0 ] && [ -s backup.db ] || { cat backup.out; fail "koyomi backup exited $rc"; }
 "$K" -c koyomi.conf done 2 --by bob > /dev/null || fail "koyomi done 2"
 [ "$(state 2)" = done ] || fail "task 2 done before the restore"

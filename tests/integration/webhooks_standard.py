@@ -133,10 +133,9 @@ def main():
     if not os.path.exists(os.path.join(NODE_DIR, "node_modules",
                                        "standardwebhooks")) or \
             shutil.which("node") is None:
-        print("SKIP: standardwebhooks (npm) not installed in tests/node: "
-              "`make deps` installs it when node and the npm registry are "
-              "there; the receiver's own HMAC check above still ran")
-        finish()
+        finish(skipped="standardwebhooks (npm) not installed in tests/node: "
+               "`make deps` installs it when node and the npm registry "
+               "are there; the receiver's own HMAC check above still ran")
     for name, secret in (("old", OLD), ("new", NEW)):
         rc, out = node_verify(secret, log)
         check(rc == 0, "standardwebhooks verifies every request with the "
