@@ -42,7 +42,8 @@ cli_rules(struct koyomi *k)
 	int			 rc;
 
 	rules_diag_init(&d);
-	if ((k->rules = rules_load(paths, 1, &d)) == NULL) {
+	if ((k->rules = rules_load(paths, 1, &k->conf->closed_days,
+	    &d)) == NULL) {
 		cli_diag(&d);
 		rules_diag_free(&d);
 		return -1;

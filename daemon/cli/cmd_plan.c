@@ -158,7 +158,8 @@ plan_load(struct cmd_ctx *ctx, int argc, char **argv, struct rules_diag *d)
 	const char	*path = "rules";
 
 	if (argc > 0)
-		return rules_load((const char *const *)argv, (size_t)argc, d);
+		return rules_load((const char *const *)argv, (size_t)argc, NULL,
+		    d);
 	if (ctx->conf_path != NULL && stat(ctx->conf_path, &st) == -1 &&
 	    ctx->conf_explicit) {
 		fprintf(stderr, "koyomi: plan: %s: no such config file\n",
@@ -171,7 +172,7 @@ plan_load(struct cmd_ctx *ctx, int argc, char **argv, struct rules_diag *d)
 		if (conf->rules != NULL)
 			path = conf->rules;
 	}
-	r = rules_load(&path, 1, d);
+	r = rules_load(&path, 1, NULL, d);
 	conf_free(conf);
 	return r;
 }
