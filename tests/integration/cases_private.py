@@ -10,9 +10,11 @@ the organiser example-hokenjo sees the meetings too; 大阪府 sees nothing
 of it and no public feed holds any case item (or the code). An unknown
 --org is refused. `koyomi case close` cancels the items after the close
 day and dates the close report. The same over the API: POST
-/api/v1/cases (201, 422 for an unknown org, 403 for a viewer), GET lists
-with the org, POST /api/v1/cases/CODE/close (200, 409 the second time),
-and the feed follows at once.
+/api/v1/cases (201, 422 for an unknown org, 422 with a JSON error naming
+the case cycles for a cycle that is not one or does not exist, 403 for a
+viewer), GET lists with the org, POST /api/v1/cases/CODE/close (200, 409
+the second time), and the feed follows at once. (`koyomi case add` for a
+cycle that is not a case cycle: plan_cases.py.)
 """
 import datetime
 import json
@@ -154,6 +156,18 @@ st, _, body = request(port, "POST", "/api/v1/cases", headers=AUTH,
                       body={"cycle": "outreach", "code": "A-002",
                             "start": today.isoformat(), "org": "nope"})
 check(st == 422, "API case with an unknown org: %d" % st)
+# chiiki-iko has no case items: a case there would never expand.
+for cyc, why in (("chiiki-iko", "cycle 'chiiki-iko' is not a case cycle"),
+                 ("no-such-cycle", "unknown cycle 'no-such-cycle'")):
+    st, _, body = request(port, "POST", "/api/v1/cases", headers=AUTH,
+                          body={"cycle": cyc, "code": "A-009",
+                                "start": today.isoformat()})
+    try:
+        err = json.loads(body).get("error", "")
+    except ValueError:
+        err = ""
+    check(st == 422 and err.startswith(why) and "case cycles: " in err and
+          "outreach" in err, "API case in %s refused: %d %r" % (cyc, st, body))
 st, _, body = request(port, "POST", "/api/v1/cases",
                       headers={"Authorization": "Bearer " + viewer},
                       body={"cycle": "outreach", "code": "A-002",
@@ -174,6 +188,7 @@ cases = {c["code"]: c for c in json.loads(body).get("cases", [])} \
 check(st == 200 and cases.get("A-002", {}).get("org") == "pref-27" and
       cases.get("T-001", {}).get("closed") == today.isoformat(),
       "API case list: %d %r" % (st, cases))
+check("A-009" not in cases, "the refused cases were not stored")
 st, _, body = request(port, "POST", "/api/v1/cases/A-002/close",
                       headers=AUTH, body={"cycle": "outreach"})
 check(st == 200, "API case close: %d %s" % (st, body[:200]))
