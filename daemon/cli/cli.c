@@ -33,7 +33,7 @@ cli_free_ctx(struct koyomi *k, void *arg)
  * command sees the occurrences the daemon chases. The occurrences borrow strings (members built from answers) from the
  * expansion context, so it lives until cli_close.
  */
-static int
+int
 cli_rules(struct koyomi *k)
 {
 	const char		*paths[1] = { k->conf->rules };

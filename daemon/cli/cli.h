@@ -15,6 +15,11 @@
 
 /* Opens conf, store, zone (and rules if with_rules). 0, or -1 (printed). */
 int	cli_open(struct cmd_ctx *, struct koyomi *, int with_rules);
+/*
+ * The rules part of cli_open, for a command that can do without them:
+ * loads and expands the configured rules into k. 0, or -1 (printed).
+ */
+int	cli_rules(struct koyomi *);
 void	cli_close(struct koyomi *);
 
 #endif
