@@ -13,7 +13,8 @@ No daemon: a configuration over the shipped rules and a fresh database.
    rule files alone does not. After `case close`, the follow-up 3 months
    on (12/30 is 年末年始: moved to Monday 2027-01-04, and said so).
 3. `closed_days` in the configuration: the first visit (Monday 4/13) moves
-   to 4/14 as a 臨時閉庁日, in JSON and text.
+   to 4/14 as a 臨時閉庁日, in JSON and text; `koyomi check` warns about a
+   date written on a listed day (and not without the list).
 4. --wareki writes 令和 dates in the text and is refused for JSON.
 5. --cases without a configuration, or without its database, exits 1.
 """
@@ -131,6 +132,19 @@ check("臨時閉庁日" in fv.get("description", ""),
 r = run("plan", "--from", "2026-04-13", "--to", "2026-04-14")
 check("※2026-04-13（月）は閉庁日（臨時閉庁日）" in r.stdout,
       "the text plan says it: %r" % r.stdout[:300])
+with open(os.path.join(WORK, "d.yaml"), "w") as f:
+    f.write("organisations:\n  - {id: o1, name: 甲県}\ncycles:\n"
+            "  - id: c\n    title: t\n    organiser: o1\n    items:\n"
+            "      - {id: d, kind: deadline, title: 名簿, "
+            "date: 2026-08-13, assignees: [o1]}\n")
+r = run("check", os.path.join(WORK, "d.yaml"))
+check(r.returncode == 0 and "d.yaml:8:50: warning: " in r.stderr and
+      "2026-08-13（木） is a closed day (臨時閉庁日): the deadline moves to "
+      "the previous business day 2026-08-12（水）" in r.stderr,
+      "check warns about a date on a listed closed day: %r" % r.stderr)
+r = run("check", os.path.join(WORK, "d.yaml"), conf=None)
+check(r.returncode == 0 and "closed day" not in r.stderr,
+      "and not without the configuration: %r" % r.stderr)
 write_conf("closed_days: [2026-02-30]\n")
 r = run("plan", "--fy", "2026")
 check(r.returncode == 1 and "koyomi.conf:4:15: error: 'closed_days': "
