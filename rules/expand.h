@@ -27,6 +27,8 @@ struct inst {
 	int			 confirmed;	/* an override said so */
 	int			 moved;		/* off a closed day: */
 	cal_day			 moved_from;	/* the day it would be on */
+	const char		*closed_name;	/* why that day (or the kept
+						   one) is closed (static) */
 	int			 kept;		/* on a closed day by
 						   `adjust: none` */
 	int			 collided;	/* moved onto its own next one:

@@ -355,7 +355,8 @@ rules_pctx_init(struct rules_pctx *p)
 }
 
 struct rules *
-rules_load(const char *const *paths, size_t npaths, struct rules_diag *diag)
+rules_load(const char *const *paths, size_t npaths,
+    const struct cal_closed *closed, struct rules_diag *diag)
 {
 	struct rules_pctx	p;
 	struct rules_files	f = { NULL, 0, NULL, NULL, 0 };
@@ -363,6 +364,7 @@ rules_load(const char *const *paths, size_t npaths, struct rules_diag *diag)
 	size_t			i, n;
 
 	rules_pctx_init(&p);
+	p.closed = closed;
 	for (i = 0; i < npaths; i++) {
 		if (stat(paths[i], &st) == -1)
 			rules_perr(&p, rules_add_path(&p, paths[i]),

@@ -64,6 +64,8 @@ struct rules_pctx {
 	size_t			  nhints;
 	/* Cycle c's items are items[cycle_first[c] .. + cycle_n[c]). */
 	size_t			 *cycle_first, *cycle_n;
+	/* The office's own closed days (borrowed, may be NULL). */
+	const struct cal_closed	 *closed;
 };
 
 /* Diagnostics at a position of file `file`. */

@@ -452,7 +452,7 @@ rules_check_fy_dates(struct rules_pctx *p, size_t file,
 
 /*
  * A date written with its year that falls on a closed day (weekend,
- * 祝日・休日, 年末年始) is probably a slip, and it will not be kept: say
+ * 祝日・休日, 年末年始, the office's own) is probably a slip, and it will not be kept: say
  * where it moves. An item that says `adjust` has decided.
  */
 static void
@@ -468,10 +468,11 @@ rules_check_closed_date(struct rules_pctx *p, size_t file,
 	    !cal_valid(d->y, d->m, d->d) || it->marks[RIK_ADJUST].line != 0)
 		return;
 	z = cal_from_ymd(d->y, d->m, d->d);
-	if ((why = cal_closed_name(z)) == NULL)
+	if ((why = cal_closed_name_in(p->closed, z)) == NULL)
 		return;
 	prev = expand_is_deadline(it);
-	to = prev ? cal_business_on_or_before(z) : cal_business_on_or_after(z);
+	to = prev ? cal_business_on_or_before_in(p->closed, z) :
+	    cal_business_on_or_after_in(p->closed, z);
 	cal_format_iso(iso, z);
 	cal_format_iso(iso2, to);
 	rules_pwarn(p, file, d->mark, "'%s': %s（%s） is a closed day (%s): "

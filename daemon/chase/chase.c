@@ -362,7 +362,7 @@ task_due(struct koyomi *k, const struct scan_task *t, time_t now,
 {
 	const struct occ	*o = koyomi_find_occ(k, t->uid);
 	struct remind_ctx	 rc = { k->zone, k->conf->window_start,
-		k->conf->window_end };
+		k->conf->window_end, &k->conf->closed_days };
 	time_t			 at;
 
 	if (o == NULL || o->policy == NULL)

@@ -27,6 +27,16 @@ static const char *const op_actions[] = {
 	[TASK_WAIVE] = "waived", [TASK_ANSWER] = "answered",
 };
 
+void
+tasks_note_occs(struct koyomi *k, struct task *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		task_note_occ(&v[i], k->rules != NULL ?
+		    koyomi_find_occ(k, v[i].uid) : NULL);
+}
+
 const struct rules_response *
 tasks_response(struct koyomi *k, const struct task *t)
 {

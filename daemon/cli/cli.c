@@ -34,7 +34,7 @@ cli_free_ctx(struct koyomi *k, void *arg)
  * command sees the occurrences the daemon chases. The occurrences borrow strings (members built from answers) from the
  * expansion context, so it lives until cli_close.
  */
-static int
+int
 cli_rules(struct koyomi *k)
 {
 	const char		*paths[1] = { k->conf->rules };
@@ -43,7 +43,8 @@ cli_rules(struct koyomi *k)
 	int			 rc;
 
 	rules_diag_init(&d);
-	if ((k->rules = rules_load(paths, 1, &d)) == NULL) {
+	if ((k->rules = rules_load(paths, 1, &k->conf->closed_days,
+	    &d)) == NULL) {
 		cli_diag(&d);
 		rules_diag_free(&d);
 		return -1;

@@ -20,6 +20,11 @@ int	cli_open(struct cmd_ctx *, struct koyomi *, int with_rules);
  * (freed by cli_close). 0, or -1 (the problems printed).
  */
 int	cli_templates(struct koyomi *);
+/*
+ * The rules part of cli_open, for a command that can do without them:
+ * loads and expands the configured rules into k. 0, or -1 (printed).
+ */
+int	cli_rules(struct koyomi *);
 void	cli_close(struct koyomi *);
 
 #endif

@@ -53,7 +53,8 @@ feed_cli_open(struct cmd_ctx *ctx, struct feed_cli *c, int expand)
 	if ((c->k.conf = conf_load(ctx->conf_path, &c->d)) == NULL)
 		return -1;
 	path = c->k.conf->rules;
-	if ((c->k.rules = rules_load(&path, 1, &c->d)) == NULL)
+	if ((c->k.rules = rules_load(&path, 1, &c->k.conf->closed_days,
+	    &c->d)) == NULL)
 		return -1;
 	if ((c->k.zone = cal_zone_new(c->k.conf->timezone != NULL ?
 	    c->k.conf->timezone : "Asia/Tokyo", &cause)) == NULL ||

@@ -65,6 +65,7 @@ koyomi_expand_ctx(struct koyomi *k, struct rules_expand_ctx *x)
 	memset(x, 0, sizeof *x);
 	x->today = koyomi_today(k);
 	x->zone = k->zone;	/* cycles with their own `timezone` convert */
+	x->closed = k->conf != NULL ? &k->conf->closed_days : NULL;
 	if (k->store == NULL)
 		return 0;
 	return store_expand_facts(k->store, x);

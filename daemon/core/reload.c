@@ -140,7 +140,7 @@ reload_now(struct koyomi *k, const char *why, struct rules_diag *errs)
 	if (again)
 		sdn_reloading();
 	rules_diag_init(&d);
-	r = rules_load(&path, 1, &d);
+	r = rules_load(&path, 1, &k->conf->closed_days, &d);
 	if (r != NULL && expand_window(k, r, &l, &d) == -1) {
 		occ_list_free(&l);
 		rules_free(r);

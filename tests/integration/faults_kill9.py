@@ -148,7 +148,8 @@ cycles:
     organiser: mhlw
     policy: now
     items:
-      - {id: a, kind: deadline, title: 提出A, date: "%s", due: "%s", assignees: all}
+      - {id: a, kind: deadline, title: 提出A, date: "%s", due: "%s", assignees: all,
+         adjust: {to: none, reason: 試験は数分前の期限を確かめる}}
 """ % (orgs, contacts, ", ".join(org(i) for i in range(ORGS)),
        ", ".join(org(i) for i in range(MOVERS)),
        due.strftime("%Y-%m-%d"), due.strftime("%H:%M")))
@@ -165,13 +166,16 @@ cycles:
     organiser: mhlw
     policy: late
     items:
-      - {id: b, kind: deadline, title: 提出B, date: "%s", due: "%s", assignees: all}
+      - {id: b, kind: deadline, title: 提出B, date: "%s", due: "%s", assignees: all,
+         adjust: {to: none, reason: 試験は数分前の期限を確かめる}}
 """ % (due.strftime("%Y-%m-%d"), due.strftime("%H:%M")))
     os.rename(tmp, os.path.join(d, "wave.yaml"))
 
 
 def write_moved_rules(d, version):
-    """The file reloads pick up: deadline C moves by a day each version."""
+    """The file reloads pick up: deadline C moves by a day each version.
+    Both days are kept as written: a weekend pair would otherwise move to
+    the same Friday, and C would never move."""
     day = datetime.datetime.now(JST).date() + datetime.timedelta(
         days=20 + version % 2)
     tmp = os.path.join(d, ".moved.yaml.tmp")
@@ -183,8 +187,10 @@ cycles:
     organiser: mhlw
     policy: later
     items:
-      - {id: c, kind: deadline, title: 提出C, date: "%s", assignees: movers}
-      - {id: m, kind: meeting, title: 会議第%d版, date: "%s", time: "10:00-11:00"}
+      - {id: c, kind: deadline, title: 提出C, date: "%s", assignees: movers,
+         adjust: {to: none, reason: 試験は書いた日付への移動を確かめる}}
+      - {id: m, kind: meeting, title: 会議第%d版, date: "%s", time: "10:00-11:00",
+         adjust: {to: none, reason: 試験は書いた日付への移動を確かめる}}
 """ % (day.isoformat(), version, day.isoformat()))
     os.rename(tmp, os.path.join(d, "moved.yaml"))
 

@@ -2,7 +2,8 @@
  * store_tasks_test.c — the tasks tables through the store: insert from
  * an occurrence, filters (fy, state incl. derived overdue, assignee,
  * coordinator scope), state and answer updates, audit rows, reminder
- * steps, recorded answers and cases.
+ * steps, recorded answers and cases; the case a task belongs to and what
+ * its rows say of the date (certainty, a move off a closed day).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -228,6 +229,93 @@ test_answers_cases(void **state)
 	case_rows_free(c, n);
 }
 
+/*
+ * A task's case comes from the cases of its cycle whose code ends its
+ * UID (".case-CODE@koyomi"); the longest such code wins.
+ */
+static void
+test_task_case(void **state)
+{
+	struct store_fx		*f = *state;
+	struct occ		 o = { 0 }, cur = { 0 };
+	struct task_filter	 fl = { .now = 5000 };
+	struct task		*v;
+	struct buf		 b;
+	size_t			 n;
+
+	char u1[] = "outreach.report.fy2026.n1.case-OR-1@koyomi";
+	char u2[] = "outreach.report.fy2026.case-A.case-1@koyomi";
+	char u3[] = "other.report.fy2026.case-OR-1@koyomi";
+	char u4[] = "outreach.survey.fy2026@koyomi", t[] = "報告（想定）";
+
+	assert_int_equal(store_case_add(f->s, "outreach", "OR-1", NULL,
+	    "2026-04-06", 10), 0);
+	assert_int_equal(store_case_add(f->s, "outreach", "1", NULL,
+	    "2026-04-06", 10), 0);
+	assert_int_equal(store_case_add(f->s, "outreach", "A.case-1", NULL,
+	    "2026-04-06", 10), 0);
+	o.cycle_id = "outreach";
+	o.item_id = "report";
+	o.fy = 2026;
+	o.title = t;
+	assert_int_equal(store_begin(f->s), 0);
+	o.uid = u1;
+	add(f->s, &o, "pref-13", 1000);
+	o.uid = u2;
+	add(f->s, &o, "pref-13", 2000);
+	o.uid = u3;
+	o.cycle_id = "other";		/* OR-1 is outreach's, not other's */
+	add(f->s, &o, "pref-13", 3000);
+	o.uid = u4;
+	o.cycle_id = "outreach";
+	add(f->s, &o, "pref-13", 4000);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_tasks_list(f->s, &fl, &v, &n), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(v[0].case_code, "OR-1");
+	assert_string_equal(v[1].case_code, "A.case-1");
+	assert_null(v[2].case_code);
+	assert_null(v[3].case_code);
+
+	/* The first moved off 振替休日 and is koyomi's guess; the rows say
+	 * so in text, JSON and CSV. The second's occurrence is gone. */
+	cur.certainty = OCC_CERT_ASSUMED;
+	cur.moved = 1;
+	cur.moved_from = cal_from_ymd(2026, 5, 6);
+	cur.closed_name = "振替休日";
+	task_note_occ(&v[0], &cur);
+	task_note_occ(&v[1], NULL);
+	buf_init(&b);
+	tasks_render_text(v, 2, 5000, &b);
+	assert_non_null(strstr(b.data, "\t報告（想定）\tケース：OR-1\t"
+	    "※2026-05-06（水）は閉庁日（振替休日）\n"));
+	assert_non_null(strstr(b.data, "\tケース：A.case-1\n"));
+	buf_reset(&b);
+	tasks_render_json(v, 2, 5000, &b);
+	assert_non_null(strstr(b.data, "\"case\":\"OR-1\""));
+	assert_non_null(strstr(b.data, "\"certainty\":\"assumed\","
+	    "\"moved_from\":\"2026-05-06\",\"closed\":\"振替休日\""));
+	assert_non_null(strstr(b.data, "\"certainty\":null,"
+	    "\"moved_from\":null,\"closed\":null"));
+	buf_reset(&b);
+	tasks_render_csv(v, 1, 5000, &b);
+	assert_non_null(strstr(b.data, ",cancelled,case,certainty,"
+	    "moved_from,closed\r\n"));
+	assert_non_null(strstr(b.data, ",0,OR-1,assumed,2026-05-06,"
+	    "振替休日\r\n"));
+	buf_free(&b);
+	/* A day kept on a closed day by `adjust: none`. */
+	memset(&cur, 0, sizeof cur);
+	cur.kept = 1;
+	cur.closed_name = "土曜日";
+	task_note_occ(&v[0], &cur);
+	buf_init(&b);
+	tasks_render_text(v, 1, 5000, &b);
+	assert_non_null(strstr(b.data, "\t※閉庁日（土曜日）のまま\n"));
+	buf_free(&b);
+	tasks_free(v, n);
+}
+
 int
 main(void)
 {
@@ -237,6 +325,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stamps, store_fx_setup,
 		    store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_answers_cases,
+		    store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_task_case,
 		    store_fx_setup, store_fx_teardown),
 	};
 
