@@ -249,7 +249,7 @@ check(not hooks("event.changed") and not hooks("event.cancelled") and
 check(not mails(), "first start: no mail (%d)" % len(mails()))
 
 # 1. The meeting moves a week: event.changed and a mail with a calendar.
-n_inotify = logged("reload (rules folder changed): ")
+n_inotify = logged("reload (rules or templates changed): ")
 write_rules(meeting=D2)
 d.signal(signal.SIGHUP)
 got = wait_for(lambda: hooks("event.changed"), 10, "event.changed")
@@ -295,7 +295,7 @@ if m is not None:
 check(not mails("b1@example.jp"), "not to a non-attendee")
 # The write also woke inotify: that second reload of the same rules must
 # announce nothing more. Two webhooks (hook, raw) and one mail in all.
-after_log("reload (rules folder changed): ", "the inotify reload",
+after_log("reload (rules or templates changed): ", "the inotify reload",
           n_inotify)
 sent = all_sent(0)
 check(len(sent) == 3, "one change: 2 webhooks and 1 mail queued, not "
