@@ -537,12 +537,6 @@ per_members(struct xctx *x, const struct rules_item *it,
 	*l = out;
 }
 
-int
-expand_is_deadline(const struct rules_item *it)
-{
-	return it->kind == RK_DEADLINE || it->nassignees > 0 ||
-	    it->assignee_group != NULL || it->frequency.min > 0;
-}
 
 /*
  * A day on a closed day (weekend, 祝日・休日, 年末年始) moves: a deadline
@@ -569,7 +563,7 @@ closed_adjust(const struct cal_closed *closed, const struct rules_item *it,
 		return;
 	}
 	prev = it->adjust == RA_PREVIOUS || (it->adjust == RA_DEFAULT &&
-	    expand_is_deadline(it) && !(it->casespec.present &&
+	    rules_item_is_deadline(it) && !(it->casespec.present &&
 	    it->casespec.at != RCA_NONE && !it->casespec.has_offset));
 	d = prev ? cal_business_on_or_before_in(closed, in->start) :
 	    cal_business_on_or_after_in(closed, in->start);

@@ -58,11 +58,7 @@ void	expand_emit(const struct rules *, size_t ix, int fy,
 	    const struct inst_list *memo, struct occ_list *);
 void	occ_free_one(struct occ *);
 
-/* 1 when the item's occurrences fall due (tasks): deadlines, items
- * with assignees, frequency targets. */
-int	expand_is_deadline(const struct rules_item *);
-
-/* The rules' own copy of an org or contact id, or NULL if unknown. */
+/* expand_party.c: the rules' own copy of an org or contact id, or NULL. */
 const char *expand_own_id(const struct rules *, const char *id);
 
 /*

@@ -347,18 +347,6 @@ locate(const struct rules *r, const struct rules_item *it,
 	return buf_steal(&b);
 }
 
-const char *
-expand_own_id(const struct rules *r, const char *id)
-{
-	const struct rules_org		*o;
-	const struct rules_contact	*c;
-
-	if ((o = rules_find_org(r, id)) != NULL)
-		return o->id;
-	if ((c = rules_find_contact(r, id)) != NULL)
-		return c->id;
-	return NULL;
-}
 
 static void
 add_assignee(struct occ *o, const char *id)
@@ -651,7 +639,7 @@ expand_emit(const struct rules *r, size_t ix, int fy, const struct inst *in,
 	o->moved_from = in->moved ? in->moved_from : 0;
 	o->closed_name = in->moved || in->kept ? in->closed_name : NULL;
 	o->rules = r;
-	o->is_deadline = expand_is_deadline(it);
+	o->is_deadline = rules_item_is_deadline(it);
 	o->due_secs = in->due_secs >= 0 ? in->due_secs : it->due_secs;
 	if (o->is_deadline)
 		assignees(r, it, fy, ctx, in, o);

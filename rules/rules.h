@@ -158,6 +158,7 @@ void		 rules_free(struct rules *);
 /* "12 files, 9 cycles, 120 items, 135 organisations, 14 feeds" */
 void		 rules_summary(const struct rules *, char *, size_t);
 
+/* By id (lookup.c); NULL when there is none. */
 const struct rules_org		*rules_find_org(const struct rules *, const char *);
 const struct rules_contact	*rules_find_contact(const struct rules *, const char *);
 const struct rules_group	*rules_find_group(const struct rules *, const char *);
