@@ -96,6 +96,8 @@ void
 cli_close(struct koyomi *k)
 {
 	occ_list_free(&k->occs);
+	/* Built by the first koyomi_find_occ (a task change asks for one). */
+	free(k->occ_idx);
 	koyomi_hook_run(k, KY_SHUTDOWN);
 	rules_free(k->rules);
 	store_close(k->store);
