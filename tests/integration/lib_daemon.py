@@ -173,14 +173,34 @@ def stop_process(p, what, timeout):
         return rc
 
 
+# What a sanitizer writes when it reports (ASan, LSan at exit, UBSan).
+SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
+
+
+def sanitizer_report(text):
+    """The first line of text that carries a sanitizer report, or None."""
+    for line in text.splitlines():
+        if any(m in line for m in SANITIZER_MARKS):
+            return line
+    return None
+
+
 class Daemon:
-    """`koyomi -c CONF run`, stderr to a log file."""
+    """`koyomi -c CONF run`, stderr to a log file.
+
+    stop() sends SIGTERM and checks what every test needs: exit status 0
+    and no sanitizer report in what this daemon wrote to its log (the log
+    may be shared with earlier daemons of the test: only this one's part
+    is read). kill9() checks nothing: the daemon gets no say.
+    """
 
     def __init__(self, conf, port, env=None, wrap=None, log="daemon.log"):
         self.conf, self.port, self.log = conf, port, os.path.join(WORK, log)
         e = dict(os.environ)
         e.update(env or {})
         argv = (wrap or []) + [KOYOMI, "-c", conf, "run"]
+        self.log_start = os.path.getsize(self.log) \
+            if os.path.exists(self.log) else 0
         self.logf = open(self.log, "ab")
         self.p = subprocess.Popen(argv, stdout=self.logf, stderr=self.logf,
                                   env=e)
@@ -212,7 +232,20 @@ class Daemon:
     def stop(self, timeout=10):
         rc = stop_process(self.p, "daemon", timeout)
         self.logf.close()
+        self.check_exit(rc)
         return rc
+
+    def check_exit(self, rc):
+        """Exit 0 and a log without sanitizer reports, or a failure."""
+        name = os.path.basename(self.log)
+        check(rc == 0, "daemon (%s) exit status %s on SIGTERM" % (name, rc))
+        # A subclass may open its log itself: then all of it is this one's.
+        with open(self.log, "rb") as f:
+            f.seek(getattr(self, "log_start", 0))
+            text = f.read().decode(errors="replace")
+        bad = sanitizer_report(text)
+        check(bad is None, "no sanitizer report in %s%s" %
+              (name, "" if bad is None else ": " + bad[:300]))
 
     def kill9(self):
         self.p.kill()
