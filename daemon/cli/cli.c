@@ -111,8 +111,6 @@ cli_close(struct koyomi *k)
 {
 	/* The occurrences borrow from what KY_SHUTDOWN frees: them first. */
 	occ_list_free(&k->occs);
-	/* Built by the first koyomi_find_occ (a task change asks for one). */
-	free(k->occ_idx);
 	koyomi_hook_run(k, KY_SHUTDOWN);
 	koyomi_free(k);
 	memset(k, 0, sizeof *k);

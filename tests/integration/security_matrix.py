@@ -95,6 +95,22 @@ cycles:
          assignees: [org-a, org-b]}
       - {id: mb, kind: meeting, title: 乙会議, date: 6月2日,
          time: "13:00-15:00"}
+  # Cases belong to case cycles: one beside each cycle, coordinated by
+  # the same coordinator.
+  - id: kase-a
+    title: 甲ケース
+    organiser: mhlw
+    case: true
+    items:
+      - {id: ka, kind: deadline, title: 甲報告, case: {at: start},
+         assignees: [case]}
+  - id: kase-b
+    title: 乙ケース
+    organiser: mhlw
+    case: true
+    items:
+      - {id: kb, kind: deadline, title: 乙報告, case: {at: start},
+         assignees: [case]}
 feeds:
   - {id: pub, title: 公開, cycles: [cyc-a, cyc-b], deadlines: true}
 """ % (MAIL_B, TITLE_A, TITLE_B)
@@ -192,7 +208,7 @@ EXPECT = {
     ],
     ("/api/v1/cases", "POST"): [
         case("/api/v1/cases", by_role(401, 403, 403, 201, 201),
-             body={"cycle": "cyc-a", "code": "N-{who}",
+             body={"cycle": "kase-a", "code": "N-{who}",
                    "start": "2026-04-01"}),
         # No such cycle: nothing to refuse to whom.
         case("/api/v1/cases", by_role(401, 403, 422, 422, 422),
@@ -200,7 +216,7 @@ EXPECT = {
     ],
     ("/api/v1/cases/*", "POST"): [
         case("/api/v1/cases/K-{who}/close", by_role(401, 403, 403, 200, 200),
-             body={"cycle": "cyc-a"}),
+             body={"cycle": "kase-a"}),
         # Defect 1: once an endless loop; now a refusal, and at once.
         case("/api/v1/cases/K-{who}/close",
              by_role(401, 403, 403, 403, 404, coord0=403),
@@ -209,9 +225,9 @@ EXPECT = {
         case("/api/v1/cases/L-{who}/close", by_role(401, 403, 403, 403, 200),
              body={}),
         case("/api/v1/cases/L-{who}/close", by_role(401, 403, 404, 403, 404),
-             body={"cycle": "cyc-b"}),
+             body={"cycle": "kase-b"}),
         case("/api/v1/cases/K-{who}/reopen", by_role(401, 403, 404, 404, 404),
-             body={"cycle": "cyc-a"}),
+             body={"cycle": "kase-a"}),
     ],
     ("/api/v1/occurrences", "GET"): [
         case("/api/v1/occurrences?fy=2026", API_READ),
@@ -622,15 +638,16 @@ def setup(port, conf):
         "admin": new_token(conf, "admin", "root"),
         "viewer": new_token(conf, "viewer", "eve"),
     }
-    for who, cyc in (("coordA", "cyc-a"), ("coordB", "cyc-b")):
+    for who, cyc, kase in (("coordA", "cyc-a", "kase-a"),
+                           ("coordB", "cyc-b", "kase-b")):
         r = koyomi(conf, "token", "add", "--role", "coordinator", "--cycle",
-                   cyc, who)
+                   cyc, "--cycle", kase, who)
         ctx["tokens"][who] = r.stdout.decode().split()[-1]
     ctx["tokens"]["coord0"] = new_token(conf, "coordinator", "nobody")
     ctx["token_admin"] = ctx["tokens"]["admin"]
     for who in ROLES + EXTRA:
         for p in ("K", "L"):
-            koyomi(conf, "case", "add", "--cycle", "cyc-a", "--code",
+            koyomi(conf, "case", "add", "--cycle", "kase-a", "--code",
                    "%s-%s" % (p, who), "--start", "2026-04-01")
     out = koyomi(conf, "feed-token", "add", "org-a").stdout.decode()
     m = re.search(r"/feeds/private/([A-Za-z0-9_-]+)\.ics", out)
