@@ -35,9 +35,17 @@ cycles:
     title: 書式試験
     organiser: mhlw
     items:
-      - {id: d1, kind: deadline, title: '%(title)s', date: "%(due)s", assignees: [org-a, org-b]}
+      - {id: d1, kind: deadline, title: '%(title)s', date: "%(due)s", assignees: [org-a, org-b],
+         adjust: {to: none, reason: the bytes of the test keep one date}}
       - {id: d2, kind: deadline, title: "=1+1", date: "%(due)s", assignees: [org-a],
-         response: {options: [参加, 不参加], text: true}}
+         response: {options: [参加, 不参加], text: true},
+         adjust: {to: none, reason: the bytes of the test keep one date}}
+  - id: k
+    title: ケース書式試験
+    organiser: mhlw
+    case: true
+    items:
+      - {id: r, kind: deadline, title: 報告, case: {at: start}, assignees: [case]}
 """ % {"title": TITLE, "due": DUE}
 
 port = free_port()
@@ -68,13 +76,16 @@ try:
         koyomi(conf, "tasks", "--format", "json").stdout)["tasks"]]
     row = {
         ("d1", "org-a"): 'c,d1,"提出, ""様式1""",org-a,%s,done,,,'
-                         '"\'=HYPERLINK(""http://x.example/"",""y"")",cli,0',
-        ("d1", "org-b"): 'c,d1,"提出, ""様式1""",org-b,%s,open,,,,,0',
+                         '"\'=HYPERLINK(""http://x.example/"",""y"")",cli,0,'
+                         ',confirmed,,',
+        ("d1", "org-b"): 'c,d1,"提出, ""様式1""",org-b,%s,open,,,,,0,'
+                         ',confirmed,,',
         ("d2", "org-a"): 'c,d2,"\'=1+1",org-a,%s,done,参加,'
-                         '"\'@SUM(A1)\n2行目",Ａ市 担当,cli,0',
+                         '"\'@SUM(A1)\n2行目",Ａ市 担当,cli,0,,confirmed,,',
     }
     want = BOM + b"id,fy,cycle,item,title,assignee,due_day,state,answer," \
-        b"answer_text,done_by,done_via,cancelled\r\n"
+        b"answer_text,done_by,done_via,cancelled,case,certainty," \
+        b"moved_from,closed\r\n"
     for k in order:
         want += ("%d,%d,%s\r\n" % (ids[k], fy + 1, row[k] % DUE)).encode()
     check(out == want, "tasks --format csv, byte for byte:\n got %r\nwant %r"
@@ -83,18 +94,18 @@ try:
 
     # Cases: a code a spreadsheet would read as a formula, one without an
     # org, one closed; a code with a comma and a quote is refused.
-    koyomi(conf, "case", "add", "--cycle", "c", "--code", "-2026.1",
+    koyomi(conf, "case", "add", "--cycle", "k", "--code", "-2026.1",
            "--start", "2026-04-01", "--org", "org-a")
-    koyomi(conf, "case", "add", "--cycle", "c", "--code", "K_2",
+    koyomi(conf, "case", "add", "--cycle", "k", "--code", "K_2",
            "--start", "2026-05-01")
     koyomi(conf, "case", "close", "K_2", "--date", "2026-05-20")
-    r = koyomi(conf, "case", "add", "--cycle", "c", "--code", 'a,"b"',
+    r = koyomi(conf, "case", "add", "--cycle", "k", "--code", 'a,"b"',
                "--start", "2026-05-01", check_rc=1)
     check(b"code" in r.stderr, "a code with a comma and a quote is refused")
     out = koyomi(conf, "case", "list", "--format", "csv").stdout
     want = BOM + b"cycle,code,org,start,closed\r\n" \
-        b"c,\"'-2026.1\",org-a,2026-04-01,\r\n" \
-        b"c,K_2,,2026-05-01,2026-05-20\r\n"
+        b"k,\"'-2026.1\",org-a,2026-04-01,\r\n" \
+        b"k,K_2,,2026-05-01,2026-05-20\r\n"
     check(out == want, "case list --format csv, byte for byte:\n got %r\n"
           "want %r" % (out, want))
 finally:
