@@ -79,7 +79,10 @@ struct notify_conf {
 	const char	*mail_transport;	/* "maildir:/abs", "smtp://h:p", "smtps://…" */
 	const char	*mail_from;		/* "koyomi <koyomi@example.jp>" */
 	const char	*mail_credentials;	/* file "user:password", 0600; or NULL */
-	int		 mail_starttls;		/* 1 required, 0 opportunistic */
+	int		 mail_starttls;		/* 1 required, 0 opportunistic;
+						   credentials require it */
+	const char	*mail_ca_file;		/* PEM CAs for the server; NULL:
+						   the system's (SSL_CERT_FILE) */
 	unsigned	 mail_concurrency;	/* connections per SMTP server; 0 = 4 */
 	unsigned	 hook_concurrency;	/* requests in flight per endpoint; 0 = 4 */
 	long		 timeout_ms;		/* per message/request; 0 = 30000 */

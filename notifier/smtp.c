@@ -17,6 +17,13 @@
  * socket the thread opens is tracked, so that smtp_free() can shut them
  * down and libcurl's blocking waits end at once instead of holding a stop.
  *
+ * TLS: with mail_credentials over smtp://, STARTTLS is required whatever
+ * mail_starttls says (CURLUSESSL_ALL): with "try", anyone on the path
+ * could strip STARTTLS from the EHLO answer and read the password. The
+ * server's certificate is checked against mail_ca_file when given, else
+ * libcurl's store; libcurl built with a fixed bundle (Debian's) ignores
+ * OpenSSL's SSL_CERT_FILE and SSL_CERT_DIR, so they are honoured here.
+ *
  * Results: a 5xx reply to MAIL, RCPT or DATA is permanent (the message
  * goes dead at once), except an authentication refusal, which is our
  * configuration's fault, not the message's; everything else is temporary.
@@ -46,6 +53,9 @@ struct smtp {
 	char			*user;		/* NULL: no AUTH */
 	char			*pass;
 	long			 use_ssl;	/* CURLUSESSL_* */
+	char			*cainfo;	/* NULL: libcurl's bundle */
+	char			*capath;	/* NULL: libcurl's, or none */
+	int			 ca_only;	/* mail_ca_file: no capath */
 	struct curlev_pool	*pool;		/* on cv, used by the thread */
 	/* The mail thread: its loop and curl multi are its own. */
 	struct ev_loop		*wloop;
@@ -183,6 +193,10 @@ smtp_prepare(void *job, CURL *easy, void *arg)
 	}
 	curl_easy_setopt(easy, CURLOPT_MAIL_RCPT, t->list);
 	curl_easy_setopt(easy, CURLOPT_USE_SSL, s->use_ssl);
+	if (s->cainfo != NULL)
+		curl_easy_setopt(easy, CURLOPT_CAINFO, s->cainfo);
+	if (s->capath != NULL || s->ca_only)
+		curl_easy_setopt(easy, CURLOPT_CAPATH, s->capath);
 	if (s->user != NULL) {
 		curl_easy_setopt(easy, CURLOPT_USERNAME, s->user);
 		curl_easy_setopt(easy, CURLOPT_PASSWORD, s->pass);
@@ -193,6 +207,25 @@ smtp_prepare(void *job, CURL *easy, void *arg)
 	curl_easy_setopt(easy, CURLOPT_READDATA, t);
 	curl_easy_setopt(easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)t->len);
 	return 0;
+}
+
+/* What an operator should know beyond curl's words. */
+static const char *
+smtp_hint(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_USE_SSL_FAILED:
+		return "; TLS is required (mail_starttls or mail_credentials): "
+		    "nothing was sent in clear text";
+	case CURLE_LOGIN_DENIED:
+		return "; the server refused the user:password of "
+		    "mail_credentials";
+	case CURLE_PEER_FAILED_VERIFICATION:
+		return "; the server's certificate is not signed by a "
+		    "trusted CA";
+	default:
+		return "";
+	}
 }
 
 static void
@@ -217,9 +250,10 @@ smtp_result(void *job, CURL *easy, CURLcode rc, void *arg)
 		t->res.status = NOTIFY_PERMFAIL;
 	else
 		t->res.status = NOTIFY_TEMPFAIL;
-	snprintf(t->res.error, sizeof t->res.error, "smtp: %.200s (reply %ld)",
+	snprintf(t->res.error, sizeof t->res.error,
+	    "smtp: %.120s (reply %ld)%s",
 	    t->xfer.errbuf[0] != '\0' ? t->xfer.errbuf :
-	    curl_easy_strerror(rc), code);
+	    curl_easy_strerror(rc), code, smtp_hint(rc));
 }
 
 /* Thread: hand a finished task back to the daemon's loop. */
@@ -341,6 +375,8 @@ smtp_free(void *arg)
 	free(s->url);
 	free(s->from);
 	free(s->user);
+	free(s->cainfo);
+	free(s->capath);
 	if (s->pass != NULL) {
 		explicit_bzero(s->pass, strlen(s->pass));
 		free(s->pass);
@@ -368,6 +404,24 @@ smtp_start(struct smtp *s, char **cause)
 	return 0;
 }
 
+/* The CAs the server's certificate is checked against. */
+static void
+smtp_trust(struct smtp *s, const struct notify_conf *nc)
+{
+	const char	*file, *dir;
+
+	if (nc->mail_ca_file != NULL) {
+		s->cainfo = xstrdup(nc->mail_ca_file);
+		s->ca_only = 1;
+		return;
+	}
+	/* As OpenSSL's default paths would: each replaces its own. */
+	if ((file = getenv("SSL_CERT_FILE")) != NULL && *file != '\0')
+		s->cainfo = xstrdup(file);
+	if ((dir = getenv("SSL_CERT_DIR")) != NULL && *dir != '\0')
+		s->capath = xstrdup(dir);
+}
+
 static void *
 smtp_init(struct notify *n, const struct notify_conf *nc, char **cause)
 {
@@ -381,7 +435,6 @@ smtp_init(struct notify *n, const struct notify_conf *nc, char **cause)
 	TAILQ_INIT(&s->in);
 	TAILQ_INIT(&s->out);
 	s->url = xstrdup(nc->mail_transport);
-	s->use_ssl = nc->mail_starttls ? CURLUSESSL_ALL : CURLUSESSL_TRY;
 	if (nc->mail_from == NULL ||
 	    mail_split_address(nc->mail_from, &name, &addr) == -1) {
 		xasprintf(cause, "mail from: not a mail address");
@@ -391,6 +444,10 @@ smtp_init(struct notify *n, const struct notify_conf *nc, char **cause)
 	if (nc->mail_credentials != NULL &&
 	    smtp_read_credentials(s, nc->mail_credentials, cause) == -1)
 		goto fail;
+	/* A password never goes out unencrypted (smtps:// is TLS anyway). */
+	s->use_ssl = nc->mail_starttls || s->user != NULL ? CURLUSESSL_ALL :
+	    CURLUSESSL_TRY;
+	smtp_trust(s, nc);
 	if ((s->wloop = ev_loop_new(EVFLAG_AUTO)) == NULL) {
 		xasprintf(cause, "smtp: cannot create an event loop");
 		goto fail;

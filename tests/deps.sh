@@ -7,7 +7,8 @@ libsqlite3-dev libcmocka-dev libyaml-dev libmicrohttpd-dev libssl-dev
 libsystemd-dev zlib1g-dev sqlite3 curl python3 python3-aiosmtpd
 python3-icalendar python3-vobject python3-recurring-ical-events python3-yaml
 vdirsyncer chromium fonts-ipafont-gothic faketime prometheus clang valgrind
-python3-jsonschema tzdata strace systemd cppcheck clang-tidy"
+python3-jsonschema tzdata strace systemd cppcheck clang-tidy postfix
+dovecot-core dovecot-imapd openssl libsasl2-modules"
 missing=""
 for p in $PKGS; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
@@ -33,6 +34,11 @@ echo "deps: installing:$missing"
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO=sudo
 export DEBIAN_FRONTEND=noninteractive
+# Postfix asks what kind of mail system this is: none. The package then
+# writes no /etc/postfix/main.cf and starts no system instance; the mail
+# tests run their own (postfix -c DIR) on their own ports.
+echo "postfix postfix/main_mailer_type select No configuration" |
+    $SUDO debconf-set-selections
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing

@@ -536,6 +536,7 @@ static const struct key conf_keys[] = {
 	{ "database",		K_PATH,	CONF(database), .def = "koyomi.db" },
 	{ "listen",		K_STR,	CONF(listen), .def = "127.0.0.1:8080",
 	    .check = listen_ok },
+	{ "mail_ca_file",	K_PATH,	CONF(mail_ca_file) },
 	{ "mail_credentials",	K_PATH,	CONF(mail_credentials) },
 	{ "mail_from",		K_STR,	CONF(mail_from),
 	    .def = "koyomi <koyomi@localhost>" },
@@ -758,6 +759,9 @@ conf_load(const char *path, struct rules_diag *diag)
 	derive(&c, cf);
 	if (cf->mail_credentials != NULL)
 		check_secret(&c, top, "mail_credentials", cf->mail_credentials);
+	if (cf->mail_ca_file != NULL && access(cf->mail_ca_file, R_OK) == -1)
+		cerr(&c, top, "'mail_ca_file': %s: %s", cf->mail_ca_file,
+		    strerror(errno));
 	check_clear_auth(&c, root, top, cf);
 	check_secret(&c, top, "secret_key_file", cf->secret_key_file);
 out:

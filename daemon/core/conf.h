@@ -35,6 +35,7 @@ struct conf {
 	char			*mail_transport; /* "maildir:/abs/path", "smtp://…", "smtps://…" */
 	char			*mail_from;	/* "koyomi <koyomi@example.jp>" */
 	char			*mail_credentials; /* file with "user:password", 0600 */
+	char			*mail_ca_file;	/* PEM CAs for the mail server */
 	int			 mail_starttls;	/* 1 required, 0 optional */
 	unsigned		 smtp_connect_timeout; /* seconds to connect and greet */
 	unsigned		 smtp_timeout;	/* seconds per message, connecting included */

@@ -789,6 +789,7 @@ outbox_notifier(struct koyomi *k, char **cause)
 	nc.mail_transport = k->conf->mail_transport;
 	nc.mail_from = k->conf->mail_from;
 	nc.mail_credentials = k->conf->mail_credentials;
+	nc.mail_ca_file = k->conf->mail_ca_file;
 	nc.mail_starttls = k->conf->mail_starttls;
 	/* 0 (a struct conf not from conf_load) keeps the notifier's own. */
 	nc.smtp_timeout_ms = (long)k->conf->smtp_timeout * 1000;

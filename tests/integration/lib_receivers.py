@@ -10,7 +10,13 @@
       DATA of each Message-ID for a recipient starting with "retry-data"
       (the message is not stored); each refusal is one JSON line in
       DIR/refused.jsonl ({"stage", "rcpt", "message_id"}).
-  lib_receivers.py smtp-auth PORT DIR USER:PASS   the same, AUTH required.
+  lib_receivers.py smtp-auth PORT DIR USER:PASS   the same, AUTH required,
+      offered and taken without TLS (as a server, or a man in the middle,
+      that would read the password). Each AUTH is one JSON line in
+      DIR/auth.jsonl ({"tls", "ok"}).
+  lib_receivers.py smtp-auth-tls PORT DIR USER:PASS   the same with
+      STARTTLS (certificate DIR/cert.pem, key DIR/key.pem); AUTH only
+      after it.
   lib_receivers.py http PORT DIR SECRET...   webhook receiver (HTTP/1.1,
       keep-alive). Checks Standard Webhooks signatures with its own HMAC
       code against every SECRET ("whsec_<base64>"); records one JSON line
@@ -34,6 +40,7 @@ import json
 import os
 import re
 import signal
+import ssl
 import subprocess
 import sys
 import threading
@@ -47,7 +54,7 @@ def ready(d):
     os.rename(os.path.join(d, "ready.tmp"), os.path.join(d, "ready"))
 
 
-def run_smtp(port, d, auth=None):
+def run_smtp(port, d, auth=None, tls=False):
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import AuthResult
 
@@ -113,10 +120,22 @@ def run_smtp(port, d, auth=None):
 
     def authenticator(server, session, envelope, mechanism, data):
         ok = (data.login.decode(), data.password.decode()) == tuple(auth.split(":", 1))
-        return AuthResult(success=ok)
+        with lock, open(os.path.join(d, "auth.jsonl"), "a") as f:
+            f.write(json.dumps({"tls": session.ssl is not None,
+                                "ok": ok}) + "\n")
+        # handled=False: aiosmtpd answers 535 itself (by default it
+        # would leave the client waiting for a reply).
+        return AuthResult(success=ok, handled=False)
 
     if auth is None:
         c = Controller(Handler(), hostname="127.0.0.1", port=port)
+    elif tls:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(os.path.join(d, "cert.pem"),
+                            os.path.join(d, "key.pem"))
+        c = Controller(Handler(), hostname="127.0.0.1", port=port,
+                       authenticator=authenticator, auth_required=True,
+                       tls_context=ctx, auth_require_tls=True)
     else:
         c = Controller(Handler(), hostname="127.0.0.1", port=port,
                        authenticator=authenticator, auth_required=True,
@@ -256,6 +275,8 @@ def main():
         run_smtp(port, d)
     elif kind == "smtp-auth":
         run_smtp(port, d, sys.argv[4])
+    elif kind == "smtp-auth-tls":
+        run_smtp(port, d, sys.argv[4], tls=True)
     else:
         run_http(port, d, sys.argv[4:])
 

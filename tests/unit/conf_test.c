@@ -381,7 +381,8 @@ test_text_keys(void **state)
 {
 	static const char *const keys[] = {
 		"admin_mail", "base_url", "database", "listen",
-		"mail_credentials", "mail_from", "mail_transport", "rules",
+		"mail_ca_file", "mail_credentials", "mail_from",
+		"mail_transport", "rules",
 		"secret_key_file", "templates", "timezone",
 	};
 	struct fx		*f = *state;
@@ -726,6 +727,21 @@ test_secret_files(void **state)
 	c = load(f, text, &d);
 	assert_non_null(c);
 	assert_int_equal(d.n, 0);
+	conf_free(c);
+	rules_diag_free(&d);
+
+	/* A CA file must be readable; one that is, is kept resolved. */
+	snprintf(text, sizeof text, "secret_key_file: %s\n"
+	    "mail_ca_file: %s/no-such-ca.pem\n", key, f->sub);
+	assert_null(load(f, text, &d));
+	assert_true(has_error(f, &d, 1, 1, "'mail_ca_file': "));
+	assert_true(has_error(f, &d, 1, 1, "No such file"));
+	rules_diag_free(&d);
+	snprintf(text, sizeof text, "secret_key_file: %s\n"
+	    "mail_ca_file: %s\n", key, cred);
+	c = load(f, text, &d);
+	assert_non_null(c);
+	assert_string_equal(c->mail_ca_file, cred);
 	conf_free(c);
 	rules_diag_free(&d);
 

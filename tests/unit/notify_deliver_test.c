@@ -302,62 +302,6 @@ test_webhook(void **state)
 	assert_int_equal(system(p), 0);
 }
 
-/* AUTH with credentials from a 0600 file; a readable file is refused. */
-static void
-test_smtp_auth(void **state)
-{
-	char			 dir[] = "/tmp/koyomi-auth.XXXXXX", tr[64];
-	char			 cred[128], p[256];
-	struct notify_conf	 nc = { 0 };
-	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
-	struct outcome		 o[1];
-	struct notify		*n;
-	char			*cause = NULL;
-	int			 port = free_port();
-	FILE			*f;
-	pid_t			 pid;
-
-	(void)state;
-	assert_non_null(mkdtemp(dir));
-	pid = start_receiver_arg("smtp-auth", port, dir, "koyomi:s3cret");
-	snprintf(cred, sizeof cred, "%s/cred", dir);
-	f = fopen(cred, "w");
-	fputs("koyomi:s3cret\n", f);
-	fclose(f);
-	chmod(cred, 0644);
-	snprintf(tr, sizeof tr, "smtp://127.0.0.1:%d", port);
-	nc.mail_transport = tr;
-	nc.mail_from = "koyomi <koyomi@example.jp>";
-	nc.mail_credentials = cred;
-	assert_null(notify_new(loop, &nc, &cause));
-	assert_non_null(strstr(cause, "group or others"));
-	free(cause);
-	chmod(cred, 0600);
-	n = notify_new(loop, &nc, &cause);
-	assert_non_null(n);
-	memset(o, 0, sizeof o);
-	submit_mail(n, 1, "user@example.jp", &o[0]);
-	run_until(loop, o, 1);
-	assert_int_equal(o[0].res.status, NOTIFY_OK);
-	assert_int_equal(count_files(dir, ".eml"), 1);
-	notify_free(n);
-	/* A wrong password is our configuration's fault: temporary. */
-	f = fopen(cred, "w");
-	fputs("koyomi:wrong\n", f);
-	fclose(f);
-	n = notify_new(loop, &nc, &cause);
-	memset(o, 0, sizeof o);
-	submit_mail(n, 1, "user@example.jp", &o[0]);
-	run_until(loop, o, 1);
-	assert_int_equal(o[0].res.status, NOTIFY_TEMPFAIL);
-	assert_int_equal(count_files(dir, ".eml"), 1);
-	notify_free(n);
-	stop_receiver(&pid);
-	ev_loop_destroy(loop);
-	snprintf(p, sizeof p, "rm -rf '%s'", dir);
-	assert_int_equal(system(p), 0);
-}
-
 /* A server that never answers: the sub-second timeout must fire. */
 static void
 test_timeout(void **state)
@@ -506,6 +450,162 @@ slow_notify(struct ev_loop *loop, int hold_ms, long timeout_ms, pid_t *pid)
 	return n;
 }
 
+/* One mail through a fresh notifier; its outcome. */
+static struct notify_result
+send_once(struct ev_loop *loop, const struct notify_conf *nc)
+{
+	struct outcome	 o[1];
+	struct notify	*n;
+	char		*cause = NULL;
+
+	n = notify_new(loop, nc, &cause);
+	assert_non_null(n);
+	memset(o, 0, sizeof o);
+	submit_mail(n, 1, "user@example.jp", &o[0]);
+	run_until(loop, o, 1);
+	notify_free(n);
+	return o[0].res;
+}
+
+static void
+write_cred(const char *path, const char *line, mode_t mode)
+{
+	FILE	*f;
+
+	assert_non_null(f = fopen(path, "w"));
+	fputs(line, f);
+	fclose(f);
+	assert_int_equal(chmod(path, mode), 0);
+}
+
+/* The receiver of the AUTH tests, stopped even after a failed assertion. */
+static pid_t	auth_receiver;
+
+static int
+stop_auth_receiver(void **state)
+{
+	(void)state;
+	if (auth_receiver > 0)
+		stop_receiver(&auth_receiver);
+	auth_receiver = 0;
+	return 0;
+}
+
+static void
+rm_rf(const char *dir)
+{
+	char	cmd[256];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/*
+ * Credentials over smtp:// with mail_starttls optional, to a server that
+ * offers AUTH but no STARTTLS (or a man in the middle that stripped it):
+ * nothing goes out, the password least of all; the failure is temporary.
+ * A credentials file readable by others is refused.
+ */
+static void
+test_smtp_auth_clear(void **state)
+{
+	char			 dir[] = "/tmp/koyomi-auth.XXXXXX", tr[64];
+	char			 cred[128], p[256];
+	struct notify_conf	 nc = { 0 };
+	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
+	struct notify_result	 r;
+	char			*cause = NULL;
+	int			 port = free_port();
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	auth_receiver = start_receiver_arg("smtp-auth", port, dir,
+	    "koyomi:s3cret");
+	snprintf(cred, sizeof cred, "%s/cred", dir);
+	write_cred(cred, "koyomi:s3cret\n", 0644);
+	snprintf(tr, sizeof tr, "smtp://127.0.0.1:%d", port);
+	nc.mail_transport = tr;
+	nc.mail_from = "koyomi <koyomi@example.jp>";
+	nc.mail_credentials = cred;
+	nc.mail_starttls = 0;
+	assert_null(notify_new(loop, &nc, &cause));
+	assert_non_null(strstr(cause, "group or others"));
+	free(cause);
+	assert_int_equal(chmod(cred, 0600), 0);
+	r = send_once(loop, &nc);
+	assert_int_equal(r.status, NOTIFY_TEMPFAIL);
+	assert_non_null(strstr(r.error, "nothing was sent in clear text"));
+	assert_int_equal(count_files(dir, ".eml"), 0);
+	snprintf(p, sizeof p, "%s/auth.jsonl", dir);
+	assert_int_equal(access(p, F_OK), -1);
+	ev_loop_destroy(loop);
+	rm_rf(dir);
+}
+
+/*
+ * Credentials after STARTTLS, the server's certificate checked against
+ * mail_ca_file or SSL_CERT_FILE, and refused when neither vouches for it;
+ * a wrong password is our configuration's fault: temporary.
+ */
+static void
+test_smtp_auth_tls(void **state)
+{
+	char			 dir[] = "/tmp/koyomi-auth.XXXXXX", tr[64];
+	char			 cred[128], cert[128], p[256], buf[512];
+	char			 cmd[768];
+	struct notify_conf	 nc = { 0 };
+	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
+	struct notify_result	 r;
+	int			 port = free_port();
+
+	(void)state;
+	unsetenv("SSL_CERT_FILE");
+	unsetenv("SSL_CERT_DIR");
+	assert_non_null(mkdtemp(dir));
+	snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+	snprintf(cmd, sizeof cmd, "openssl req -x509 -newkey ec -pkeyopt "
+	    "ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=localhost "
+	    "-addext subjectAltName=IP:127.0.0.1 -keyout '%s/key.pem' "
+	    "-out '%s' 2>/dev/null", dir, cert);
+	assert_int_equal(system(cmd), 0);
+	auth_receiver = start_receiver_arg("smtp-auth-tls", port, dir,
+	    "koyomi:s3cret");
+	snprintf(cred, sizeof cred, "%s/cred", dir);
+	write_cred(cred, "koyomi:s3cret\n", 0600);
+	snprintf(tr, sizeof tr, "smtp://127.0.0.1:%d", port);
+	nc.mail_transport = tr;
+	nc.mail_from = "koyomi <koyomi@example.jp>";
+	nc.mail_credentials = cred;
+	nc.mail_ca_file = cert;
+	r = send_once(loop, &nc);
+	assert_int_equal(r.status, NOTIFY_OK);
+	assert_int_equal(count_files(dir, ".eml"), 1);
+	snprintf(p, sizeof p, "%s/auth.jsonl", dir);
+	assert_string_equal(slurp(p, buf, sizeof buf),
+	    "{\"tls\": true, \"ok\": true}\n");
+	/* Wrong password. */
+	write_cred(cred, "koyomi:wrong\n", 0600);
+	r = send_once(loop, &nc);
+	assert_int_equal(r.status, NOTIFY_TEMPFAIL);
+	assert_non_null(strstr(r.error, "mail_credentials"));
+	assert_int_equal(count_files(dir, ".eml"), 1);
+	/* The system's CAs do not know the test's certificate. */
+	write_cred(cred, "koyomi:s3cret\n", 0600);
+	nc.mail_ca_file = NULL;
+	r = send_once(loop, &nc);
+	assert_int_equal(r.status, NOTIFY_TEMPFAIL);
+	assert_non_null(strstr(r.error, "not signed by a trusted CA"));
+	assert_int_equal(count_files(dir, ".eml"), 1);
+	/* OpenSSL's variable, which libcurl alone would ignore. */
+	assert_int_equal(setenv("SSL_CERT_FILE", cert, 1), 0);
+	r = send_once(loop, &nc);
+	unsetenv("SSL_CERT_FILE");
+	assert_int_equal(r.status, NOTIFY_OK);
+	assert_int_equal(count_files(dir, ".eml"), 2);
+	ev_loop_destroy(loop);
+	rm_rf(dir);
+}
+
 /*
  * libcurl waits for the reply to the end of DATA with a blocking poll; a
  * server taking 1.5 s to answer must not stop the caller's loop for that
@@ -586,7 +686,10 @@ main(void)
 		cmocka_unit_test(test_maildir),
 		cmocka_unit_test(test_smtp),
 		cmocka_unit_test(test_webhook),
-		cmocka_unit_test(test_smtp_auth),
+		cmocka_unit_test_teardown(test_smtp_auth_clear,
+		    stop_auth_receiver),
+		cmocka_unit_test_teardown(test_smtp_auth_tls,
+		    stop_auth_receiver),
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_smtp_slow_reply),
 		cmocka_unit_test(test_smtp_free_while_held),
