@@ -258,6 +258,19 @@ store_inbox_get(struct store *s, int64_t id, struct inbox_row *r)
 	return 0;
 }
 
+/*
+ * One statement text per number of states, each a literal: the cache
+ * of store_stmt knows literals by their address.
+ */
+#define LIST_SQL(ph) "SELECT " INBOX_COLS " FROM inbox_messages m WHERE " \
+	"m.state IN (" ph ") ORDER BY m.id DESC LIMIT ?"
+static const char *const list_sql[INBOX_MAX_STATES + 1] = { NULL,
+	LIST_SQL("?"), LIST_SQL("?, ?"), LIST_SQL("?, ?, ?"),
+	LIST_SQL("?, ?, ?, ?"), LIST_SQL("?, ?, ?, ?, ?"),
+	LIST_SQL("?, ?, ?, ?, ?, ?"), LIST_SQL("?, ?, ?, ?, ?, ?, ?"),
+	LIST_SQL("?, ?, ?, ?, ?, ?, ?, ?"),
+};
+
 int
 store_inbox_list(struct store *s, const char *const *states, size_t nstates,
     size_t max, struct inbox_row **out, size_t *nout)
@@ -265,7 +278,6 @@ store_inbox_list(struct store *s, const char *const *states, size_t nstates,
 	struct ibind	 b[INBOX_MAX_STATES + 1];
 	struct inbox_row *v = NULL;
 	sqlite3_stmt	*st;
-	struct buf	 q;
 	size_t		 i, n = 0;
 	int		 rc;
 
@@ -273,20 +285,10 @@ store_inbox_list(struct store *s, const char *const *states, size_t nstates,
 	*nout = 0;
 	if (nstates == 0 || nstates > INBOX_MAX_STATES)
 		return 0;
-	/* One statement text per number of states: the cache keeps each. */
-	buf_init(&q);
-	buf_puts(&q, "SELECT " INBOX_COLS " FROM inbox_messages m WHERE "
-	    "m.state IN (?");
-	for (i = 0; i < nstates; i++) {
-		if (i > 0)
-			buf_puts(&q, ", ?");
+	for (i = 0; i < nstates; i++)
 		b[i] = (struct ibind)IT(states[i]);
-	}
-	buf_puts(&q, ") ORDER BY m.id DESC LIMIT ?");
 	b[nstates] = (struct ibind)II(max);
-	st = prep(s, q.data, b, (int)nstates + 1);
-	buf_free(&q);
-	if (st == NULL)
+	if ((st = prep(s, list_sql[nstates], b, (int)nstates + 1)) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		v = xreallocarray(v, n + 1, sizeof *v);
