@@ -2,7 +2,8 @@
  * cmd_inbox.c — `koyomi inbox`: what the inbound mailbox brought
  * (daemon/inbox/), the addresses an administrator lets answer for an
  * organisation besides its directory contacts, the addresses our mail
- * bounced from, and the coordinators' decisions from the command line.
+ * bounced from, the reply address of a task, and the coordinators'
+ * decisions from the command line.
  * The daemon notices every change (data_version).
  */
 #include <getopt.h>
@@ -13,6 +14,8 @@
 
 #include "calendars/util.h"
 #include "daemon/cli/cli.h"
+#include "daemon/core/conf.h"
+#include "daemon/core/links.h"
 #include "daemon/cli/cmd.h"
 #include "daemon/inbox/inbox.h"
 #include "daemon/inbox/inbox_match.h"
@@ -20,6 +23,7 @@
 
 #define INBOX_USAGE \
 	"usage: koyomi inbox [list] [--state STATE]\n" \
+	"       koyomi inbox address TASK\n" \
 	"       koyomi inbox assign MESSAGE TASK [--by WHO]\n" \
 	"       koyomi inbox dismiss MESSAGE [--by WHO]\n" \
 	"       koyomi inbox sender add|remove ORG ADDRESS [--by WHO]\n" \
@@ -147,6 +151,37 @@ failing_cmd(struct koyomi *k, int argc, char **argv)
 	return rc == 0 ? 0 : 1;
 }
 
+/* The reply address of a task, as its reminders give it. */
+static int
+address_cmd(struct koyomi *k, int argc, char **argv)
+{
+	unsigned char	 key[LINKS_KEY_LEN];
+	char		*end, *cause = NULL, *a;
+	long long	 task;
+
+	if (argc != 1 || (task = strtoll(argv[0], &end, 10)) <= 0 ||
+	    *end != '\0')
+		return 2;
+	if (links_key_load(k->conf->secret_key_file, key, &cause) == -1) {
+		fprintf(stderr, "koyomi: inbox: %s\n", cause);
+		free(cause);
+		return 1;
+	}
+	a = links_reply_address(key, task, k->conf->inbound_address != NULL ?
+	    k->conf->inbound_address : "", k->conf->inbound_delimiter);
+	explicit_bzero(key, sizeof key);
+	if (a == NULL) {
+		fprintf(stderr, "koyomi: inbox: no inbound_address\n");
+		return 1;
+	}
+	if (k->conf->inbound == NULL)
+		fprintf(stderr, "koyomi: inbox: warning: no 'inbound' is "
+		    "configured: nothing reads this address\n");
+	printf("%s\n", a);
+	free(a);
+	return 0;
+}
+
 static int
 decide_cmd(struct koyomi *k, const char *sub, int argc, char **argv,
     const char *by)
@@ -211,7 +246,7 @@ cmd_inbox(struct cmd_ctx *ctx, int argc, char **argv)
 	argv += optind;
 	if (strcmp(sub, "list") != 0 && strcmp(sub, "sender") != 0 &&
 	    strcmp(sub, "failing") != 0 && strcmp(sub, "assign") != 0 &&
-	    strcmp(sub, "dismiss") != 0)
+	    strcmp(sub, "dismiss") != 0 && strcmp(sub, "address") != 0)
 		goto usage;
 	if ((strcmp(sub, "list") == 0 && argc != 0) ||
 	    (strcmp(sub, "sender") == 0 && (argc < 1 ||
@@ -231,6 +266,8 @@ cmd_inbox(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = sender_cmd(&k, argv[0], argc - 1, argv + 1, by);
 	else if (strcmp(sub, "failing") == 0)
 		rc = failing_cmd(&k, argc, argv);
+	else if (strcmp(sub, "address") == 0)
+		rc = address_cmd(&k, argc, argv);
 	else
 		rc = decide_cmd(&k, sub, argc, argv, by);
 	cli_close(&k);

@@ -21,7 +21,7 @@ dash_inbox_size(struct buf *b, size_t n)
 {
 	if (n < 1024)
 		buf_printf(b, "%zu B", n);
-	else if (n < 1024 * 1024)
+	else if (n < (size_t)1024 * 1024)
 		buf_printf(b, "%.1f KB", (double)n / 1024);
 	else
 		buf_printf(b, "%.1f MB", (double)n / (1024 * 1024));
@@ -78,7 +78,7 @@ dash_inbox_section(struct buf *b, const struct dash_ctx *d,
 		buf_puts(b, "<table id=\"files\"><tr><th>提出者</th>"
 		    "<th>ファイル</th><th>種類</th><th>大きさ</th>"
 		    "<th>差出人</th><th>受信</th></tr>\n");
-		for (i = 0; i < in->nfiles && shown < INBOX_SHOWN * 10; i++) {
+		for (i = 0; i < in->nfiles && shown < (size_t)INBOX_SHOWN * 10; i++) {
 			buf_printf(b, "<tr class=\"file\" data-id=\"%lld\" "
 			    "data-assignee=\"", (long long)in->files[i].id);
 			html_attr(b, in->files[i].assignee);

@@ -263,20 +263,33 @@ inbox_message_post(struct http_req *req, void *arg)
 }
 
 /*
- * Content-Disposition: attachment with an ASCII name for old clients
- * and the UTF-8 one (RFC 6266, RFC 8187) for the rest.
+ * Content-Disposition: attachment with the UTF-8 name (RFC 6266, RFC
+ * 8187) and, for old clients, an ASCII one: the name itself when it is
+ * plain ASCII, else "file" and its extension.
  */
 static void
 disposition(struct http_req *req, const char *name)
 {
+	const char	*dot = strrchr(name, '.'), *p, *ascii = name;
 	struct buf	 b;
-	const char	*p;
 
+	for (p = name; *p != '\0'; p++)
+		if ((unsigned char)*p >= 0x80 || *p < 0x20 || *p == '"' ||
+		    *p == '\\' || *p == '%' || *p == ';')
+			ascii = NULL;
 	buf_init(&b);
 	buf_puts(&b, "attachment; filename=\"");
-	for (p = name; *p != '\0'; p++)
-		buf_putc(&b, (unsigned char)*p >= 0x80 || *p < 0x20 ||
-		    *p == '"' || *p == '\\' || *p == '%' ? '_' : *p);
+	if (ascii != NULL)
+		buf_puts(&b, ascii);
+	else {
+		buf_puts(&b, "file");
+		for (p = dot; p != NULL && *p != '\0' && p - dot < 16; p++)
+			if (((unsigned char)*p | 0x20) >= 'a' &&
+			    ((unsigned char)*p | 0x20) <= 'z')
+				buf_putc(&b, *p);
+			else if (*p == '.' || (*p >= '0' && *p <= '9'))
+				buf_putc(&b, *p);
+	}
 	buf_puts(&b, "\"; filename*=UTF-8''");
 	html_urlencode(&b, name);
 	http_add_header(req, "Content-Disposition", b.data);

@@ -469,7 +469,7 @@ inbox_process(struct inbox *ib, const char *raw, size_t len, int truncated)
 {
 	unsigned char		 md[SHA256_DIGEST_LENGTH];
 	char			 hash[2 * SHA256_DIGEST_LENGTH + 1];
-	struct inbox_facts	 f;
+	struct inbox_facts	 f = { 0 };
 	const char		*unread = NULL;
 	int			 rc;
 

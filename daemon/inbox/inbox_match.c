@@ -595,7 +595,7 @@ void
 inbox_dsn_parse(const char *text, size_t len, struct inbox_dsn *d)
 {
 	struct dsn_rcpt	 r = { 0 };
-	char		 f[1024];
+	char		 f[1024] = "";	/* the analyzer cannot follow next_field */
 	const char	*v;
 	size_t		 off = 0, i;
 
@@ -627,7 +627,7 @@ inbox_dsn_parse(const char *text, size_t len, struct inbox_dsn *d)
 char *
 inbox_headers_msgid(const char *text, size_t len)
 {
-	char		 f[1024];
+	char		 f[1024] = "";	/* the analyzer cannot follow next_field */
 	const char	*v, *lt, *gt;
 	size_t		 off = 0, i;
 
