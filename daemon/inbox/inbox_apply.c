@@ -416,17 +416,14 @@ judge_and_record(struct inbox *ib, struct inbox_facts *f, const char *hash,
 	time_t			 now = time(NULL);
 	int			 rc = -1;
 
-	if (store_begin(k->store) == -1)
-		return -1;
-	/* Read inside the transaction: nothing can record it meanwhile. */
-	if ((rc = store_inbox_seen(k->store, hash)) != 0) {
-		store_rollback(k->store);
-		return rc == 1 ? 0 : -1;
-	}
-	rc = -1;
+	/*
+	 * Judged and the files written before the transaction, so that it
+	 * holds the write lock for the rows only; only the daemon records
+	 * messages, and tasks_change_in reads the task again inside it.
+	 */
 	inbox_decide(f, &env, &v);
 	if (v.kind == INBOX_ERROR)
-		goto fail;
+		return -1;
 	if (unread != NULL && v.kind != INBOX_AUTO && v.kind != INBOX_BOUNCE) {
 		v.kind = INBOX_UNMATCHED;
 		v.reason = unread;
@@ -435,9 +432,20 @@ judge_and_record(struct inbox *ib, struct inbox_facts *f, const char *hash,
 	if (v.kind != INBOX_AUTO && v.kind != INBOX_BOUNCE && unread == NULL &&
 	    f->nparts > 0) {
 		shas = xcalloc(f->nparts, sizeof *shas);
-		if (store_files(ib, f, shas) == -1)
-			goto fail;
+		if (store_files(ib, f, shas) == -1) {
+			free(shas);
+			return -1;
+		}
 	}
+	if (store_begin(k->store) == -1) {
+		free(shas);
+		return -1;
+	}
+	if ((rc = store_inbox_seen(k->store, hash)) != 0) {
+		rc = rc == 1 ? 0 : -1;
+		goto fail;
+	}
+	rc = -1;
 	if (act(ib, f, &v, now, &o) == -1 ||
 	    record(ib, f, hash, len, now, &o, shas) == -1)
 		goto fail;
