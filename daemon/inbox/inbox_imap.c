@@ -121,12 +121,18 @@ fail(struct imap *im, const char *what, CURLcode rc, const char *errbuf)
 	ev_async_send(im->ib->k->loop, &im->back);
 }
 
+/* A poll went through: a failure logged before is over. */
 static void
 ok(struct imap *im)
 {
+	int	 was;
+
 	pthread_mutex_lock(&im->mu);
+	was = im->error[0] != '\0';
 	im->error[0] = '\0';
 	pthread_mutex_unlock(&im->mu);
+	if (was)
+		ev_async_send(im->ib->k->loop, &im->back);
 }
 
 /* One command on the kept connection; 0, or -1 (noted). */
@@ -337,12 +343,14 @@ back_cb(struct ev_loop *loop, ev_async *w, int revents)
 	struct imap	*im = w->data;
 	char		*raw = NULL, err[256];
 	size_t		 len = 0;
-	int		 truncated = 0, rc;
+	int		 truncated = 0, rc, logged;
 
 	(void)loop;
 	(void)revents;
 	pthread_mutex_lock(&im->mu);
+	logged = 0;
 	if (strcmp(im->error, im->logged) != 0) {
+		logged = im->logged[0] != '\0';
 		snprintf(err, sizeof err, "%s", im->error);
 		snprintf(im->logged, sizeof im->logged, "%s", im->error);
 	} else
@@ -356,6 +364,8 @@ back_cb(struct ev_loop *loop, ev_async *w, int revents)
 	pthread_mutex_unlock(&im->mu);
 	if (*err != '\0')
 		log_warnx("inbox: IMAP %s", err);
+	else if (logged)
+		log_info("inbox: IMAP: reading the mailbox again");
 	if (raw == NULL)
 		return;
 	rc = inbox_process(im->ib, raw, len, truncated);
