@@ -9,10 +9,10 @@ include only the folders below it (and itself):
 
 with two exceptions that a rank cannot say: cli/ and http/ never include
 each other (both are front ends), and inbox/, chase/, feeds/, outbox/
-and core/ never include http/ (they are above it by nothing). Only store/ includes
-sqlite3.h, only http/ includes microhttpd.h, and only inbox/ includes
-GMime (gmime.h) or GLib (glib.h). No two files include each
-other. Run from the repository's top; prints each offence as
+and core/ never include http/ (they are above it by nothing). Only
+store/ includes sqlite3.h, only http/ includes microhttpd.h, and only
+inbox/ includes GMime (gmime.h) or GLib (glib.h). No two files include
+each other. Run from the repository's top; prints each offence as
 path:line: and exits 1 when there is one.
 
 With --link BUILD_DIR it also reads the archives the Makefile built
