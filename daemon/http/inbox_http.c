@@ -283,11 +283,11 @@ disposition(struct http_req *req, const char *name)
 		buf_puts(&b, ascii);
 	else {
 		buf_puts(&b, "file");
+		/* The extension's ASCII letters, digits and dot. */
 		for (p = dot; p != NULL && *p != '\0' && p - dot < 16; p++)
-			if (((unsigned char)*p | 0x20) >= 'a' &&
-			    ((unsigned char)*p | 0x20) <= 'z')
-				buf_putc(&b, *p);
-			else if (*p == '.' || (*p >= '0' && *p <= '9'))
+			if ((unsigned char)*p < 0x80 && (*p == '.' ||
+			    (*p >= '0' && *p <= '9') ||
+			    ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')))
 				buf_putc(&b, *p);
 	}
 	buf_puts(&b, "\"; filename*=UTF-8''");
