@@ -5,8 +5,8 @@
 # when an archive needs a symbol from one above it or a file includes a
 # header from above (docs/hacking.md has the map):
 #   daemon -> notifier, calendars, rules -> calendars
-#   daemon/: cli -> server -> http -> chase -> feeds -> outbox -> core
-#            -> store -> codec   (cli and http never meet)
+#   daemon/: cli -> server -> http -> inbox -> chase -> feeds -> outbox
+#            -> core -> store -> codec   (cli and http never meet)
 # Sources are found by wildcard, so adding a file needs no edit here.
 
 PREFIX   ?= /usr/local
@@ -23,8 +23,10 @@ VERSION  := 0.1.0
 VARIANT  ?= normal
 B        := build/$(VARIANT)
 
+# gmime-3.0 (and the GLib it needs) only in daemon/inbox/; libzip for the
+# submissions' zip.
 PKGS     = libical libcurl sqlite3 yaml-0.1 libmicrohttpd libcrypto \
-           libsystemd zlib
+           libsystemd zlib gmime-3.0 libzip
 TESTPKGS = cmocka
 
 CC       ?= cc
@@ -52,7 +54,7 @@ CAL_SRCS    := $(sort $(wildcard calendars/*.c))
 RULES_SRCS  := $(sort $(wildcard rules/*.c))
 NOTIFY_SRCS := $(sort $(wildcard notifier/*.c))
 # daemon/'s layers, top first: the link order.
-LAYERS      := cli server http chase feeds outbox core store codec
+LAYERS      := cli server http inbox chase feeds outbox core store codec
 layer_srcs   = $(sort $(filter-out daemon/cli/main.c,$(wildcard daemon/$(1)/*.c)))
 DAEMON_SRCS := $(foreach l,$(LAYERS),$(call layer_srcs,$(l)))
 MAIN_SRCS   := daemon/cli/main.c

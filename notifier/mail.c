@@ -228,7 +228,8 @@ static int
 mail_check(const struct mail_msg *m, char **cause)
 {
 	const char	*hv[] = { m->from, m->to_addr, m->subject, m->msgid };
-	const char	*opt[] = { m->to_name, m->list_id, m->ics_name };
+	const char	*opt[] = { m->to_name, m->list_id, m->ics_name,
+		m->reply_to, m->in_reply_to, m->auto_submitted };
 	size_t		 i;
 
 	for (i = 0; i < nitems(hv); i++)
@@ -249,6 +250,17 @@ mail_check(const struct mail_msg *m, char **cause)
 	}
 	if (m->ics_name != NULL && mail_needs_encoding(m->ics_name)) {
 		xasprintf(cause, "attachment name must be ASCII");
+		return -1;
+	}
+	/* Header values written as they are: ASCII, no structure to fold. */
+	if ((m->reply_to != NULL && (mail_needs_encoding(m->reply_to) ||
+	    strpbrk(m->reply_to, " <>,;\"") != NULL ||
+	    strchr(m->reply_to, '@') == NULL)) ||
+	    (m->in_reply_to != NULL && (mail_needs_encoding(m->in_reply_to) ||
+	    strlen(m->in_reply_to) > 900)) ||
+	    (m->auto_submitted != NULL &&
+	    mail_needs_encoding(m->auto_submitted))) {
+		xasprintf(cause, "bad Reply-To, In-Reply-To or Auto-Submitted");
 		return -1;
 	}
 	return 0;
@@ -300,14 +312,20 @@ mail_build(const struct mail_msg *m, struct buf *out, char **cause)
 	mail_put_address(out, "From", fname, faddr);
 	mail_put_address(out, "To", m->to_name != NULL ? m->to_name : tname,
 	    taddr);
+	if (m->reply_to != NULL)
+		buf_printf(out, "Reply-To: %s\r\n", m->reply_to);
 	buf_puts(out, "Subject: ");
 	mail_encode_words(out, m->subject, 9);
 	buf_puts(out, "\r\n");
 	mail_put_date(out, m->date, m->utc_offset);
 	buf_printf(out, "Message-ID: %s\r\n", m->msgid);
-	buf_puts(out, "MIME-Version: 1.0\r\n"
-	    "Auto-Submitted: auto-generated\r\n"
-	    "X-Auto-Response-Suppress: All\r\n");
+	if (m->in_reply_to != NULL)
+		buf_printf(out, "In-Reply-To: %s\r\nReferences: %s\r\n",
+		    m->in_reply_to, m->in_reply_to);
+	buf_printf(out, "MIME-Version: 1.0\r\n"
+	    "Auto-Submitted: %s\r\n"
+	    "X-Auto-Response-Suppress: All\r\n", m->auto_submitted != NULL ?
+	    m->auto_submitted : "auto-generated");
 	if (m->list_id != NULL)
 		buf_printf(out, "List-Id: %s\r\n", m->list_id);
 	mail_put_body(out, m);

@@ -47,6 +47,10 @@ struct mail_msg {
 	const char	*list_id;	/* "<cycle.koyomi.example.jp>" or NULL */
 	const char	*ics;		/* text/calendar METHOD:PUBLISH, or NULL */
 	const char	*ics_name;	/* attachment file name, ASCII */
+	const char	*reply_to;	/* a bare address, or NULL */
+	const char	*in_reply_to;	/* "<id@host>" answered, or NULL; also
+					   the References */
+	const char	*auto_submitted; /* NULL: "auto-generated" */
 };
 
 /*

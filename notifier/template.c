@@ -115,6 +115,18 @@ static const struct tmpl_def tmpl_defs[TMPL_NKINDS] = {
 	    "お手数ですが、ご予定の変更をお願いいたします。\n\n"
 	    "{{items}}\n"
 	    TMPL_FOOTER },
+	[TMPL_ACK] = { "ack",
+	    { TMPL_COMMON, "due", "received_at", "subject", "files", "result",
+	    NULL },
+	    "Subject: 【受領確認】{{title}}\n\n"
+	    "{{to}}\n\nいつもお世話になっております。\n\n"
+	    "下記のメールを受け取りました。\n\n"
+	    "■件名：{{title}}\n■提出期限：{{due}}\n"
+	    "■受信日時：{{received_at}}\n■いただいたメールの件名：{{subject}}\n"
+	    "■添付ファイル：\n{{files}}\n"
+	    "{{result}}\n\n"
+	    "お心当たりのない場合は、お問い合わせ先までご連絡ください。\n"
+	    TMPL_FOOTER },
 };
 
 void

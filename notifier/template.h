@@ -28,6 +28,7 @@ enum tmpl_kind {
 	TMPL_CANCELLED,		/* an occurrence was removed */
 	TMPL_RECEIPT,		/* completion acknowledged */
 	TMPL_NOTICES,		/* several changes/cancellations, one mail */
+	TMPL_ACK,		/* 受領確認: a reply by mail was read */
 	TMPL_NKINDS
 };
 
@@ -42,6 +43,8 @@ enum tmpl_kind {
  *   receipt:    due, done_at, by
  *   notices:    items, count (items: one ・line per change, see
  *               template_notice_add)
+ *   ack:        due, received_at, subject, files, result (files: one
+ *               ・line per attachment; result: what became of it)
  * "to" is the salutation line: 「各位」 or 「東京都　ご担当者様」.
  */
 struct tmpl_vars {

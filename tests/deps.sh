@@ -7,8 +7,9 @@ libsqlite3-dev libcmocka-dev libyaml-dev libmicrohttpd-dev libssl-dev
 libsystemd-dev zlib1g-dev sqlite3 curl python3 python3-aiosmtpd
 python3-icalendar python3-vobject python3-recurring-ical-events python3-yaml
 vdirsyncer chromium fonts-ipafont-gothic faketime prometheus clang valgrind
-python3-jsonschema tzdata strace systemd cppcheck clang-tidy postfix
-dovecot-core dovecot-imapd openssl libsasl2-modules"
+python3-jsonschema tzdata strace systemd cppcheck clang-tidy
+libgmime-3.0-dev libzip-dev postfix dovecot-core dovecot-imapd openssl
+libsasl2-modules"
 missing=""
 for p in $PKGS; do
 	st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

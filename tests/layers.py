@@ -5,13 +5,14 @@ Top-level modules: daemon -> notifier, rules -> calendars; notifier and
 rules do not know each other. Inside daemon/, folders by layer, each may
 include only the folders below it (and itself):
 
-    cli  server  http  chase  feeds  outbox  core  store  codec
+    cli  server  http  inbox  chase  feeds  outbox  core  store  codec
 
 with two exceptions that a rank cannot say: cli/ and http/ never include
-each other (both are front ends), and chase/, feeds/, outbox/ and core/
-never include http/ (they are above it by nothing). Only store/ includes
-sqlite3.h and only http/ includes microhttpd.h. No two files include each
-other. Run from the repository's top; prints each offence as
+each other (both are front ends), and inbox/, chase/, feeds/, outbox/
+and core/ never include http/ (they are above it by nothing). Only
+store/ includes sqlite3.h, only http/ includes microhttpd.h, and only
+inbox/ includes GMime (gmime.h) or GLib (glib.h). No two files include
+each other. Run from the repository's top; prints each offence as
 path:line: and exits 1 when there is one.
 
 With --link BUILD_DIR it also reads the archives the Makefile built
@@ -24,14 +25,15 @@ import re
 import subprocess
 import sys
 
-DAEMON = ['codec', 'store', 'core', 'outbox', 'feeds', 'chase', 'http',
-          'server', 'cli']
+DAEMON = ['codec', 'store', 'core', 'outbox', 'feeds', 'chase', 'inbox',
+          'http', 'server', 'cli']
 RANK = {d: i for i, d in enumerate(DAEMON)}
 DENY = {('cli', 'http'), ('http', 'cli')}
 TOP = {'calendars': set(), 'rules': {'calendars'},
        'notifier': {'calendars'},
        'daemon': {'calendars', 'rules', 'notifier'}}
-ONLY = {'sqlite3.h': 'daemon/store/', 'microhttpd.h': 'daemon/http/'}
+ONLY = {'sqlite3.h': 'daemon/store/', 'microhttpd.h': 'daemon/http/',
+        'gmime.h': 'daemon/inbox/', 'glib.h': 'daemon/inbox/'}
 INC = re.compile(r'^\s*#\s*include\s*([<"])([^">]+)[">]')
 
 

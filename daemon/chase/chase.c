@@ -211,8 +211,8 @@ queue_single(struct koyomi *k, struct chase_due *d,
 
 	template_vars_init(&tv);
 	chase_vars(&tv, k->rules, d->t, k->zone, link, now);
-	ret = mailq_send(k, d->step.kind == REMIND_OVERDUE ?
-	    TMPL_OVERDUE : TMPL_REMINDER, &tv, r, 1, cause);
+	ret = mailq_send_task(k, d->step.kind == REMIND_OVERDUE ?
+	    TMPL_OVERDUE : TMPL_REMINDER, &tv, r, 1, d->t->id, cause);
 	template_vars_free(&tv);
 	free(link);
 	return ret;

@@ -6,16 +6,34 @@
  */
 #include <stdlib.h>
 
+#include "calendars/util.h"
 #include "daemon/chase/mailq.h"
+#include "daemon/core/conf.h"
 #include "daemon/core/koyomi.h"
+#include "daemon/core/links.h"
 #include "daemon/outbox/outbox.h"
+#include "daemon/store/store_inbox.h"
 
-int
-mailq_send(struct koyomi *k, enum tmpl_kind kind, struct tmpl_vars *tv,
-    const struct chase_rcpt *rc, size_t n, char **cause)
+char *
+mailq_reply_address(struct koyomi *k, int64_t task)
+{
+	const struct conf	*c = k->conf;
+
+	if (c->inbound == NULL || c->inbound_address == NULL ||
+	    !k->has_link_key || task <= 0)
+		return NULL;
+	return links_reply_address(k->link_key, task, c->inbound_address,
+	    c->inbound_delimiter);
+}
+
+/* task 0: mail about no one task. */
+static int
+send_kind(struct koyomi *k, enum tmpl_kind kind, struct tmpl_vars *tv,
+    const struct chase_rcpt *rc, size_t n, int64_t task, char **cause)
 {
 	struct outbox_mail	 m = { .kind = template_kind_name(kind) };
-	char			*subject = NULL, *body = NULL;
+	char			*subject = NULL, *body = NULL, *reply;
+	char			 msgid[OUTBOX_MSGID_MAX];
 	size_t			 i;
 	int			 ret = 0;
 
@@ -26,13 +44,34 @@ mailq_send(struct koyomi *k, enum tmpl_kind kind, struct tmpl_vars *tv,
 		return -1;
 	m.subject = subject;
 	m.body = body;
+	m.reply_to = reply = mailq_reply_address(k, task);
 	for (i = 0; i < n && ret == 0; i++) {
 		m.to_name = rc[i].name;
 		m.to_addr = rc[i].mail;
-		if (outbox_enqueue_mail(k, &m, cause) == -1)
+		if (outbox_enqueue_mail_id(k, &m, msgid, cause) == -1)
 			ret = -1;
+		else if (reply != NULL &&
+		    store_mail_ref_add(k->store, msgid, task) == -1) {
+			xasprintf(cause, "mail_refs: database error");
+			ret = -1;
+		}
 	}
+	free(reply);
 	free(subject);
 	free(body);
 	return ret;
+}
+
+int
+mailq_send(struct koyomi *k, enum tmpl_kind kind, struct tmpl_vars *tv,
+    const struct chase_rcpt *rc, size_t n, char **cause)
+{
+	return send_kind(k, kind, tv, rc, n, 0, cause);
+}
+
+int
+mailq_send_task(struct koyomi *k, enum tmpl_kind kind, struct tmpl_vars *tv,
+    const struct chase_rcpt *rc, size_t n, int64_t task, char **cause)
+{
+	return send_kind(k, kind, tv, rc, n, task, cause);
 }

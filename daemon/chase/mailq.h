@@ -5,6 +5,7 @@
 #define KOYOMI_CHASE_MAILQ_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "daemon/chase/chase_msg.h"
 #include "notifier/template.h"
@@ -18,5 +19,16 @@ struct koyomi;
  */
 int	mailq_send(struct koyomi *, enum tmpl_kind, struct tmpl_vars *,
 	    const struct chase_rcpt *rc, size_t n, char **cause);
+
+/*
+ * The same for mail about task: with inbound mail configured it carries
+ * the task's reply address as Reply-To, and each message's Message-ID is
+ * recorded (mail_refs) so a reply's In-Reply-To finds the task.
+ */
+int	mailq_send_task(struct koyomi *, enum tmpl_kind, struct tmpl_vars *,
+	    const struct chase_rcpt *rc, size_t n, int64_t task,
+	    char **cause);
+/* The reply address of task (caller frees), NULL without inbound mail. */
+char	*mailq_reply_address(struct koyomi *, int64_t task);
 
 #endif

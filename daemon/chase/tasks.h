@@ -4,7 +4,8 @@
  * States: open → done | waived (with a reason); overdue is derived (open
  * and due < now); cancelled = the occurrence left the rules (history is
  * kept, the task is hidden from chasing). Every change is a row in
- * task_events: who, when, via what (cli, api, link, dashboard, rules).
+ * task_events: who, when, via what (cli, api, link, dashboard, rules,
+ * mail).
  *
  * tasks.c is pure (filters, rendering, the set of tasks the rules want);
  * the rows and their SQL are the store's (store/store_tasks.h);

@@ -141,7 +141,7 @@ queue_receipt(struct koyomi *k, const struct task *t,
 	template_set(&tv, "done_at", at);
 	template_set(&tv, "by", c->actor.who != NULL ? c->actor.who :
 	    task_via_name(c->actor.via));
-	ret = mailq_send(k, TMPL_RECEIPT, &tv, rc, n, cause);
+	ret = mailq_send_task(k, TMPL_RECEIPT, &tv, rc, n, t->id, cause);
 	template_vars_free(&tv);
 	return ret;
 }
@@ -197,7 +197,7 @@ change_locked(struct koyomi *k, struct task *t, const struct task_change *c,
 }
 
 enum task_result
-tasks_change(struct koyomi *k, int64_t id, const struct task_change *c,
+tasks_change_in(struct koyomi *k, int64_t id, const struct task_change *c,
     time_t now, int *answered, char **cause)
 {
 	struct task		 t;
@@ -205,24 +205,20 @@ tasks_change(struct koyomi *k, int64_t id, const struct task_change *c,
 	int			 rc;
 
 	*answered = 0;
-	if (store_begin(k->store) == -1)
-		return TASK_ERROR;
-	if ((rc = store_task_get(k->store, id, &t)) != 0) {
-		store_rollback(k->store);
+	if ((rc = store_task_get(k->store, id, &t)) != 0)
 		return rc == 1 ? TASK_NOTFOUND : TASK_ERROR;
-	}
 	res = change_locked(k, &t, c, now, answered, cause);
-	if (res != TASK_CHANGED) {
-		task_free(&t);
-		store_rollback(k->store);
+	if (res != TASK_CHANGED)
 		*answered = 0;
-		return res;
-	}
-	if (store_commit(k->store) == -1) {
-		task_free(&t);
-		*answered = 0;
-		return TASK_ERROR;
-	}
+	task_free(&t);
+	return res;
+}
+
+void
+tasks_changed(struct koyomi *k, int64_t id, int answered)
+{
+	struct task	 t;
+
 	if (k->outbox != NULL)
 		outbox_wake(k->outbox);
 	/*
@@ -230,10 +226,34 @@ tasks_change(struct koyomi *k, int64_t id, const struct task_change *c,
 	 * private feeds showing this task are rebuilt here (a no-op in the
 	 * CLI, which has no feeds: the daemon notices its commit).
 	 */
-	feeds_private_dirty(k, t.assignee);
-	task_free(&t);
+	if (store_task_get(k->store, id, &t) == 0) {
+		feeds_private_dirty(k, t.assignee);
+		task_free(&t);
+	}
 	/* Groups built from answers follow at once (daemon only). */
-	if (*answered && k->reload != NULL && reload_reexpand(k) == -1)
+	if (answered && k->reload != NULL && reload_reexpand(k) == -1)
 		log_warnx("tasks: re-expansion after an answer failed");
+}
+
+enum task_result
+tasks_change(struct koyomi *k, int64_t id, const struct task_change *c,
+    time_t now, int *answered, char **cause)
+{
+	enum task_result	 res;
+
+	*answered = 0;
+	if (store_begin(k->store) == -1)
+		return TASK_ERROR;
+	res = tasks_change_in(k, id, c, now, answered, cause);
+	if (res != TASK_CHANGED) {
+		store_rollback(k->store);
+		*answered = 0;
+		return res;
+	}
+	if (store_commit(k->store) == -1) {
+		*answered = 0;
+		return TASK_ERROR;
+	}
+	tasks_changed(k, id, *answered);
 	return TASK_CHANGED;
 }

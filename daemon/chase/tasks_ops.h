@@ -49,6 +49,17 @@ enum task_result tasks_change(struct koyomi *, int64_t id,
 		    const struct task_change *, time_t now, int *answered,
 		    char **cause);
 
+/*
+ * The same inside the caller's open transaction (a reply by mail records
+ * its message in it): nothing is committed or rolled back here. After
+ * the caller's commit of a TASK_CHANGED, tasks_changed() does what
+ * follows a change (outbox woken, private feeds, re-expansion).
+ */
+enum task_result tasks_change_in(struct koyomi *, int64_t id,
+		    const struct task_change *, time_t now, int *answered,
+		    char **cause);
+void		 tasks_changed(struct koyomi *, int64_t id, int answered);
+
 /* The response of a task's occurrence in the current rules, or NULL. */
 const struct rules_response *tasks_response(struct koyomi *,
 		    const struct task *);

@@ -40,6 +40,7 @@ int	cmd_waive(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
 int	cmd_answer(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
 int	cmd_case(struct cmd_ctx *, int, char **);	/* cmd_case.c */
 int	cmd_outbox(struct cmd_ctx *, int, char **);	/* cmd_outbox.c */
+int	cmd_inbox(struct cmd_ctx *, int, char **);	/* cmd_inbox.c */
 int	cmd_webhook(struct cmd_ctx *, int, char **);	/* cmd_webhook.c */
 /*
  * A webhook URL as it may be shown: scheme://host[:port], then "…" when

@@ -27,6 +27,7 @@
 #include "calendars/util.h"
 #include "daemon/core/conf.h"
 #include "rules/parse.h"
+#include "notifier/mail.h"
 #include "rules/yaml.h"
 
 struct cctx {
@@ -516,6 +517,46 @@ parse_closed(struct cctx *c, const struct ynode *v, const struct key *k,
 	cc->n = cal_closed_sort(cc->days, cc->n);
 }
 
+/* Where replies are read: a Maildir the MTA delivers into, or IMAP. */
+static int
+inbound_ok(struct cctx *c, const struct ynode *v)
+{
+	if ((strncmp(v->str, "maildir:", 8) == 0 && v->str[8] != '\0') ||
+	    (strncmp(v->str, "imaps://", 8) == 0 && v->str[8] != '\0'))
+		return 1;
+	cerr(c, v->mark, "'inbound' must be maildir:PATH or "
+	    "imaps://USER@HOST/MAILBOX (IMAP only over TLS)");
+	return 0;
+}
+
+/* A bare addr-spec: its plus-addresses are made by adding a tag. */
+static int
+address_ok(struct cctx *c, const struct ynode *v)
+{
+	char	*name = NULL, *addr = NULL;
+	int	 ok;
+
+	ok = mail_split_address(v->str, &name, &addr) == 0 && name == NULL &&
+	    strcmp(addr, v->str) == 0 && strpbrk(addr, "+=") == NULL;
+	free(name);
+	free(addr);
+	if (!ok)
+		cerr(c, v->mark, "'inbound_address' must be a bare address "
+		    "(koyomi@example.jp) without + or =");
+	return ok;
+}
+
+static int
+delimiter_ok(struct cctx *c, const struct ynode *v)
+{
+	if (strcmp(v->str, "+") == 0 || strcmp(v->str, "-") == 0 ||
+	    strcmp(v->str, "=") == 0)
+		return 1;
+	cerr(c, v->mark, "'inbound_delimiter' must be +, - or = (the MTA's "
+	    "recipient_delimiter)");
+	return 0;
+}
+
 static const struct word starttls_words[] = {
 	{ "required", 1 }, { "optional", 0 }, { NULL, 0 },
 };
@@ -534,6 +575,18 @@ static const struct key conf_keys[] = {
 	{ "conn_timeout",	K_NUM,	CONF(conn_timeout),
 	    .lo = 1, .hi = NUM_MAX, .def = "30" },
 	{ "database",		K_PATH,	CONF(database), .def = "koyomi.db" },
+	{ "inbound",		K_STR,	CONF(inbound), .check = inbound_ok },
+	{ "inbound_ack",	K_BOOL,	CONF(inbound_ack), .def = "false" },
+	{ "inbound_address",	K_STR,	CONF(inbound_address),
+	    .check = address_ok },
+	{ "inbound_cafile",	K_PATH,	CONF(inbound_cafile) },
+	{ "inbound_credentials", K_PATH, CONF(inbound_credentials) },
+	{ "inbound_delimiter",	K_STR,	CONF(inbound_delimiter), .def = "+",
+	    .check = delimiter_ok },
+	{ "inbound_max_attachment", K_NUM, CONF(inbound_max_attachment),
+	    .lo = 1024, .hi = NUM_MAX, .def = "10485760" },
+	{ "inbound_poll",	K_SECONDS, CONF(inbound_poll),
+	    .lo = 1, .hi = SECONDS_MAX, .def = "60" },
 	{ "listen",		K_STR,	CONF(listen), .def = "127.0.0.1:8080",
 	    .check = listen_ok },
 	{ "mail_ca_file",	K_PATH,	CONF(mail_ca_file) },
@@ -602,11 +655,28 @@ resolve_paths(struct cctx *c, struct conf *cf)
 	}
 }
 
+/*
+ * A relative maildir: of transport (mail_transport, inbound) is
+ * relative to the config's folder, like a K_PATH.
+ */
+static void
+resolve_maildir(struct cctx *c, char **spec)
+{
+	char	*p;
+
+	if (*spec == NULL || strncmp(*spec, "maildir:", 8) != 0 ||
+	    (*spec)[8] == '/')
+		return;
+	xasprintf(&p, "maildir:%s/%s", c->dir, *spec + 8);
+	free(*spec);
+	*spec = p;
+}
+
 /* The defaults that depend on other keys or on the config's folder. */
 static void
 derive(struct cctx *c, struct conf *cf)
 {
-	char	*p;
+	char	*name = NULL, *addr = NULL;
 
 	/* ":8080" (every address) has no host to put in a link. */
 	if (cf->base_url == NULL)
@@ -614,12 +684,43 @@ derive(struct cctx *c, struct conf *cf)
 		    "127.0.0.1" : "", cf->listen);
 	if (cf->mail_transport == NULL)
 		xasprintf(&cf->mail_transport, "maildir:%s/mail", c->dir);
-	else if (strncmp(cf->mail_transport, "maildir:", 8) == 0 &&
-	    cf->mail_transport[8] != '/') {
-		xasprintf(&p, "maildir:%s/%s", c->dir, cf->mail_transport + 8);
-		free(cf->mail_transport);
-		cf->mail_transport = p;
+	else
+		resolve_maildir(c, &cf->mail_transport);
+	resolve_maildir(c, &cf->inbound);
+	/* Replies go where mail comes from, unless told otherwise. */
+	if (cf->inbound_address == NULL && cf->mail_from != NULL &&
+	    mail_split_address(cf->mail_from, &name, &addr) == 0) {
+		cf->inbound_address = addr;
+		addr = NULL;
 	}
+	free(name);
+	free(addr);
+}
+
+/*
+ * IMAP needs a password, and a reply address must be one the tag can be
+ * added to.
+ */
+static void
+check_inbound(struct cctx *c, const struct ynode *root,
+    struct rules_mark top, const struct conf *cf)
+{
+	struct ynode	*key = NULL;
+
+	if (cf->inbound == NULL)
+		return;
+	if (root != NULL && root->type == YN_MAP)
+		(void)ynode_get(root, "inbound", &key);
+	if (key != NULL)
+		top = key->mark;
+	if (strncmp(cf->inbound, "imaps://", 8) == 0 &&
+	    cf->inbound_credentials == NULL)
+		cerr(c, top, "'inbound' over IMAP needs "
+		    "'inbound_credentials' (a 0600 file user:password)");
+	if (cf->inbound_address == NULL ||
+	    strpbrk(cf->inbound_address, "+=") != NULL)
+		cerr(c, top, "'inbound' needs a reply address without + or =: "
+		    "set 'inbound_address'");
 }
 
 /* Refuses a secret file that the group or others can read. */
@@ -762,6 +863,10 @@ conf_load(const char *path, struct rules_diag *diag)
 	if (cf->mail_ca_file != NULL && access(cf->mail_ca_file, R_OK) == -1)
 		cerr(&c, top, "'mail_ca_file': %s: %s", cf->mail_ca_file,
 		    strerror(errno));
+	if (cf->inbound_credentials != NULL)
+		check_secret(&c, top, "inbound_credentials",
+		    cf->inbound_credentials);
+	check_inbound(&c, root, top, cf);
 	check_clear_auth(&c, root, top, cf);
 	check_secret(&c, top, "secret_key_file", cf->secret_key_file);
 out:

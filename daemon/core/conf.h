@@ -54,6 +54,15 @@ struct conf {
 	/* The office's own closed days beyond the law's (sorted, owned):
 	   for rule expansion, `check` and the reminders' business days. */
 	struct cal_closed	 closed_days;
+	/* Replies by mail (daemon/inbox/); inbound NULL: none read. */
+	char			*inbound;	/* "maildir:/abs/path" or "imaps://…" */
+	char			*inbound_address; /* replies go to its plus-addresses */
+	char			*inbound_cafile; /* CA for imaps://, or NULL */
+	char			*inbound_credentials; /* "user:password", 0600 */
+	char			*inbound_delimiter; /* "+", "-" or "=" */
+	int			 inbound_ack;	/* 受領確認 to the sender */
+	size_t			 inbound_max_attachment; /* bytes per file */
+	unsigned		 inbound_poll;	/* seconds between IMAP polls */
 };
 
 /* NULL on error, with every mistake in diag. */

@@ -22,6 +22,7 @@ struct metrics;
 struct feeds;
 struct outbox;
 struct chase;
+struct inbox;
 struct reload;
 struct koyomi;
 struct tmpl_set;
@@ -57,6 +58,7 @@ struct koyomi {
 	struct feeds		*feeds;		/* feeds/feeds.c */
 	struct outbox		*outbox;	/* outbox/outbox.c */
 	struct chase		*chase;		/* chase/chase.c */
+	struct inbox		*inbox;		/* inbox/inbox.c, NULL: none */
 	/* The completion-link key (core/links.c), loaded at start. */
 	unsigned char		 link_key[LINKS_KEY_LEN];
 	int			 has_link_key;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <openssl/crypto.h>
@@ -26,6 +27,10 @@
 #define LINKS_MAX_RAW	(LINKS_HDR_LEN + LINKS_ASSIGNEE_MAX + LINKS_MAC_LEN)
 /* Separates these MACs from anything else the key may ever sign. */
 static const char links_context[] = "koyomi completion link v1";
+static const char reply_context[] = "koyomi reply address v1";
+#define REPLY_SIG_BYTES	10	/* 80 bits: 16 base32 letters */
+#define REPLY_SIG_LEN	16
+#define REPLY_TASK_MAX	18	/* decimal digits of a task id */
 
 
 static void
@@ -199,4 +204,108 @@ links_key_load(const char *path, unsigned char key[LINKS_KEY_LEN],
 	rc = key_read(fd, path, key, cause);
 	close(fd);
 	return rc;
+}
+
+/* The 16 base32 letters (a-z2-7) of a task's reply signature. */
+static void
+reply_sig(const unsigned char *key, int64_t task, char out[REPLY_SIG_LEN + 1])
+{
+	static const char alpha[] = "abcdefghijklmnopqrstuvwxyz234567";
+	unsigned char	 in[sizeof reply_context + 24], mac[LINKS_MAC_LEN];
+	unsigned int	 maclen = LINKS_MAC_LEN;
+	unsigned	 acc = 0;
+	int		 bits = 0, n, i, o = 0;
+
+	memcpy(in, reply_context, sizeof reply_context);
+	n = snprintf((char *)in + sizeof reply_context, 24, "%lld",
+	    (long long)task);
+	if (HMAC(EVP_sha256(), key, LINKS_KEY_LEN, in,
+	    sizeof reply_context + (size_t)n, mac, &maclen) == NULL)
+		fatalx("links: HMAC-SHA256 failed");
+	for (i = 0; i < REPLY_SIG_BYTES; i++) {
+		acc = (acc << 8 | mac[i]) & 0xfff;
+		for (bits += 8; bits >= 5; bits -= 5)
+			out[o++] = alpha[(acc >> (bits - 5)) & 31];
+	}
+	out[o] = '\0';
+}
+
+void
+links_reply_tag(const unsigned char key[LINKS_KEY_LEN], int64_t task,
+    char tag[LINKS_TAG_MAX])
+{
+	char	 sig[REPLY_SIG_LEN + 1];
+
+	reply_sig(key, task, sig);
+	snprintf(tag, LINKS_TAG_MAX, "%lld.%s", (long long)task, sig);
+}
+
+int
+links_reply_check(const unsigned char key[LINKS_KEY_LEN], const char *tag,
+    int64_t *task)
+{
+	char		 sig[REPLY_SIG_LEN + 1], got[REPLY_SIG_LEN + 1];
+	const char	*dot;
+	long long	 id = 0;
+	size_t		 nd, i;
+
+	/* Canonical decimal only: one task has one tag. */
+	nd = strspn(tag, "0123456789");
+	if (nd == 0 || nd > REPLY_TASK_MAX || tag[0] == '0' ||
+	    *(dot = tag + nd) != '.' || strlen(dot + 1) != REPLY_SIG_LEN)
+		return -1;
+	for (i = 0; i < nd; i++)
+		id = id * 10 + (tag[i] - '0');
+	for (i = 0; i < REPLY_SIG_LEN; i++)
+		got[i] = (char)(dot[1 + i] >= 'A' && dot[1 + i] <= 'Z' ?
+		    dot[1 + i] - 'A' + 'a' : dot[1 + i]);
+	got[REPLY_SIG_LEN] = '\0';
+	reply_sig(key, id, sig);
+	if (CRYPTO_memcmp(sig, got, REPLY_SIG_LEN) != 0)
+		return -1;
+	*task = id;
+	return 0;
+}
+
+char *
+links_reply_address(const unsigned char key[LINKS_KEY_LEN], int64_t task,
+    const char *base, const char *delim)
+{
+	const char	*at = strrchr(base, '@');
+	char		 tag[LINKS_TAG_MAX], *out;
+
+	if (at == NULL || at == base || at[1] == '\0')
+		return NULL;
+	links_reply_tag(key, task, tag);
+	xasprintf(&out, "%.*s%s%s%s", (int)(at - base), base, delim, tag, at);
+	return out;
+}
+
+enum links_reply
+links_reply_parse(const unsigned char key[LINKS_KEY_LEN], const char *base,
+    const char *delim, const char *addr, int64_t *task)
+{
+	const char	*bat = strrchr(base, '@'), *aat = strrchr(addr, '@');
+	size_t		 nl, dl = strlen(delim), tl;
+	char		 tag[LINKS_TAG_MAX];
+
+	if (bat == NULL || aat == NULL || strcasecmp(bat, aat) != 0)
+		return LINKS_REPLY_OTHER;
+	nl = (size_t)(bat - base);
+	if ((size_t)(aat - addr) == nl && strncasecmp(addr, base, nl) == 0)
+		return LINKS_REPLY_UNTAGGED;
+	if ((size_t)(aat - addr) <= nl + dl ||
+	    strncasecmp(addr, base, nl) != 0 ||
+	    strncmp(addr + nl, delim, dl) != 0)
+		return LINKS_REPLY_OTHER;
+	tl = (size_t)(aat - addr) - nl - dl;
+	if (tl >= sizeof tag)
+		return LINKS_REPLY_BAD;
+	memcpy(tag, addr + nl + dl, tl);
+	tag[tl] = '\0';
+	/* A tag that is not a task's (no digits first): not ours to judge. */
+	if (tag[0] < '0' || tag[0] > '9')
+		return LINKS_REPLY_UNTAGGED;
+	return links_reply_check(key, tag, task) == 0 ? LINKS_REPLY_OK :
+	    LINKS_REPLY_BAD;
 }

@@ -48,4 +48,39 @@ enum links_verdict {
 enum links_verdict links_verify(const unsigned char key[LINKS_KEY_LEN],
 	    const char *token, time_t now, int64_t *task, char *assignee);
 
+/*
+ * Reply addresses (daemon/inbox/): a reminder about task 123 says
+ * Reply-To: koyomi+123.SIG@example.jp, where SIG is 80 bits of an
+ * HMAC-SHA256 with the same key and a context of its own, in lower-case
+ * base32, so an MTA that folds the case of a local part keeps it valid.
+ * The tag is "123.SIG" (at most LINKS_TAG_MAX - 1 bytes).
+ */
+#define LINKS_TAG_MAX		48
+
+void	links_reply_tag(const unsigned char key[LINKS_KEY_LEN], int64_t task,
+	    char tag[LINKS_TAG_MAX]);
+/* 0 and *task when tag (in any case) is genuine, else -1. */
+int	links_reply_check(const unsigned char key[LINKS_KEY_LEN],
+	    const char *tag, int64_t *task);
+/*
+ * LOCAL DELIM TAG @DOMAIN for base LOCAL@DOMAIN (caller frees); NULL when
+ * base is not an address.
+ */
+char	*links_reply_address(const unsigned char key[LINKS_KEY_LEN],
+	    int64_t task, const char *base, const char *delim);
+
+enum links_reply {
+	LINKS_REPLY_OTHER,	/* not an address of base */
+	LINKS_REPLY_UNTAGGED,	/* base itself, or a tag of another kind */
+	LINKS_REPLY_BAD,	/* a task tag with a wrong signature */
+	LINKS_REPLY_OK,		/* *task set */
+};
+/*
+ * What addr (a bare address, any case) is to the reply address base:
+ * compares the local part and the domain without regard to case.
+ */
+enum links_reply links_reply_parse(const unsigned char key[LINKS_KEY_LEN],
+	    const char *base, const char *delim, const char *addr,
+	    int64_t *task);
+
 #endif

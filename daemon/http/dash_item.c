@@ -10,6 +10,7 @@
 
 #include "calendars/cal.h"
 #include "calendars/util.h"
+#include "daemon/http/dash_inbox.h"
 #include "daemon/http/dash_view.h"
 #include "daemon/codec/html.h"
 
@@ -206,6 +207,8 @@ dash_render_occ(struct buf *b, const struct dash_ctx *d, const struct occ *o,
 	occ_description(b, o->description);
 	if (o->is_deadline)
 		occ_tasks(b, d, tasks, ntasks);
+	if (o->is_deadline && d->inbox != NULL)
+		dash_inbox_section(b, d, d->inbox);
 	buf_puts(b, "</article>\n");
 	dash_page_end(b);
 }

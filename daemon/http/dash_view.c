@@ -95,6 +95,8 @@ dash_page_begin(struct buf *b, const struct dash_ctx *d, const char *title)
 	/* Outbox rows name every cycle's addresses: admins only. */
 	if (d->is_admin)
 		buf_puts(b, "<a href=\"/outbox\">送信状況</a>");
+	if (d->can_write)
+		buf_puts(b, "<a href=\"/inbox\">受信メール</a>");
 	buf_puts(b, "<a href=\"/reload\">ルール読込</a>");
 	buf_puts(b, "<form class=\"inline\" method=\"post\" action=\"/logout\">"
 	    "<input type=\"hidden\" name=\"csrf\" value=\"");

@@ -20,6 +20,7 @@
 #include "rules/rules.h"
 
 struct outbox_row;
+struct dash_inbox;
 
 struct dash_filter {
 	int		 fy;		/* 0 = all */
@@ -38,6 +39,8 @@ struct dash_ctx {
 	int			 is_admin;	/* sees the outbox */
 	time_t			 now;
 	const struct cal_zone	*zone;
+	/* A deadline's files sent by mail (dash_inbox.h), or NULL. */
+	const struct dash_inbox	*inbox;
 };
 
 void	dash_page_begin(struct buf *, const struct dash_ctx *, const char *title);

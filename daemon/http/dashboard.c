@@ -23,8 +23,11 @@
 #include "daemon/http/auth_req.h"
 #include "daemon/core/conf.h"
 #include "daemon/codec/csv.h"
+#include "daemon/http/dash_inbox.h"
+#include "daemon/http/dash_req.h"
 #include "daemon/http/dash_view.h"
 #include "daemon/http/http.h"
+#include "daemon/http/inbox_http.h"
 #include "daemon/http/routes.h"
 #include "daemon/core/koyomi.h"
 #include "daemon/core/reload.h"
@@ -34,19 +37,10 @@
 #include "daemon/chase/tasks.h"
 #include "daemon/chase/tasks_ops.h"
 
-#define HTML_TYPE	"text/html; charset=utf-8"
-#define CSV_TYPE	"text/csv; charset=utf-8"
+#define HTML_TYPE	DASH_HTML
+#define CSV_TYPE	DASH_CSV
 #define DASH_COOKIE	"koyomi_session"
 #define LOGIN_COOKIE	"koyomi_login"
-#define DASH_MAX_SCOPE	64
-
-struct dash_req {
-	struct koyomi		*k;
-	struct auth_info	 ai;
-	char			 csrf[48];
-	const char		*scope[DASH_MAX_SCOPE];
-	size_t			 nscope;
-};
 
 static void
 dash_headers(struct http_req *req)
@@ -59,7 +53,7 @@ dash_headers(struct http_req *req)
 	    "frame-ancestors 'none'; base-uri 'none'");
 }
 
-static void
+void
 dash_send(struct http_req *req, unsigned status, const char *type,
     struct buf *b)
 {
@@ -69,7 +63,7 @@ dash_send(struct http_req *req, unsigned status, const char *type,
 	http_reply(req, status, type, buf_steal(b), len, HTTP_MEM_FREE);
 }
 
-static void
+void
 dash_redirect(struct http_req *req, const char *to)
 {
 	dash_headers(req);
@@ -78,7 +72,7 @@ dash_redirect(struct http_req *req, const char *to)
 	    HTTP_MEM_PERSISTENT);
 }
 
-static void
+void
 dash_text(struct http_req *req, unsigned status, const char *msg)
 {
 	dash_headers(req);
@@ -101,7 +95,7 @@ set_cookie(struct http_req *req, struct koyomi *k, const char *name,
 }
 
 /* The session of this request; redirects to /login when there is none. */
-static int
+int
 dash_session(struct http_req *req, struct koyomi *k, struct dash_req *d)
 {
 	char	*p, *save = NULL;
@@ -123,7 +117,7 @@ dash_session(struct http_req *req, struct koyomi *k, struct dash_req *d)
 	return 0;
 }
 
-static int
+int
 dash_csrf_ok(struct http_req *req, const struct dash_req *d)
 {
 	const char	*f = http_form(req, "csrf");
@@ -133,8 +127,8 @@ dash_csrf_ok(struct http_req *req, const struct dash_req *d)
 	    CRYPTO_memcmp(f, d->csrf, n) == 0;
 }
 
-static void
-dash_ctx(struct dash_req *d, struct dash_ctx *c)
+void
+dash_ctx_init(struct dash_req *d, struct dash_ctx *c)
 {
 	c->rules = d->k->rules;
 	c->csrf = d->csrf;
@@ -143,6 +137,7 @@ dash_ctx(struct dash_req *d, struct dash_ctx *c)
 	c->is_admin = d->ai.role == AUTH_ADMIN;
 	c->now = koyomi_now(d->k);
 	c->zone = d->k->zone;
+	c->inbox = NULL;
 }
 
 static void
@@ -217,7 +212,7 @@ dash_task_page(struct http_req *req, struct koyomi *k, int org_page)
 
 	if (dash_session(req, k, &d) == -1)
 		return;
-	dash_ctx(&d, &c);
+	dash_ctx_init(&d, &c);
 	dash_filter(req, &f);
 	if (!org_page)
 		f.org = NULL;
@@ -263,7 +258,7 @@ dash_meetings(struct http_req *req, void *arg)
 
 	if (dash_session(req, k, &d) == -1)
 		return;
-	dash_ctx(&d, &c);
+	dash_ctx_init(&d, &c);
 	buf_init(&b);
 	if (fmt != NULL && strcmp(fmt, "csv") == 0) {
 		dash_meetings_csv(&b, &c, &k->occs, 200);
@@ -331,7 +326,7 @@ dash_outbox(struct http_req *req, void *arg)
 	if (fmt != NULL && strcmp(fmt, "csv") == 0)
 		outbox_csv(req, v, n);
 	else {
-		dash_ctx(&d, &c);
+		dash_ctx_init(&d, &c);
 		buf_init(&b);
 		dash_render_outbox(&b, &c, v, n);
 		dash_send(req, 200, HTML_TYPE, &b);
@@ -353,7 +348,7 @@ dash_reload(struct http_req *req, void *arg)
 
 	if (dash_session(req, k, &d) == -1)
 		return;
-	dash_ctx(&d, &c);
+	dash_ctx_init(&d, &c);
 	ok = reload_last(k, &when, &errs);
 	if (k->rules != NULL)
 		rules_summary(k->rules, summary, sizeof summary);
@@ -395,7 +390,7 @@ dash_task_get(struct http_req *req, void *arg)
 		nev = 0;
 	}
 	tasks_note_occs(k, &t, 1);
-	dash_ctx(&d, &c);
+	dash_ctx_init(&d, &c);
 	buf_init(&b);
 	dash_render_task(&b, &c, &t, ev, nev);
 	task_events_free(ev, nev);
@@ -434,6 +429,7 @@ dash_occ_get(struct http_req *req, void *arg)
 	struct dash_ctx		 c;
 	struct revisions_occ	 ro;
 	struct task_filter	 f = { 0 };
+	struct dash_inbox	 di;
 	const struct occ	*o;
 	struct task		*v = NULL;
 	struct buf		 b;
@@ -456,9 +452,15 @@ dash_occ_get(struct http_req *req, void *arg)
 	f.now = koyomi_now(k);
 	if (o->is_deadline && store_tasks_list(k->store, &f, &v, &n) == -1)
 		n = 0;
-	dash_ctx(&d, &c);
+	dash_ctx_init(&d, &c);
+	if (o->is_deadline) {
+		inbox_http_deadline(&d, o->uid, v, n, &di);
+		c.inbox = &di;
+	}
 	buf_init(&b);
 	dash_render_occ(&b, &c, o, v, n);
+	if (o->is_deadline)
+		inbox_http_done(&di);
 	tasks_free(v, n);
 	revisions_occ_free(&ro);
 	dash_send(req, 200, HTML_TYPE, &b);

@@ -39,6 +39,11 @@ const struct http_route http_route_table[] = {
 	{ "/dash/tasks/*",	POST,		R_COORD, "dashboard_task", dash_task_post },
 	{ "/feeds/*",		GET,		R_SEC,	"feeds",	feeds_handler },
 	{ "/healthz",		GET,		R_PUB,	"healthz",	route_healthz },
+	/* Replies by mail: coordinators of the message's cycle, admins. */
+	{ "/inbox",		GET,		R_COORD, "inbox",	inbox_page },
+	{ "/inbox/files/*",	GET,		R_COORD, "inbox_file",	inbox_file_get },
+	{ "/inbox/messages/*",	POST,		R_COORD, "inbox_message", inbox_message_post },
+	{ "/inbox/zip/*",	GET,		R_COORD, "inbox_zip",	inbox_zip_get },
 	{ "/login",		GET,		R_PUB,	"login",	login_get },
 	{ "/login",		POST,		R_PUB,	"login_post",	login_post },
 	{ "/login/once",	POST,		R_LOG,	"login_once",	once_post },

@@ -38,6 +38,11 @@ void	once_post(struct http_req *, void *);
 void	once_get(struct http_req *, void *);
 /* feeds_http.c */
 void	feeds_handler(struct http_req *, void *);
+/* inbox_http.c */
+void	inbox_page(struct http_req *, void *);
+void	inbox_message_post(struct http_req *, void *);
+void	inbox_file_get(struct http_req *, void *);
+void	inbox_zip_get(struct http_req *, void *);
 /* outbox_http.c */
 void	outbox_api(struct http_req *, void *);
 

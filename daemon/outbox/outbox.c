@@ -136,6 +136,13 @@ int64_t
 outbox_enqueue_mail(struct koyomi *k, const struct outbox_mail *m,
     char **cause)
 {
+	return outbox_enqueue_mail_id(k, m, NULL, cause);
+}
+
+int64_t
+outbox_enqueue_mail_id(struct koyomi *k, const struct outbox_mail *m,
+    char *msgid_out, char **cause)
+{
 	struct mail_msg	 mm;
 	struct buf	 b;
 	char		*msgid;
@@ -155,12 +162,17 @@ outbox_enqueue_mail(struct koyomi *k, const struct outbox_mail *m,
 	mm.utc_offset = outbox_utc_offset(k, now);
 	mm.list_id = m->list_id;
 	mm.ics = m->ics;
+	mm.reply_to = m->reply_to;
+	mm.in_reply_to = m->in_reply_to;
+	mm.auto_submitted = m->auto_submitted;
 	buf_init(&b);
 	if (mail_build(&mm, &b, cause) == 0) {
 		id = store_outbox_insert(k->store, msgid, "mail", m->to_addr,
 		    m->kind, m->subject, b.data, b.len, now);
 		if (id == -1)
 			xasprintf(cause, "outbox: database error");
+		else if (msgid_out != NULL)
+			snprintf(msgid_out, OUTBOX_MSGID_MAX, "%s", msgid);
 	}
 	buf_free(&b);
 	free(msgid);

@@ -56,6 +56,9 @@ struct outbox_mail {
 	const char	*body;
 	const char	*list_id;	/* "<cycle.host>" or NULL */
 	const char	*ics;		/* METHOD:PUBLISH part or NULL */
+	const char	*reply_to;	/* a task's reply address or NULL */
+	const char	*in_reply_to;	/* "<id>" of the mail answered, or NULL */
+	const char	*auto_submitted; /* NULL: auto-generated */
 };
 
 /* Row states, in the order `koyomi outbox` lists counts. */
@@ -73,10 +76,14 @@ int		 outbox_state_from_name(const char *);	/* -1 unknown */
 /*
  * Builds the RFC 5322 message (Message-ID chosen here) and INSERTs it.
  * Must run inside the caller's open transaction. Returns the row id, or
- * -1 with *cause (caller frees): bad header, database error.
+ * -1 with *cause (caller frees): bad header, database error. The second
+ * form also copies the Message-ID into msgid[OUTBOX_MSGID_MAX].
  */
+#define OUTBOX_MSGID_MAX	320
 int64_t		 outbox_enqueue_mail(struct koyomi *, const struct outbox_mail *,
 		    char **cause);
+int64_t		 outbox_enqueue_mail_id(struct koyomi *,
+		    const struct outbox_mail *, char *msgid, char **cause);
 /*
  * One row per configured webhook endpoint whose event filter matches
  * ev->type, each with its own webhook-id and body in that endpoint's

@@ -3,13 +3,15 @@
  * announcements first (their reconcile of event_revisions must see a
  * change before the feeds' own reconcile records it silently), then
  * feeds (chasing marks private feeds dirty), then the outbox (the chaser
- * enqueues into it), then the chaser.
+ * enqueues into it), then the chaser, then the inbox (a reply marks
+ * tasks done and queues mail).
  */
 #include <stddef.h>
 
 #include "daemon/chase/announce.h"
 #include "daemon/chase/chase.h"
 #include "daemon/feeds/feeds.h"
+#include "daemon/inbox/inbox.h"
 #include "daemon/core/koyomi.h"
 #include "daemon/server/modules.h"
 #include "daemon/outbox/outbox.h"
@@ -47,6 +49,7 @@ const struct module koyomi_modules[] = {
 	{ "feeds", feeds_start, feeds_stop },
 	{ "outbox", outbox_mod_start, outbox_mod_stop },
 	{ "chase", chase_mod_start, chase_mod_stop },
+	{ "inbox", inbox_start, inbox_stop },
 	{ NULL, NULL, NULL },
 };
 const unsigned koyomi_nmodules = sizeof koyomi_modules /

@@ -137,6 +137,64 @@ static const char *const schema_migrations[] = {
 "  WHERE answer IS NOT NULL AND cancelled = 0;"
 "CREATE INDEX task_events_answered ON task_events (id)"
 "  WHERE action = 'answered';",
+/*
+ * 5: replies by mail (daemon/inbox/). Every message read from the inbound
+ * mailbox is one row of inbox_messages, written in the transaction that
+ * applies it, so a message is applied once whatever crashes: its hash is
+ * looked up before anything is done. Attachments are files under the
+ * database's folder named by their SHA-256; inbox_files says whose they
+ * are. mail_refs ties a reminder's Message-ID to its task (a reply's
+ * In-Reply-To); mail_failures holds addresses our mail bounced from;
+ * inbox_senders the addresses an administrator allowed for an
+ * organisation besides its directory contacts.
+ */
+"CREATE TABLE inbox_messages ("
+"  id INTEGER PRIMARY KEY,"
+"  hash TEXT NOT NULL UNIQUE,"		/* hex SHA-256 of the raw message */
+"  msgid TEXT,"				/* Message-ID, brackets included */
+"  received INTEGER NOT NULL,"
+"  sender TEXT,"			/* From: address, lower case */
+"  subject TEXT,"
+"  state TEXT NOT NULL CHECK (state IN ('applied','received',"
+"    'unmatched','auto','bounce','duplicate','assigned','dismissed')),"
+"  reason TEXT,"			/* why it was not applied */
+"  task INTEGER REFERENCES tasks (id),"	/* matched, or suggested */
+"  cycle TEXT,"				/* the task's cycle: who may see it */
+"  size INTEGER NOT NULL"
+");"
+"CREATE INDEX inbox_messages_msgid ON inbox_messages (msgid);"
+"CREATE INDEX inbox_messages_state ON inbox_messages (state, id);"
+"CREATE TABLE inbox_files ("
+"  id INTEGER PRIMARY KEY,"
+"  message INTEGER NOT NULL REFERENCES inbox_messages (id),"
+"  task INTEGER REFERENCES tasks (id),"	/* NULL until the message is applied */
+"  name TEXT NOT NULL,"			/* sanitised file name */
+"  type TEXT NOT NULL,"			/* content type as sent */
+"  size INTEGER NOT NULL,"
+"  sha256 TEXT NOT NULL,"		/* the stored file's name */
+"  stored INTEGER NOT NULL"		/* 0: over the size limit, not kept */
+");"
+"CREATE INDEX inbox_files_task ON inbox_files (task);"
+"CREATE INDEX inbox_files_message ON inbox_files (message);"
+"CREATE TABLE mail_refs ("
+"  msgid TEXT PRIMARY KEY,"		/* a reminder's Message-ID */
+"  task INTEGER NOT NULL"
+");"
+"CREATE TABLE mail_failures ("
+"  address TEXT PRIMARY KEY,"		/* lower case */
+"  since INTEGER NOT NULL,"
+"  last INTEGER NOT NULL,"
+"  count INTEGER NOT NULL,"
+"  error TEXT,"				/* the DSN's status and diagnostic */
+"  msgid TEXT"				/* the bounced message */
+");"
+"CREATE TABLE inbox_senders ("
+"  org TEXT NOT NULL,"			/* org or contact id */
+"  address TEXT NOT NULL,"		/* lower case */
+"  added INTEGER NOT NULL,"
+"  by TEXT,"
+"  PRIMARY KEY (org, address)"
+");",
 };
 
 #endif

@@ -461,7 +461,7 @@ store_tasks_metrics(struct store *s, time_t now, struct tasks_metrics *m)
 		"overdue" };
 	static const char *const kinds[] = { "before", "overdue", "escalate" };
 	static const char *const vias[VIA_NVIAS] = { "cli", "api", "link",
-		"dashboard", "rules" };
+		"dashboard", "rules", "mail" };
 	static const char qs[] = "SELECT CASE WHEN state = 'open' AND due < ?1 "
 	    "THEN 'overdue' ELSE state END, count(*) FROM tasks "
 	    "WHERE cancelled = 0 GROUP BY 1";
@@ -551,7 +551,7 @@ store_task_stamps(struct store *s, const char *assignee,
 }
 
 static const char *const task_vias[VIA_NVIAS] = {
-	"cli", "api", "link", "dashboard", "rules",
+	"cli", "api", "link", "dashboard", "rules", "mail",
 };
 
 const char *

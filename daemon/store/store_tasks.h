@@ -17,7 +17,7 @@
 struct store;
 
 enum task_via { VIA_CLI, VIA_API, VIA_LINK, VIA_DASHBOARD, VIA_RULES,
-	VIA_NVIAS };
+	VIA_MAIL, VIA_NVIAS };
 const char	*task_via_name(enum task_via);
 
 /* One task row. Strings owned by the row. */

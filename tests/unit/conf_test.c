@@ -380,9 +380,10 @@ static void
 test_text_keys(void **state)
 {
 	static const char *const keys[] = {
-		"admin_mail", "base_url", "database", "listen",
-		"mail_ca_file", "mail_credentials", "mail_from",
-		"mail_transport", "rules",
+		"admin_mail", "base_url", "database", "inbound",
+		"inbound_address", "inbound_cafile", "inbound_credentials",
+		"inbound_delimiter", "listen", "mail_ca_file",
+		"mail_credentials", "mail_from", "mail_transport", "rules",
 		"secret_key_file", "templates", "timezone",
 	};
 	struct fx		*f = *state;
@@ -487,6 +488,91 @@ test_switches(void **state)
 	assert_true(has_error(f, &d, 3, 16, "'mail_starttls' must be "
 	    "required or optional"));
 	assert_int_equal(d.nerrors, 3);
+	rules_diag_free(&d);
+}
+
+/*
+ * Replies by mail: a relative Maildir and the reply address derived from
+ * mail_from; IMAP only over TLS and with a password file nobody else
+ * reads; a reply address without a tag of its own; the MTA's delimiter.
+ */
+static void
+test_inbound(void **state)
+{
+	struct fx		*f = *state;
+	struct rules_diag	 d;
+	struct conf		*c;
+	char			 want[256], cred[160], text[512];
+
+	c = load(f, "mail_from: \"koyomi <koyomi@example.jp>\"\n"
+	    "inbound: maildir:../inbox\n", &d);
+	assert_non_null(c);
+	snprintf(want, sizeof want, "maildir:%s/../inbox", f->sub);
+	assert_string_equal(c->inbound, want);
+	assert_string_equal(c->inbound_address, "koyomi@example.jp");
+	assert_string_equal(c->inbound_delimiter, "+");
+	assert_int_equal(c->inbound_ack, 0);
+	assert_int_equal(c->inbound_poll, 60);
+	assert_int_equal(c->inbound_max_attachment, 10485760);
+	assert_null(c->inbound_credentials);
+	conf_free(c);
+	rules_diag_free(&d);
+	/* No inbound: the rest is read but nothing needs it. */
+	c = load(f, "", &d);
+	assert_non_null(c);
+	assert_null(c->inbound);
+	assert_string_equal(c->inbound_address, "koyomi@localhost");
+	conf_free(c);
+	rules_diag_free(&d);
+	snprintf(cred, sizeof cred, "%s/imap.secret", f->sub);
+	put(cred, "koyomi:pw\n", 0600);
+	snprintf(text, sizeof text, "inbound: imaps://koyomi@mx/INBOX\n"
+	    "inbound_credentials: imap.secret\ninbound_cafile: ca.pem\n"
+	    "inbound_address: replies@example.jp\ninbound_delimiter: \"-\"\n"
+	    "inbound_poll: 5\ninbound_max_attachment: 1024\n"
+	    "inbound_ack: yes\n");
+	c = load(f, text, &d);
+	assert_non_null(c);
+	assert_string_equal(c->inbound, "imaps://koyomi@mx/INBOX");
+	assert_string_equal(c->inbound_credentials, cred);
+	snprintf(want, sizeof want, "%s/ca.pem", f->sub);
+	assert_string_equal(c->inbound_cafile, want);
+	assert_string_equal(c->inbound_address, "replies@example.jp");
+	assert_string_equal(c->inbound_delimiter, "-");
+	assert_int_equal(c->inbound_poll, 5);
+	assert_int_equal(c->inbound_max_attachment, 1024);
+	assert_int_equal(c->inbound_ack, 1);
+	conf_free(c);
+	rules_diag_free(&d);
+	assert_null(load(f, "inbound: imap://mx/INBOX\n"
+	    "inbound_address: \"koyomi <k@example.jp>\"\n"
+	    "inbound_delimiter: \".\"\ninbound_poll: 0\n"
+	    "inbound_max_attachment: 1023\n", &d));
+	assert_true(has_error(f, &d, 1, 10, "'inbound' must be maildir:PATH "
+	    "or imaps://"));
+	assert_true(has_error(f, &d, 2, 18, "'inbound_address' must be a "
+	    "bare address"));
+	assert_true(has_error(f, &d, 3, 20, "'inbound_delimiter' must be +, "
+	    "- or ="));
+	assert_true(has_error(f, &d, 4, 15, "'inbound_poll' must be a whole "
+	    "number of seconds from 1 to 3600"));
+	assert_true(has_error(f, &d, 5, 25, "'inbound_max_attachment' must "
+	    "be a number from 1024 to 1073741824"));
+	assert_int_equal(d.nerrors, 5);
+	rules_diag_free(&d);
+	/* IMAP without a password file; a tagged reply address. */
+	assert_null(load(f, "mail_from: k+x@example.jp\n"
+	    "inbound: imaps://mx/INBOX\n", &d));
+	assert_true(has_error(f, &d, 2, 1, "needs 'inbound_credentials'"));
+	assert_true(has_error(f, &d, 2, 1, "needs a reply address without +"));
+	assert_int_equal(d.nerrors, 2);
+	rules_diag_free(&d);
+	/* A password file the group may read. */
+	put(cred, "koyomi:pw\n", 0640);
+	assert_null(load(f, "inbound: imaps://mx/INBOX\n"
+	    "inbound_credentials: imap.secret\n", &d));
+	assert_true(has_error(f, &d, 1, 1, "'inbound_credentials'"));
+	assert_int_equal(d.nerrors, 1);
 	rules_diag_free(&d);
 }
 
@@ -805,6 +891,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_switches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_webhooks, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_inbound, setup, teardown),
 		cmocka_unit_test(test_manual),
 		cmocka_unit_test_setup_teardown(test_relative_paths, setup,
 		    teardown),

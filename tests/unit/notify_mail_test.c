@@ -304,7 +304,7 @@ test_header_injection(void **state)
 	int		 i;
 
 	(void)state;
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < 9; i++) {
 		m = sample();
 		switch (i) {
 		case 0: m.subject = "件名\r\nBcc: victim@example.com"; break;
@@ -312,6 +312,10 @@ test_header_injection(void **state)
 		case 2: m.to_addr = "a@example.com\r\nBcc: b@example.com"; break;
 		case 3: m.list_id = "<x>\rX-Evil: 1"; break;
 		case 4: m.to_addr = "not an address"; break;
+		case 5: m.reply_to = "k+1.x@example.jp\r\nBcc: y@z"; break;
+		case 6: m.reply_to = "a@b, c@d"; break;
+		case 7: m.in_reply_to = "<a@b>\nX-Evil: 1"; break;
+		case 8: m.auto_submitted = "auto-replied\r\nX: 1"; break;
 		}
 		buf_init(&b);
 		cause = NULL;
@@ -320,6 +324,43 @@ test_header_injection(void **state)
 		free(cause);
 		buf_free(&b);
 	}
+}
+
+/* A 受領確認: Reply-To, In-Reply-To and References, auto-replied. */
+static void
+test_reply_headers(void **state)
+{
+	struct mail_msg	 m = sample();
+	struct buf	 b;
+	char		*cause = NULL, *v;
+
+	(void)state;
+	m.reply_to = "koyomi+42.abcdefghijklmnop@example.jp";
+	m.in_reply_to = "<reply.1@a.example.jp>";
+	m.auto_submitted = "auto-replied";
+	buf_init(&b);
+	assert_int_equal(mail_build(&m, &b, &cause), 0);
+	v = t_header(b.data, "Reply-To");
+	assert_string_equal(v, "koyomi+42.abcdefghijklmnop@example.jp");
+	free(v);
+	v = t_header(b.data, "In-Reply-To");
+	assert_string_equal(v, "<reply.1@a.example.jp>");
+	free(v);
+	v = t_header(b.data, "References");
+	assert_string_equal(v, "<reply.1@a.example.jp>");
+	free(v);
+	v = t_header(b.data, "Auto-Submitted");
+	assert_string_equal(v, "auto-replied");
+	free(v);
+	buf_free(&b);
+	/* Without them: none of the three headers. */
+	m = sample();
+	buf_init(&b);
+	assert_int_equal(mail_build(&m, &b, &cause), 0);
+	assert_null(strstr(b.data, "Reply-To:"));
+	assert_null(strstr(b.data, "In-Reply-To:"));
+	assert_null(strstr(b.data, "References:"));
+	buf_free(&b);
 }
 
 static void
@@ -461,6 +502,7 @@ main(void)
 		cmocka_unit_test(test_ascii_subject_plain),
 		cmocka_unit_test(test_build_message),
 		cmocka_unit_test(test_header_injection),
+		cmocka_unit_test(test_reply_headers),
 		cmocka_unit_test(test_calendar_part),
 		cmocka_unit_test(test_b64_decode),
 		cmocka_unit_test(test_b64url),

@@ -104,7 +104,8 @@ test_every_kind_renders(void **state)
 {
 	const char *const all[] = { "to", "org", "title", "fy", "source",
 	    "coordinator", "due", "link", "days_left", "days_over", "assignee",
-	    "items", "count", "old_date", "new_date", "date", "done_at", "by" };
+	    "items", "count", "old_date", "new_date", "date", "done_at", "by",
+	    "received_at", "subject", "files", "result" };
 	struct tmpl_vars	 v;
 	char			*subj, *body, *cause, **errs = NULL;
 	size_t			 i, nerrs = 0;
