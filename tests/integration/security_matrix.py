@@ -354,6 +354,26 @@ EXPECT = {
                                                       200)),
         case("/occurrences/nope@koyomi", by_role(LOGIN, 404, 404, 404, 404)),
     ],
+    # Replies by mail (daemon/inbox): coordinators and admins; nothing was
+    # received here, so a message or file id names nothing (404), and a
+    # viewer or a stranger never learns even that.
+    ("/inbox", "GET"): [
+        case("/inbox", by_role(LOGIN, 403, 200, 200, 200)),
+    ],
+    ("/inbox/files/*", "GET"): [
+        case("/inbox/files/1", by_role(LOGIN, 403, 404, 404, 404)),
+    ],
+    ("/inbox/messages/*", "POST"): [
+        case("/inbox/messages/1/dismiss", by_role(LOGIN, 403, 404, 404, 404),
+             body={}, form=1, csrf=1),
+        case("/inbox/messages/1/dismiss", by_role(LOGIN, 403, 403, 403, 403),
+             body={}, form=1),
+    ],
+    ("/inbox/zip/*", "GET"): [
+        # Cycle B's deadline: its coordinator and an admin are told it has
+        # no files yet (404), A's coordinator is refused first (403).
+        case("/inbox/zip/{uid_deadline_b}", by_role(LOGIN, 403, 404, 403, 404)),
+    ],
     ("/org", "GET"): [
         case("/org?id=org-a", PAGE, deny=SCOPED, want=BOTH),
         case("/org?id=org-a&format=csv", PAGE, deny=SCOPED, want=BOTH),
@@ -390,7 +410,8 @@ def read_routes():
     m = re.search(r"http_route_table\[\]\s*=\s*\{(.*?)\n\};", text, re.S)
     if not check(m is not None, "routes.c has http_route_table[]"):
         return []
-    body = re.sub(r"/\*.*?\*/", "", m.group(1), flags=re.S)
+    # Comments are whole lines there; "/*" also ends prefix patterns.
+    body = re.sub(r"^\s*/\*.*?\*/\s*$", "", m.group(1), flags=re.M | re.S)
     rows = []
     for r in ROW.finditer(body):
         methods = [x.strip() for x in r.group(2).split("|")]
