@@ -313,7 +313,7 @@ send_due(struct chase *c, struct chase_due *due, size_t ndue, time_t now)
 		if (rc == 1)
 			continue;
 		if (strcmp(due[i].fresh.state, "open") == 0 &&
-		    !due[i].fresh.cancelled)
+		    !due[i].fresh.cancelled && !due[i].fresh.past)
 			due[n++] = due[i];	/* takes fresh along */
 		else
 			task_free(&due[i].fresh);
@@ -581,7 +581,7 @@ static void
 chase_metrics(struct koyomi *k, struct buf *b, void *arg)
 {
 	static const char *const states[] = { "open", "done", "waived",
-		"overdue" };
+		"overdue", "past" };
 	static const char *const kinds[] = { "before", "overdue", "escalate" };
 	struct tasks_metrics	 m;
 	int			 i;
@@ -590,8 +590,9 @@ chase_metrics(struct koyomi *k, struct buf *b, void *arg)
 	if (store_tasks_metrics(k->store, time(NULL), &m) == -1)
 		return;
 	buf_puts(b, "# HELP koyomi_tasks Tasks by state; overdue open tasks "
-	    "are counted as overdue, not open.\n# TYPE koyomi_tasks gauge\n");
-	for (i = 0; i < 4; i++)
+	    "are counted as overdue, not open, and deadlines past before "
+	    "koyomi knew of them as past.\n# TYPE koyomi_tasks gauge\n");
+	for (i = 0; i < 5; i++)
 		buf_printf(b, "koyomi_tasks{state=\"%s\"} %lld\n", states[i],
 		    m.by_state[i]);
 	buf_printf(b, "# HELP koyomi_tasks_overdue Open tasks past their due "

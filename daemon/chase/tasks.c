@@ -11,14 +11,23 @@
 #include "daemon/chase/tasks.h"
 
 int
+task_is_past(const struct task *t)
+{
+	return t->past && strcmp(t->state, "open") == 0;
+}
+
+int
 task_is_overdue(const struct task *t, time_t now)
 {
-	return !t->cancelled && strcmp(t->state, "open") == 0 && t->due < now;
+	return !t->cancelled && strcmp(t->state, "open") == 0 && !t->past &&
+	    t->due < now;
 }
 
 const char *
 task_display_state(const struct task *t, time_t now)
 {
+	if (task_is_past(t))
+		return "past";
 	return task_is_overdue(t, now) ? "overdue" : t->state;
 }
 
@@ -26,7 +35,8 @@ int
 task_state_valid(const char *s)
 {
 	return strcmp(s, "open") == 0 || strcmp(s, "done") == 0 ||
-	    strcmp(s, "waived") == 0 || strcmp(s, "overdue") == 0;
+	    strcmp(s, "waived") == 0 || strcmp(s, "overdue") == 0 ||
+	    strcmp(s, "past") == 0;
 }
 
 static void
@@ -70,8 +80,10 @@ task_render_json(const struct task *t, time_t now, struct buf *b)
 	buf_json_string(b, t->assignee);
 	buf_printf(b, ",\"due\":\"%s\",\"due_day\":", due);
 	buf_json_string(b, t->due_day);
-	buf_printf(b, ",\"state\":\"%s\",\"overdue\":%s,\"cancelled\":%s",
-	    t->state, task_is_overdue(t, now) ? "true" : "false",
+	buf_printf(b, ",\"state\":\"%s\",\"overdue\":%s,\"past\":%s,"
+	    "\"cancelled\":%s", t->state,
+	    task_is_overdue(t, now) ? "true" : "false",
+	    task_is_past(t) ? "true" : "false",
 	    t->cancelled ? "true" : "false");
 	buf_puts(b, ",\"answer\":");
 	buf_json_string(b, t->answer);

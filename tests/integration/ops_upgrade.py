@@ -8,7 +8,9 @@
    task, its audit event and a reminder step in it) opens with the current
    binary: user_version is bumped to the latest, the rows survive and
    `koyomi tasks` lists the task, and every table has the same columns as
-   in a freshly created database.
+   in a freshly created database. Migration 5 (history is history): an
+   open task created after its due time becomes past (対象外・過去分,
+   not overdue); one created before it, or already done, does not.
 3. A database from a newer koyomi (user_version beyond ours) is refused,
    not silently used.
 """
@@ -99,6 +101,13 @@ def main():
                " due, due_day, state, created, updated) VALUES (7,"
                " 't.d.fy2025@koyomi', 'pref-a', 't', 'd', 2025, '参加意向調査',"
                " 1747296000, '2025-05-15', 'done', 1740000000, 1740000001)")
+    # 8: open, learned of after its due time; 9: open, learned of in time.
+    for tid, created in ((8, 1750000000), (9, 1740000000)):
+        db.execute("INSERT INTO tasks (id, uid, assignee, cycle, item, fy,"
+                   " title, due, due_day, state, created, updated) VALUES"
+                   " (?, ?, 'pref-a', 't', 'd', 2025, '調査', 1747296000,"
+                   " '2025-05-15', 'open', ?, ?)",
+                   (tid, "t.d%d.fy2025@koyomi" % tid, created, created))
     db.execute("INSERT INTO task_events (task, at, action, who, via)"
                " VALUES (7, 1740000001, 'done', 'alice', 'cli')")
     db.execute("INSERT INTO reminder_steps (task, step, at)"
@@ -117,6 +126,28 @@ def main():
         tasks = []
     check(any(t.get("id") == 7 and t.get("state") == "done" for t in tasks),
           "the first-schema task survives the upgrade and is listed")
+    byid = dict((t.get("id"), t) for t in tasks)
+    check(byid.get(8, {}).get("past") is True and
+          byid.get(8, {}).get("overdue") is False,
+          "an open task created after its due time is past, not overdue: %r"
+          % byid.get(8))
+    check(byid.get(9, {}).get("past") is False and
+          byid.get(9, {}).get("overdue") is True,
+          "an open task created before its due time stays overdue: %r"
+          % byid.get(9))
+    check(byid.get(7, {}).get("past") is False, "a done task is not past")
+    r = koyomi(old, "tasks", "--state", "overdue", "--format", "json")
+    ids = [t["id"] for t in json.loads(r.stdout or '{"tasks":[]}')["tasks"]]
+    check(ids == [9], "--state overdue lists task 9 only: %r" % ids)
+    r = koyomi(old, "tasks", "--state", "past", "--format", "json")
+    ids = [t["id"] for t in json.loads(r.stdout or '{"tasks":[]}')["tasks"]]
+    check(ids == [8], "--state past lists task 8 only: %r" % ids)
+    r = koyomi(old, "track", "8", "--by", "admin")
+    r2 = koyomi(old, "tasks", "--state", "overdue", "--format", "json")
+    ids = [t["id"] for t in json.loads(r2.stdout or '{"tasks":[]}')["tasks"]]
+    check(r.returncode == 0 and ids == [8, 9],
+          "koyomi track makes a past task overdue like the others: %r %s"
+          % (ids, r.stderr.strip()))
     c = sqlite3.connect("old.db")
     ev = c.execute("SELECT who, via FROM task_events WHERE task = 7").fetchall()
     st = c.execute("SELECT step FROM reminder_steps WHERE task = 7").fetchall()
