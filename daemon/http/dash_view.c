@@ -14,13 +14,6 @@
 #include "daemon/codec/html.h"
 #include "daemon/store/store_outbox.h"
 
-static const char dash_css[] =
-    "body{font-family:sans-serif;margin:1em 2em;color:#222}"
-    "nav a{margin-right:1em}table{border-collapse:collapse;margin:.5em 0}"
-    "th,td{border:1px solid #bbb;padding:2px 6px;text-align:left}"
-    "td.mark{text-align:center}.overdue{color:#b00}"
-    "section.deadline{margin:1em 0;padding:.5em;border-top:2px solid #888}"
-    "progress{width:20em}form.inline{display:inline}";
 
 const char *
 dash_name(const struct rules *r, const char *id)
@@ -41,28 +34,19 @@ void
 dash_page_begin(struct buf *b, const struct dash_ctx *d, const char *title)
 {
 	buf_puts(b, "<!DOCTYPE html>\n<html lang=\"ja\"><head>"
-	    "<meta charset=\"utf-8\"><title>");
+	    "<meta charset=\"utf-8\"><meta name=\"viewport\" "
+	    "content=\"width=device-width, initial-scale=1\"><title>");
 	html_text(b, title);
 	buf_printf(b, " — koyomi</title><style>%s</style></head><body>\n",
 	    dash_css);
 	if (d == NULL) {
-		buf_puts(b, "<h1>");
+		buf_puts(b, "<main id=\"main\"><h1>");
 		html_text(b, title);
 		buf_puts(b, "</h1>\n");
 		return;
 	}
-	buf_puts(b, "<nav><a href=\"/\">締切と提出状況</a>"
-	    "<a href=\"/meetings\">会議予定</a>");
-	/* Outbox rows name every cycle's addresses: admins only. */
-	if (d->is_admin)
-		buf_puts(b, "<a href=\"/outbox\">送信状況</a>");
-	buf_puts(b, "<a href=\"/reload\">ルール読込</a>");
-	buf_puts(b, "<form class=\"inline\" method=\"post\" action=\"/logout\">"
-	    "<input type=\"hidden\" name=\"csrf\" value=\"");
-	html_attr(b, d->csrf);
-	buf_puts(b, "\"><button>ログアウト</button></form> <small>");
-	html_text(b, d->who);
-	buf_puts(b, "</small></nav>\n<h1>");
+	dash_nav(b, d);
+	buf_puts(b, "<main id=\"main\"><h1>");
 	html_text(b, title);
 	buf_puts(b, "</h1>\n");
 }
@@ -70,7 +54,7 @@ dash_page_begin(struct buf *b, const struct dash_ctx *d, const char *title)
 void
 dash_page_end(struct buf *b)
 {
-	buf_puts(b, "</body></html>\n");
+	buf_puts(b, "</main></body></html>\n");
 }
 
 void

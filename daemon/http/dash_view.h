@@ -42,6 +42,9 @@ struct dash_ctx {
 
 void	dash_page_begin(struct buf *, const struct dash_ctx *, const char *title);
 void	dash_page_end(struct buf *);
+/* dash_style.c: the style sheet and the navigation bar of every page. */
+extern const char dash_css[];
+void	dash_nav(struct buf *, const struct dash_ctx *);
 
 /* The login form (no session yet): token field plus login CSRF. */
 void	dash_render_login(struct buf *, const char *login_csrf,

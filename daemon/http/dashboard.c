@@ -23,6 +23,7 @@
 #include "daemon/http/auth_req.h"
 #include "daemon/core/conf.h"
 #include "daemon/codec/csv.h"
+#include "daemon/http/dash_req.h"
 #include "daemon/http/dash_view.h"
 #include "daemon/http/http.h"
 #include "daemon/http/routes.h"
@@ -34,19 +35,10 @@
 #include "daemon/chase/tasks.h"
 #include "daemon/chase/tasks_ops.h"
 
-#define HTML_TYPE	"text/html; charset=utf-8"
-#define CSV_TYPE	"text/csv; charset=utf-8"
+#define HTML_TYPE	DASH_HTML
+#define CSV_TYPE	DASH_CSV
 #define DASH_COOKIE	"koyomi_session"
 #define LOGIN_COOKIE	"koyomi_login"
-#define DASH_MAX_SCOPE	64
-
-struct dash_req {
-	struct koyomi		*k;
-	struct auth_info	 ai;
-	char			 csrf[48];
-	const char		*scope[DASH_MAX_SCOPE];
-	size_t			 nscope;
-};
 
 static void
 dash_headers(struct http_req *req)
@@ -59,7 +51,7 @@ dash_headers(struct http_req *req)
 	    "frame-ancestors 'none'; base-uri 'none'");
 }
 
-static void
+void
 dash_send(struct http_req *req, unsigned status, const char *type,
     struct buf *b)
 {
@@ -69,7 +61,7 @@ dash_send(struct http_req *req, unsigned status, const char *type,
 	http_reply(req, status, type, buf_steal(b), len, HTTP_MEM_FREE);
 }
 
-static void
+void
 dash_redirect(struct http_req *req, const char *to)
 {
 	dash_headers(req);
@@ -78,7 +70,7 @@ dash_redirect(struct http_req *req, const char *to)
 	    HTTP_MEM_PERSISTENT);
 }
 
-static void
+void
 dash_text(struct http_req *req, unsigned status, const char *msg)
 {
 	dash_headers(req);
@@ -100,8 +92,7 @@ set_cookie(struct http_req *req, struct koyomi *k, const char *name,
 	free(c);
 }
 
-/* The session of this request; redirects to /login when there is none. */
-static int
+int
 dash_session(struct http_req *req, struct koyomi *k, struct dash_req *d)
 {
 	char	*p, *save = NULL;
@@ -123,7 +114,7 @@ dash_session(struct http_req *req, struct koyomi *k, struct dash_req *d)
 	return 0;
 }
 
-static int
+int
 dash_csrf_ok(struct http_req *req, const struct dash_req *d)
 {
 	const char	*f = http_form(req, "csrf");
@@ -133,8 +124,14 @@ dash_csrf_ok(struct http_req *req, const struct dash_req *d)
 	    CRYPTO_memcmp(f, d->csrf, n) == 0;
 }
 
-static void
-dash_ctx(struct dash_req *d, struct dash_ctx *c)
+int
+dash_can_write(const struct dash_req *d, const char *cycle)
+{
+	return d->ai.role >= AUTH_COORDINATOR && auth_can_cycle(&d->ai, cycle);
+}
+
+void
+dash_ctx_init(struct dash_req *d, struct dash_ctx *c)
 {
 	c->rules = d->k->rules;
 	c->csrf = d->csrf;
@@ -145,8 +142,8 @@ dash_ctx(struct dash_req *d, struct dash_ctx *c)
 	c->zone = d->k->zone;
 }
 
-static void
-dash_filter(struct http_req *req, struct dash_filter *f)
+void
+dash_filter_parse(struct http_req *req, struct dash_filter *f)
 {
 	const char	*s = http_query(req, "fy");
 
@@ -160,18 +157,26 @@ dash_filter(struct http_req *req, struct dash_filter *f)
 	f->org = http_query(req, "id");
 }
 
+void
+dash_task_filter(const struct dash_req *d, const struct dash_filter *df,
+    struct task_filter *f)
+{
+	memset(f, 0, sizeof *f);
+	f->fy = df->fy;
+	f->cycle = df->cycle != NULL && *df->cycle != '\0' ? df->cycle : NULL;
+	f->cycles = d->scope;
+	f->ncycles = d->nscope;
+	f->now = koyomi_now(d->k);
+}
+
 /* Tasks the viewer may see (scope) for fy/cycle; -1 answered 500. */
 static int
 dash_tasks(struct http_req *req, struct dash_req *d,
     const struct dash_filter *df, struct task **v, size_t *n)
 {
-	struct task_filter	 f = { 0 };
+	struct task_filter	 f;
 
-	f.fy = df->fy;
-	f.cycle = df->cycle != NULL && *df->cycle != '\0' ? df->cycle : NULL;
-	f.cycles = d->scope;
-	f.ncycles = d->nscope;
-	f.now = koyomi_now(d->k);
+	dash_task_filter(d, df, &f);
 	if (store_tasks_list(d->k->store, &f, v, n) == -1) {
 		dash_text(req, 500, "database error");
 		return -1;
@@ -216,8 +221,8 @@ dash_task_page(struct http_req *req, struct koyomi *k, int org_page)
 
 	if (dash_session(req, k, &d) == -1)
 		return;
-	dash_ctx(&d, &c);
-	dash_filter(req, &f);
+	dash_ctx_init(&d, &c);
+	dash_filter_parse(req, &f);
 	if (!org_page)
 		f.org = NULL;
 	else if (f.org == NULL || *f.org == '\0') {
@@ -239,10 +244,16 @@ dash_task_page(struct http_req *req, struct koyomi *k, int org_page)
 	tasks_free(v, n);
 }
 
+/* GET /: the first page (dash_home.c), or its tasks as CSV. */
 void
 dash_index(struct http_req *req, void *arg)
 {
-	dash_task_page(req, arg, 0);
+	const char	*fmt = http_query(req, "format");
+
+	if (fmt != NULL && strcmp(fmt, "csv") == 0)
+		dash_task_page(req, arg, 0);
+	else
+		dash_home_get(req, arg);
 }
 
 void
@@ -262,7 +273,7 @@ dash_meetings(struct http_req *req, void *arg)
 
 	if (dash_session(req, k, &d) == -1)
 		return;
-	dash_ctx(&d, &c);
+	dash_ctx_init(&d, &c);
 	buf_init(&b);
 	if (fmt != NULL && strcmp(fmt, "csv") == 0) {
 		dash_meetings_csv(&b, &c, &k->occs, 200);
@@ -330,7 +341,7 @@ dash_outbox(struct http_req *req, void *arg)
 	if (fmt != NULL && strcmp(fmt, "csv") == 0)
 		outbox_csv(req, v, n);
 	else {
-		dash_ctx(&d, &c);
+		dash_ctx_init(&d, &c);
 		buf_init(&b);
 		dash_render_outbox(&b, &c, v, n);
 		dash_send(req, 200, HTML_TYPE, &b);
@@ -352,7 +363,7 @@ dash_reload(struct http_req *req, void *arg)
 
 	if (dash_session(req, k, &d) == -1)
 		return;
-	dash_ctx(&d, &c);
+	dash_ctx_init(&d, &c);
 	ok = reload_last(k, &when, &errs);
 	if (k->rules != NULL)
 		rules_summary(k->rules, summary, sizeof summary);
@@ -393,7 +404,7 @@ dash_task_get(struct http_req *req, void *arg)
 		ev = NULL;
 		nev = 0;
 	}
-	dash_ctx(&d, &c);
+	dash_ctx_init(&d, &c);
 	buf_init(&b);
 	dash_render_task(&b, &c, &t, ev, nev);
 	task_events_free(ev, nev);
@@ -454,7 +465,7 @@ dash_occ_get(struct http_req *req, void *arg)
 	f.now = koyomi_now(k);
 	if (o->is_deadline && store_tasks_list(k->store, &f, &v, &n) == -1)
 		n = 0;
-	dash_ctx(&d, &c);
+	dash_ctx_init(&d, &c);
 	buf_init(&b);
 	dash_render_occ(&b, &c, o, v, n);
 	tasks_free(v, n);
