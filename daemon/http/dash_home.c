@@ -181,8 +181,8 @@ deadline_link(struct buf *b, const struct dash_dl *dl)
 static void
 progress(struct buf *b, const struct dash_dl *dl)
 {
-	buf_printf(b, "<span class=\"progress\">提出済 <b class=\"n-done\">%zu"
-	    "</b> / <span class=\"n-total\">%zu</span>", dl->done, dl->total);
+	buf_printf(b, "<span class=\"progress\">提出済 <strong class=\"n-done\">%zu"
+	    "</strong> / <span class=\"n-total\">%zu</span>", dl->done, dl->total);
 	if (dl->waived > 0)
 		buf_printf(b, "（免除 %zu）", dl->waived);
 	buf_printf(b, " <progress max=\"%zu\" value=\"%zu\" aria-hidden=\"true\">"
@@ -374,8 +374,8 @@ summary(struct buf *b, const struct dash_dls *l, size_t over, size_t soon)
 		past += l->v[i].past;
 		owed += l->v[i].overdue;
 	}
-	buf_printf(b, "<p id=\"summary\" role=\"status\">期限超過の締切 <b>%zu"
-	    "</b> 件（未提出 %zu）、近日締切 <b>%zu</b> 件。", over, owed, soon);
+	buf_printf(b, "<p id=\"summary\" role=\"status\">期限超過の締切 <strong>%zu"
+	    "</strong> 件（未提出 %zu）、近日締切 <strong>%zu</strong> 件。", over, owed, soon);
 	if (past > 0)
 		buf_printf(b, " 登録時点で期限を過ぎていた %zu 件は"
 		    "「対象外・過去分」として数えていません。", past);

@@ -22,6 +22,8 @@ state_ja(const char *st)
 		return "期限超過";
 	if (strcmp(st, "waived") == 0)
 		return "免除";
+	if (strcmp(st, "past") == 0)
+		return "対象外・過去分";
 	return "未提出";
 }
 

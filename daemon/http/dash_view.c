@@ -58,7 +58,8 @@ dash_page_end(struct buf *b)
 }
 
 void
-dash_render_login(struct buf *b, const char *login_csrf, const char *error)
+dash_render_login(struct buf *b, const char *login_csrf, const char *error,
+    const char *next)
 {
 	dash_page_begin(b, NULL, "ログイン");
 	if (error != NULL) {
@@ -69,8 +70,12 @@ dash_render_login(struct buf *b, const char *login_csrf, const char *error)
 	buf_puts(b, "<form method=\"post\" action=\"/login\">"
 	    "<input type=\"hidden\" name=\"csrf\" value=\"");
 	html_attr(b, login_csrf);
+	if (next != NULL) {
+		buf_puts(b, "\"><input type=\"hidden\" name=\"next\" value=\"");
+		html_attr(b, next);
+	}
 	buf_puts(b, "\"><label>APIトークン <input type=\"password\" "
-	    "name=\"token\" autocomplete=\"off\" required></label> "
+	    "name=\"token\" autocomplete=\"off\" required autofocus></label> "
 	    "<button>ログイン</button></form>\n");
 	dash_page_end(b);
 }

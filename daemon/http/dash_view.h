@@ -46,9 +46,12 @@ void	dash_page_end(struct buf *);
 extern const char dash_css[];
 void	dash_nav(struct buf *, const struct dash_ctx *);
 
-/* The login form (no session yet): token field plus login CSRF. */
+/*
+ * The login form (no session yet): token field plus login CSRF, and
+ * where to go after it (a checked local path, or NULL for /).
+ */
 void	dash_render_login(struct buf *, const char *login_csrf,
-	    const char *error);
+	    const char *error, const char *next);
 /* Filters form and, per deadline, the assignee × state matrix. */
 void	dash_render_matrix(struct buf *, const struct dash_ctx *,
 	    const struct dash_filter *, const struct task *, size_t);

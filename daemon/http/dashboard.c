@@ -23,6 +23,7 @@
 #include "daemon/http/auth_req.h"
 #include "daemon/core/conf.h"
 #include "daemon/codec/csv.h"
+#include "daemon/codec/html.h"
 #include "daemon/http/dash_req.h"
 #include "daemon/http/dash_view.h"
 #include "daemon/http/http.h"
@@ -92,6 +93,46 @@ set_cookie(struct http_req *req, struct koyomi *k, const char *name,
 	free(c);
 }
 
+/*
+ * To /login, and for a GET back here afterwards: ?next= holds this path
+ * and query, re-encoded, when it passes the check login_post applies.
+ */
+static void
+login_redirect(struct http_req *req)
+{
+	struct buf	 here, to;
+
+	if (http_method_bit(req) != HTTP_GET) {
+		dash_redirect(req, "/login");
+		return;
+	}
+	buf_init(&here);
+	html_pathencode(&here, http_path(req));
+	buf_puts(&here, "?");
+	http_query_string(req, &here);
+	if (here.data[here.len - 1] == '?')
+		here.data[--here.len] = '\0';
+	buf_init(&to);
+	buf_puts(&to, "/login");
+	if (strcmp(here.data, "/") != 0 && html_local_path_ok(here.data)) {
+		buf_puts(&to, "?next=");
+		html_urlencode(&to, here.data);
+	}
+	dash_redirect(req, to.data);
+	buf_free(&here);
+	buf_free(&to);
+}
+
+/* Where a login goes: next when it is a local path, else the first page. */
+static const char *
+login_next(const char *next)
+{
+	if (next == NULL || !html_local_path_ok(next) ||
+	    strncmp(next, "/login", 6) == 0 || strncmp(next, "/logout", 7) == 0)
+		return NULL;
+	return next;
+}
+
 int
 dash_session(struct http_req *req, struct koyomi *k, struct dash_req *d)
 {
@@ -101,7 +142,7 @@ dash_session(struct http_req *req, struct koyomi *k, struct dash_req *d)
 	d->k = k;
 	if (session_get(k->store, http_cookie(req, DASH_COOKIE), koyomi_now(k),
 	    &d->ai, d->csrf) != 0) {
-		dash_redirect(req, "/login");
+		login_redirect(req);
 		return -1;
 	}
 	if (d->ai.role == AUTH_COORDINATOR) {
@@ -533,7 +574,7 @@ login_get(struct http_req *req, void *arg)
 	}
 	set_cookie(req, k, LOGIN_COOKIE, tok, "/login", 600);
 	buf_init(&b);
-	dash_render_login(&b, tok, NULL);
+	dash_render_login(&b, tok, NULL, login_next(http_query(req, "next")));
 	dash_send(req, 200, HTML_TYPE, &b);
 }
 
@@ -550,13 +591,17 @@ login_fail(struct http_req *req, struct koyomi *k, unsigned status,
 	}
 	set_cookie(req, k, LOGIN_COOKIE, tok, "/login", 600);
 	buf_init(&b);
-	dash_render_login(&b, tok, msg);
+	dash_render_login(&b, tok, msg, login_next(http_form(req, "next")));
 	dash_send(req, status, HTML_TYPE, &b);
 }
 
-/* Opens a session for token_id and sends the browser to the dashboard. */
+/*
+ * Opens a session for token_id and sends the browser where it was going
+ * (next, checked again here), else to the first page.
+ */
 static void
-login_session(struct http_req *req, struct koyomi *k, int64_t token_id)
+login_session(struct http_req *req, struct koyomi *k, int64_t token_id,
+    const char *next)
 {
 	char	 secret[48], csrf[48];
 
@@ -566,7 +611,8 @@ login_session(struct http_req *req, struct koyomi *k, int64_t token_id)
 		return;
 	}
 	set_cookie(req, k, DASH_COOKIE, secret, "/", SESSION_TTL);
-	dash_redirect(req, "/");
+	next = login_next(next);
+	dash_redirect(req, next != NULL ? next : "/");
 }
 
 void
@@ -587,7 +633,7 @@ login_post(struct http_req *req, void *arg)
 		login_fail(req, k, 401, "トークンが正しくありません。");
 		return;
 	}
-	login_session(req, k, ai.token_id);
+	login_session(req, k, ai.token_id, http_form(req, "next"));
 }
 
 void
@@ -645,5 +691,5 @@ once_get(struct http_req *req, void *arg)
 		    "database error");
 		return;
 	}
-	login_session(req, k, token_id);
+	login_session(req, k, token_id, http_query(req, "next"));
 }

@@ -67,6 +67,39 @@ meeting(struct occ *o, const char *uid, const char *title, cal_day day)
 	o->start_secs = o->end_secs = -1;
 }
 
+/* Login's next: local paths only, whatever the encoding. */
+static void
+test_local_path(void **state)
+{
+	static const char *const good[] = { "/", "/occurrences/a.b%40koyomi",
+		"/?fy=2025&view=all", "/tasks/12", "/org?id=pref-04",
+		"/annual?cycle=x%2Fy" };
+	static const char *const bad[] = { "", "//evil.example",
+		"/\\evil.example", "https://evil.example/", "http:/evil",
+		"javascript:alert(1)", "evil", "/%2F%2Fevil.example",
+		"/%2f/evil", "/%5Cevil", "/%5cevil", "%2F%2Fevil", "/ /x",
+		"/\t/evil", "/a\\b", "/%09/evil", "/%00", "/\x7f",
+		"/\xe6\x9a\xa6", "\\\\evil", "//", "/%2F" };
+	char		 big[1200];
+	struct buf	 b;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++)
+		assert_true(html_local_path_ok(good[i]));
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_false(html_local_path_ok(bad[i]));
+	assert_false(html_local_path_ok(NULL));
+	memset(big, 'a', sizeof big);
+	big[0] = '/';
+	big[sizeof big - 1] = '\0';
+	assert_false(html_local_path_ok(big));
+	buf_init(&b);
+	html_pathencode(&b, "/occurrences/a b@c/d");
+	assert_string_equal(b.data, "/occurrences/a%20b%40c/d");
+	buf_free(&b);
+}
+
 static void
 test_meetings_csv(void **state)
 {
@@ -121,6 +154,7 @@ main(void)
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_meetings_csv),
+		cmocka_unit_test(test_local_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
