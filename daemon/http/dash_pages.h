@@ -23,6 +23,7 @@
 
 struct dash_ctx;
 struct dash_filter;
+struct occ;
 
 /* Names of those who have not submitted, shown per card. */
 #define DASH_PEND_MAX	12
@@ -66,5 +67,60 @@ void	dash_render_home(struct buf *, const struct dash_ctx *,
  */
 void	dash_home_query(struct buf *, const struct dash_filter *,
 	    const struct dash_home *, int all, const char *extra);
+
+/*
+ * Task rows kept for one deadline's or one organisation's page; state
+ * is the display state ("open", "overdue", "done", "waived", "past").
+ */
+struct dash_trow {
+	int64_t		 id;
+	char		*uid, *title, *cycle, *due_day, *assignee;
+	char		*answer, *answer_text, *note;	/* may be NULL */
+	const char	*state;
+	time_t		 due;
+	int		 fy;
+};
+struct dash_trows {
+	struct dash_trow	*v;
+	size_t			 n, cap;
+};
+void	dash_trows_add(struct dash_trows *, const struct task_row *,
+	    time_t now);
+void	dash_trows_free(struct dash_trows *);
+/* "未提出", "期限超過", "提出済", "免除", "対象外・過去分". */
+const char *dash_state_ja(const char *state);
+
+/*
+ * One deadline's page (GET /occurrences/UID of a deadline): details, how
+ * it stands, the matrix of assignees with answers and notes, the bulk
+ * form and the nudge button for those who may write. state: "" all,
+ * "open" not submitted, "done" submitted or waived, "past". notice: a
+ * line to show once (after a nudge or a bulk action), or NULL.
+ * Hooks: <table id="matrix">, rows <tr class="assignee" data-id
+ * data-assignee data-state>, <a id="nudge">, <form id="bulk">.
+ */
+struct dash_dlpage {
+	const char	*state;
+	const char	*notice;
+	int		 can_write;	/* this viewer, this cycle */
+};
+void	dash_render_deadline(struct buf *, const struct dash_ctx *,
+	    const struct occ *, const struct dash_trows *,
+	    const struct dash_dlpage *);
+/*
+ * The nudge's confirmation (GET /dash/nudge/UID): who will get a mail
+ * now and who has no address; the form POSTs back with the CSRF token.
+ * Hook: <form id="nudge-confirm">, <li class="rcpt">.
+ */
+void	dash_render_nudge(struct buf *, const struct dash_ctx *,
+	    const struct occ *, const struct dash_trows *);
+/*
+ * One organisation's page (GET /org?id=): who it is, its contacts, what
+ * it has not submitted yet (overdue first), and its history. Hooks:
+ * <table id="org-contacts">, <table id="org-tasks"> (open items),
+ * <table id="org-history">.
+ */
+void	dash_render_org_page(struct buf *, const struct dash_ctx *,
+	    const char *org, const struct dash_trows *);
 
 #endif

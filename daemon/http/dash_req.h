@@ -49,6 +49,12 @@ void	dash_task_filter(const struct dash_req *, const struct dash_filter *,
 
 /* dash_http.c: GET / without format=csv. */
 void	dash_home_get(struct http_req *, struct koyomi *);
+/* dash_http.c: a deadline's page (or ?format=csv), after the scope check. */
+struct occ;
+void	dash_deadline_get(struct http_req *, struct dash_req *,
+	    const struct occ *);
+/* dash_http.c: GET /org?id= (or ?format=csv). */
+void	dash_org_get(struct http_req *, struct koyomi *);
 
 /* Answers: b is sent and emptied; to is a local path. */
 void	dash_send(struct http_req *, unsigned status, const char *type,

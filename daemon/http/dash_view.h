@@ -87,6 +87,9 @@ void	dash_render_task(struct buf *, const struct dash_ctx *,
  */
 void	dash_render_occ(struct buf *, const struct dash_ctx *,
 	    const struct occ *, const struct task *, size_t ntasks);
+/* An occurrence's details table and description (dash_item.c). */
+void	dash_occ_details(struct buf *, const struct dash_ctx *,
+	    const struct occ *);
 /* The done / reopen form of a task, for those who may write. */
 void	dash_task_buttons(struct buf *, const struct dash_ctx *,
 	    const struct task *);

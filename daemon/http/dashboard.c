@@ -245,43 +245,24 @@ dash_tasks_csv(struct http_req *req, struct dash_ctx *c,
 	dash_send(req, 200, CSV_TYPE, &b);
 }
 
-/*
- * The task pages: the matrix over every organisation, or (org_page) one
- * organisation's tasks, named by ?id=; either as CSV with ?format=csv.
- */
+/* GET /?format=csv: the tasks of the first page's filter as CSV. */
 static void
-dash_task_page(struct http_req *req, struct koyomi *k, int org_page)
+dash_index_csv(struct http_req *req, struct koyomi *k)
 {
 	struct dash_req		 d;
 	struct dash_ctx		 c;
 	struct dash_filter	 f;
 	struct task		*v;
-	struct buf		 b;
-	const char		*fmt = http_query(req, "format");
 	size_t			 n;
 
 	if (dash_session(req, k, &d) == -1)
 		return;
 	dash_ctx_init(&d, &c);
 	dash_filter_parse(req, &f);
-	if (!org_page)
-		f.org = NULL;
-	else if (f.org == NULL || *f.org == '\0') {
-		dash_text(req, 404, "no organisation given");
-		return;
-	}
+	f.org = NULL;
 	if (dash_tasks(req, &d, &f, &v, &n) == -1)
 		return;
-	if (fmt != NULL && strcmp(fmt, "csv") == 0)
-		dash_tasks_csv(req, &c, &f, v, n);
-	else {
-		buf_init(&b);
-		if (org_page)
-			dash_render_org(&b, &c, f.org, v, n);
-		else
-			dash_render_matrix(&b, &c, &f, v, n);
-		dash_send(req, 200, HTML_TYPE, &b);
-	}
+	dash_tasks_csv(req, &c, &f, v, n);
 	tasks_free(v, n);
 }
 
@@ -292,7 +273,7 @@ dash_index(struct http_req *req, void *arg)
 	const char	*fmt = http_query(req, "format");
 
 	if (fmt != NULL && strcmp(fmt, "csv") == 0)
-		dash_task_page(req, arg, 0);
+		dash_index_csv(req, arg);
 	else
 		dash_home_get(req, arg);
 }
@@ -300,7 +281,7 @@ dash_index(struct http_req *req, void *arg)
 void
 dash_org(struct http_req *req, void *arg)
 {
-	dash_task_page(req, arg, 1);
+	dash_org_get(req, arg);
 }
 
 void
@@ -499,6 +480,12 @@ dash_occ_get(struct http_req *req, void *arg)
 	if (!auth_can_cycle(&d.ai, o->cycle_id)) {
 		revisions_occ_free(&ro);
 		dash_text(req, 403, "not your cycle");
+		return;
+	}
+	if (o->is_deadline && o == koyomi_find_occ(k, o->uid)) {
+		/* A live deadline: its matrix (dash_http.c). */
+		dash_deadline_get(req, &d, o);
+		revisions_occ_free(&ro);
 		return;
 	}
 	f.uid = o->uid;

@@ -181,7 +181,8 @@ store_tasks_list(struct store *s, const struct task_filter *f,
 /* …and the latest note written on the task, for one deadline's page. */
 #define ROW_NOTE \
 	", (SELECT note FROM task_events e WHERE e.task = t.id AND " \
-	"e.note IS NOT NULL ORDER BY e.id DESC LIMIT 1)"
+	"e.note IS NOT NULL AND e.action <> 'nudged' " \
+	"ORDER BY e.id DESC LIMIT 1)"
 
 static const char *
 row_text(sqlite3_stmt *st, int i)

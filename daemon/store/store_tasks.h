@@ -84,7 +84,8 @@ int	store_task_get(struct store *, int64_t id, struct task *);
 /*
  * The dashboard's read: the filter's tasks in (due, uid, assignee) order
  * as narrow rows whose strings are SQLite's, valid only during fn (which
- * must not write); with notes, each row's latest event note too. -1 on
+ * must not write); with notes, each row's latest event note too (a
+ * nudge's stays in the history only). -1 on
  * a database error or when fn returned -1.
  */
 struct task_row {
