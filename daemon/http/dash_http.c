@@ -407,7 +407,7 @@ bulk_scope_ok(struct dash_req *d, const struct open_ids *ids)
 	for (i = 0; i < ids->n && ok; i++) {
 		if (store_task_get(d->k->store, ids->v[i], &t) != 0)
 			continue;	/* counted as not found */
-		ok = auth_can_cycle(&d->ai, t.cycle);
+		ok = dash_can_write(d, t.cycle);
 		task_free(&t);
 	}
 	return ok;
@@ -575,5 +575,60 @@ dash_org_get(struct http_req *req, struct koyomi *k)
 	buf_init(&b);
 	dash_render_org_page(&b, &c, org, &x.rows);
 	dash_trows_free(&x.rows);
+	dash_send(req, 200, DASH_HTML, &b);
+}
+
+/* An id in a file name: letters, digits, '-', '_' and '.' only. */
+static void
+file_part(struct buf *b, const char *s)
+{
+	size_t	 n = 0;
+
+	for (; *s != '\0' && n < 64; s++, n++)
+		buf_putc(b, (*s >= 'a' && *s <= 'z') || (*s >= 'A' &&
+		    *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '-' ||
+		    *s == '_' || *s == '.' ? *s : '_');
+}
+
+/* GET /annual: 年間スケジュール; ?format=html is the file to attach. */
+void
+dash_annual(struct http_req *req, void *arg)
+{
+	struct koyomi		*k = arg;
+	struct dash_req		 d;
+	struct dash_ctx		 c;
+	struct dash_annual	 a;
+	struct buf		 b, name;
+	const char		*s, *fmt = http_query(req, "format");
+
+	if (dash_session(req, k, &d) == -1)
+		return;
+	memset(&a, 0, sizeof a);
+	a.fy = cal_fy_of(koyomi_today(k), 4);
+	if ((s = http_query(req, "fy")) != NULL && atoi(s) >= 2000 &&
+	    atoi(s) <= 2100)
+		a.fy = atoi(s);
+	if ((s = http_query(req, "cycle")) != NULL && *s != '\0')
+		a.cycle = s;
+	if ((s = http_query(req, "feed")) != NULL && *s != '\0')
+		a.feed = s;
+	/* Like a deadline's page: a coordinator sees the cycles it runs. */
+	if (a.cycle != NULL && !dash_can_read(&d, a.cycle)) {
+		dash_text(req, 403, "not your cycle");
+		return;
+	}
+	a.standalone = fmt != NULL && strcmp(fmt, "html") == 0;
+	dash_ctx_init(&d, &c);
+	buf_init(&b);
+	dash_render_annual(&b, &c, &a, &k->occs, d.scope, d.nscope);
+	if (a.standalone) {
+		buf_init(&name);
+		buf_puts(&name, "attachment; filename=\"annual-");
+		file_part(&name, a.cycle != NULL ? a.cycle : a.feed != NULL ?
+		    a.feed : "all");
+		buf_printf(&name, "-%d.html\"", a.fy);
+		http_add_header(req, "Content-Disposition", name.data);
+		buf_free(&name);
+	}
 	dash_send(req, 200, DASH_HTML, &b);
 }

@@ -24,6 +24,7 @@
 struct dash_ctx;
 struct dash_filter;
 struct occ;
+struct occ_list;
 
 /* Names of those who have not submitted, shown per card. */
 #define DASH_PEND_MAX	12
@@ -122,5 +123,24 @@ void	dash_render_nudge(struct buf *, const struct dash_ctx *,
  */
 void	dash_render_org_page(struct buf *, const struct dash_ctx *,
 	    const char *org, const struct dash_trows *);
+
+/*
+ * 年間スケジュール (GET /annual): one fiscal year of a cycle, a feed or
+ * every cycle in scope, months across, items down (dash_annual.c).
+ * standalone: the static export (no navigation, no forms). Hooks:
+ * <table id="annual" data-fy data-first data-last>, month headers
+ * <th class="month" data-month>, rows <tr class="item" data-key>, and
+ * every occurrence <span class="occ bar|mark" data-uid data-start
+ * data-end data-certainty>.
+ */
+struct dash_annual {
+	int		 fy;
+	const char	*cycle;		/* NULL: every cycle */
+	const char	*feed;		/* NULL: no feed's selection */
+	int		 standalone;
+};
+void	dash_render_annual(struct buf *, const struct dash_ctx *,
+	    const struct dash_annual *, const struct occ_list *,
+	    const char *const *scope, size_t nscope);
 
 #endif

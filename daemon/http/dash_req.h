@@ -38,7 +38,11 @@ struct dash_req {
 int	dash_session(struct http_req *, struct koyomi *, struct dash_req *);
 /* 1 when the form's csrf field is the session's token. */
 int	dash_csrf_ok(struct http_req *, const struct dash_req *);
-/* 1 for an admin or a coordinator of cycle. */
+/*
+ * May the session see cycle's pages (admins, viewers, the cycle's
+ * coordinators), or act on its tasks (admins, the cycle's coordinators)?
+ */
+int	dash_can_read(const struct dash_req *, const char *cycle);
 int	dash_can_write(const struct dash_req *, const char *cycle);
 void	dash_ctx_init(struct dash_req *, struct dash_ctx *);
 /* ?fy= &cycle= &block= &pref= &id= into f (borrowed from the request). */

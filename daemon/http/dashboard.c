@@ -165,10 +165,32 @@ dash_csrf_ok(struct http_req *req, const struct dash_req *d)
 	    CRYPTO_memcmp(f, d->csrf, n) == 0;
 }
 
+/*
+ * The session's cycles, not auth_can_cycle: dash_session has cut
+ * ai.cycles into d->scope in place.
+ */
+static int
+in_scope(const struct dash_req *d, const char *cycle)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->nscope; i++)
+		if (strcmp(d->scope[i], cycle) == 0)
+			return 1;
+	return 0;
+}
+
+int
+dash_can_read(const struct dash_req *d, const char *cycle)
+{
+	return d->ai.role != AUTH_COORDINATOR || in_scope(d, cycle);
+}
+
 int
 dash_can_write(const struct dash_req *d, const char *cycle)
 {
-	return d->ai.role >= AUTH_COORDINATOR && auth_can_cycle(&d->ai, cycle);
+	return d->ai.role == AUTH_ADMIN || (d->ai.role == AUTH_COORDINATOR &&
+	    in_scope(d, cycle));
 }
 
 void
@@ -417,7 +439,7 @@ dash_task_get(struct http_req *req, void *arg)
 		dash_text(req, 404, "no such task");
 		return;
 	}
-	if (!auth_can_cycle(&d.ai, t.cycle)) {
+	if (!dash_can_read(&d, t.cycle)) {
 		task_free(&t);
 		dash_text(req, 403, "not your cycle");
 		return;
@@ -477,7 +499,7 @@ dash_occ_get(struct http_req *req, void *arg)
 		dash_text(req, 404, "no such event");
 		return;
 	}
-	if (!auth_can_cycle(&d.ai, o->cycle_id)) {
+	if (!dash_can_read(&d, o->cycle_id)) {
 		revisions_occ_free(&ro);
 		dash_text(req, 403, "not your cycle");
 		return;
@@ -530,7 +552,7 @@ dash_task_post(struct http_req *req, void *arg)
 		dash_text(req, 404, "no such task");
 		return;
 	}
-	if (!auth_can_cycle(&d.ai, t.cycle)) {
+	if (!dash_can_write(&d, t.cycle)) {
 		task_free(&t);
 		dash_text(req, 403, "not your cycle");
 		return;
