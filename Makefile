@@ -130,7 +130,7 @@ screenshots: all
 	@mkdir -p docs/screenshots
 	@cd $$(mktemp -d) && KOYOMI=$(abspath $(BIN)) KOYOMI_SRC=$(CURDIR) \
 	    SCREENSHOTS=$(CURDIR)/docs/screenshots \
-	    python3 $(CURDIR)/tests/integration/dashboard_browser.py
+	    /usr/bin/python3 $(CURDIR)/tests/integration/dashboard_browser.py
 
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(B) $(UNIT_BINS)

@@ -1,7 +1,7 @@
 """Helpers for the dashboard tests (a helper, not a test).
 
 A small rule set whose dates follow today (in Asia/Tokyo): a deadline
-five days ahead, a survey twelve days ahead, one that was already over
+five days ahead, a survey twenty days ahead, one that was already over
 twenty days ago when the daemon first started (history: 対象外・過去分),
 a meeting, a period (7月頃) and an assumed item for the annual view, and a
 second cycle for the coordinator of another cycle. Tokens for every role
@@ -99,7 +99,7 @@ feeds:
 def write_rules(d):
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "dash.yaml"), "w") as f:
-        f.write(RULES % {"soon": day(5), "survey": day(12), "old": day(-20),
+        f.write(RULES % {"soon": day(5), "survey": day(20), "old": day(-20),
                          "meeting": day(30)})
 
 
