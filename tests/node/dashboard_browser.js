@@ -35,9 +35,11 @@ async function waitFor(fn, ms, what) {
   return null;
 }
 
-async function shot(page, name) {
+// Into build/artifacts; the README's pictures (docs) also into
+// SCREENSHOTS (make screenshots).
+async function shot(page, name, docs) {
   const dirs = [cfg.artifacts];
-  if (cfg.screenshots) dirs.push(cfg.screenshots);
+  if (docs && cfg.screenshots) dirs.push(cfg.screenshots);
   for (const d of dirs) {
     fs.mkdirSync(d, { recursive: true });
     await page.screenshot({ path: path.join(d, name), fullPage: false });
@@ -280,24 +282,24 @@ async function shipped(browser) {
   }
   // The pictures in README.md.
   await page.goto(B.base + '/');
-  await shot(page, 'first-page.png');
+  await shot(page, 'first-page.png', true);
   const uid = await page.$eval('#upcoming section.deadline',
       (e) => e.dataset.uid).catch(() => null);
   if (check(uid !== null, 'shipped rules: a deadline in the coming weeks')) {
     await page.goto(B.base + '/occurrences/' + encodeURIComponent(uid));
-    await shot(page, 'deadline.png');
+    await shot(page, 'deadline.png', true);
   }
   await page.goto(B.base + '/annual?cycle=' + encodeURIComponent(B.shot_cycle) +
       '&fy=' + B.fy);
   await page.setViewport({ width: 1400, height: 1000 });
-  await shot(page, 'annual.png');
+  await shot(page, 'annual.png', true);
   // A phone: nothing wider than the screen but the tables' own scroll.
   await page.setViewport({ width: 375, height: 812, isMobile: true });
   await page.goto(B.base + '/');
   const wide = await page.evaluate(() =>
     document.documentElement.scrollWidth);
   check(wide <= 380, 'phone width: the first page fits 375 px (' + wide + ')');
-  await shot(page, 'first-page-phone.png');
+  await shot(page, 'first-page-phone.png', true);
   await page.close();
 }
 
