@@ -168,7 +168,8 @@ annual_select(struct annual *a, const struct dash_annual *opt,
 		a->sel[a->nsel++] = o;
 	}
 	if (a->nsel > 1)
-		xqsort(a->sel, a->nsel, sizeof *a->sel, occ_cmp);
+		xqsort(a->sel, a->nsel, sizeof *a->sel,	/* NOLINT(bugprone-sizeof-expression): pointers */
+		    occ_cmp);
 	a->rows = xcalloc(a->nsel + 1, sizeof *a->rows);
 	for (i = 0; i < a->nsel; i = j) {
 		for (j = i + 1; j < a->nsel && same_row(a->sel[i], a->sel[j]);

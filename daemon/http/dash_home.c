@@ -50,9 +50,9 @@ dash_dls_add(struct dash_dls *l, const struct dash_ctx *d,
 		if (!dash_filter_match(d, f, &t))
 			return;
 	}
-	dl = l->n > 0 ? &l->v[l->n - 1] : NULL;
+	dl = l->n > 0 && l->v != NULL ? &l->v[l->n - 1] : NULL;
 	if (dl == NULL || strcmp(dl->uid, r->uid) != 0) {
-		if (l->n == l->cap) {
+		if (l->n == l->cap || l->v == NULL) {
 			l->cap = l->cap == 0 ? 64 : l->cap * 2;
 			l->v = xreallocarray(l->v, l->cap, sizeof *l->v);
 		}
@@ -395,15 +395,13 @@ dash_render_home(struct buf *b, const struct dash_ctx *d,
 	soon = xreallocarray(NULL, l->n + 1, sizeof *soon);	/* NOLINT(bugprone-sizeof-expression) */
 	later = xreallocarray(NULL, l->n + 1, sizeof *later);	/* NOLINT(bugprone-sizeof-expression) */
 	for (i = 0; i < l->n; i++) {
-		if (h->all)
-			later[nlater++] = &l->v[i];
-		else if (l->v[i].overdue > 0)
+		if (!h->all && l->v[i].overdue > 0)
 			over[nover++] = &l->v[i];
-		else if (l->v[i].due >= d->now && l->v[i].due <= horizon &&
-		    l->v[i].total > 0)
+		else if (!h->all && l->v[i].due >= d->now &&
+		    l->v[i].due <= horizon && l->v[i].total > 0)
 			soon[nsoon++] = &l->v[i];
-		else if (l->v[i].due > horizon && l->v[i].total > 0 &&
-		    nlater < HOME_LATER_MAX)
+		else if (h->all || (l->v[i].due > horizon &&
+		    l->v[i].total > 0 && nlater < HOME_LATER_MAX))
 			later[nlater++] = &l->v[i];
 	}
 	dash_page_begin(b, d, "締切と提出状況");
