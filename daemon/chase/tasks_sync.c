@@ -312,8 +312,8 @@ sync_both(struct koyomi *k, const struct sync_act *a,
 }
 
 /*
- * A new pair. One already due is history (store_task_insert marks it
- * past) and its audit row says so.
+ * A new pair. One already due is history, past, and its audit row says
+ * so, unless the configuration asks to chase such deadlines too.
  */
 static int
 sync_new(struct koyomi *k, const struct task_want *w, time_t now,
@@ -321,10 +321,11 @@ sync_new(struct koyomi *k, const struct task_want *w, time_t now,
 {
 	struct task_actor	 ac = rules_actor;
 	int64_t			 id;
+	int			 past = w->due < now && !k->conf->chase_past;
 
-	if (w->due < now)
+	if (past)
 		ac.note = "登録時点で期限経過（対象外・過去分）";
-	if (store_task_insert(k->store, w, now, &id) == -1 ||
+	if (store_task_insert(k->store, w, now, past, &id) == -1 ||
 	    store_task_event(k->store, id, now, "created", &ac) == -1)
 		return -1;
 	st->created++;

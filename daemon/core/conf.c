@@ -497,6 +497,7 @@ static const struct word starttls_words[] = {
 static const struct key conf_keys[] = {
 	{ "admin_mail",		K_STR,	CONF(admin_mail) },
 	{ "base_url",		K_STR,	CONF(base_url) },
+	{ "chase_past",		K_BOOL,	CONF(chase_past), .def = "false" },
 	{ "conn_timeout",	K_NUM,	CONF(conn_timeout),
 	    .lo = 1, .hi = NUM_MAX, .def = "30" },
 	{ "database",		K_PATH,	CONF(database), .def = "koyomi.db" },

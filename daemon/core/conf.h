@@ -50,6 +50,11 @@ struct conf {
 	size_t			 max_header;	/* bytes */
 	int			 watch_rules;	/* inotify on the rules folder */
 	int			 mail_ics;	/* text/calendar in meeting notices */
+	/*
+	 * Chase deadlines already past when koyomi first learns of them;
+	 * false records them as 対象外・過去分 (tasks.past).
+	 */
+	int			 chase_past;
 };
 
 /* NULL on error, with every mistake in diag. */

@@ -316,13 +316,12 @@ exec_binds(struct store *s, const char *sql, const struct bind *b, int n)
 
 int
 store_task_insert(struct store *s, const struct task_want *w, time_t now,
-    int64_t *id)
+    int past, int64_t *id)
 {
 	const struct occ	*o = w->occ;
 	const struct bind	 b[] = { BT(o->uid), BT(w->assignee),
 		BT(o->cycle_id), BT(o->item_id), BI(o->fy), BT(o->title),
-		BI(w->due), BT(w->due_day), BI(now), BI(now),
-		BI(w->due < now) };
+		BI(w->due), BT(w->due_day), BI(now), BI(now), BI(past != 0) };
 
 	if (exec_binds(s, "INSERT INTO tasks (uid, assignee, cycle, item, fy,"
 	    " title, due, due_day, created, updated, past) VALUES (?, ?, ?, ?,"

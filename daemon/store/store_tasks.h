@@ -101,11 +101,11 @@ int	store_task_rows(struct store *, const struct task_filter *, int notes,
 int	store_task_find(struct store *, const char *uid, const char *assignee,
 	    struct task *);
 /*
- * Inside the caller's transaction. A task due before now is inserted
- * past (対象外・過去分): history, not a debt.
+ * Inside the caller's transaction. past: the deadline was over before
+ * koyomi knew of it (対象外・過去分), history, not a debt.
  */
 int	store_task_insert(struct store *, const struct task_want *,
-	    time_t now, int64_t *id);
+	    time_t now, int past, int64_t *id);
 int	store_task_update_due(struct store *, int64_t id, time_t due,
 	    const char *due_day, const char *title, time_t now);
 int	store_task_set_cancelled(struct store *, int64_t id, int, time_t now);

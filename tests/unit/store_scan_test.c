@@ -59,7 +59,7 @@ setup(void **state)
 		snprintf(uidbuf[i], sizeof uidbuf[i], "cy.d%02d@koyomi", i);
 		o.uid = uidbuf[i];
 		w.due = 1000 + 10 * (i / 3);
-		assert_int_equal(store_task_insert(f->s, &w, 500, &f->id[i]),
+		assert_int_equal(store_task_insert(f->s, &w, 500, 0, &f->id[i]),
 		    0);
 	}
 	assert_int_equal(store_task_set_state(f->s, f->id[3], "done", 600),
