@@ -26,6 +26,11 @@
 #include "daemon/http/routes.h"
 #include "daemon/store/store_tasks.h"
 
+/* What the pages answer when they cannot (plain text, Japanese). */
+#define MSG_DB		"データベースのエラーです。しばらくしてからもう一度お試しください。"
+#define MSG_SCOPE	"この事業の担当ではありません"
+#define MSG_CSRF	"フォームの有効期限が切れました。ページを読み込み直してください。"
+
 /* A bound on ?weeks=: half a year is "soon" enough for anyone. */
 #define HOME_MAX_WEEKS	26
 
@@ -85,7 +90,7 @@ dash_home_get(struct http_req *req, struct koyomi *k)
 	x.f = &f;
 	if (store_task_rows(k->store, &tf, 0, home_row, &x) == -1) {
 		dash_dls_free(&x.dls);
-		dash_text(req, 500, "database error");
+		dash_text(req, 500, MSG_DB);
 		return;
 	}
 	buf_init(&b);
@@ -179,7 +184,7 @@ deadline_csv(struct http_req *req, struct dash_req *d, const char *uid)
 	dash_task_filter(d, &df, &f);
 	f.uid = uid;
 	if (store_tasks_list(d->k->store, &f, &v, &n) == -1) {
-		dash_text(req, 500, "database error");
+		dash_text(req, 500, MSG_DB);
 		return;
 	}
 	buf_init(&b);
@@ -206,7 +211,7 @@ dash_deadline_get(struct http_req *req, struct dash_req *d,
 		return;
 	}
 	if (deadline_rows(d, o->uid, &x) == -1) {
-		dash_text(req, 500, "database error");
+		dash_text(req, 500, MSG_DB);
 		return;
 	}
 	dash_ctx_init(d, &c);
@@ -228,11 +233,11 @@ deadline_for(struct http_req *req, struct dash_req *d, const char *uid)
 	const struct occ	*o = koyomi_find_occ(d->k, uid);
 
 	if (o == NULL || !o->is_deadline) {
-		dash_text(req, 404, "no such deadline");
+		dash_text(req, 404, "その締切はありません");
 		return NULL;
 	}
 	if (!dash_can_write(d, o->cycle_id)) {
-		dash_text(req, 403, "not your cycle");
+		dash_text(req, 403, MSG_SCOPE);
 		return NULL;
 	}
 	return o;
@@ -292,7 +297,7 @@ dash_nudge(struct http_req *req, void *arg)
 		return;
 	if (http_method_bit(req) != HTTP_POST) {
 		if (deadline_rows(&d, o->uid, &x) == -1) {
-			dash_text(req, 500, "database error");
+			dash_text(req, 500, MSG_DB);
 			return;
 		}
 		dash_ctx_init(&d, &c);
@@ -303,14 +308,14 @@ dash_nudge(struct http_req *req, void *arg)
 		return;
 	}
 	if (!dash_csrf_ok(req, &d)) {
-		dash_text(req, 403, "forbidden");
+		dash_text(req, 403, MSG_CSRF);
 		return;
 	}
 	a.who = d.ai.name;
 	a.note = note = form_note(req);
 	if (chase_nudge(k, o->uid, &a, koyomi_now(k), &out, &cause) == -1) {
 		free(note);
-		dash_text(req, 500, cause != NULL ? cause : "database error");
+		dash_text(req, 500, cause != NULL ? cause : MSG_DB);
 		free(cause);
 		return;
 	}
@@ -376,7 +381,7 @@ bulk_ids(struct http_req *req, struct dash_req *d, const char *uid,
 		id = strtoll(vals[i], &end, 10);
 		if (id <= 0 || *end != '\0') {
 			free(vals);
-			dash_text(req, 400, "bad task id");
+			dash_text(req, 400, "提出先の指定が正しくありません");
 			return -1;
 		}
 		ids->v[ids->n++] = id;
@@ -389,7 +394,7 @@ bulk_ids(struct http_req *req, struct dash_req *d, const char *uid,
 		f.unfinished = 1;
 		if (store_task_rows(d->k->store, &f, 0, open_id_add, ids) ==
 		    -1) {
-			dash_text(req, 500, "database error");
+			dash_text(req, 500, MSG_DB);
 			return -1;
 		}
 	}
@@ -428,8 +433,12 @@ dash_bulk(struct http_req *req, void *arg)
 
 	if (dash_session(req, k, &d) == -1)
 		return;
-	if (!dash_csrf_ok(req, &d) || d.ai.role < AUTH_COORDINATOR) {
-		dash_text(req, 403, "forbidden");
+	if (d.ai.role < AUTH_COORDINATOR) {
+		dash_text(req, 403, "担当者か管理者だけができる操作です");
+		return;
+	}
+	if (!dash_csrf_ok(req, &d)) {
+		dash_text(req, 403, MSG_CSRF);
 		return;
 	}
 	if (bulk_op(http_form(req, "op"), &tc.op) == -1) {
@@ -453,12 +462,12 @@ dash_bulk(struct http_req *req, void *arg)
 	if (bulk_ids(req, &d, uid, &ids) == -1)
 		goto done;
 	if (!bulk_scope_ok(&d, &ids)) {
-		dash_text(req, 403, "not your cycle");
+		dash_text(req, 403, MSG_SCOPE);
 		goto done;
 	}
 	if (ids.n > 0 && tasks_change_many(k, ids.v, ids.n, &tc, koyomi_now(k),
 	    &out, &cause) == -1) {
-		dash_text(req, 500, cause != NULL ? cause : "database error");
+		dash_text(req, 500, cause != NULL ? cause : MSG_DB);
 		free(cause);
 		goto done;
 	}
@@ -516,7 +525,7 @@ org_csv(struct http_req *req, struct dash_req *d, const char **who,
 		f.assignee = who[i];
 		if (store_tasks_list(d->k->store, &f, &v, &n) == -1) {
 			tasks_free(all, nall);
-			dash_text(req, 500, "database error");
+			dash_text(req, 500, MSG_DB);
 			return;
 		}
 		all = xreallocarray(all, nall + n + 1, sizeof *all);
@@ -549,7 +558,7 @@ dash_org_get(struct http_req *req, struct koyomi *k)
 	if (dash_session(req, k, &d) == -1)
 		return;
 	if (org == NULL || *org == '\0') {
-		dash_text(req, 404, "no organisation given");
+		dash_text(req, 404, "団体が指定されていません");
 		return;
 	}
 	nwho = org_assignees(k->rules, org, who, ORG_MAX_ASSIGNEES);
@@ -565,7 +574,7 @@ dash_org_get(struct http_req *req, struct koyomi *k)
 		f.assignee = who[i];
 		if (store_task_rows(k->store, &f, 1, trow_add, &x) == -1) {
 			dash_trows_free(&x.rows);
-			dash_text(req, 500, "database error");
+			dash_text(req, 500, MSG_DB);
 			return;
 		}
 	}
@@ -614,7 +623,7 @@ dash_annual(struct http_req *req, void *arg)
 		a.feed = s;
 	/* Like a deadline's page: a coordinator sees the cycles it runs. */
 	if (a.cycle != NULL && !dash_can_read(&d, a.cycle)) {
-		dash_text(req, 403, "not your cycle");
+		dash_text(req, 403, MSG_SCOPE);
 		return;
 	}
 	a.standalone = fmt != NULL && strcmp(fmt, "html") == 0;
