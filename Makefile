@@ -72,7 +72,8 @@ ALL_OBJS := $(call objs,$(CAL_SRCS) $(RULES_SRCS) $(NOTIFY_SRCS) \
             $(DAEMON_SRCS) $(MAIN_SRCS))
 
 .PHONY: all deps deps-run run test test-variant unit layers integration \
-        check fuzz install uninstall clean bench asan screenshots
+        check fuzz install uninstall clean bench asan golden-update \
+        screenshots
 .DEFAULT_GOAL := all
 
 all: $(BIN) koyomi
@@ -156,6 +157,11 @@ test: deps
 
 asan:
 	$(MAKE) VARIANT=asan all
+
+# Rewrites the golden files of tests/integration/check_golden.sh from the
+# current binary; the test only compares. Review `git diff tests/golden`.
+golden-update: all
+	@sh tests/golden/update.sh $(BIN)
 
 check: all
 	@python3 tests/layers.py --link $(B)

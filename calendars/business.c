@@ -9,10 +9,16 @@
  * bitmap is filled lazily, one block of CLOSED_BLOCK days at a time, from
  * closed_computed(), which stays the definition (cal_business_test
  * compares both for every day of the range).
+ *
+ * An office's own closed days (struct cal_closed) are the caller's: a
+ * sorted list passed to the *_in functions, searched after the bitmap.
+ * The law-only functions are the same with no list.
  */
 #include <stdint.h>
+#include <stdlib.h>
 
 #include "calendars/cal.h"
+#include "calendars/util.h"
 
 /* Ten years of consecutive closed days cannot happen: a safe bound. */
 #define BUSINESS_SCAN_MAX	3660
@@ -73,8 +79,9 @@ closed_build(int b)
 	closed_memo.built[b] = 1;
 }
 
-int
-cal_is_closed(cal_day z)
+/* The law's closed days, through the memo. */
+static int
+closed_law(cal_day z)
 {
 	int	 off, b;
 
@@ -88,20 +95,68 @@ cal_is_closed(cal_day z)
 	return (int)(closed_memo.bits[b][off / 64] >> (off % 64) & 1);
 }
 
+static int
+day_cmp(const void *a, const void *b)
+{
+	cal_day	 x = *(const cal_day *)a, y = *(const cal_day *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+size_t
+cal_closed_sort(cal_day *days, size_t n)
+{
+	size_t	 i, k;
+
+	xqsort(days, n, sizeof *days, day_cmp);
+	for (i = k = 0; i < n; i++)
+		if (k == 0 || days[k - 1] != days[i])
+			days[k++] = days[i];
+	return k;
+}
+
+/* 1 when the office lists z among its own closed days. */
+static int
+closed_extra(const struct cal_closed *c, cal_day z)
+{
+	if (c == NULL || c->n == 0)
+		return 0;
+	return bsearch(&z, c->days, c->n, sizeof *c->days, day_cmp) != NULL;
+}
+
+int
+cal_is_closed_in(const struct cal_closed *c, cal_day z)
+{
+	return closed_law(z) || closed_extra(c, z);
+}
+
+int
+cal_is_closed(cal_day z)
+{
+	return closed_law(z);
+}
+
+int
+cal_is_business_in(const struct cal_closed *c, cal_day z)
+{
+	return !cal_is_closed_in(c, z);
+}
+
 int
 cal_is_business(cal_day z)
 {
-	return !cal_is_closed(z);
+	return !closed_law(z);
 }
 
+/* The law's reason first: a listed day that is a Sunday is 日曜日. */
 const char *
-cal_closed_name(cal_day z)
+cal_closed_name_in(const struct cal_closed *c, cal_day z)
 {
 	const char	*name = NULL;
 	int		 wd;
 
-	if (!cal_is_closed(z))
-		return NULL;
+	if (!closed_law(z))
+		return closed_extra(c, z) ? CAL_EXTRA_CLOSED_NAME : NULL;
 	if (cal_holiday(z, &name) && name != NULL)
 		return name;
 	if (cal_is_yearend(z))
@@ -110,8 +165,14 @@ cal_closed_name(cal_day z)
 	return wd == 0 ? "日曜日" : wd == 6 ? "土曜日" : NULL;
 }
 
+const char *
+cal_closed_name(cal_day z)
+{
+	return cal_closed_name_in(NULL, z);
+}
+
 cal_day
-cal_add_business(cal_day z, int n)
+cal_add_business_in(const struct cal_closed *c, cal_day z, int n)
 {
 	int	 step = n > 0 ? 1 : -1, left = n > 0 ? n : -n, scanned = 0;
 	cal_day	 cur = z;
@@ -120,32 +181,50 @@ cal_add_business(cal_day z, int n)
 		if (++scanned > BUSINESS_SCAN_MAX + (n > 0 ? n : -n) * 7)
 			return z;
 		cur += step;
-		if (cal_is_business(cur))
+		if (cal_is_business_in(c, cur))
 			left--;
 	}
 	return cur;
 }
 
 cal_day
-cal_business_on_or_after(cal_day z)
+cal_add_business(cal_day z, int n)
+{
+	return cal_add_business_in(NULL, z, n);
+}
+
+cal_day
+cal_business_on_or_after_in(const struct cal_closed *c, cal_day z)
 {
 	int	 i;
 
 	for (i = 0; i < BUSINESS_SCAN_MAX; i++)
-		if (cal_is_business(z + i))
+		if (cal_is_business_in(c, z + i))
 			return z + i;
+	return z;
+}
+
+cal_day
+cal_business_on_or_after(cal_day z)
+{
+	return cal_business_on_or_after_in(NULL, z);
+}
+
+cal_day
+cal_business_on_or_before_in(const struct cal_closed *c, cal_day z)
+{
+	int	 i;
+
+	for (i = 0; i < BUSINESS_SCAN_MAX; i++)
+		if (cal_is_business_in(c, z - i))
+			return z - i;
 	return z;
 }
 
 cal_day
 cal_business_on_or_before(cal_day z)
 {
-	int	 i;
-
-	for (i = 0; i < BUSINESS_SCAN_MAX; i++)
-		if (cal_is_business(z - i))
-			return z - i;
-	return z;
+	return cal_business_on_or_before_in(NULL, z);
 }
 
 int

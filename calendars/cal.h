@@ -67,6 +67,27 @@ const char *cal_closed_name(cal_day);
 cal_day	 cal_add_business(cal_day, int n);
 cal_day	 cal_business_on_or_after(cal_day);	/* next business day */
 cal_day	 cal_business_on_or_before(cal_day);	/* previous business day */
+
+/*
+ * The days an office closes beyond the law's (koyomi.conf closed_days: a
+ * 一斉休業, a move of the 庁舎), named CAL_EXTRA_CLOSED_NAME. The caller
+ * owns the array; cal_closed_sort puts it in the order the lookups need.
+ * The *_in functions are the ones above with such a list added to the
+ * law's days (NULL or an empty list: the law's days only).
+ */
+struct cal_closed {
+	cal_day		*days;		/* ascending, no repeats */
+	size_t		 n;
+};
+#define CAL_EXTRA_CLOSED_NAME	"臨時閉庁日"
+/* Sorts days and drops repeats; returns how many are left. */
+size_t	 cal_closed_sort(cal_day *days, size_t n);
+int	 cal_is_closed_in(const struct cal_closed *, cal_day);
+int	 cal_is_business_in(const struct cal_closed *, cal_day);
+const char *cal_closed_name_in(const struct cal_closed *, cal_day);
+cal_day	 cal_add_business_in(const struct cal_closed *, cal_day, int n);
+cal_day	 cal_business_on_or_after_in(const struct cal_closed *, cal_day);
+cal_day	 cal_business_on_or_before_in(const struct cal_closed *, cal_day);
 /* Business days in [a, b), negative if b < a. */
 int	 cal_business_between(cal_day a, cal_day b);
 

@@ -7,15 +7,15 @@
  * socket) and when to call it back (timer callback → one ev_timer); we
  * tell curl what happened with curl_multi_socket_action() and then drain
  * every finished transfer. A curl failure fails the transfers concerned,
- * never the daemon.
+ * never the daemon. The jobs are the owner's: the driver only moves them
+ * between its lists and hands them back through the hooks (curlev.h).
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "calendars/log.h"
 #include "calendars/util.h"
-#include "notifier/notify_int.h"
+#include "notifier/curlev.h"
 
 /* One watched socket; curl keeps it via curl_multi_assign(). */
 struct curlev_sock {
@@ -26,50 +26,49 @@ struct curlev_sock {
 static void	curlev_drain(struct curlev *);
 static void	curlev_pool_next(struct curlev_pool *);
 
-/* Ends a task: to the notifier core, or to whoever runs this driver. */
+/* Ends a job: back to the owner of this driver. */
 static void
-curlev_finish(struct curlev *cv, struct notify_task *t)
+curlev_finish(struct curlev *cv, struct curlev_xfer *x, const char *why)
 {
-	if (cv->finish != NULL)
-		cv->finish(t, cv->finish_arg);
-	else
-		notify_task_finish(t);
+	cv->hooks.finish(x->job, why, cv->hooks.arg);
 }
 
 /* A temporary failure: "what", or "what: detail". */
 static void
-curlev_fail(struct curlev *cv, struct notify_task *t, const char *what,
+curlev_fail(struct curlev *cv, struct curlev_xfer *x, const char *what,
     const char *detail)
 {
-	t->res.status = NOTIFY_TEMPFAIL;
-	snprintf(t->res.error, sizeof t->res.error, "%s%s%s", what,
-	    detail != NULL ? ": " : "", detail != NULL ? detail : "");
-	curlev_finish(cv, t);
+	char	*why;
+
+	xasprintf(&why, "%s%s%s", what, detail != NULL ? ": " : "",
+	    detail != NULL ? detail : "");
+	curlev_finish(cv, x, why);
+	free(why);
 }
 
 /* A whole-multi failure leaves every transfer in doubt: fail them all. */
 static void
-curlev_fail_all(struct curlev *cv, const char *why)
+curlev_fail_all(struct curlev *cv, const char *what)
 {
-	struct notify_taskq	 doomed;
-	struct notify_task	*t;
+	struct curlev_xferq	 doomed;
+	struct curlev_xfer	*x;
+	char			*why;
 
 	/* Take the list first: refilling pools below adds new transfers. */
 	TAILQ_INIT(&doomed);
 	TAILQ_CONCAT(&doomed, &cv->running, entry);
-	while ((t = TAILQ_FIRST(&doomed)) != NULL) {
-		TAILQ_REMOVE(&doomed, t, entry);
-		curl_multi_remove_handle(cv->multi, t->easy);
-		t->res.status = NOTIFY_TEMPFAIL;
-		snprintf(t->res.error, sizeof t->res.error, "curl multi: %s",
-		    why);
+	xasprintf(&why, "curl multi: %s", what);
+	while ((x = TAILQ_FIRST(&doomed)) != NULL) {
+		TAILQ_REMOVE(&doomed, x, entry);
+		curl_multi_remove_handle(cv->multi, x->easy);
 		/* The handle may be broken: drop it instead of reusing it. */
-		curl_easy_cleanup(t->easy);
-		t->easy = NULL;
-		t->pool->busy--;
-		curlev_pool_next(t->pool);
-		curlev_finish(cv, t);
+		curl_easy_cleanup(x->easy);
+		x->easy = NULL;
+		x->pool->busy--;
+		curlev_pool_next(x->pool);
+		curlev_finish(cv, x, why);
 	}
+	free(why);
 }
 
 static void
@@ -170,7 +169,7 @@ static void
 curlev_drain(struct curlev *cv)
 {
 	CURLMsg			*msg;
-	struct notify_task	*t;
+	struct curlev_xfer	*x;
 	struct curlev_pool	*p;
 	CURLcode		 rc;
 	char			*priv;
@@ -183,32 +182,34 @@ curlev_drain(struct curlev *cv)
 		rc = msg->data.result;
 		priv = NULL;
 		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
-		t = (struct notify_task *)priv;
-		if (t == NULL) {
+		x = (struct curlev_xfer *)priv;
+		if (x == NULL) {
 			log_warnx("notify: curl transfer without a job");
 			curl_multi_remove_handle(cv->multi, msg->easy_handle);
 			curl_easy_cleanup(msg->easy_handle);
 			continue;
 		}
-		p = t->pool;
-		p->result(t, t->easy, rc, p->arg);
-		curl_multi_remove_handle(cv->multi, t->easy);
-		TAILQ_REMOVE(&cv->running, t, entry);
+		p = x->pool;
+		p->result(x->job, x->easy, rc, p->arg);
+		curl_multi_remove_handle(cv->multi, x->easy);
+		TAILQ_REMOVE(&cv->running, x, entry);
 		/* Reset keeps the connection cache: the next mail reuses it. */
-		curl_easy_reset(t->easy);
-		p->idle[p->nidle++] = t->easy;
-		t->easy = NULL;
+		curl_easy_reset(x->easy);
+		p->idle[p->nidle++] = x->easy;
+		x->easy = NULL;
 		p->busy--;
-		curlev_finish(cv, t);
+		curlev_finish(cv, x, NULL);
 		curlev_pool_next(p);
 	}
 }
 
 int
-curlev_init(struct curlev *cv, struct ev_loop *loop, char **cause)
+curlev_init(struct curlev *cv, struct ev_loop *loop,
+    const struct curlev_hooks *hooks, char **cause)
 {
 	memset(cv, 0, sizeof *cv);
 	cv->loop = loop;
+	cv->hooks = *hooks;
 	TAILQ_INIT(&cv->running);
 	if ((cv->multi = curl_multi_init()) == NULL) {
 		xasprintf(cause, "curl_multi_init failed");
@@ -223,21 +224,21 @@ curlev_init(struct curlev *cv, struct ev_loop *loop, char **cause)
 	return 0;
 }
 
-/* Frees transfers in flight without callbacks, then the multi handle. */
+/* Drops transfers in flight without finish, then the multi handle. */
 void
 curlev_shutdown(struct curlev *cv)
 {
-	struct notify_task	*t;
+	struct curlev_xfer	*x;
 
 	if (cv->multi == NULL)
 		return;
-	while ((t = TAILQ_FIRST(&cv->running)) != NULL) {
-		TAILQ_REMOVE(&cv->running, t, entry);
-		curl_multi_remove_handle(cv->multi, t->easy);
-		curl_easy_cleanup(t->easy);
-		t->easy = NULL;
-		t->pool->busy--;
-		notify_task_free(t);
+	while ((x = TAILQ_FIRST(&cv->running)) != NULL) {
+		TAILQ_REMOVE(&cv->running, x, entry);
+		curl_multi_remove_handle(cv->multi, x->easy);
+		curl_easy_cleanup(x->easy);
+		x->easy = NULL;
+		x->pool->busy--;
+		cv->hooks.drop(x->job);
 	}
 	/* curl_multi_cleanup may still call the socket callback. */
 	curl_multi_cleanup(cv->multi);
@@ -246,17 +247,17 @@ curlev_shutdown(struct curlev *cv)
 }
 
 void
-curlev_common_opts(CURL *easy, struct notify_task *t,
-    const struct notify_conf *nc)
+curlev_common_opts(CURL *easy, struct curlev_xfer *x, long timeout_ms,
+    long connect_timeout_ms)
 {
-	curl_easy_setopt(easy, CURLOPT_PRIVATE, t);
+	curl_easy_setopt(easy, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t->errbuf);
+	curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS,
-	    nc->timeout_ms > 0 ? nc->timeout_ms : 30000L);
+	    timeout_ms > 0 ? timeout_ms : 30000L);
 	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-	    nc->connect_timeout_ms > 0 ? nc->connect_timeout_ms : 10000L);
-	t->errbuf[0] = '\0';
+	    connect_timeout_ms > 0 ? connect_timeout_ms : 10000L);
+	x->errbuf[0] = '\0';
 }
 
 struct curlev_pool *
@@ -273,52 +274,53 @@ curlev_pool_new(struct curlev *cv, const char *key, unsigned max)
 	return p;
 }
 
-/* Starts queued tasks while the pool has room. */
+/* Starts queued jobs while the pool has room. */
 static void
 curlev_pool_next(struct curlev_pool *p)
 {
-	struct notify_task	*t;
+	struct curlev_xfer	*x;
 	CURLMcode		 mc;
 	unsigned		 bound;
 
 	for (bound = 0; bound < p->max + 1 && p->busy < p->max; bound++) {
-		if ((t = TAILQ_FIRST(&p->queue)) == NULL)
+		if ((x = TAILQ_FIRST(&p->queue)) == NULL)
 			return;
-		TAILQ_REMOVE(&p->queue, t, entry);
+		TAILQ_REMOVE(&p->queue, x, entry);
 		if (p->nidle > 0)
-			t->easy = p->idle[--p->nidle];
-		else if ((t->easy = curl_easy_init()) == NULL) {
-			curlev_fail(p->cv, t, "curl_easy_init failed", NULL);
+			x->easy = p->idle[--p->nidle];
+		else if ((x->easy = curl_easy_init()) == NULL) {
+			curlev_fail(p->cv, x, "curl_easy_init failed", NULL);
 			continue;
 		}
-		t->pool = p;
-		if (p->prepare(t, t->easy, p->arg) == -1) {
-			curl_easy_reset(t->easy);
-			p->idle[p->nidle++] = t->easy;
-			t->easy = NULL;
-			curlev_finish(p->cv, t);	/* prepare set res */
+		x->pool = p;
+		if (p->prepare(x->job, x->easy, p->arg) == -1) {
+			curl_easy_reset(x->easy);
+			p->idle[p->nidle++] = x->easy;
+			x->easy = NULL;
+			curlev_finish(p->cv, x, NULL);	/* prepare judged it */
 			continue;
 		}
-		if ((mc = curl_multi_add_handle(p->cv->multi, t->easy)) !=
+		if ((mc = curl_multi_add_handle(p->cv->multi, x->easy)) !=
 		    CURLM_OK) {
-			curl_easy_reset(t->easy);
-			p->idle[p->nidle++] = t->easy;
-			t->easy = NULL;
-			curlev_fail(p->cv, t, "curl_multi_add_handle",
+			curl_easy_reset(x->easy);
+			p->idle[p->nidle++] = x->easy;
+			x->easy = NULL;
+			curlev_fail(p->cv, x, "curl_multi_add_handle",
 			    curl_multi_strerror(mc));
 			continue;
 		}
-		TAILQ_INSERT_TAIL(&p->cv->running, t, entry);
+		TAILQ_INSERT_TAIL(&p->cv->running, x, entry);
 		p->busy++;
 	}
 }
 
-/* Takes the task; it starts now or when the pool has room. */
+/* Takes the job; it starts now or when the pool has room. */
 void
-curlev_pool_submit(struct curlev_pool *p, struct notify_task *t)
+curlev_pool_submit(struct curlev_pool *p, struct curlev_xfer *x, void *job)
 {
-	t->pool = p;
-	TAILQ_INSERT_TAIL(&p->queue, t, entry);
+	x->job = job;
+	x->pool = p;
+	TAILQ_INSERT_TAIL(&p->queue, x, entry);
 	curlev_pool_next(p);
 }
 
@@ -326,14 +328,14 @@ curlev_pool_submit(struct curlev_pool *p, struct notify_task *t)
 void
 curlev_pool_free(struct curlev_pool *p)
 {
-	struct notify_task	*t;
+	struct curlev_xfer	*x;
 	unsigned		 i;
 
 	if (p == NULL)
 		return;
-	while ((t = TAILQ_FIRST(&p->queue)) != NULL) {
-		TAILQ_REMOVE(&p->queue, t, entry);
-		notify_task_free(t);
+	while ((x = TAILQ_FIRST(&p->queue)) != NULL) {
+		TAILQ_REMOVE(&p->queue, x, entry);
+		p->cv->hooks.drop(x->job);
 	}
 	for (i = 0; i < p->nidle; i++)
 		curl_easy_cleanup(p->idle[i]);

@@ -60,8 +60,8 @@ notify_task_free(struct notify_task *t)
 		free((char *)t->ep.secrets[i]);
 	free((char **)t->ep.secrets);
 	curl_slist_free_all(t->list);
-	if (t->easy != NULL)
-		curl_easy_cleanup(t->easy);
+	if (t->xfer.easy != NULL)
+		curl_easy_cleanup(t->xfer.easy);
 	if (t->n != NULL)
 		t->n->pending--;
 	free(t);
@@ -129,6 +129,35 @@ notify_task_fail(struct notify_task *t, enum notify_status st,
 	notify_task_finish(t);
 }
 
+void
+notify_task_tempfail(struct notify_task *t, const char *why)
+{
+	t->res.status = NOTIFY_TEMPFAIL;
+	snprintf(t->res.error, sizeof t->res.error, "%s", why);
+}
+
+/* The finish hook of the webhooks' curl driver: on the daemon's loop. */
+static void
+notify_curl_finish(void *job, const char *why, void *arg)
+{
+	struct notify_task	*t = job;
+
+	(void)arg;
+	if (why != NULL)
+		notify_task_tempfail(t, why);
+	notify_task_finish(t);
+}
+
+void
+notify_curl_drop(void *job)
+{
+	notify_task_free(job);
+}
+
+static const struct curlev_hooks notify_curl_hooks = {
+	notify_curl_finish, notify_curl_drop, NULL
+};
+
 struct notify *
 notify_new(struct ev_loop *loop, const struct notify_conf *nc, char **cause)
 {
@@ -141,7 +170,7 @@ notify_new(struct ev_loop *loop, const struct notify_conf *nc, char **cause)
 	TAILQ_INIT(&n->finished);
 	ev_timer_init(&n->defer, notify_defer_cb, 0., 0.);
 	n->defer.data = n;
-	if (curlev_init(&n->cv, loop, cause) == -1)
+	if (curlev_init(&n->cv, loop, &notify_curl_hooks, cause) == -1)
 		goto fail;
 	if (tr == NULL || strncmp(tr, "maildir:", 8) == 0)
 		n->mailer = &notify_backend_maildir;

@@ -34,7 +34,7 @@ enum notify_channel {
 enum notify_hook_format {
 	NOTIFY_HOOK_STANDARD,	/* Standard Webhooks JSON envelope */
 	NOTIFY_HOOK_SLACK,	/* {"text": …} */
-	NOTIFY_HOOK_TEAMS,	/* legacy connector MessageCard */
+	NOTIFY_HOOK_TEAMS,	/* Workflows: a message with an Adaptive Card */
 	NOTIFY_HOOK_LINEWORKS,	/* {"content":{"type":"text","text":…}} */
 };
 

@@ -54,6 +54,29 @@ struct payload_event {
 	size_t				 ndata;
 };
 
+/*
+ * Building an event: fields appended in order into the builder's own
+ * array, no allocation; strings are borrowed until the event is queued.
+ * A field past PAYLOAD_MAX_FIELDS is counted, never written, and makes
+ * payload_done() refuse the event, so a caller that miscounts gets an
+ * error instead of a write past the end.
+ */
+#define PAYLOAD_MAX_FIELDS	32
+
+struct payload_build {
+	struct payload_event	 ev;		/* ev.data is f */
+	struct payload_field	 f[PAYLOAD_MAX_FIELDS];
+	size_t			 dropped;	/* fields that did not fit */
+};
+
+void	 payload_begin(struct payload_build *, const char *type, time_t);
+/* A string field (NULL is kept as NULL: the field then renders 0). */
+void	 payload_str(struct payload_build *, const char *key, const char *);
+void	 payload_num(struct payload_build *, const char *key, long long);
+/* The event built, or NULL with *cause (caller frees) if a field was lost. */
+const struct payload_event *payload_done(struct payload_build *,
+	    char **cause);
+
 /* 1 if type is one koyomi sends. */
 int	 payload_type_known(const char *);
 /*

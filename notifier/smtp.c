@@ -154,19 +154,18 @@ smtp_close_socket(void *arg, curl_socket_t fd)
 }
 
 static int
-smtp_prepare(struct notify_task *t, CURL *easy, void *arg)
+smtp_prepare(void *job, CURL *easy, void *arg)
 {
+	struct notify_task	*t = job;
 	struct smtp		*s = arg;
 	const struct notify_conf *nc = notify_conf(s->n);
 	char			*rcpt;
 
-	curlev_common_opts(easy, t, nc);
-	/* smtp_timeout and smtp_connect_timeout of koyomi.conf(5). */
-	if (nc->smtp_timeout_ms > 0)
-		curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, nc->smtp_timeout_ms);
-	if (nc->smtp_connect_timeout_ms > 0)
-		curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-		    nc->smtp_connect_timeout_ms);
+	/* smtp_timeout and smtp_connect_timeout of koyomi.conf(5) first. */
+	curlev_common_opts(easy, &t->xfer,
+	    nc->smtp_timeout_ms > 0 ? nc->smtp_timeout_ms : nc->timeout_ms,
+	    nc->smtp_connect_timeout_ms > 0 ? nc->smtp_connect_timeout_ms :
+	    nc->connect_timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, smtp_open_socket);
 	curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, s);
 	curl_easy_setopt(easy, CURLOPT_CLOSESOCKETFUNCTION, smtp_close_socket);
@@ -197,10 +196,11 @@ smtp_prepare(struct notify_task *t, CURL *easy, void *arg)
 }
 
 static void
-smtp_result(struct notify_task *t, CURL *easy, CURLcode rc, void *arg)
+smtp_result(void *job, CURL *easy, CURLcode rc, void *arg)
 {
-	curl_socket_t	fd = CURL_SOCKET_BAD;
-	long		code = 0;
+	struct notify_task	*t = job;
+	curl_socket_t		 fd = CURL_SOCKET_BAD;
+	long			 code = 0;
 
 	(void)arg;
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
@@ -218,15 +218,19 @@ smtp_result(struct notify_task *t, CURL *easy, CURLcode rc, void *arg)
 	else
 		t->res.status = NOTIFY_TEMPFAIL;
 	snprintf(t->res.error, sizeof t->res.error, "smtp: %.200s (reply %ld)",
-	    t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc), code);
+	    t->xfer.errbuf[0] != '\0' ? t->xfer.errbuf :
+	    curl_easy_strerror(rc), code);
 }
 
 /* Thread: hand a finished task back to the daemon's loop. */
 static void
-smtp_finish(struct notify_task *t, void *arg)
+smtp_finish(void *job, const char *why, void *arg)
 {
-	struct smtp	*s = arg;
+	struct notify_task	*t = job;
+	struct smtp		*s = arg;
 
+	if (why != NULL)
+		notify_task_tempfail(t, why);
 	pthread_mutex_lock(&s->mu);
 	TAILQ_INSERT_TAIL(&s->out, t, entry);
 	pthread_mutex_unlock(&s->mu);
@@ -275,7 +279,7 @@ smtp_wake_cb(struct ev_loop *loop, ev_async *w, int revents)
 	}
 	while ((t = TAILQ_FIRST(&batch)) != NULL) {
 		TAILQ_REMOVE(&batch, t, entry);
-		curlev_pool_submit(s->pool, t);
+		curlev_pool_submit(s->pool, &t->xfer, t);
 	}
 }
 
@@ -367,8 +371,9 @@ smtp_start(struct smtp *s, char **cause)
 static void *
 smtp_init(struct notify *n, const struct notify_conf *nc, char **cause)
 {
-	struct smtp	*s;
-	char		*name = NULL, *addr = NULL;
+	struct smtp		*s;
+	struct curlev_hooks	 hooks = { smtp_finish, notify_curl_drop, NULL };
+	char			*name = NULL, *addr = NULL;
 
 	s = xcalloc(1, sizeof *s);
 	s->n = n;
@@ -390,13 +395,12 @@ smtp_init(struct notify *n, const struct notify_conf *nc, char **cause)
 		xasprintf(cause, "smtp: cannot create an event loop");
 		goto fail;
 	}
-	if (curlev_init(&s->cv, s->wloop, cause) == -1) {
+	hooks.arg = s;
+	if (curlev_init(&s->cv, s->wloop, &hooks, cause) == -1) {
 		ev_loop_destroy(s->wloop);
 		s->wloop = NULL;
 		goto fail;
 	}
-	s->cv.finish = smtp_finish;
-	s->cv.finish_arg = s;
 	s->pool = curlev_pool_new(&s->cv, s->url, nc->mail_concurrency);
 	s->pool->prepare = smtp_prepare;
 	s->pool->result = smtp_result;

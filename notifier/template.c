@@ -35,6 +35,12 @@ struct tmpl_def {
 	const char	*text;			/* "Subject: …\n\nbody" */
 };
 
+/* What template_load read: rendering needs nothing else. */
+struct tmpl_set {
+	char	*text[TMPL_NKINDS];	/* an override's text; NULL: built-in */
+	char	*path[TMPL_NKINDS];	/* the override's path, for messages */
+};
+
 static const struct tmpl_def tmpl_defs[TMPL_NKINDS] = {
 	[TMPL_REMINDER] = { "reminder",
 	    { TMPL_COMMON, "due", "link", "days_left", NULL },
@@ -218,6 +224,14 @@ template_kind_from_name(const char *name)
 	return -1;
 }
 
+/* Appends one problem to a growing list of strings. */
+static void
+template_push(char ***errors, size_t *nerrors, char *msg)
+{
+	*errors = xreallocarray(*errors, *nerrors + 1, sizeof **errors);
+	(*errors)[(*nerrors)++] = msg;
+}
+
 /* Where problems go: a caller's error list, or one cause string. */
 struct tmpl_err {
 	const char	*path;
@@ -249,11 +263,9 @@ template_error(struct tmpl_err *e, const char *at, const char *fmt, ...)
 	xasprintf(&line, "%s:%d:%d: error: %s", e->path, ln, col, msg);
 	free(msg);
 	e->count++;
-	if (e->errors != NULL) {
-		*e->errors = xreallocarray(*e->errors, *e->nerrors + 1,
-		    sizeof **e->errors);
-		(*e->errors)[(*e->nerrors)++] = line;
-	} else if (e->first == NULL)
+	if (e->errors != NULL)
+		template_push(e->errors, e->nerrors, line);
+	else if (e->first == NULL)
 		e->first = line;
 	else
 		free(line);
@@ -367,34 +379,85 @@ template_read(const char *dir, const struct tmpl_def *d, char **path,
 	return text;
 }
 
+/* Where kind k's text comes from: the set's override, or the built-in. */
+static void
+template_source(const struct tmpl_set *t, int k, struct tmpl_err *e)
+{
+	memset(e, 0, sizeof *e);
+	if (t != NULL && t->text[k] != NULL) {
+		e->path = t->path[k];
+		e->text = t->text[k];
+	} else {
+		e->path = tmpl_defs[k].name;
+		e->text = tmpl_defs[k].text;
+	}
+}
+
+void
+template_free(struct tmpl_set *t)
+{
+	int	k;
+
+	if (t == NULL)
+		return;
+	for (k = 0; k < TMPL_NKINDS; k++) {
+		free(t->text[k]);
+		free(t->path[k]);
+	}
+	free(t);
+}
+
+struct tmpl_set *
+template_load(const char *dir, char ***errors, size_t *nerrors)
+{
+	struct tmpl_set	*t = xcalloc(1, sizeof *t);
+	struct tmpl_err	 e;
+	struct buf	 s, b;
+	char		*cause, *path;
+	size_t		 before = *nerrors;
+	int		 k;
+
+	for (k = 0; k < TMPL_NKINDS; k++) {
+		cause = NULL;
+		t->text[k] = template_read(dir, &tmpl_defs[k], &path, &cause);
+		if (cause != NULL)
+			template_push(errors, nerrors, cause);
+		if (t->text[k] != NULL)
+			t->path[k] = path;
+		else
+			free(path);
+		template_source(t, k, &e);
+		e.errors = errors;
+		e.nerrors = nerrors;
+		buf_init(&s);
+		buf_init(&b);
+		template_parse(&tmpl_defs[k], e.text, NULL, &s, &b, &e);
+		buf_free(&s);
+		buf_free(&b);
+	}
+	if (*nerrors > before) {
+		template_free(t);
+		return NULL;
+	}
+	return t;
+}
+
 int
-template_render(const char *dir, enum tmpl_kind k,
+template_render(const struct tmpl_set *t, enum tmpl_kind k,
     const struct tmpl_vars *vars, char **subject, char **body, char **cause)
 {
-	const struct tmpl_def	*d;
-	struct tmpl_err		 e;
-	struct buf		 s, b;
-	char			*file, *path;
+	struct tmpl_err	 e;
+	struct buf	 s, b;
 
 	*subject = *body = *cause = NULL;
 	if ((unsigned)k >= TMPL_NKINDS) {
 		xasprintf(cause, "unknown template kind");
 		return -1;
 	}
-	d = &tmpl_defs[k];
-	file = template_read(dir, d, &path, cause);
-	if (*cause != NULL) {
-		free(path);
-		return -1;
-	}
-	memset(&e, 0, sizeof e);
-	e.path = file != NULL ? path : d->name;
-	e.text = file != NULL ? file : d->text;
+	template_source(t, k, &e);
 	buf_init(&s);
 	buf_init(&b);
-	template_parse(d, e.text, vars, &s, &b, &e);
-	free(file);
-	free(path);
+	template_parse(&tmpl_defs[k], e.text, vars, &s, &b, &e);
 	if (e.count > 0) {
 		*cause = e.first;
 		buf_free(&s);
@@ -406,39 +469,4 @@ template_render(const char *dir, enum tmpl_kind k,
 	*subject = buf_steal(&s);
 	*body = buf_steal(&b);
 	return 0;
-}
-
-size_t
-template_check(const char *dir, char ***errors, size_t *nerrors)
-{
-	struct tmpl_err	 e;
-	struct buf	 s, b;
-	char		*file, *path, *cause = NULL;
-	size_t		 total = 0;
-	int		 k;
-
-	for (k = 0; k < TMPL_NKINDS; k++) {
-		memset(&e, 0, sizeof e);
-		e.errors = errors;
-		e.nerrors = nerrors;
-		file = template_read(dir, &tmpl_defs[k], &path, &cause);
-		if (cause != NULL) {
-			*errors = xreallocarray(*errors, *nerrors + 1,
-			    sizeof **errors);
-			(*errors)[(*nerrors)++] = cause;
-			cause = NULL;
-			total++;
-		}
-		e.path = file != NULL ? path : tmpl_defs[k].name;
-		e.text = file != NULL ? file : tmpl_defs[k].text;
-		buf_init(&s);
-		buf_init(&b);
-		template_parse(&tmpl_defs[k], e.text, NULL, &s, &b, &e);
-		buf_free(&s);
-		buf_free(&b);
-		total += e.count;
-		free(file);
-		free(path);
-	}
-	return total;
 }

@@ -5,10 +5,12 @@
  * a file <templates dir>/<kind>.txt whose first line is "Subject: …" and
  * whose remaining lines are the body.
  *
- * A variable that a kind does not provide is an error found by
- * template_check() (run by `koyomi check`); at render time a variable
- * that is not set makes template_render() fail, so a sent mail never
- * shows a blank where a date should be. Reads override files, nothing else.
+ * template_load() reads and checks every text once (at daemon start, at
+ * each reload, in `koyomi check`): a variable that a kind does not provide
+ * is an error then. template_render() works from memory only, so a mail
+ * queued inside a transaction never waits on the disk; a variable that is
+ * not set makes it fail, so a sent mail never shows a blank where a date
+ * should be.
  */
 #ifndef KOYOMI_TEMPLATE_H
 #define KOYOMI_TEMPLATE_H
@@ -68,22 +70,28 @@ void		 template_notice_add(struct tmpl_vars *, const char *title,
 const char	*template_kind_name(enum tmpl_kind);	/* "reminder" … */
 int		 template_kind_from_name(const char *);	/* -1 unknown */
 
-/*
- * Renders kind with vars, using dir/<kind>.txt when dir is not NULL and
- * the file exists. On success *subject and *body are set (caller frees);
- * on error -1 and *cause (caller frees).
- */
-int		 template_render(const char *dir, enum tmpl_kind,
-		    const struct tmpl_vars *, char **subject, char **body,
-		    char **cause);
+/* The text of every kind, built-in or read from an override file. */
+struct tmpl_set;
 
 /*
- * Checks every override file in dir (and the built-in templates): each
- * problem becomes one "path:line:col: error: message" string appended to
- * *errors (a growing array the caller frees with its strings). Returns
- * the number of problems found.
+ * Reads dir/<kind>.txt for every kind that has one (dir NULL: none) and
+ * checks all the texts, the built-in ones too. Returns the set (free with
+ * template_free), or NULL when anything is wrong: then each problem is one
+ * "path:line:col: error: message" string appended to *errors (a growing
+ * array the caller frees with its strings). The only function here that
+ * touches the disk.
  */
-size_t		 template_check(const char *dir, char ***errors,
+struct tmpl_set	*template_load(const char *dir, char ***errors,
 		    size_t *nerrors);
+void		 template_free(struct tmpl_set *);
+
+/*
+ * Renders kind with vars from the loaded set (NULL: the built-in texts);
+ * no file is opened. On success *subject and *body are set (caller
+ * frees); on error -1 and *cause (caller frees).
+ */
+int		 template_render(const struct tmpl_set *, enum tmpl_kind,
+		    const struct tmpl_vars *, char **subject, char **body,
+		    char **cause);
 
 #endif

@@ -132,13 +132,16 @@ webhook_headers(struct notify_task *t)
 }
 
 static int
-webhook_prepare(struct notify_task *t, CURL *easy, void *arg)
+webhook_prepare(void *job, CURL *easy, void *arg)
 {
-	struct webhook	*w = arg;
+	struct notify_task		*t = job;
+	struct webhook			*w = arg;
+	const struct notify_conf	*nc = notify_conf(w->n);
 
 	if (webhook_headers(t) == -1)
 		return -1;
-	curlev_common_opts(easy, t, notify_conf(w->n));
+	curlev_common_opts(easy, &t->xfer, nc->timeout_ms,
+	    nc->connect_timeout_ms);
 	curl_easy_setopt(easy, CURLOPT_URL, t->ep.url);
 	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
@@ -153,10 +156,11 @@ webhook_prepare(struct notify_task *t, CURL *easy, void *arg)
 }
 
 static void
-webhook_result(struct notify_task *t, CURL *easy, CURLcode rc, void *arg)
+webhook_result(void *job, CURL *easy, CURLcode rc, void *arg)
 {
-	long		code = 0;
-	curl_off_t	ra = -1;
+	struct notify_task	*t = job;
+	long			 code = 0;
+	curl_off_t		 ra = -1;
 
 	(void)arg;
 	curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &code);
@@ -165,7 +169,8 @@ webhook_result(struct notify_task *t, CURL *easy, CURLcode rc, void *arg)
 		t->res.status = NOTIFY_TEMPFAIL;
 		snprintf(t->res.error, sizeof t->res.error, "webhook %.60s: %.180s",
 		    t->ep.id,
-		    t->errbuf[0] != '\0' ? t->errbuf : curl_easy_strerror(rc));
+		    t->xfer.errbuf[0] != '\0' ? t->xfer.errbuf :
+		    curl_easy_strerror(rc));
 		return;
 	}
 	if (code >= 200 && code < 300) {
@@ -219,7 +224,7 @@ webhook_send(void *arg, struct notify_task *t)
 		p->arg = w;
 		TAILQ_INSERT_TAIL(&w->pools, p, entry);
 	}
-	curlev_pool_submit(p, t);
+	curlev_pool_submit(p, &t->xfer, t);
 }
 
 static void

@@ -1,7 +1,8 @@
 /*
  * webhook_payload.c — JSON bodies for webhook events (see payload.h for
- * the keys). Chat receivers get one readable line of Japanese instead of
- * the envelope: a coordinator reads them in Slack, Teams or LINE WORKS.
+ * the keys) and the one builder every event is put together with. Chat
+ * receivers get one readable line of Japanese instead of the envelope: a
+ * coordinator reads them in Slack, Teams or LINE WORKS.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,50 @@ payload_type_known(const char *type)
 	return payload_kind(type) != NULL;
 }
 
+void
+payload_begin(struct payload_build *b, const char *type, time_t timestamp)
+{
+	memset(b, 0, sizeof *b);
+	b->ev.type = type;
+	b->ev.timestamp = timestamp;
+	b->ev.data = b->f;
+}
+
+static void
+payload_add(struct payload_build *b, const char *key, const char *str,
+    long long num)
+{
+	if (b->ev.ndata >= nitems(b->f)) {
+		b->dropped++;
+		return;
+	}
+	b->f[b->ev.ndata++] = (struct payload_field){ key, str, num };
+}
+
+void
+payload_str(struct payload_build *b, const char *key, const char *str)
+{
+	payload_add(b, key, str, 0);
+}
+
+void
+payload_num(struct payload_build *b, const char *key, long long num)
+{
+	payload_add(b, key, NULL, num);
+}
+
+const struct payload_event *
+payload_done(struct payload_build *b, char **cause)
+{
+	if (b->dropped > 0) {
+		xasprintf(cause, "webhook %s: %zu field(s) past the %d a "
+		    "payload holds", b->ev.type != NULL ? b->ev.type : "?",
+		    b->dropped, PAYLOAD_MAX_FIELDS);
+		return NULL;
+	}
+	return &b->ev;
+}
+
 static const char *
 payload_get(const struct payload_event *ev, const char *key)
 {
@@ -65,6 +110,16 @@ payload_is_list(const struct payload_event *ev, size_t i)
 	return l > 2 && strcmp(ev->data[i].key + l - 2, "[]") == 0;
 }
 
+/* A field's value in JSON: its string, or else its number. */
+static void
+payload_value(const struct payload_field *f, struct buf *out)
+{
+	if (f->str != NULL)
+		buf_json_string(out, f->str);
+	else
+		buf_printf(out, "%lld", f->num);
+}
+
 /*
  * Writes "key":[…] from the run of fields with field i's key, returns the
  * index of the run's last field.
@@ -81,10 +136,7 @@ payload_list(const struct payload_event *ev, size_t i, struct buf *out)
 	for (j = i; j < ev->ndata && strcmp(ev->data[j].key, key) == 0; j++) {
 		if (j > i)
 			buf_putc(out, ',');
-		if (ev->data[j].str != NULL)
-			buf_json_string(out, ev->data[j].str);
-		else
-			buf_printf(out, "%lld", ev->data[j].num);
+		payload_value(&ev->data[j], out);
 	}
 	buf_putc(out, ']');
 	return j - 1;
@@ -111,18 +163,85 @@ payload_standard(const struct payload_event *ev, struct buf *out)
 		}
 		buf_json_string(out, ev->data[i].key);
 		buf_putc(out, ':');
-		if (ev->data[i].str != NULL)
-			buf_json_string(out, ev->data[i].str);
-		else
-			buf_printf(out, "%lld", ev->data[i].num);
+		payload_value(&ev->data[i], out);
 	}
 	buf_puts(out, "}}");
 }
 
-/* "【ご提出のお願い】参加意向調査（東京都）期限：令和8年2月20日（金）". */
+/*
+ * Escapers: a value from the rules or an API body goes into a chat
+ * message as text, never as markup, whatever it holds.
+ */
+typedef void	(*payload_escape)(struct buf *, const char *);
+
+/* Slack mrkdwn: & < > are its only control characters (<!channel>). */
+static void
+esc_slack(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '&')
+			buf_puts(b, "&amp;");
+		else if (*s == '<')
+			buf_puts(b, "&lt;");
+		else if (*s == '>')
+			buf_puts(b, "&gt;");
+		else
+			buf_putc(b, *s);
+	}
+}
+
+/*
+ * An Adaptive Card TextBlock: its Markdown subset and the {{DATE()}} /
+ * {{TIME()}} functions. Every ASCII punctuation character that either
+ * could start is backslash-escaped (CommonMark: any ASCII punctuation may
+ * be), so "**x**", "[a](b)" and "{{DATE(…)}}" read as written.
+ */
+static void
+esc_teams(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (strchr("\\`*_{}[]()#+-.!|<>~=&", *s) != NULL)
+			buf_putc(b, '\\');
+		buf_putc(b, *s);
+	}
+}
+
+/*
+ * LINE WORKS text messages have no escape; "<m userId=\"all\">" mentions
+ * everyone. The angle brackets become their full-width forms.
+ */
+static void
+esc_lineworks(struct buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '<')
+			buf_puts(b, "＜");
+		else if (*s == '>')
+			buf_puts(b, "＞");
+		else
+			buf_putc(b, *s);
+	}
+}
+
+/* lit, then v escaped, then tail (both literal; NULL for none). */
+static void
+text_put(struct buf *t, payload_escape esc, const char *lit, const char *v,
+    const char *tail)
+{
+	if (lit != NULL)
+		buf_puts(t, lit);
+	esc(t, v);
+	if (tail != NULL)
+		buf_puts(t, tail);
+}
+
+/*
+ * "【ご提出のお願い】参加意向調査（東京都） 期限：令和8年2月20日（金）",
+ * every value through esc; the link too when with_link.
+ */
 static void
 payload_text(const struct payload_event *ev, const char *label,
-    struct buf *t)
+    payload_escape esc, int with_link, struct buf *t)
 {
 	const char	*title = payload_get(ev, "title");
 	const char	*who = payload_get(ev, "assignee_name");
@@ -130,26 +249,64 @@ payload_text(const struct payload_event *ev, const char *label,
 
 	buf_puts(t, label);
 	if (title != NULL)
-		buf_puts(t, title);
+		esc(t, title);
 	if (who == NULL)
 		who = payload_get(ev, "assignee");
 	if (who != NULL)
-		buf_printf(t, "（%s）", who);
+		text_put(t, esc, "（", who, "）");
 	if ((v = payload_get(ev, "due_wareki")) != NULL)
-		buf_printf(t, " 期限：%s", v);
+		text_put(t, esc, " 期限：", v, NULL);
 	if ((v = payload_get(ev, "new_wareki")) != NULL) {
-		buf_printf(t, " 変更後：%s", v);
+		text_put(t, esc, " 変更後：", v, NULL);
 		if ((v = payload_get(ev, "old_wareki")) != NULL)
-			buf_printf(t, "（変更前：%s）", v);
+			text_put(t, esc, "（変更前：", v, "）");
 	}
 	if ((v = payload_get(ev, "date_wareki")) != NULL)
-		buf_printf(t, " 日程：%s", v);
+		text_put(t, esc, " 日程：", v, NULL);
 	if ((v = payload_get(ev, "by")) != NULL)
-		buf_printf(t, " 担当：%s", v);
+		text_put(t, esc, " 担当：", v, NULL);
 	if ((v = payload_get(ev, "first_error")) != NULL)
-		buf_printf(t, "\n%s", v);
-	if ((v = payload_get(ev, "link")) != NULL)
-		buf_printf(t, "\n%s", v);
+		text_put(t, esc, "\n", v, NULL);
+	if (with_link && (v = payload_get(ev, "link")) != NULL)
+		text_put(t, esc, "\n", v, NULL);
+}
+
+/*
+ * Teams through the Workflows app: a message whose one attachment is an
+ * Adaptive Card (1.4): the label in bold, the text, and the link as a
+ * button rather than in the text.
+ */
+static void
+payload_teams(const struct payload_event *ev, const char *label,
+    struct buf *out)
+{
+	struct buf	 text, head;
+	const char	*link = payload_get(ev, "link");
+
+	buf_init(&text);
+	buf_init(&head);
+	payload_text(ev, "", esc_teams, 0, &text);
+	esc_teams(&head, label);
+	buf_puts(out, "{\"type\":\"message\",\"attachments\":[{"
+	    "\"contentType\":\"application/vnd.microsoft.card.adaptive\","
+	    "\"content\":{\"$schema\":"
+	    "\"http://adaptivecards.io/schemas/adaptive-card.json\","
+	    "\"type\":\"AdaptiveCard\",\"version\":\"1.4\",\"body\":["
+	    "{\"type\":\"TextBlock\",\"weight\":\"Bolder\",\"wrap\":true,"
+	    "\"text\":");
+	buf_json_string(out, head.data != NULL ? head.data : "");
+	buf_puts(out, "},{\"type\":\"TextBlock\",\"wrap\":true,\"text\":");
+	buf_json_string(out, text.data != NULL ? text.data : "");
+	buf_puts(out, "}]");
+	if (link != NULL) {
+		buf_puts(out, ",\"actions\":[{\"type\":\"Action.OpenUrl\","
+		    "\"title\":\"開く\",\"url\":");
+		buf_json_string(out, link);
+		buf_puts(out, "}]");
+	}
+	buf_puts(out, "}}]}");
+	buf_free(&text);
+	buf_free(&head);
 }
 
 static int
@@ -182,27 +339,23 @@ payload_render(const struct payload_event *ev, enum notify_hook_format fmt,
 		payload_standard(ev, out);
 		return 0;
 	}
+	if (fmt == NOTIFY_HOOK_TEAMS) {
+		payload_teams(ev, payload_kind(ev->type)->label, out);
+		return 0;
+	}
 	buf_init(&text);
-	payload_text(ev, payload_kind(ev->type)->label, &text);
-	switch (fmt) {
-	case NOTIFY_HOOK_SLACK:
+	if (fmt == NOTIFY_HOOK_SLACK) {
+		payload_text(ev, payload_kind(ev->type)->label, esc_slack, 1,
+		    &text);
 		buf_puts(out, "{\"text\":");
 		buf_json_string(out, text.data);
 		buf_putc(out, '}');
-		break;
-	case NOTIFY_HOOK_TEAMS:
-		buf_puts(out, "{\"@type\":\"MessageCard\",\"@context\":"
-		    "\"https://schema.org/extensions\",\"summary\":");
-		buf_json_string(out, payload_kind(ev->type)->label);
-		buf_puts(out, ",\"text\":");
-		buf_json_string(out, text.data);
-		buf_putc(out, '}');
-		break;
-	default:
+	} else {
+		payload_text(ev, payload_kind(ev->type)->label, esc_lineworks,
+		    1, &text);
 		buf_puts(out, "{\"content\":{\"type\":\"text\",\"text\":");
 		buf_json_string(out, text.data);
 		buf_puts(out, "}}");
-		break;
 	}
 	buf_free(&text);
 	return 0;

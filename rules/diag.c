@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rules/parse.h"
 #include "rules/rules.h"
 
 void
@@ -108,4 +109,44 @@ rules_diag_add(struct rules_diag *d, const char *kind, const char *path,
 		d->nwarnings++;
 	else
 		d->nerrors++;
+}
+
+/* Appends one diagnostic; the error count is the caller's business. */
+static void __attribute__((format(printf, 5, 0)))
+rules_pdiag_add(struct rules_pctx *p, size_t file, struct rules_mark m,
+    int warning, const char *fmt, va_list ap)
+{
+	struct rules_pdiag	*d;
+
+	p->d = xreallocarray(p->d, p->nd + 1, sizeof *p->d);
+	d = &p->d[p->nd];
+	d->file = file;
+	d->line = m.line;
+	d->col = m.col;
+	d->seq = p->nd++;
+	d->warning = warning;
+	xvasprintf(&d->msg, fmt, ap);
+}
+
+void
+rules_perr(struct rules_pctx *p, size_t file, struct rules_mark m,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	rules_pdiag_add(p, file, m, 0, fmt, ap);
+	va_end(ap);
+	p->nerrors++;
+}
+
+void
+rules_pwarn(struct rules_pctx *p, size_t file, struct rules_mark m,
+    const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	rules_pdiag_add(p, file, m, 1, fmt, ap);
+	va_end(ap);
 }

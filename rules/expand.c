@@ -72,9 +72,13 @@ add_months(cal_day z, int n)
 	return cal_from_ymd(y, m, d);
 }
 
-/* Applies an offset to a day + time; secs -1 stays all-day for day units. */
+/*
+ * Applies an offset to a day + time; secs -1 stays all-day for day units.
+ * Business days are counted on the office's calendar (closed).
+ */
 static void
-apply_offset(const struct rules_offset *o, cal_day *day, int *secs)
+apply_offset(const struct cal_closed *closed, const struct rules_offset *o,
+    cal_day *day, int *secs)
 {
 	long long	 t;
 
@@ -83,7 +87,7 @@ apply_offset(const struct rules_offset *o, cal_day *day, int *secs)
 		*day += o->n;
 		break;
 	case RU_BDAY:
-		*day = cal_add_business(*day, o->n);
+		*day = cal_add_business_in(closed, *day, o->n);
 		break;
 	case RU_WEEK:
 		*day += 7 * o->n;
@@ -325,8 +329,9 @@ follow_insts(struct xctx *x, const struct rules_item *it, int depth,
 			/* Its own day: checked for closure on its own. */
 			in.moved = in.kept = 0;
 			in.moved_from = 0;
-			apply_offset(&it->relative_offset, &in.start,
-			    &in.start_secs);
+			in.closed_name = NULL;
+			apply_offset(x->ctx->closed, &it->relative_offset,
+			    &in.start, &in.start_secs);
 			in.end = in.start + (in.end - tl->v[i].start);
 			if (it->relative_offset.unit >= RU_HOUR)
 				in.end_secs = in.start_secs;
@@ -460,6 +465,7 @@ apply_override(struct xctx *x, const struct rules_item *it,
 			if (o->fy != 0)
 				in->assumed = 0;
 			in->moved = in->kept = 0;
+			in->closed_name = NULL;
 		}
 	}
 	if (o->has_time && !in->tentative) {
@@ -531,12 +537,6 @@ per_members(struct xctx *x, const struct rules_item *it,
 	*l = out;
 }
 
-int
-expand_is_deadline(const struct rules_item *it)
-{
-	return it->kind == RK_DEADLINE || it->nassignees > 0 ||
-	    it->assignee_group != NULL || it->frequency.min > 0;
-}
 
 /*
  * A day on a closed day (weekend, 祝日・休日, 年末年始) moves: a deadline
@@ -548,27 +548,31 @@ expand_is_deadline(const struct rules_item *it)
  * day and marks it kept. Tentative and assumed days move too.
  */
 static void
-closed_adjust(const struct rules_item *it, struct inst *in)
+closed_adjust(const struct cal_closed *closed, const struct rules_item *it,
+    struct inst *in)
 {
 	cal_day	 d;
 	int	 prev;
 
-	if (in->adhoc || in->cancelled || !cal_is_closed(in->start) ||
+	if (in->adhoc || in->cancelled || !cal_is_closed_in(closed, in->start) ||
 	    (in->start != in->end && in->approx[0] != '\0'))
 		return;
 	if (it->adjust == RA_NONE) {
 		in->kept = 1;
+		in->closed_name = cal_closed_name_in(closed, in->start);
 		return;
 	}
 	prev = it->adjust == RA_PREVIOUS || (it->adjust == RA_DEFAULT &&
-	    expand_is_deadline(it) && !(it->casespec.present &&
+	    rules_item_is_deadline(it) && !(it->casespec.present &&
 	    it->casespec.at != RCA_NONE && !it->casespec.has_offset));
-	d = prev ? cal_business_on_or_before(in->start) :
-	    cal_business_on_or_after(in->start);
+	d = prev ? cal_business_on_or_before_in(closed, in->start) :
+	    cal_business_on_or_after_in(closed, in->start);
 	if (d == in->start)
 		return;
-	if (!in->moved)
+	if (!in->moved) {
 		in->moved_from = in->start;
+		in->closed_name = cal_closed_name_in(closed, in->start);
+	}
 	in->moved = 1;
 	in->end += d - in->start;
 	in->start = d;
@@ -642,7 +646,7 @@ item_insts(struct xctx *x, size_t ix, int depth)
 		}
 	}
 	for (i = 0; i < l->n; i++)
-		closed_adjust(it, &l->v[i]);
+		closed_adjust(x->ctx->closed, it, &l->v[i]);
 	closed_collisions(l);
 	x->state[ix] = 2;
 	return l;
@@ -651,7 +655,8 @@ item_insts(struct xctx *x, size_t ix, int depth)
 /* Case-relative items of cycle c for one case. */
 static void
 case_insts(const struct rules *r, const struct rules_item *it,
-    const struct rules_case *cs, cal_day horizon, struct inst_list *out)
+    const struct rules_case *cs, cal_day horizon,
+    const struct cal_closed *closed, struct inst_list *out)
 {
 	const struct rules_casespec	*c = &it->casespec;
 	cal_day				 end = cs->closed != CAL_OPEN ?
@@ -674,7 +679,7 @@ case_insts(const struct rules *r, const struct rules_item *it,
 		if (cs->closed != CAL_OPEN) {
 			in.start = in.end = cs->closed;
 			if (c->has_offset) {
-				apply_offset(&c->offset, &in.start,
+				apply_offset(closed, &c->offset, &in.start,
 				    &in.start_secs);
 				in.start_secs = -1;
 				in.end = in.start;
@@ -686,7 +691,8 @@ case_insts(const struct rules *r, const struct rules_item *it,
 		   months, a weekly conference), numbered from 1. */
 		in.start = cs->start;
 		for (k = 1; k <= 1000; k++) {
-			apply_offset(&c->every, &in.start, &in.start_secs);
+			apply_offset(closed, &c->every, &in.start,
+			    &in.start_secs);
 			in.start_secs = -1;
 			if (in.start > end)
 				break;
@@ -696,7 +702,8 @@ case_insts(const struct rules *r, const struct rules_item *it,
 		}
 	} else if (c->has_offset) {
 		in.start = cs->start;
-		apply_offset(&c->offset, &in.start, &in.start_secs);
+		apply_offset(closed, &c->offset, &in.start,
+		    &in.start_secs);
 		in.start_secs = -1;
 		in.end = in.start;
 		if (c->approx) {
@@ -788,9 +795,10 @@ expand_cases(const struct rules *r, size_t c, cal_day from, cal_day to,
 				continue;
 			memset(&l, 0, sizeof l);
 			case_insts(r, &r->items[i], &ctx->cases[j],
-			    ctx->today + 366, &l);
+			    ctx->today + 366, ctx->closed, &l);
 			for (k = 0; k < l.n; k++)
-				closed_adjust(&r->items[i], &l.v[k]);
+				closed_adjust(ctx->closed, &r->items[i],
+				    &l.v[k]);
 			closed_collisions(&l);
 			for (k = 0; k < l.n; k++)
 				if (l.v[k].start <= to && l.v[k].end >= from)

@@ -27,6 +27,8 @@ struct inst {
 	int			 confirmed;	/* an override said so */
 	int			 moved;		/* off a closed day: */
 	cal_day			 moved_from;	/* the day it would be on */
+	const char		*closed_name;	/* why that day (or the kept
+						   one) is closed (static) */
 	int			 kept;		/* on a closed day by
 						   `adjust: none` */
 	int			 collided;	/* moved onto its own next one:
@@ -56,11 +58,7 @@ void	expand_emit(const struct rules *, size_t ix, int fy,
 	    const struct inst_list *memo, struct occ_list *);
 void	occ_free_one(struct occ *);
 
-/* 1 when the item's occurrences fall due (tasks): deadlines, items
- * with assignees, frequency targets. */
-int	expand_is_deadline(const struct rules_item *);
-
-/* The rules' own copy of an org or contact id, or NULL if unknown. */
+/* expand_party.c: the rules' own copy of an org or contact id, or NULL. */
 const char *expand_own_id(const struct rules *, const char *id);
 
 /*

@@ -251,7 +251,7 @@ closed_line(struct buf *b, const struct rules_item *it, const struct inst *in)
 	char		 from[64];
 
 	if (in->moved) {
-		why = cal_closed_name(in->moved_from);
+		why = in->closed_name;
 		cal_wareki_format(from, sizeof from, in->moved_from,
 		    CAL_WF_WEEKDAY);
 		if (in->collided)
@@ -264,7 +264,7 @@ closed_line(struct buf *b, const struct rules_item *it, const struct inst *in)
 			    why : "休日", in->start < in->moved_from ? "前" :
 			    "次");
 	} else if (in->kept) {
-		why = cal_closed_name(in->start);
+		why = in->closed_name;
 		buf_printf(b, "%s日付：閉庁日（%s）ですが日付どおり（%s）",
 		    b->len ? "\n" : "", why != NULL ? why : "休日",
 		    it->adjust_reason != NULL ? it->adjust_reason : "");
@@ -347,18 +347,6 @@ locate(const struct rules *r, const struct rules_item *it,
 	return buf_steal(&b);
 }
 
-const char *
-expand_own_id(const struct rules *r, const char *id)
-{
-	const struct rules_org		*o;
-	const struct rules_contact	*c;
-
-	if ((o = rules_find_org(r, id)) != NULL)
-		return o->id;
-	if ((c = rules_find_contact(r, id)) != NULL)
-		return c->id;
-	return NULL;
-}
 
 static void
 add_assignee(struct occ *o, const char *id)
@@ -649,10 +637,9 @@ expand_emit(const struct rules *r, size_t ix, int fy, const struct inst *in,
 	o->moved = in->moved;
 	o->kept = in->kept;
 	o->moved_from = in->moved ? in->moved_from : 0;
-	o->closed_name = in->moved ? cal_closed_name(in->moved_from) :
-	    in->kept ? cal_closed_name(in->start) : NULL;
+	o->closed_name = in->moved || in->kept ? in->closed_name : NULL;
 	o->rules = r;
-	o->is_deadline = expand_is_deadline(it);
+	o->is_deadline = rules_item_is_deadline(it);
 	o->due_secs = in->due_secs >= 0 ? in->due_secs : it->due_secs;
 	if (o->is_deadline)
 		assignees(r, it, fy, ctx, in, o);

@@ -91,3 +91,16 @@ expand_case_assignee(const struct rules *r, const struct rules_item *it,
 		return in->case_org;
 	return c->organiser != NULL ? expand_own_id(r, c->organiser) : NULL;
 }
+
+const char *
+expand_own_id(const struct rules *r, const char *id)
+{
+	const struct rules_org		*o;
+	const struct rules_contact	*c;
+
+	if ((o = rules_find_org(r, id)) != NULL)
+		return o->id;
+	if ((c = rules_find_contact(r, id)) != NULL)
+		return c->id;
+	return NULL;
+}

@@ -1,144 +1,11 @@
 /*
- * free.c — lookups and the destructor of a rule set. Lookups go through
- * sorted tables built once after parsing, so validating a large
- * directory stays O(n log n).
+ * free.c — the destructors of a rule set and of its parts. Nothing here
+ * calls back into the parser or the lookups: everything may free.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "rules/parse.h"
-
-static int
-rules_idx_cmp(const void *a, const void *b)
-{
-	const struct rules_idx	*x = a, *y = b;
-	int			 c;
-
-	c = strcmp(x->cyc ? x->cyc : "", y->cyc ? y->cyc : "");
-	if (c == 0)
-		c = strcmp(x->id ? x->id : "", y->id ? y->id : "");
-	if (c == 0)	/* first definition wins among duplicates */
-		c = x->ix < y->ix ? -1 : x->ix > y->ix;
-	return c;
-}
-
-static void
-rules_index_one(struct rules_priv *pv, int rx, size_t n, const void *base,
-    size_t size, size_t idoff)
-{
-	struct rules_idx	*v;
-	size_t			 i;
-
-	free(pv->idx[rx]);
-	v = xcalloc(n + 1, sizeof *v);
-	for (i = 0; i < n; i++) {
-		v[i].id = *(char *const *)((const char *)base + i * size +
-		    idoff);
-		v[i].ix = i;
-	}
-	xqsort(v, n, sizeof *v, rules_idx_cmp);
-	pv->idx[rx] = v;
-	pv->nidx[rx] = n;
-}
-
-void
-rules_index(struct rules *r)
-{
-	struct rules_priv	*pv = r->priv;
-	size_t			 i;
-
-#define IX(rx, arr, n, type) rules_index_one(pv, rx, n, arr, sizeof(type), \
-	offsetof(type, id))
-	IX(RX_ORG, r->orgs, r->norgs, struct rules_org);
-	IX(RX_CONTACT, r->contacts, r->ncontacts, struct rules_contact);
-	IX(RX_GROUP, r->groups, r->ngroups, struct rules_group);
-	IX(RX_POLICY, r->policies, r->npolicies, struct rules_policy);
-	IX(RX_CYCLE, r->cycles, r->ncycles, struct rules_cycle);
-	IX(RX_FEED, r->feeds, r->nfeeds, struct rules_feed);
-	IX(RX_ITEM, r->items, r->nitems, struct rules_item);
-#undef IX
-	for (i = 0; i < r->nitems; i++)
-		pv->idx[RX_ITEM][i].cyc =
-		    r->cycles[r->items[pv->idx[RX_ITEM][i].ix].cycle].id;
-	xqsort(pv->idx[RX_ITEM], r->nitems, sizeof *pv->idx[RX_ITEM],
-	    rules_idx_cmp);
-}
-
-/* The first index with this id (and cycle, for items), or SIZE_MAX. */
-size_t
-rules_lookup(const struct rules *r, int rx, const char *cyc, const char *id)
-{
-	const struct rules_priv	*pv = r->priv;
-	struct rules_idx	 key = { id, cyc, 0 };
-	size_t			 lo = 0, hi, mid;
-
-	if (pv == NULL || id == NULL || (rx == RX_ITEM && cyc == NULL))
-		return SIZE_MAX;
-	hi = pv->nidx[rx];
-	while (lo < hi) {	/* lower bound, so duplicates give the first */
-		mid = lo + (hi - lo) / 2;
-		if (rules_idx_cmp(&pv->idx[rx][mid], &key) < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == pv->nidx[rx])
-		return SIZE_MAX;
-	key.ix = pv->idx[rx][lo].ix;
-	if (strcmp(pv->idx[rx][lo].id ? pv->idx[rx][lo].id : "", id) != 0 ||
-	    (rx == RX_ITEM && strcmp(pv->idx[rx][lo].cyc ?
-	    pv->idx[rx][lo].cyc : "", cyc) != 0))
-		return SIZE_MAX;
-	return key.ix;
-}
-
-#define FIND(fn, type, rx, arr)						\
-const struct type *							\
-fn(const struct rules *r, const char *id)				\
-{									\
-	size_t	i = rules_lookup(r, rx, NULL, id);			\
-									\
-	return i == SIZE_MAX ? NULL : &r->arr[i];			\
-}
-FIND(rules_find_org, rules_org, RX_ORG, orgs)
-FIND(rules_find_contact, rules_contact, RX_CONTACT, contacts)
-FIND(rules_find_group, rules_group, RX_GROUP, groups)
-FIND(rules_find_policy, rules_policy, RX_POLICY, policies)
-FIND(rules_find_cycle, rules_cycle, RX_CYCLE, cycles)
-FIND(rules_find_feed, rules_feed, RX_FEED, feeds)
-#undef FIND
-
-void
-rules_cycle_items(const struct rules *r, size_t c, size_t *first, size_t *n)
-{
-	const struct rules_priv	*pv = r->priv;
-
-	*first = *n = 0;
-	if (pv == NULL || c >= r->ncycles || pv->cycle_first == NULL)
-		return;
-	*first = pv->cycle_first[c];
-	*n = pv->cycle_n[c];
-}
-
-size_t
-rules_find_item(const struct rules *r, size_t c, const char *ref)
-{
-	const char	*slash;
-	char		*cyc;
-	size_t		 ix;
-
-	if (ref == NULL)
-		return RULES_NONE;
-	if ((slash = strchr(ref, '/')) != NULL) {
-		cyc = xstrndup(ref, slash - ref);
-		ix = rules_lookup(r, RX_ITEM, cyc, slash + 1);
-		free(cyc);
-		return ix;
-	}
-	if (c >= r->ncycles)
-		return RULES_NONE;
-	return rules_lookup(r, RX_ITEM, r->cycles[c].id, ref);
-}
 
 static void
 rules_ref_clear(struct rules_ref *ref)
@@ -297,4 +164,24 @@ rules_free(struct rules *r)
 		free(pv);
 	}
 	free(r);
+}
+
+void
+rules_date_clear(struct rules_date *d)
+{
+	if (d == NULL)
+		return;
+	free(d->raw);
+	free(d->spec);
+	memset(d, 0, sizeof *d);
+}
+
+void
+rules_strv_free(char **v, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }

@@ -57,45 +57,8 @@ rules_kind_ja(enum rules_kind k)
 	return kind_ja[k];
 }
 
-/* Appends one diagnostic; the error count is the caller's business. */
-static void __attribute__((format(printf, 5, 0)))
-rules_pdiag_add(struct rules_pctx *p, size_t file, struct rules_mark m,
-    int warning, const char *fmt, va_list ap)
-{
-	struct rules_pdiag	*d;
 
-	p->d = xreallocarray(p->d, p->nd + 1, sizeof *p->d);
-	d = &p->d[p->nd];
-	d->file = file;
-	d->line = m.line;
-	d->col = m.col;
-	d->seq = p->nd++;
-	d->warning = warning;
-	xvasprintf(&d->msg, fmt, ap);
-}
 
-void
-rules_perr(struct rules_pctx *p, size_t file, struct rules_mark m,
-    const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	rules_pdiag_add(p, file, m, 0, fmt, ap);
-	va_end(ap);
-	p->nerrors++;
-}
-
-void
-rules_pwarn(struct rules_pctx *p, size_t file, struct rules_mark m,
-    const char *fmt, ...)
-{
-	va_list	 ap;
-
-	va_start(ap, fmt);
-	rules_pdiag_add(p, file, m, 1, fmt, ap);
-	va_end(ap);
-}
 
 static int
 rules_pdiag_cmp(const void *a, const void *b)
@@ -355,7 +318,8 @@ rules_pctx_init(struct rules_pctx *p)
 }
 
 struct rules *
-rules_load(const char *const *paths, size_t npaths, struct rules_diag *diag)
+rules_load(const char *const *paths, size_t npaths,
+    const struct cal_closed *closed, struct rules_diag *diag)
 {
 	struct rules_pctx	p;
 	struct rules_files	f = { NULL, 0, NULL, NULL, 0 };
@@ -363,6 +327,7 @@ rules_load(const char *const *paths, size_t npaths, struct rules_diag *diag)
 	size_t			i, n;
 
 	rules_pctx_init(&p);
+	p.closed = closed;
 	for (i = 0; i < npaths; i++) {
 		if (stat(paths[i], &st) == -1)
 			rules_perr(&p, rules_add_path(&p, paths[i]),

@@ -189,7 +189,18 @@ struct rules_item {
 	struct rules_mark	 marks[RIK__COUNT];
 };
 
-/* The items of cycle c are rules->items[first .. first + n), file order. */
+/*
+ * 1 when the item is a deadline: the kind says so, or it has someone who
+ * must submit (assignees, an assignee group) or a minimum frequency.
+ */
+static inline int
+rules_item_is_deadline(const struct rules_item *it)
+{
+	return it->kind == RK_DEADLINE || it->nassignees > 0 ||
+	    it->assignee_group != NULL || it->frequency.min > 0;
+}
+
+/* lookup.c: cycle c's items are rules->items[first .. first + n), in order. */
 void	 rules_cycle_items(const struct rules *, size_t c, size_t *first,
 	    size_t *n);
 /* Index of item `id` in cycle c (or `cycle/item` anywhere): RULES_NONE. */

@@ -22,11 +22,6 @@ static const struct rules_kw top_kw[] = {	/* keep sorted */
 	{ "policies", TK_POLICIES },
 };
 
-const char *const rules_org_types[] = {
-	"prefecture", "designated-city", "special-ward", "core-city",
-	"health-centre-city", "municipality", "ministry", "office", "other",
-};
-const size_t rules_norg_types = nitems(rules_org_types);
 
 /* Grows a source array beside its object array. */
 static void

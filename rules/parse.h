@@ -42,7 +42,7 @@ struct rules_priv {
 	size_t			 nidx[RX__COUNT];
 	size_t			*cycle_first, *cycle_n;	/* owned */
 };
-/* free.c: (re)builds the lookup tables; SIZE_MAX when not found. */
+/* lookup.c: (re)builds the lookup tables; SIZE_MAX when not found. */
 void	rules_index(struct rules *);
 size_t	rules_lookup(const struct rules *, int rx, const char *cyc,
 	    const char *id);
@@ -64,9 +64,11 @@ struct rules_pctx {
 	size_t			  nhints;
 	/* Cycle c's items are items[cycle_first[c] .. + cycle_n[c]). */
 	size_t			 *cycle_first, *cycle_n;
+	/* The office's own closed days (borrowed, may be NULL). */
+	const struct cal_closed	 *closed;
 };
 
-/* Diagnostics at a position of file `file`. */
+/* diag.c: diagnostics at a position of file `file`. */
 void	rules_perr(struct rules_pctx *, size_t file, struct rules_mark,
 	    const char *, ...) __attribute__((format(printf, 4, 5)));
 void	rules_pwarn(struct rules_pctx *, size_t file, struct rules_mark,
@@ -75,6 +77,8 @@ void	rules_pwarn(struct rules_pctx *, size_t file, struct rules_mark,
 /* parse.c: one file's tree into pctx->r (appends). */
 void	rules_parse_tree(struct rules_pctx *, const struct ynode *);
 extern const char *const rules_org_types[];
+/* lookup.c: "organisation", "contact", … by RX_ index, for messages. */
+extern const char *const rules_rx_names[];
 extern const size_t rules_norg_types;
 /* load.c: "meeting" … "goal", indexed by enum rules_kind. */
 extern const char *const rules_kind_names[];
@@ -120,9 +124,10 @@ int	rules_get_date(struct rules_pctx *, const struct ynode *,
 int	rules_want(struct rules_pctx *, const struct ynode *,
 	    enum ynode_type, const char *key);
 struct rules_mark rules_mk(const struct ynode *);
+size_t	rules_edit_distance(const char *, const char *);
+/* free.c */
 void	rules_strv_free(char **, size_t);
 void	rules_date_clear(struct rules_date *);
-size_t	rules_edit_distance(const char *, const char *);
 
 /* parse_cycle.c: the small mappings inside an item. */
 void	rules_parse_window(struct rules_pctx *, struct rules_item *,
@@ -145,7 +150,7 @@ void	rules_item_clear(struct rules_item *);
 
 /* validate.c: cross-file checks; resolves the *_ix fields. */
 void	rules_validate(struct rules_pctx *);
-/* Marks of a key's value / of one element of a list value in an entry. */
+/* lookup.c: marks of a key's value / of one element of a list value. */
 struct rules_mark rules_vmark(const struct rules_src *, const char *key);
 struct rules_mark rules_emark(const struct ynode *, const char *key,
 	    const char *val);

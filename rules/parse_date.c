@@ -230,15 +230,6 @@ rules_check_date(struct rules_pctx *p, const struct ynode *v,
 	return 0;
 }
 
-void
-rules_date_clear(struct rules_date *d)
-{
-	if (d == NULL)
-		return;
-	free(d->raw);
-	free(d->spec);
-	memset(d, 0, sizeof *d);
-}
 
 /*
  * B2's datespec_parse is the authority on which forms exist (the expander

@@ -9,21 +9,19 @@
 
 #include "rules/parse.h"
 
+const char *const rules_org_types[] = {
+	"prefecture", "designated-city", "special-ward", "core-city",
+	"health-centre-city", "municipality", "ministry", "office", "other",
+};
+const size_t rules_norg_types = nitems(rules_org_types);
+
+
 struct rules_mark
 rules_mk(const struct ynode *n)
 {
 	return n->mark;
 }
 
-void
-rules_strv_free(char **v, size_t n)
-{
-	size_t	i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 /* Optimal string alignment distance: a swap of two letters costs 1. */
 size_t
@@ -353,4 +351,21 @@ rules_get_enum(struct rules_pctx *p, const struct ynode *v, const char *key,
 	    key, b.data, v->str);
 	buf_free(&b);
 	return -1;
+}
+
+/* 6 digits; the last is 11 - (Σ digit × 6,5,4,3,2 mod 11), last digit. */
+int
+rules_lgcode_valid(const char *code)
+{
+	static const int	w[] = { 6, 5, 4, 3, 2 };
+	int			i, sum = 0;
+
+	if (code == NULL || strlen(code) != 6)
+		return 0;
+	for (i = 0; i < 6; i++)
+		if (code[i] < '0' || code[i] > '9')
+			return 0;
+	for (i = 0; i < 5; i++)
+		sum += (code[i] - '0') * w[i];
+	return code[5] - '0' == (11 - sum % 11) % 10;
 }

@@ -145,10 +145,12 @@ struct rules {
  * recursively, sorted), validates, and returns the rule set; NULL when
  * any error was found (all of them are in diag). Warnings alone do not
  * fail. Never crashes or hangs on any input: size, depth and alias limits
- * are errors.
+ * are errors. closed (borrowed, may be NULL): the office's own closed
+ * days, so the warning about a written date on a closed day knows them
+ * too; pass the same list to rules_expand (rules_expand_ctx.closed).
  */
 struct rules	*rules_load(const char *const *paths, size_t npaths,
-		    struct rules_diag *);
+		    const struct cal_closed *closed, struct rules_diag *);
 /* The same for one in-memory file (tests, fuzzing). */
 struct rules	*rules_load_buf(const char *name, const char *buf, size_t len,
 		    struct rules_diag *);
@@ -156,6 +158,7 @@ void		 rules_free(struct rules *);
 /* "12 files, 9 cycles, 120 items, 135 organisations, 14 feeds" */
 void		 rules_summary(const struct rules *, char *, size_t);
 
+/* By id (lookup.c); NULL when there is none. */
 const struct rules_org		*rules_find_org(const struct rules *, const char *);
 const struct rules_contact	*rules_find_contact(const struct rules *, const char *);
 const struct rules_group	*rules_find_group(const struct rules *, const char *);
@@ -186,6 +189,9 @@ struct rules_expand_ctx {
 	cal_day				 today;		/* bounds open cases */
 	/* The calendar's zone (borrowed; NULL = Asia/Tokyo). */
 	const struct cal_zone		*zone;
+	/* The office's own closed days beyond the law's (borrowed; NULL:
+	   none): moves, business-day offsets and closed-day names. */
+	const struct cal_closed		*closed;
 };
 
 enum occ_status { OCC_CONFIRMED, OCC_TENTATIVE, OCC_CANCELLED };

@@ -12,110 +12,13 @@
 #include "rules/expand.h"
 #include "rules/parse.h"
 
-#define RULES_HINT_MAX		5000	/* ids scanned for a "did you mean" */
 
-static const char *const rx_names[] = {
-	"organisation", "contact", "group", "policy", "cycle", "feed", "item",
-};
 
-/* 6 digits; the last is 11 - (Σ digit × 6,5,4,3,2 mod 11), last digit. */
-int
-rules_lgcode_valid(const char *code)
-{
-	static const int	w[] = { 6, 5, 4, 3, 2 };
-	int			i, sum = 0;
 
-	if (code == NULL || strlen(code) != 6)
-		return 0;
-	for (i = 0; i < 6; i++)
-		if (code[i] < '0' || code[i] > '9')
-			return 0;
-	for (i = 0; i < 5; i++)
-		sum += (code[i] - '0') * w[i];
-	return code[5] - '0' == (11 - sum % 11) % 10;
-}
 
-/* The mark of key's value in an entry, or the entry's own. */
-struct rules_mark
-rules_vmark(const struct rules_src *s, const char *key)
-{
-	const struct ynode	*v;
 
-	v = ynode_get(s->node, key, NULL);
-	return v != NULL ? v->mark : s->node->mark;
-}
 
-/* The mark of one element of a list value (or of a single value). */
-struct rules_mark
-rules_emark(const struct ynode *node, const char *key, const char *val)
-{
-	const struct ynode	*v;
-	size_t			 i;
 
-	v = ynode_get(node, key, NULL);
-	if (v == NULL)
-		return node->mark;
-	if (v->type == YN_SEQ) {
-		for (i = 0; i < v->n; i++)
-			if (v->kids[i]->type == YN_SCALAR &&
-			    strcmp(v->kids[i]->str, val) == 0)
-				return v->kids[i]->mark;
-	}
-	return v->mark;
-}
-
-/* The known id closest to a misspelt one, or NULL. */
-static const char *
-rules_hint(const struct rules *r, int rx, const char *id)
-{
-	const struct rules_priv	*pv = r->priv;
-	const char		*best = NULL;
-	size_t			 i, d, bestd = 3;
-
-	if (pv->nidx[rx] > RULES_HINT_MAX)
-		return NULL;
-	for (i = 0; i < pv->nidx[rx]; i++) {
-		if (pv->idx[rx][i].id == NULL)
-			continue;
-		d = rules_edit_distance(id, pv->idx[rx][i].id);
-		if (d < bestd && d < strlen(id)) {
-			bestd = d;
-			best = pv->idx[rx][i].id;
-		}
-	}
-	return best;
-}
-
-/* "no organisation 'x'" plus a hint; -1 so callers can return it. */
-int
-rules_unknown(struct rules_pctx *p, size_t file, struct rules_mark m,
-    const char *key, int rx, const char *id)
-{
-	const char	*hint = rules_hint(p->r, rx, id);
-
-	if (hint != NULL)
-		rules_perr(p, file, m, "'%s': unknown %s '%s' (did you mean "
-		    "'%s'?)", key, rx_names[rx], id, hint);
-	else
-		rules_perr(p, file, m, "'%s': unknown %s '%s'", key,
-		    rx_names[rx], id);
-	return -1;
-}
-
-/* Resolves id as kind rx; reports it when missing. */
-size_t
-rules_need(struct rules_pctx *p, size_t file, struct rules_mark m,
-    const char *key, int rx, const char *id)
-{
-	size_t	ix;
-
-	if (id == NULL)
-		return RULES_NONE;
-	ix = rules_lookup(p->r, rx, NULL, id);
-	if (ix == RULES_NONE)
-		rules_unknown(p, file, m, key, rx, id);
-	return ix;
-}
 
 static const struct rules_src *
 rules_srcs(struct rules_pctx *p, int rx)
@@ -168,7 +71,7 @@ rules_check_dups(struct rules_pctx *p, int rx)
 		ma = rules_vmark(&s[a->ix], "id");
 		rules_perr(p, s[b->ix].file, rules_vmark(&s[b->ix], "id"),
 		    "duplicate %s id '%s' (first defined at %s:%u:%u)",
-		    rx_names[rx], b->id, p->paths[s[a->ix].file], ma.line,
+		    rules_rx_names[rx], b->id, p->paths[s[a->ix].file], ma.line,
 		    ma.col);
 	}
 }
@@ -452,7 +355,7 @@ rules_check_fy_dates(struct rules_pctx *p, size_t file,
 
 /*
  * A date written with its year that falls on a closed day (weekend,
- * 祝日・休日, 年末年始) is probably a slip, and it will not be kept: say
+ * 祝日・休日, 年末年始, the office's own) is probably a slip, and it will not be kept: say
  * where it moves. An item that says `adjust` has decided.
  */
 static void
@@ -468,10 +371,11 @@ rules_check_closed_date(struct rules_pctx *p, size_t file,
 	    !cal_valid(d->y, d->m, d->d) || it->marks[RIK_ADJUST].line != 0)
 		return;
 	z = cal_from_ymd(d->y, d->m, d->d);
-	if ((why = cal_closed_name(z)) == NULL)
+	if ((why = cal_closed_name_in(p->closed, z)) == NULL)
 		return;
-	prev = expand_is_deadline(it);
-	to = prev ? cal_business_on_or_before(z) : cal_business_on_or_after(z);
+	prev = rules_item_is_deadline(it);
+	to = prev ? cal_business_on_or_before_in(p->closed, z) :
+	    cal_business_on_or_after_in(p->closed, z);
 	cal_format_iso(iso, z);
 	cal_format_iso(iso2, to);
 	rules_pwarn(p, file, d->mark, "'%s': %s（%s） is a closed day (%s): "

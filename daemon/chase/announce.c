@@ -65,60 +65,56 @@ ann_cur(const struct ann_item *it)
 static int
 ann_webhook(struct ann_ctx *c, const struct ann_item *it, char **cause)
 {
-	struct payload_field	 f[16];
-	struct payload_event	 ev = { NULL, c->now, f, 0 };
-	const struct occ	*cur = ann_cur(it), *was = it->have_was ?
+	struct payload_build		 b;
+	const struct payload_event	*ev;
+	const struct occ		*cur = ann_cur(it), *was = it->have_was ?
 	    &it->was.occ : NULL;
-	char			 od[11], nd[11], ot[16], nt[16], *key;
-	size_t			 n = 0;
-	int			 rc;
+	char				 od[11], nd[11], ot[16], nt[16], *key;
+	int				 rc;
 
-	ev.type = it->now != NULL ? "event.changed" : "event.cancelled";
-	f[n++] = (struct payload_field){ "uid", it->old->uid, 0 };
+	payload_begin(&b, it->now != NULL ? "event.changed" :
+	    "event.cancelled", c->now);
+	payload_str(&b, "uid", it->old->uid);
 	if (cur != NULL) {
-		f[n++] = (struct payload_field){ "cycle", cur->cycle_id, 0 };
-		f[n++] = (struct payload_field){ "item", cur->item_id, 0 };
-		f[n++] = (struct payload_field){ "fy", NULL, cur->fy };
-		f[n++] = (struct payload_field){ "kind",
-		    rules_kind_name(cur->kind), 0 };
-		f[n++] = (struct payload_field){ "title", cur->title, 0 };
+		payload_str(&b, "cycle", cur->cycle_id);
+		payload_str(&b, "item", cur->item_id);
+		payload_num(&b, "fy", cur->fy);
+		payload_str(&b, "kind", rules_kind_name(cur->kind));
+		payload_str(&b, "title", cur->title);
 	}
-	f[n++] = (struct payload_field){ "sequence", NULL, it->sequence };
+	payload_num(&b, "sequence", it->sequence);
 	if (it->now != NULL) {
 		if (was != NULL) {
 			cal_format_iso(od, was->start);
-			f[n++] = (struct payload_field){ "old_date", od, 0 };
+			payload_str(&b, "old_date", od);
 		}
 		cal_format_iso(nd, it->now->start);
-		f[n++] = (struct payload_field){ "new_date", nd, 0 };
+		payload_str(&b, "new_date", nd);
 		if (was != NULL)
-			f[n++] = (struct payload_field){ "old_wareki",
-			    it->old_when, 0 };
-		f[n++] = (struct payload_field){ "new_wareki", it->new_when,
-		    0 };
+			payload_str(&b, "old_wareki", it->old_when);
+		payload_str(&b, "new_wareki", it->new_when);
 		if (was != NULL && was->start_secs >= 0) {
 			snprintf(ot, sizeof ot, "%02d:%02d",
 			    was->start_secs / 3600, was->start_secs / 60 % 60);
-			f[n++] = (struct payload_field){ "old_time", ot, 0 };
+			payload_str(&b, "old_time", ot);
 		}
 		if (it->now->start_secs >= 0) {
 			snprintf(nt, sizeof nt, "%02d:%02d",
 			    it->now->start_secs / 3600,
 			    it->now->start_secs / 60 % 60);
-			f[n++] = (struct payload_field){ "new_time", nt, 0 };
+			payload_str(&b, "new_time", nt);
 		}
 		if (it->now->location != NULL)
-			f[n++] = (struct payload_field){ "location",
-			    it->now->location, 0 };
+			payload_str(&b, "location", it->now->location);
 	} else if (was != NULL) {
 		cal_format_iso(od, was->start);
-		f[n++] = (struct payload_field){ "date", od, 0 };
-		f[n++] = (struct payload_field){ "date_wareki", it->old_when,
-		    0 };
+		payload_str(&b, "date", od);
+		payload_str(&b, "date_wareki", it->old_when);
 	}
-	ev.ndata = n;
-	xasprintf(&key, "%s %s %d", ev.type, it->old->uid, it->sequence);
-	rc = outbox_enqueue_event_keyed(c->k, &ev, key, cause);
+	if ((ev = payload_done(&b, cause)) == NULL)
+		return -1;
+	xasprintf(&key, "%s %s %d", ev->type, it->old->uid, it->sequence);
+	rc = outbox_enqueue_event_keyed(c->k, ev, key, cause);
 	free(key);
 	if (rc > 0)
 		c->hooks += (size_t)rc;
@@ -358,7 +354,7 @@ ann_mail(struct ann_ctx *c, const struct ann_note *v, size_t n,
 
 	template_vars_init(&tv);
 	kind = ann_vars(c, v, n, &tv);
-	if (template_render(c->k->conf->templates, kind, &tv, &subject, &body,
+	if (template_render(c->k->tmpl, kind, &tv, &subject, &body,
 	    cause) == -1)
 		goto out;
 	if (c->k->conf->mail_ics)
@@ -478,28 +474,32 @@ announce_stop(struct koyomi *k)
 	(void)k;
 }
 
+/* errors, first_error, the messages, truncated: all must fit. */
+_Static_assert(ANNOUNCE_MAX_ERRORS + 3 <= PAYLOAD_MAX_FIELDS,
+    "rules.reload_failed does not fit a webhook payload");
+
 /* The failure webhook: count, first error, a bounded list. */
 static int
 ann_fail_hook(struct koyomi *k, const struct rules_diag *d, char **cause)
 {
-	struct payload_field	 f[ANNOUNCE_MAX_ERRORS + 4];
-	struct payload_event	 ev = { "rules.reload_failed", 0, f, 0 };
-	char			*clip[ANNOUNCE_MAX_ERRORS];
-	size_t			 i, n = 0, nclip = 0;
-	int			 rc;
+	struct payload_build		 b;
+	const struct payload_event	*ev;
+	char				*clip[ANNOUNCE_MAX_ERRORS];
+	size_t				 i, nclip = 0;
+	int				 rc = -1;
 
-	ev.timestamp = koyomi_now(k);
-	f[n++] = (struct payload_field){ "errors", NULL,
-	    (long long)(d->nerrors > 0 ? d->nerrors : d->n) };
+	payload_begin(&b, "rules.reload_failed", koyomi_now(k));
+	payload_num(&b, "errors",
+	    (long long)(d->nerrors > 0 ? d->nerrors : d->n));
 	for (i = 0; i < d->n && nclip < ANNOUNCE_MAX_ERRORS; i++)
 		clip[nclip++] = announce_clip(d->msgs[i], ANNOUNCE_MAX_ERRLEN);
 	if (nclip > 0)
-		f[n++] = (struct payload_field){ "first_error", clip[0], 0 };
+		payload_str(&b, "first_error", clip[0]);
 	for (i = 0; i < nclip; i++)
-		f[n++] = (struct payload_field){ "messages[]", clip[i], 0 };
-	f[n++] = (struct payload_field){ "truncated", NULL, d->n > nclip };
-	ev.ndata = n;
-	rc = outbox_enqueue_event(k, &ev, cause);
+		payload_str(&b, "messages[]", clip[i]);
+	payload_num(&b, "truncated", d->n > nclip);
+	if ((ev = payload_done(&b, cause)) != NULL)
+		rc = outbox_enqueue_event(k, ev, cause);
 	for (i = 0; i < nclip; i++)
 		free(clip[i]);
 	return rc == -1 ? -1 : 0;

@@ -28,6 +28,30 @@ case_code_valid(const char *s)
 	return n > 0;
 }
 
+char *
+cases_cycle_refusal(const struct rules *r, const char *cycle)
+{
+	const struct rules_cycle	*c = rules_find_cycle(r, cycle);
+	struct buf			 b;
+	size_t				 i, n = 0;
+
+	if (c != NULL && c->is_case)
+		return NULL;
+	buf_init(&b);
+	if (c == NULL)
+		buf_printf(&b, "unknown cycle '%s'", cycle);
+	else
+		buf_printf(&b, "cycle '%s' is not a case cycle (case: true)",
+		    cycle);
+	for (i = 0; i < r->ncycles; i++)
+		if (r->cycles[i].is_case)
+			buf_printf(&b, "%s%s", n++ == 0 ? "; case cycles: " :
+			    ", ", r->cycles[i].id);
+	if (n == 0)
+		buf_puts(&b, "; the rules have no case cycle");
+	return buf_steal(&b);
+}
+
 struct rules_case *
 cases_for_expand(const struct case_row *v, size_t n)
 {

@@ -19,6 +19,13 @@
 /* 1 if code is an acceptable case code. */
 int	case_code_valid(const char *);
 
+/*
+ * Why cycle cannot take cases under rules r, or NULL when it can: it is
+ * unknown, or not a `case: true` cycle (its items would never expand for
+ * a case). The text names the cycles that can; the caller frees it.
+ */
+char	*cases_cycle_refusal(const struct rules *r, const char *cycle);
+
 /* Cases as rules_expand wants them; strings borrow from rows. */
 struct rules_case *cases_for_expand(const struct case_row *, size_t);
 

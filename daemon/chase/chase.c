@@ -121,23 +121,24 @@ static int
 queue_webhook(struct koyomi *k, const struct chase_due *d, const char *link,
     time_t now, char **cause)
 {
-	struct payload_field	 f[CHASE_TASK_FIELDS + 3];
-	struct payload_event	 ev = { event_type(d->step.kind), now, f, 0 };
-	const struct task	*t = d->t;
-	size_t			 n;
-	char			 wareki[64];
-	cal_day			 day;
-	int			 secs;
+	struct payload_build		 b;
+	const struct payload_event	*ev;
+	const struct task		*t = d->t;
+	char				 wareki[64];
+	cal_day				 day;
+	int				 secs;
 
 	cal_utc_to_local(k->zone, t->due, &day, &secs);
 	cal_wareki_format(wareki, sizeof wareki, day, CAL_WF_WEEKDAY);
-	n = chase_task_fields(f, t);
-	f[n++] = (struct payload_field){ "due_wareki", wareki, 0 };
-	f[n++] = (struct payload_field){ "step", d->step.name, 0 };
+	payload_begin(&b, event_type(d->step.kind), now);
+	chase_task_fields(&b, t);
+	payload_str(&b, "due_wareki", wareki);
+	payload_str(&b, "step", d->step.name);
 	if (link != NULL && d->step.kind != REMIND_ESCALATE_KIND)
-		f[n++] = (struct payload_field){ "link", link, 0 };
-	ev.ndata = n;
-	return outbox_enqueue_event(k, &ev, cause) == -1 ? -1 : 0;
+		payload_str(&b, "link", link);
+	if ((ev = payload_done(&b, cause)) == NULL)
+		return -1;
+	return outbox_enqueue_event(k, ev, cause) == -1 ? -1 : 0;
 }
 
 static int
@@ -361,7 +362,7 @@ task_due(struct koyomi *k, const struct scan_task *t, time_t now,
 {
 	const struct occ	*o = koyomi_find_occ(k, t->uid);
 	struct remind_ctx	 rc = { k->zone, k->conf->window_start,
-		k->conf->window_end };
+		k->conf->window_end, &k->conf->closed_days };
 	time_t			 at;
 
 	if (o == NULL || o->policy == NULL)

@@ -147,18 +147,15 @@ chase_vars(struct tmpl_vars *tv, const struct rules *r, const struct task *t,
 	template_set(tv, "link", link != NULL ? link : "-");
 }
 
-size_t
-chase_task_fields(struct payload_field *f, const struct task *t)
+void
+chase_task_fields(struct payload_build *b, const struct task *t)
 {
-	size_t	 n = 0;
-
-	f[n++] = (struct payload_field){ "task_id", NULL, t->id };
-	f[n++] = (struct payload_field){ "uid", t->uid, 0 };
-	f[n++] = (struct payload_field){ "cycle", t->cycle, 0 };
-	f[n++] = (struct payload_field){ "item", t->item, 0 };
-	f[n++] = (struct payload_field){ "fy", NULL, t->fy };
-	f[n++] = (struct payload_field){ "title", t->title, 0 };
-	f[n++] = (struct payload_field){ "assignee", t->assignee, 0 };
-	f[n++] = (struct payload_field){ "due", t->due_day, 0 };
-	return n;
+	payload_num(b, "task_id", t->id);
+	payload_str(b, "uid", t->uid);
+	payload_str(b, "cycle", t->cycle);
+	payload_str(b, "item", t->item);
+	payload_num(b, "fy", t->fy);
+	payload_str(b, "title", t->title);
+	payload_str(b, "assignee", t->assignee);
+	payload_str(b, "due", t->due_day);
 }

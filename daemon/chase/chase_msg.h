@@ -50,11 +50,9 @@ void	chase_vars(struct tmpl_vars *, const struct rules *,
 	    time_t now);
 
 /*
- * The fields every task webhook starts with (task_id, uid, cycle, item,
- * fy, title, assignee, due), borrowed from t. f must hold
- * CHASE_TASK_FIELDS; returns how many were set.
+ * Adds the fields every task webhook starts with (task_id, uid, cycle,
+ * item, fy, title, assignee, due), borrowed from t.
  */
-#define CHASE_TASK_FIELDS	8
-size_t	chase_task_fields(struct payload_field *f, const struct task *t);
+void	chase_task_fields(struct payload_build *, const struct task *t);
 
 #endif

@@ -1,12 +1,12 @@
 /*
  * mailq.c — one template rendered once and queued as a mail to each
  * recipient (mailq.h): the reminder engine, receipts and change notices
- * all send this way.
+ * all send this way. The texts come from memory (k->tmpl, loaded with the
+ * rules), so queueing inside a transaction never waits on the disk.
  */
 #include <stdlib.h>
 
 #include "daemon/chase/mailq.h"
-#include "daemon/core/conf.h"
 #include "daemon/core/koyomi.h"
 #include "daemon/outbox/outbox.h"
 
@@ -21,7 +21,7 @@ mailq_send(struct koyomi *k, enum tmpl_kind kind, struct tmpl_vars *tv,
 
 	if (n == 0)
 		return 0;
-	if (template_render(k->conf->templates, kind, tv, &subject, &body,
+	if (template_render(k->tmpl, kind, tv, &subject, &body,
 	    cause) == -1)
 		return -1;
 	m.subject = subject;

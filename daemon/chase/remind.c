@@ -46,7 +46,7 @@ window_adjust(const struct remind_ctx *rc, cal_day day, int secs)
 	int	 i, ws = window_start(rc), we = window_end(rc);
 
 	for (i = 0; i < WINDOW_SCAN_DAYS; i++) {
-		if (cal_is_business(day) && secs < we)
+		if (cal_is_business_in(rc->closed, day) && secs < we)
 			return cal_local_to_utc(rc->zone, day,
 			    secs < ws ? ws : secs);
 		day++;
@@ -131,7 +131,8 @@ offset_apply(const struct remind_ctx *rc, const struct remind_base *b,
 		day = add_months(day, (int)n);
 		break;
 	default:	/* RU_BDAY */
-		day = n == 0 ? day : cal_add_business(day, (int)n);
+		day = n == 0 ? day : cal_add_business_in(rc->closed, day,
+		    (int)n);
 		break;
 	}
 	out->day = day;

@@ -2,7 +2,8 @@
  * remind.h — when each reminder step of a task falls due (remind.c).
  *
  * Pure: a due time, a policy (rules.h), the zone, the delivery window and
- * the Japanese business calendar in; instants out. No clock (now is a
+ * the Japanese business calendar (with the office's own closed days) in;
+ * instants out. No clock (now is a
  * parameter), no SQLite, no allocation visible to the caller.
  *
  * Semantics (design.md §8, rules-syntax "Reminder policies"):
@@ -40,11 +41,15 @@ enum remind_kind {
 	REMIND_ESCALATE_KIND,	/* to the coordinator: task.escalated */
 };
 
-/* Where and when reminders may go. The zone is borrowed. */
+/*
+ * Where and when reminders may go. The zone and the office's own closed
+ * days (koyomi.conf closed_days; NULL: the law's days only) are borrowed.
+ */
 struct remind_ctx {
 	const struct cal_zone	*zone;
 	int			 window_start;	/* local secs, default 9 * 3600 */
 	int			 window_end;	/* local secs, default 17 * 3600 */
+	const struct cal_closed	*closed;
 };
 
 struct remind_step {

@@ -2,6 +2,7 @@
  * tasks.c — task rows, derived state, rendering for the CLI and API, and
  * the set of tasks the rules want (tasks.h). Pure: no SQLite here.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -39,6 +40,34 @@ task_state_valid(const char *s)
 	    strcmp(s, "past") == 0;
 }
 
+void
+task_note_occ(struct task *t, const struct occ *o)
+{
+	t->has_occ = o != NULL;
+	t->certainty = o != NULL ? o->certainty : OCC_CERT_CONFIRMED;
+	t->moved = o != NULL && o->moved;
+	t->kept = o != NULL && o->kept;
+	t->moved_from = t->moved ? o->moved_from : 0;
+	t->closed_name = o != NULL && (o->moved || o->kept) ?
+	    o->closed_name : NULL;
+}
+
+void
+task_closed_note(const struct task *t, char *s, size_t len)
+{
+	const char	*why = t->closed_name != NULL ? t->closed_name : "休日";
+	char		 iso[11];
+
+	if (t->moved) {
+		cal_format_iso(iso, t->moved_from);
+		snprintf(s, len, "※%s（%s）は閉庁日（%s）", iso,
+		    cal_weekday_ja(cal_weekday(t->moved_from)), why);
+	} else if (t->kept)
+		snprintf(s, len, "※閉庁日（%s）のまま", why);
+	else if (len > 0)
+		*s = '\0';
+}
+
 static void
 iso_utc(time_t t, char *s, size_t len)
 {
@@ -48,24 +77,35 @@ iso_utc(time_t t, char *s, size_t len)
 	strftime(s, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/*
+ * id, due day, state, assignee, title; then, when there is one, the
+ * case (ケース：CODE), a closed-day note, the answer and (cancelled).
+ */
 void
 tasks_render_text(const struct task *v, size_t n, time_t now, struct buf *b)
 {
+	char	 note[128];
 	size_t	 i;
 
-	for (i = 0; i < n; i++)
-		buf_printf(b, "%lld\t%s\t%s\t%s\t%s%s%s%s\n",
-		    (long long)v[i].id, v[i].due_day,
-		    task_display_state(&v[i], now), v[i].assignee,
-		    v[i].title, v[i].answer != NULL ? "\t" : "",
-		    v[i].answer != NULL ? v[i].answer : "",
-		    v[i].cancelled ? "\t(cancelled)" : "");
+	for (i = 0; i < n; i++) {
+		buf_printf(b, "%lld\t%s\t%s\t%s\t%s", (long long)v[i].id,
+		    v[i].due_day, task_display_state(&v[i], now),
+		    v[i].assignee, v[i].title);
+		if (v[i].case_code != NULL)
+			buf_printf(b, "\tケース：%s", v[i].case_code);
+		task_closed_note(&v[i], note, sizeof note);
+		if (*note != '\0')
+			buf_printf(b, "\t%s", note);
+		if (v[i].answer != NULL)
+			buf_printf(b, "\t%s", v[i].answer);
+		buf_puts(b, v[i].cancelled ? "\t(cancelled)\n" : "\n");
+	}
 }
 
 void
 task_render_json(const struct task *t, time_t now, struct buf *b)
 {
-	char	 due[32], at[32];
+	char	 due[32], at[32], moved[11];
 
 	iso_utc(t->due, due, sizeof due);
 	buf_printf(b, "{\"id\":%lld,\"uid\":", (long long)t->id);
@@ -78,8 +118,19 @@ task_render_json(const struct task *t, time_t now, struct buf *b)
 	buf_json_string(b, t->title);
 	buf_puts(b, ",\"assignee\":");
 	buf_json_string(b, t->assignee);
+	buf_puts(b, ",\"case\":");
+	buf_json_string(b, t->case_code);
 	buf_printf(b, ",\"due\":\"%s\",\"due_day\":", due);
 	buf_json_string(b, t->due_day);
+	/* The date as the rules give it now (null: not known here). */
+	buf_puts(b, ",\"certainty\":");
+	buf_json_string(b, t->has_occ ? rules_certainty_name(t->certainty) :
+	    NULL);
+	cal_format_iso(moved, t->moved_from);
+	buf_puts(b, ",\"moved_from\":");
+	buf_json_string(b, t->moved ? moved : NULL);
+	buf_puts(b, ",\"closed\":");
+	buf_json_string(b, t->closed_name);
 	buf_printf(b, ",\"state\":\"%s\",\"overdue\":%s,\"past\":%s,"
 	    "\"cancelled\":%s", t->state,
 	    task_is_overdue(t, now) ? "true" : "false",
@@ -120,9 +171,11 @@ tasks_render_csv(const struct task *v, size_t n, time_t now, struct buf *b)
 {
 	static const char *const head[] = { "id", "fy", "cycle", "item",
 		"title", "assignee", "due_day", "state", "answer",
-		"answer_text", "done_by", "done_via", "cancelled" };
+		"answer_text", "done_by", "done_via", "cancelled", "case",
+		"certainty", "moved_from", "closed" };
 	struct csv	 c;
 	size_t		 i;
+	char		 iso[11];
 
 	csv_begin(&c, b);
 	csv_row(&c, head, (int)nitems(head));
@@ -140,6 +193,12 @@ tasks_render_csv(const struct task *v, size_t n, time_t now, struct buf *b)
 		csv_cell(&c, v[i].done_by);
 		csv_cell(&c, v[i].done_via);
 		csv_num(&c, v[i].cancelled);
+		csv_cell(&c, v[i].case_code);
+		csv_cell(&c, v[i].has_occ ?
+		    rules_certainty_name(v[i].certainty) : NULL);
+		cal_format_iso(iso, v[i].moved_from);
+		csv_cell(&c, v[i].moved ? iso : NULL);
+		csv_cell(&c, v[i].closed_name);
 		csv_end_row(&c);
 	}
 }

@@ -33,6 +33,20 @@ const char *task_display_state(const struct task *, time_t now);
 
 int	task_state_valid(const char *);
 
+/*
+ * Copies into t what its current occurrence o (NULL: no longer in the
+ * rules) says of the date: how certain it is, and whether it moved off a
+ * closed day or stays on one. The renderers below and the dashboard show
+ * it; o's strings are static or outlive the rendering.
+ */
+void	task_note_occ(struct task *, const struct occ *);
+/*
+ * 「※2026-05-06（水）は閉庁日（振替休日）」 when the task's day moved off a
+ * closed day, 「※閉庁日（…）のまま」 when it stays on one, else "": the
+ * note `koyomi plan` writes. len of 128 is enough.
+ */
+void	task_closed_note(const struct task *, char *, size_t);
+
 /* Renders a list for the CLI / API. json: {"tasks":[…]} (one document). */
 void	tasks_render_text(const struct task *, size_t, time_t now,
 	    struct buf *);

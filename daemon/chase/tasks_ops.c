@@ -28,6 +28,16 @@ static const char *const op_actions[] = {
 	[TASK_TRACK] = "tracked",
 };
 
+void
+tasks_note_occs(struct koyomi *k, struct task *v, size_t n)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++)
+		task_note_occ(&v[i], k->rules != NULL ?
+		    koyomi_find_occ(k, v[i].uid) : NULL);
+}
+
 const struct rules_response *
 tasks_response(struct koyomi *k, const struct task *t)
 {
@@ -148,15 +158,16 @@ static int
 queue_event(struct koyomi *k, const struct task *t, const char *type,
     const struct task_change *c, time_t now, char **cause)
 {
-	struct payload_field	 f[CHASE_TASK_FIELDS + 1];
-	struct payload_event	 ev = { type, now, f, 0 };
-	size_t			 n;
+	struct payload_build		 b;
+	const struct payload_event	*ev;
 
-	n = chase_task_fields(f, t);
+	payload_begin(&b, type, now);
+	chase_task_fields(&b, t);
 	if (c->actor.who != NULL)
-		f[n++] = (struct payload_field){ "by", c->actor.who, 0 };
-	ev.ndata = n;
-	return outbox_enqueue_event(k, &ev, cause) == -1 ? -1 : 0;
+		payload_str(&b, "by", c->actor.who);
+	if ((ev = payload_done(&b, cause)) == NULL)
+		return -1;
+	return outbox_enqueue_event(k, ev, cause) == -1 ? -1 : 0;
 }
 
 /* Everything inside the open transaction; returns the result. */

@@ -71,4 +71,10 @@ int	tasks_change_many(struct koyomi *, const int64_t *ids, size_t n,
 const struct rules_response *tasks_response(struct koyomi *,
 		    const struct task *);
 
+/*
+ * task_note_occ for each task from its occurrence in k->occs (none when
+ * k has no rules): the rows then show certainty and closed-day moves.
+ */
+void	tasks_note_occs(struct koyomi *, struct task *, size_t);
+
 #endif

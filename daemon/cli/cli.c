@@ -9,6 +9,7 @@
 #include "daemon/cli/cli.h"
 #include "daemon/core/conf.h"
 #include "daemon/store/store.h"
+#include "notifier/template.h"
 
 static void
 cli_diag(const struct rules_diag *d)
@@ -33,7 +34,7 @@ cli_free_ctx(struct koyomi *k, void *arg)
  * command sees the occurrences the daemon chases. The occurrences borrow strings (members built from answers) from the
  * expansion context, so it lives until cli_close.
  */
-static int
+int
 cli_rules(struct koyomi *k)
 {
 	const char		*paths[1] = { k->conf->rules };
@@ -42,7 +43,8 @@ cli_rules(struct koyomi *k)
 	int			 rc;
 
 	rules_diag_init(&d);
-	if ((k->rules = rules_load(paths, 1, &d)) == NULL) {
+	if ((k->rules = rules_load(paths, 1, &k->conf->closed_days,
+	    &d)) == NULL) {
 		cli_diag(&d);
 		rules_diag_free(&d);
 		return -1;
@@ -92,15 +94,24 @@ cli_open(struct cmd_ctx *ctx, struct koyomi *k, int with_rules)
 	return 0;
 }
 
+int
+cli_templates(struct koyomi *k)
+{
+	struct rules_diag	 d;
+
+	rules_diag_init(&d);
+	if ((k->tmpl = koyomi_templates_load(k->conf, &d)) == NULL)
+		cli_diag(&d);
+	rules_diag_free(&d);
+	return k->tmpl != NULL ? 0 : -1;
+}
+
 void
 cli_close(struct koyomi *k)
 {
+	/* The occurrences borrow from what KY_SHUTDOWN frees: them first. */
 	occ_list_free(&k->occs);
 	koyomi_hook_run(k, KY_SHUTDOWN);
-	rules_free(k->rules);
-	store_close(k->store);
-	cal_zone_free(k->zone);
-	conf_free(k->conf);
-	free(k->hooks);
+	koyomi_free(k);
 	memset(k, 0, sizeof *k);
 }

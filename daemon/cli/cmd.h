@@ -26,7 +26,7 @@ struct cmd {
 
 /* argv[0] is the command name; options follow (getopt_long-ready). */
 int	cmd_check(struct cmd_ctx *, int, char **);	/* cmd_rules.c */
-int	cmd_plan(struct cmd_ctx *, int, char **);	/* cmd_rules.c */
+int	cmd_plan(struct cmd_ctx *, int, char **);	/* cmd_plan.c */
 int	cmd_holidays(struct cmd_ctx *, int, char **);	/* cmd_holidays.c */
 int	cmd_feed(struct cmd_ctx *, int, char **);	/* cmd_feed.c */
 int	cmd_feed_token(struct cmd_ctx *, int, char **);	/* cmd_feed.c */

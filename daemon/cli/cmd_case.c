@@ -60,6 +60,7 @@ iso_ok(const char *s)
 static int
 case_add(struct koyomi *k, const struct case_args *a)
 {
+	char	*why;
 	int	 rc;
 
 	if (!case_code_valid(a->code)) {
@@ -67,8 +68,10 @@ case_add(struct koyomi *k, const struct case_args *a)
 		    "A-Z a-z 0-9 . _ - (never a name)\n");
 		return 1;
 	}
-	if (k->rules != NULL && rules_find_cycle(k->rules, a->cycle) == NULL) {
-		fprintf(stderr, "koyomi: case: unknown cycle %s\n", a->cycle);
+	/* A case of another cycle would be stored and never expand. */
+	if ((why = cases_cycle_refusal(k->rules, a->cycle)) != NULL) {
+		fprintf(stderr, "koyomi: case add: %s\n", why);
+		free(why);
 		return 1;
 	}
 	/* The org receives the case's items: it must be one of the rules'. */

@@ -36,11 +36,7 @@ feed_cli_free(struct feed_cli *c)
 		fprintf(stderr, "%s\n", c->d.msgs[i]);
 	rules_diag_free(&c->d);
 	feeds_free(c->k.feeds);
-	occ_list_free(&c->k.occs);
-	rules_free(c->k.rules);
-	store_close(c->k.store);
-	cal_zone_free(c->k.zone);
-	conf_free(c->k.conf);
+	koyomi_free(&c->k);
 }
 
 /* Config, rules, database; expand = also expand the feed window. */
@@ -57,7 +53,8 @@ feed_cli_open(struct cmd_ctx *ctx, struct feed_cli *c, int expand)
 	if ((c->k.conf = conf_load(ctx->conf_path, &c->d)) == NULL)
 		return -1;
 	path = c->k.conf->rules;
-	if ((c->k.rules = rules_load(&path, 1, &c->d)) == NULL)
+	if ((c->k.rules = rules_load(&path, 1, &c->k.conf->closed_days,
+	    &c->d)) == NULL)
 		return -1;
 	if ((c->k.zone = cal_zone_new(c->k.conf->timezone != NULL ?
 	    c->k.conf->timezone : "Asia/Tokyo", &cause)) == NULL ||

@@ -1,9 +1,12 @@
 /*
  * cmd_plan.c — `koyomi plan`: the expanded calendar, sorted by date, as
  * text, one JSON document, or RFC 5545 (the same renderer the feeds use,
- * with SEQUENCE 0 and a fixed DTSTAMP since plan has no store).
- * Exit 0; 1 when the rules have errors (printed as `check` prints them)
- * or the feed is unknown; 2 on a usage error.
+ * with SEQUENCE 0 and a fixed DTSTAMP since plan keeps no state).
+ * With a configuration (its rules, or -c, or --cases) plan expands like
+ * the daemon: the configuration's zone and closed days, and the cases
+ * and survey answers of its database when there is one.
+ * Exit 0; 1 when the rules have errors (printed as `check` prints them),
+ * the feed is unknown or the database cannot be read; 2 on a usage error.
  */
 #include <sys/stat.h>
 
@@ -16,11 +19,14 @@
 #include "calendars/util.h"
 #include "daemon/cli/cmd.h"
 #include "daemon/core/conf.h"
+#include "daemon/core/koyomi.h"
 #include "daemon/feeds/feeds.h"
+#include "daemon/store/store.h"
 #include "rules/rules.h"
 
 #define PLAN_USAGE	"usage: koyomi plan [--fy YEAR | --from DATE --to DATE] " \
-			"[--feed NAME] [--format text|json|ics] [PATH...]\n"
+			"[--feed NAME] [--format text|json|ics] [--wareki] " \
+			"[--cases] [PATH...]\n"
 
 static int
 plan_this_fy(void)
@@ -71,6 +77,8 @@ struct plan_opts {
 	int		 fy;
 	const char	*feed;
 	const char	*format;
+	int		 wareki;	/* 和暦 dates in the text */
+	int		 cases;		/* the database's cases, required */
 };
 
 static int
@@ -82,6 +90,8 @@ plan_args(int argc, char **argv, struct plan_opts *po)
 		{ "to", required_argument, NULL, 't' },
 		{ "feed", required_argument, NULL, 'F' },
 		{ "format", required_argument, NULL, 'o' },
+		{ "wareki", no_argument, NULL, 'w' },
+		{ "cases", no_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int	 ch, have_from = 0, have_to = 0;
@@ -112,6 +122,12 @@ plan_args(int argc, char **argv, struct plan_opts *po)
 		case 'o':
 			po->format = optarg;
 			break;
+		case 'w':
+			po->wareki = 1;
+			break;
+		case 'c':
+			po->cases = 1;
+			break;
 		default:
 			return -1;
 		}
@@ -126,6 +142,9 @@ plan_args(int argc, char **argv, struct plan_opts *po)
 	}
 	if (po->to < po->from || (strcmp(po->format, "text") != 0 &&
 	    strcmp(po->format, "json") != 0 && strcmp(po->format, "ics") != 0))
+		return -1;
+	/* JSON and ICS are for programs: their dates stay ISO. */
+	if (po->wareki && strcmp(po->format, "text") != 0)
 		return -1;
 	return 0;
 }
@@ -148,40 +167,84 @@ plan_keep(const struct plan_opts *po, const struct rules *r,
 	return po->fy != 0 && o->fy == po->fy;
 }
 
-/* The rules folder of the config (if there is one), else ./rules. */
-static struct rules *
-plan_load(struct cmd_ctx *ctx, int argc, char **argv, struct rules_diag *d)
+/*
+ * The configuration, when plan uses one: to find the rules (no PATH),
+ * when -c names it, or for --cases. Then its zone, and its database
+ * when the file exists (plan never creates one; --cases requires it).
+ * k stays zeroed without a configuration. 0, or -1 (printed).
+ */
+static int
+plan_open(struct cmd_ctx *ctx, const struct plan_opts *po, int npaths,
+    struct koyomi *k, struct rules_diag *d)
 {
 	struct stat	 st;
-	struct conf	*conf = NULL;
-	struct rules	*r;
-	const char	*path = "rules";
+	char		*cause = NULL;
+	int		 exists;
 
+	memset(k, 0, sizeof *k);
+	exists = ctx->conf_path != NULL && stat(ctx->conf_path, &st) == 0;
+	if (!exists && (ctx->conf_explicit || po->cases)) {
+		fprintf(stderr, "koyomi: plan: %s: no such config file%s\n",
+		    ctx->conf_path != NULL ? ctx->conf_path : "?",
+		    po->cases ? " (--cases reads its database)" : "");
+		return -1;
+	}
+	if (!exists || (npaths > 0 && !ctx->conf_explicit && !po->cases))
+		return 0;
+	if ((k->conf = conf_load(ctx->conf_path, d)) == NULL)
+		return -1;
+	if ((k->zone = cal_zone_new(k->conf->timezone, &cause)) == NULL)
+		goto fail;
+	if (stat(k->conf->database, &st) == -1) {
+		if (!po->cases)
+			return 0;
+		xasprintf(&cause, "%s: no database (--cases reads the cases "
+		    "from it)", k->conf->database);
+		goto fail;
+	}
+	if ((k->store = store_open(k->conf->database, &cause)) == NULL)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "koyomi: plan: %s\n", cause != NULL ? cause : "?");
+	free(cause);
+	return -1;
+}
+
+static void
+plan_close(struct koyomi *k)
+{
+	store_close(k->store);
+	cal_zone_free(k->zone);
+	conf_free(k->conf);
+	memset(k, 0, sizeof *k);
+}
+
+/* The named files, else the configuration's rules folder, else ./rules. */
+static struct rules *
+plan_load(const struct koyomi *k, int argc, char **argv, struct rules_diag *d)
+{
+	const struct cal_closed	*closed = NULL;
+	const char		*path = "rules";
+
+	if (k->conf != NULL) {
+		closed = &k->conf->closed_days;
+		if (k->conf->rules != NULL)
+			path = k->conf->rules;
+	}
 	if (argc > 0)
-		return rules_load((const char *const *)argv, (size_t)argc, d);
-	if (ctx->conf_path != NULL && stat(ctx->conf_path, &st) == -1 &&
-	    ctx->conf_explicit) {
-		fprintf(stderr, "koyomi: plan: %s: no such config file\n",
-		    ctx->conf_path);
-		return NULL;
-	}
-	if (ctx->conf_path != NULL && stat(ctx->conf_path, &st) == 0) {
-		if ((conf = conf_load(ctx->conf_path, d)) == NULL)
-			return NULL;
-		if (conf->rules != NULL)
-			path = conf->rules;
-	}
-	r = rules_load(&path, 1, d);
-	conf_free(conf);
-	return r;
+		return rules_load((const char *const *)argv, (size_t)argc,
+		    closed, d);
+	return rules_load(&path, 1, closed, d);
 }
 
 int
 cmd_plan(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct plan_opts	 po = { 0, 0, 0, NULL, "text" };
+	struct plan_opts	 po = { 0, 0, 0, NULL, "text", 0, 0 };
 	struct rules_diag	 d;
-	struct rules		*r;
+	struct koyomi		 k;
+	struct rules		*r = NULL;
 	struct occ_list		 l = { 0 }, sel = { 0 };
 	struct rules_target_list tl = { 0 };
 	const struct rules_feed	*f = NULL;
@@ -196,12 +259,21 @@ cmd_plan(struct cmd_ctx *ctx, int argc, char **argv)
 	}
 	rules_diag_init(&d);
 	buf_init(&out);
-	if ((r = plan_load(ctx, argc - optind, argv + optind, &d)) == NULL)
+	if (plan_open(ctx, &po, argc - optind, &k, &d) == -1)
+		goto out;
+	if ((r = plan_load(&k, argc - optind, argv + optind, &d)) == NULL)
 		goto out;
 	if (po.feed != NULL && (f = rules_find_feed(r, po.feed)) == NULL) {
 		fprintf(stderr, "koyomi: plan: unknown feed '%s'\n", po.feed);
 		goto out;
 	}
+	/* The daemon's context: zone, closed days, cases and answers. */
+	if (k.conf != NULL && koyomi_expand_ctx(&k, &x) == -1) {
+		fprintf(stderr, "koyomi: plan: cannot read cases and answers "
+		    "from the database\n");
+		goto out;
+	}
+	/* Open cases run a year past this: the whole range shows them. */
 	x.today = po.from;
 	/* A year before --fy: items of the year dated in the one before. */
 	if (rules_expand(r, po.fy != 0 ? cal_fy_first(po.fy - 1, 4) :
@@ -222,7 +294,8 @@ cmd_plan(struct cmd_ctx *ctx, int argc, char **argv)
 		if (plan_ics(r, &sel, f, &out) == -1)
 			goto out;
 	} else {
-		rules_plan_text(&sel, &out);
+		rules_plan_text_opts(r, &sel, po.wareki ? RULES_PLAN_WAREKI : 0,
+		    &out);
 		rules_targets_text(&tl, &out);
 	}
 	fwrite(out.data ? out.data : "", 1, out.len, stdout);
@@ -231,10 +304,13 @@ out:
 	for (i = 0; i < d.n; i++)
 		fprintf(stderr, "%s\n", d.msgs[i]);
 	free(sel.v);
+	/* Occurrences borrow from the rules and from x: free them first. */
 	occ_list_free(&l);
 	rules_target_list_free(&tl);
+	koyomi_expand_ctx_free(&x);
 	rules_diag_free(&d);
 	rules_free(r);
+	plan_close(&k);
 	buf_free(&out);
 	return rc;
 }

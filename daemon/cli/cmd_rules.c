@@ -16,6 +16,7 @@
 #include "calendars/util.h"
 #include "daemon/cli/cmd.h"
 #include "daemon/core/conf.h"
+#include "daemon/core/koyomi.h"
 #include "notifier/template.h"
 #include "rules/rules.h"
 
@@ -49,7 +50,8 @@ check_this_fy(void)
  * rather than in the running daemon.
  */
 static void
-check_expand(const struct rules *r, struct rules_diag *d)
+check_expand(const struct rules *r, const struct cal_closed *closed,
+    struct rules_diag *d)
 {
 	struct rules_expand_ctx	 ctx;
 	struct occ_list		 occ = { NULL, 0 };
@@ -72,6 +74,7 @@ check_expand(const struct rules *r, struct rules_diag *d)
 		lo = hi - CHECK_MAX_FY_SPAN;
 	memset(&ctx, 0, sizeof ctx);
 	ctx.today = cal_from_ymd(fy, 4, 1);
+	ctx.closed = closed;
 	/* From January of the first FY: fy_start may be any month. */
 	if (rules_expand(r, cal_from_ymd(lo, 1, 1),
 	    cal_from_ymd(hi + 1, 12, 31), &ctx, &occ, d) == 0 &&
@@ -82,22 +85,14 @@ check_expand(const struct rules *r, struct rules_diag *d)
 	rules_target_list_free(&tl);
 }
 
-/* Template overrides named by the config: a missing variable is an error. */
+/*
+ * The mail templates as the daemon loads them (overrides named by the
+ * config, built-in texts): a variable a kind lacks is an error.
+ */
 static void
 check_templates(const struct conf *conf, struct rules_diag *d)
 {
-	char	**errs = NULL;
-	size_t	  n = 0, i;
-
-	if (conf->templates == NULL)
-		return;
-	template_check(conf->templates, &errs, &n);
-	for (i = 0; i < n; i++) {
-		d->msgs = xreallocarray(d->msgs, d->n + 1, sizeof *d->msgs);
-		d->msgs[d->n++] = errs[i];
-		d->nerrors++;
-	}
-	free(errs);
+	template_free(koyomi_templates_load(conf, d));
 }
 
 /* Which rules to read when no PATH is given: the config's, or ./rules. */
@@ -134,6 +129,7 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 	struct rules_diag	 d;
 	struct rules		*r = NULL;
 	struct conf		*conf = NULL;
+	const struct cal_closed	*closed = NULL;
 	const char		*def;
 	char			 sum[256];
 	int			 ch, rc = 1;
@@ -154,16 +150,21 @@ cmd_check(struct cmd_ctx *ctx, int argc, char **argv)
 	if (argc == 0) {
 		if (check_default_paths(ctx, &d, &conf, &def) == -1)
 			goto out;
-		r = rules_load(&def, 1, &d);
+		if (conf != NULL)
+			closed = &conf->closed_days;
+		r = rules_load(&def, 1, closed, &d);
 	} else {
 		/* Rule files named: the config too, when -c names one. */
 		if (ctx->conf_explicit &&
 		    (conf = conf_load(ctx->conf_path, &d)) == NULL)
 			goto out;
-		r = rules_load((const char *const *)argv, (size_t)argc, &d);
+		if (conf != NULL)
+			closed = &conf->closed_days;
+		r = rules_load((const char *const *)argv, (size_t)argc, closed,
+		    &d);
 	}
 	if (r != NULL)
-		check_expand(r, &d);
+		check_expand(r, closed, &d);
 	if (conf != NULL)
 		check_templates(conf, &d);
 	if (r != NULL && d.nerrors == 0) {

@@ -103,6 +103,13 @@ cmd_tasks(struct cmd_ctx *ctx, int argc, char **argv)
 		cli_close(&k);
 		return 1;
 	}
+	/* The rules say how sure each date is and what moved it; the
+	   tasks themselves are the database's, rules or not. */
+	if (cli_rules(&k) == 0)
+		tasks_note_occs(&k, v, n);
+	else
+		fprintf(stderr, "koyomi: tasks: without the rules, dates are "
+		    "listed without their certainty and closed-day notes\n");
 	buf_init(&b);
 	if (strcmp(fmt, "json") == 0)
 		tasks_render_json(v, n, f.now, &b);
@@ -200,6 +207,10 @@ change_cmd(struct cmd_ctx *ctx, int argc, char **argv, enum task_op op,
 	}
 	if (cli_open(ctx, &k, 1) == -1)
 		return 1;
+	if (cli_templates(&k) == -1) {		/* for the receipt */
+		cli_close(&k);
+		return 1;
+	}
 	r = tasks_change(&k, id, &c, time(NULL), &answered, &cause);
 	cli_close(&k);
 	rv = change_report(argv[0], id, r, cause);

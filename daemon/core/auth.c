@@ -14,8 +14,12 @@ auth_can_cycle(const struct auth_info *ai, const char *cycle)
 
 	if (ai->role == AUTH_ADMIN)
 		return 1;
-	/* An empty name is no cycle (and strstr would not move on). */
-	if (ai->role != AUTH_COORDINATOR || n == 0)
+	/*
+	 * An empty name is no cycle (and strstr would not move on); one
+	 * with a comma is a list, which would match the token's whole list.
+	 */
+	if (ai->role != AUTH_COORDINATOR || n == 0 ||
+	    strchr(cycle, ',') != NULL)
 		return 0;
 	for (p = ai->cycles; (p = strstr(p, cycle)) != NULL; p += n)
 		if ((p == ai->cycles || p[-1] == ',') &&

@@ -8,8 +8,9 @@
 #include "daemon/store/store_tokens.h"
 
 /*
- * 1 when the token may act on cycle: admins on every cycle, coordinators
- * on those their token lists; never on the empty name.
+ * 1 when the token may act on cycle: admins on every name, coordinators
+ * on those their token lists (never on "" or a name with a comma),
+ * viewers never.
  */
 int	auth_can_cycle(const struct auth_info *, const char *cycle);
 

@@ -484,6 +484,38 @@ parse_hooks(struct cctx *c, const struct ynode *v, const struct key *k,
 	}
 }
 
+/*
+ * closed_days: a list of YYYY-MM-DD, each refused at its own place when
+ * it is not a real date. Kept sorted without repeats for the lookups.
+ */
+static void
+parse_closed(struct cctx *c, const struct ynode *v, const struct key *k,
+    void *base)
+{
+	struct cal_closed	*cc = field(base, k);
+	cal_day			 z;
+	size_t			 i;
+
+	if (v->type != YN_SEQ) {
+		cerr(c, v->mark, "'%s' must be a list of dates", k->name);
+		return;
+	}
+	free(cc->days);
+	cc->days = xcalloc(v->n + 1, sizeof *cc->days);
+	cc->n = 0;
+	for (i = 0; i < v->n; i++) {
+		if (!want_scalar(c, v->kids[i], k->name))
+			continue;
+		if (cal_parse_iso(v->kids[i]->str, &z) == -1) {
+			cerr(c, v->kids[i]->mark, "'%s': '%s' is not a date "
+			    "(YYYY-MM-DD)", k->name, v->kids[i]->str);
+			continue;
+		}
+		cc->days[cc->n++] = z;
+	}
+	cc->n = cal_closed_sort(cc->days, cc->n);
+}
+
 static const struct word starttls_words[] = {
 	{ "required", 1 }, { "optional", 0 }, { NULL, 0 },
 };
@@ -498,6 +530,8 @@ static const struct key conf_keys[] = {
 	{ "admin_mail",		K_STR,	CONF(admin_mail) },
 	{ "base_url",		K_STR,	CONF(base_url) },
 	{ "chase_past",		K_BOOL,	CONF(chase_past), .def = "false" },
+	{ "closed_days",	K_FUNC,	CONF(closed_days),
+	    .parse = parse_closed },
 	{ "conn_timeout",	K_NUM,	CONF(conn_timeout),
 	    .lo = 1, .hi = NUM_MAX, .def = "30" },
 	{ "database",		K_PATH,	CONF(database), .def = "koyomi.db" },
@@ -748,6 +782,7 @@ conf_free(struct conf *c)
 	for (i = 0; i < c->nwebhooks; i++)
 		free_fields(hook_keys, nitems(hook_keys), &c->webhooks[i]);
 	free(c->webhooks);
+	free(c->closed_days.days);
 	free_fields(conf_keys, nitems(conf_keys), c);
 	free(c->path);
 	free(c);

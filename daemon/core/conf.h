@@ -50,6 +50,9 @@ struct conf {
 	size_t			 max_header;	/* bytes */
 	int			 watch_rules;	/* inotify on the rules folder */
 	int			 mail_ics;	/* text/calendar in meeting notices */
+	/* The office's own closed days beyond the law's (sorted, owned):
+	   for rule expansion, `check` and the reminders' business days. */
+	struct cal_closed	 closed_days;
 	/*
 	 * Chase deadlines already past when koyomi first learns of them;
 	 * false records them as 対象外・過去分 (tasks.past).

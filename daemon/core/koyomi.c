@@ -1,7 +1,8 @@
 /*
  * koyomi.c — the daemon context's small services: hooks, the clock, the
  * run-time facts (cases, survey answers) that rule expansion needs, and
- * the index of the current occurrences by UID.
+ * the index of the current occurrences by UID, the loading of the mail
+ * templates.
  */
 #include <ev.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "daemon/core/conf.h"
 #include "daemon/core/koyomi.h"
 #include "daemon/store/store.h"
+#include "notifier/template.h"
 
 void
 koyomi_hook_add(struct koyomi *k, enum koyomi_event ev, koyomi_hook_fn fn,
@@ -63,6 +65,7 @@ koyomi_expand_ctx(struct koyomi *k, struct rules_expand_ctx *x)
 	memset(x, 0, sizeof *x);
 	x->today = koyomi_today(k);
 	x->zone = k->zone;	/* cycles with their own `timezone` convert */
+	x->closed = k->conf != NULL ? &k->conf->closed_days : NULL;
 	if (k->store == NULL)
 		return 0;
 	return store_expand_facts(k->store, x);
@@ -118,4 +121,37 @@ koyomi_find_occ(struct koyomi *k, const char *uid)
 	p = bsearch(uid, k->occ_idx, k->nocc_idx,
 	    sizeof *k->occ_idx, occ_key_cmp);	/* NOLINT(bugprone-sizeof-expression) */
 	return p != NULL ? *p : NULL;
+}
+
+struct tmpl_set *
+koyomi_templates_load(const struct conf *c, struct rules_diag *d)
+{
+	struct tmpl_set	*t;
+	size_t		 before = d->n;
+
+	t = template_load(c->templates, &d->msgs, &d->n);
+	d->nerrors += d->n - before;
+	return t;
+}
+
+void
+koyomi_free(struct koyomi *k)
+{
+	occ_list_free(&k->occs);
+	free(k->occ_idx);
+	rules_free(k->rules);
+	template_free(k->tmpl);
+	store_close(k->store);
+	cal_zone_free(k->zone);
+	conf_free(k->conf);
+	free(k->hooks);
+	explicit_bzero(k->link_key, sizeof k->link_key);
+	k->occ_idx = NULL;
+	k->rules = NULL;
+	k->tmpl = NULL;
+	k->store = NULL;
+	k->zone = NULL;
+	k->conf = NULL;
+	k->hooks = NULL;
+	k->nhooks = 0;
 }

@@ -24,9 +24,11 @@ struct outbox;
 struct chase;
 struct reload;
 struct koyomi;
+struct tmpl_set;
 
 enum koyomi_event {
-	KY_RULES_SWAPPED,	/* k->rules and k->occs were replaced */
+	KY_RULES_SWAPPED,	/* k->rules, k->occs (and k->tmpl on a
+				   reload) were replaced */
 	KY_STORE_CHANGED,	/* tasks changed outside the loop (CLI) */
 	KY_SHUTDOWN,		/* about to stop: flush, stop watchers */
 	KY_RELOAD_FAILED,	/* a reload (not the first load) failed:
@@ -58,6 +60,12 @@ struct koyomi {
 	/* The completion-link key (core/links.c), loaded at start. */
 	unsigned char		 link_key[LINKS_KEY_LEN];
 	int			 has_link_key;
+
+	/*
+	 * The mail templates, read and checked with the rules (start and
+	 * each reload) and swapped with them: no mail reads the disk.
+	 */
+	struct tmpl_set		*tmpl;
 
 	/* The last good rules and their expansion over [occ_from, occ_to]. */
 	struct rules		*rules;
@@ -105,8 +113,21 @@ cal_day	koyomi_today(struct koyomi *);
  */
 int	koyomi_expand_ctx(struct koyomi *, struct rules_expand_ctx *);
 void	koyomi_expand_ctx_free(struct rules_expand_ctx *);
+/*
+ * Reads and checks the mail templates conf names (the built-in texts when
+ * it names none). The set, or NULL with each problem added to d as an
+ * error.
+ */
+struct tmpl_set	*koyomi_templates_load(const struct conf *,
+	    struct rules_diag *);
 /* The current occurrence with this UID, or NULL. */
 const struct occ *koyomi_find_occ(struct koyomi *, const char *uid);
+/*
+ * Frees what the context owns (occurrences and their index, rules,
+ * templates, store, zone, configuration, hooks) and wipes the link key;
+ * the modules, HTTP and the loop are their owners' to stop first.
+ */
+void	koyomi_free(struct koyomi *);
 /* Rebuilds the UID index over occs (reload does it at every swap). */
 void	koyomi_occ_index(struct koyomi *);
 

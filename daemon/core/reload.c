@@ -1,8 +1,9 @@
 /*
- * reload.c — load new rules beside the running ones and swap on success
- * (reload.h). Triggers: SIGHUP (server/server.c), inotify on the rules folder
- * with a 300 ms debounce (an editor writes a file in several steps), and
- * POST /api/v1/reload (http/api_reload.c).
+ * reload.c — load new rules and mail templates beside the running ones
+ * and swap on success (reload.h). Triggers: SIGHUP (server/server.c),
+ * inotify on the rules and templates folders with a 300 ms debounce (an
+ * editor writes a file in several steps), and POST /api/v1/reload
+ * (http/api_reload.c).
  */
 #include <sys/inotify.h>
 
@@ -21,6 +22,7 @@
 #include "daemon/core/metrics.h"
 #include "daemon/core/reload.h"
 #include "daemon/core/sdnotify.h"
+#include "notifier/template.h"
 
 #define RELOAD_DEBOUNCE		0.3
 #define RELOAD_MAX_WATCHES	1024
@@ -69,12 +71,16 @@ expand_window(struct koyomi *k, const struct rules *r, struct occ_list *out,
 	return rc;
 }
 
+/* Templates first: the KY_RULES_SWAPPED hooks may already send mail. */
 static void
-swap_in(struct koyomi *k, struct rules *r, struct occ_list *l)
+swap_in(struct koyomi *k, struct rules *r, struct occ_list *l,
+    struct tmpl_set *t)
 {
 	struct rules	*old = k->rules;
 	struct occ_list	 oldl = k->occs;
 
+	template_free(k->tmpl);
+	k->tmpl = t;
 	k->rules = r;
 	k->occs = *l;
 	k->generation++;
@@ -83,15 +89,50 @@ swap_in(struct koyomi *k, struct rules *r, struct occ_list *l)
 	rules_free(old);
 }
 
+/*
+ * A load that failed: log and keep its errors, tell the hooks (not at the
+ * first load: nothing runs yet); the running rules and templates stay.
+ */
+static void
+reload_failed(struct koyomi *k, const char *why, struct rules_diag *d,
+    size_t terr, struct rules_diag *errs, int again)
+{
+	struct reload	*rl = k->reload;
+	char		 in_tmpl[64];
+	size_t		 i;
+
+	for (i = 0; i < d->n; i++)
+		log_warnx("reload (%s): %s", why, d->msgs[i]);
+	snprintf(in_tmpl, sizeof in_tmpl, ", %zu in the mail templates", terr);
+	log_warnx("reload (%s): %zu error(s)%s; the previous rules stay in "
+	    "force, the mail templates too", why, d->nerrors,
+	    terr > 0 ? in_tmpl : "");
+	metrics_reload(k, 0, (unsigned)d->nerrors);
+	if (rl != NULL) {
+		rl->last_ok = 0;
+		rl->last_when = koyomi_now(k);
+		rules_diag_free(&rl->last_errors);
+		diag_copy(&rl->last_errors, d);
+	}
+	if (errs != NULL)
+		diag_copy(errs, d);
+	if (again) {
+		k->reload_errors = d;
+		koyomi_hook_run(k, KY_RELOAD_FAILED);
+		k->reload_errors = NULL;
+	}
+}
+
 int
 reload_now(struct koyomi *k, const char *why, struct rules_diag *errs)
 {
 	struct reload		*rl = k->reload;
 	struct rules_diag	 d;
 	struct rules		*r;
+	struct tmpl_set		*t;
 	struct occ_list		 l = { 0 };
 	const char		*path = k->conf->rules;
-	size_t			 i;
+	size_t			 terr;
 	char			 sum[256];
 	/* The first load's READY=1 is cmd_run's, once the modules run. */
 	int			 again = rl != NULL && k->rules != NULL;
@@ -99,31 +140,21 @@ reload_now(struct koyomi *k, const char *why, struct rules_diag *errs)
 	if (again)
 		sdn_reloading();
 	rules_diag_init(&d);
-	r = rules_load(&path, 1, &d);
+	r = rules_load(&path, 1, &k->conf->closed_days, &d);
 	if (r != NULL && expand_window(k, r, &l, &d) == -1) {
 		occ_list_free(&l);
 		rules_free(r);
 		r = NULL;
 	}
-	if (r == NULL) {
-		for (i = 0; i < d.n; i++)
-			log_warnx("reload (%s): %s", why, d.msgs[i]);
-		log_warnx("reload (%s): %zu error(s); the previous rules stay "
-		    "in force", why, d.nerrors);
-		metrics_reload(k, 0, (unsigned)d.nerrors);
-		if (rl != NULL) {
-			rl->last_ok = 0;
-			rl->last_when = koyomi_now(k);
-			rules_diag_free(&rl->last_errors);
-			diag_copy(&rl->last_errors, &d);
-		}
-		if (errs != NULL)
-			diag_copy(errs, &d);
-		if (again) {
-			k->reload_errors = &d;
-			koyomi_hook_run(k, KY_RELOAD_FAILED);
-			k->reload_errors = NULL;
-		}
+	/* Read here, never while a mail is queued inside a transaction. */
+	terr = d.nerrors;
+	t = koyomi_templates_load(k->conf, &d);
+	terr = d.nerrors - terr;
+	if (r == NULL || t == NULL) {
+		occ_list_free(&l);
+		rules_free(r);
+		template_free(t);
+		reload_failed(k, why, &d, terr, errs, again);
 		rules_diag_free(&d);
 		if (again)
 			sdn_ready();
@@ -132,7 +163,7 @@ reload_now(struct koyomi *k, const char *why, struct rules_diag *errs)
 	rules_summary(r, sum, sizeof sum);
 	if (again)
 		koyomi_hook_run(k, KY_RELOAD_OK);
-	swap_in(k, r, &l);
+	swap_in(k, r, &l, t);
 	log_info("reload (%s): %s, %zu occurrences", why, sum, k->occs.n);
 	metrics_reload(k, 1, 0);
 	if (rl != NULL) {
@@ -214,7 +245,7 @@ debounce_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	(void)loop;
 	(void)revents;
-	reload_now(rl->k, "rules folder changed", NULL);
+	reload_now(rl->k, "rules or templates changed", NULL);
 	watch_tree(rl, rl->k->conf->rules, 0, &n);	/* new subfolders */
 }
 
@@ -249,6 +280,8 @@ reload_start(struct koyomi *k)
 			log_warn("reload: inotify");
 		else {
 			watch_tree(rl, k->conf->rules, 0, &n);
+			if (k->conf->templates != NULL)
+				watch_tree(rl, k->conf->templates, 0, &n);
 			ev_io_init(&rl->io, inotify_cb, rl->ifd, EV_READ);
 			rl->io.data = rl;
 			ev_io_start(k->loop, &rl->io);

@@ -1,9 +1,10 @@
 /*
- * reload.h — rules reload: parse, validate and expand the new rules beside
- * the running ones; on any error keep the old ones and keep the errors for
- * the API, logs and /metrics; on success swap in one step and run the
- * KY_RULES_SWAPPED hooks. Triggers: SIGHUP (server/server.c), inotify on the
- * rules folder (debounced), POST /api/v1/reload.
+ * reload.h — rules reload: parse, validate and expand the new rules and
+ * read and check the mail templates beside the running ones; on any error
+ * in either keep the old ones and keep the errors for the API, logs and
+ * /metrics; on success swap both in one step and run the KY_RULES_SWAPPED
+ * hooks. Triggers: SIGHUP (server/server.c), inotify on the rules and
+ * templates folders (debounced), POST /api/v1/reload.
  */
 #ifndef KOYOMI_RELOAD_H
 #define KOYOMI_RELOAD_H

@@ -1,7 +1,7 @@
 /*
  * feeds_cache.c — the in-memory feed entries (bytes, gzip, ETags,
  * Last-Modified) and the HTTP rules that depend on them only: conditional
- * requests, Accept-Encoding, feed names (see feeds.h).
+ * requests, Accept-Encoding, feed names (see feeds_cache.h).
  */
 #include <ctype.h>
 #include <curl/curl.h>
@@ -15,7 +15,7 @@
 #include <zlib.h>
 
 #include "calendars/log.h"
-#include "daemon/feeds/feeds.h"
+#include "daemon/feeds/feeds_cache.h"
 
 /* Public and private entries, each kept sorted by key. */
 struct feeds_cache {

@@ -80,16 +80,28 @@ cases_add(struct http_req *req, struct koyomi *k, struct auth_info *ai)
 	static const char *const keys[] = { "cycle", "code", "start", "org" };
 	const char	*v[4];
 	struct json_in	 o;
+	char		*why;
 	int		 rc;
 
 	if (cases_body(req, &o, keys, v, 4) == -1)
 		return;
+	if (k->rules == NULL) {
+		http_reply_json_error(req, 503, "no rules loaded");
+		json_in_free(&o);
+		return;
+	}
 	if (v[0] == NULL || !case_code_valid(v[1]) || !iso_ok(v[2]) ||
-	    k->rules == NULL || rules_find_cycle(k->rules, v[0]) == NULL ||
 	    (v[3] != NULL && rules_find_org(k->rules, v[3]) == NULL)) {
 		http_reply_json_error(req, 422, "need a known cycle, a code "
 		    "([A-Za-z0-9._-], never a name), start (YYYY-MM-DD) and "
 		    "optionally a known org");
+		json_in_free(&o);
+		return;
+	}
+	/* A case of another cycle would be stored and never expand. */
+	if ((why = cases_cycle_refusal(k->rules, v[0])) != NULL) {
+		http_reply_json_error(req, 422, why);
+		free(why);
 		json_in_free(&o);
 		return;
 	}

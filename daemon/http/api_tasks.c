@@ -97,6 +97,7 @@ api_tasks_list(struct http_req *req, void *arg)
 		http_reply_json_error(req, 500, "database error");
 		return;
 	}
+	tasks_note_occs(k, v, n);
 	buf_init(&b);
 	fmt = http_query(req, "format");
 	if (fmt != NULL && strcmp(fmt, "csv") == 0) {
@@ -176,6 +177,7 @@ api_task_json(struct http_req *req, struct koyomi *k, int64_t id)
 		http_reply_json_error(req, 500, "database error");
 		return;
 	}
+	tasks_note_occs(k, &t, 1);
 	buf_init(&b);
 	task_render_json(&t, koyomi_now(k), &b);
 	task_free(&t);

@@ -90,7 +90,7 @@ dash_render_task(struct buf *b, const struct dash_ctx *d,
     const struct task *t, const struct task_event *ev, size_t nev)
 {
 	const char	*st = task_display_state(t, d->now);
-	char		 fy[16];
+	char		 fy[16], due[192];
 
 	dash_page_begin(b, d, t->title);
 	buf_printf(b, "<table id=\"task\" data-id=\"%lld\" data-state=\"%s\" "
@@ -99,8 +99,10 @@ dash_render_task(struct buf *b, const struct dash_ctx *d,
 	row(b, "事業", cycle_title(d, t->cycle));
 	snprintf(fy, sizeof fy, "%d年度", t->fy);
 	row(b, "年度", fy);
+	row(b, "ケース", t->case_code);
 	row(b, "提出者", dash_name(d->rules, t->assignee));
-	row(b, "期限", t->due_day);
+	dash_task_due(t, due, sizeof due);
+	row(b, "期限", due);
 	row(b, "状態", t->cancelled ? "中止（ルールから削除）" : state_ja(st));
 	row(b, "回答", t->answer);
 	row(b, "回答（自由記述）", t->answer_text);
@@ -111,19 +113,6 @@ dash_render_task(struct buf *b, const struct dash_ctx *d,
 	buf_puts(b, "</p>\n");
 	task_history(b, d, ev, nev);
 	dash_page_end(b);
-}
-
-static const char *
-occ_status_ja(const struct occ *o)
-{
-	switch (o->status) {
-	case OCC_TENTATIVE:
-		return "予定（仮）";
-	case OCC_CANCELLED:
-		return "中止";
-	default:
-		return "確定";
-	}
 }
 
 /* Date span and time of day, as the meetings page writes them. */
@@ -191,15 +180,24 @@ occ_tasks(struct buf *b, const struct dash_ctx *d, const struct task *v,
 void
 dash_occ_details(struct buf *b, const struct dash_ctx *d, const struct occ *o)
 {
+	char	 note[128];
+
 	buf_puts(b, "<table class=\"details\">\n");
 	row(b, "名称", o->title);
 	row(b, "種類", rules_kind_ja(o->kind));
 	row(b, "事業", cycle_title(d, o->cycle_id));
+	row(b, "ケース", o->case_code);
 	buf_puts(b, "<tr><th>日時</th><td>");
 	occ_when(b, o);
+	dash_occ_closed(o, note, sizeof note);
+	if (*note != '\0') {
+		buf_puts(b, " <small class=\"closed\">");
+		html_text(b, note);
+		buf_puts(b, "</small>");
+	}
 	buf_puts(b, "</td></tr>\n");
 	row(b, "場所", o->location);
-	row(b, "状態", occ_status_ja(o));
+	row(b, "状態", dash_occ_status(o));
 	buf_puts(b, "</table>\n");
 	occ_description(b, o->description);
 }

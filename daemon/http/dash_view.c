@@ -30,6 +30,45 @@ dash_name(const struct rules *r, const char *id)
 	return id;
 }
 
+const char *
+dash_occ_status(const struct occ *o)
+{
+	if (o->status == OCC_CANCELLED)
+		return "中止";
+	if (o->status == OCC_TENTATIVE && o->certainty == OCC_CERT_CONFIRMED)
+		return rules_certainty_ja(OCC_CERT_TENTATIVE);
+	return rules_certainty_ja(o->certainty);
+}
+
+void
+dash_task_due(const struct task *t, char *s, size_t len)
+{
+	char	 note[128];
+	int	 n;
+
+	n = snprintf(s, len, "%s", t->due_day);
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (t->has_occ && t->certainty != OCC_CERT_CONFIRMED)
+		n += snprintf(s + n, len - (size_t)n, "（%s）",
+		    rules_certainty_ja(t->certainty));
+	if (n < 0 || (size_t)n >= len)
+		return;
+	task_closed_note(t, note, sizeof note);
+	if (*note != '\0')
+		snprintf(s + n, len - (size_t)n, " %s", note);
+}
+
+void
+dash_occ_closed(const struct occ *o, char *s, size_t len)
+{
+	struct task	 t;
+
+	memset(&t, 0, sizeof t);
+	task_note_occ(&t, o);
+	task_closed_note(&t, s, len);
+}
+
 void
 dash_page_begin(struct buf *b, const struct dash_ctx *d, const char *title)
 {
@@ -256,6 +295,7 @@ matrix_deadline(struct buf *b, const struct dash_ctx *d,
 {
 	size_t		 i, c[4] = { 0 };
 	const char	*st;
+	char		 due[192];
 
 	for (i = 0; i < n; i++) {
 		st = task_display_state(v[i], d->now);
@@ -268,9 +308,16 @@ matrix_deadline(struct buf *b, const struct dash_ctx *d,
 	    "data-overdue=\"%zu\" data-waived=\"%zu\"><h2>", c[0], c[1], c[2],
 	    c[3]);
 	html_text(b, v[0]->title);
-	buf_puts(b, "</h2><p>期限 ");
-	html_text(b, v[0]->due_day);
-	buf_printf(b, "　提出済 <span class=\"n-done\">%zu</span> / %zu　"
+	buf_puts(b, "</h2><p>");
+	if (v[0]->case_code != NULL) {
+		buf_puts(b, "ケース <span class=\"case\">");
+		html_text(b, v[0]->case_code);
+		buf_puts(b, "</span>　");
+	}
+	dash_task_due(v[0], due, sizeof due);
+	buf_puts(b, "期限 <span class=\"due\">");
+	html_text(b, due);
+	buf_printf(b, "</span>　提出済 <span class=\"n-done\">%zu</span> / %zu　"
 	    "未提出 <span class=\"n-open\">%zu</span>　"
 	    "期限超過 <span class=\"n-overdue\">%zu</span>　"
 	    "免除 <span class=\"n-waived\">%zu</span> "
@@ -317,19 +364,24 @@ dash_render_org(struct buf *b, const struct dash_ctx *d, const char *org,
 {
 	struct dash_filter	 f = { .org = org };
 	size_t			 i;
+	char			 due[192];
 
 	dash_page_begin(b, d, dash_name(d->rules, org));
 	csv_link(b, "/org", NULL);
 	buf_puts(b, "<table id=\"org-tasks\"><tr><th>期限</th><th>締切</th>"
-	    "<th>提出先</th><th>状態</th><th>回答</th><th></th></tr>\n");
+	    "<th>ケース</th><th>提出先</th><th>状態</th><th>回答</th><th></th>"
+	    "</tr>\n");
 	for (i = 0; i < n; i++) {
 		if (v[i].cancelled || !dash_filter_match(d, &f, &v[i]))
 			continue;
 		buf_printf(b, "<tr class=\"task\" data-state=\"%s\"><td>",
 		    task_display_state(&v[i], d->now));
-		html_text(b, v[i].due_day);
+		dash_task_due(&v[i], due, sizeof due);
+		html_text(b, due);
 		buf_puts(b, "</td><td>");
 		html_text(b, v[i].title);
+		buf_puts(b, "</td><td class=\"case\">");
+		html_text(b, v[i].case_code);
 		buf_puts(b, "</td><td>");
 		html_text(b, dash_name(d->rules, v[i].assignee));
 		buf_printf(b, "</td><td>%s</td><td>",
@@ -350,19 +402,12 @@ meeting_listed(const struct occ *o, cal_day today)
 	return !o->is_deadline && !o->adhoc && o->end >= today;
 }
 
-static const char *
-meeting_status(const struct occ *o)
-{
-	return o->status == OCC_TENTATIVE ? "予定（仮）" :
-	    o->status == OCC_CANCELLED ? "中止" : "確定";
-}
-
 void
 dash_meetings_csv(struct buf *b, const struct dash_ctx *d,
     const struct occ_list *l, size_t max)
 {
 	static const char *const head[] = { "date", "end", "time", "title",
-		"location", "status", "uid" };
+		"location", "status", "uid", "moved_from", "closed" };
 	struct csv	 c;
 	cal_day		 today;
 	int		 secs;
@@ -371,7 +416,7 @@ dash_meetings_csv(struct buf *b, const struct dash_ctx *d,
 
 	cal_utc_to_local(d->zone, d->now, &today, &secs);
 	csv_begin(&c, b);
-	csv_row(&c, head, 7);
+	csv_row(&c, head, (int)nitems(head));
 	for (i = 0; l != NULL && i < l->n && shown < max; i++) {
 		if (!meeting_listed(&l->v[i], today))
 			continue;
@@ -387,8 +432,11 @@ dash_meetings_csv(struct buf *b, const struct dash_ctx *d,
 		csv_cell(&c, hm);
 		csv_cell(&c, l->v[i].title);
 		csv_cell(&c, l->v[i].location);
-		csv_cell(&c, meeting_status(&l->v[i]));
+		csv_cell(&c, dash_occ_status(&l->v[i]));
 		csv_cell(&c, l->v[i].uid);
+		cal_format_iso(day, l->v[i].moved_from);
+		csv_cell(&c, l->v[i].moved ? day : NULL);
+		csv_cell(&c, l->v[i].closed_name);
 		csv_end_row(&c);
 		shown++;
 	}
@@ -401,7 +449,7 @@ dash_render_meetings(struct buf *b, const struct dash_ctx *d,
 	cal_day		 today;
 	int		 secs;
 	size_t		 i, shown = 0;
-	char		 day[16];
+	char		 day[16], note[128];
 
 	dash_page_begin(b, d, "会議予定");
 	csv_link(b, "/meetings", NULL);
@@ -416,7 +464,14 @@ dash_render_meetings(struct buf *b, const struct dash_ctx *d,
 		 * the occurrence's own page, as feeds do. */
 		buf_puts(b, "<tr class=\"meeting\" id=\"");
 		html_attr(b, l->v[i].uid);
-		buf_printf(b, "\"><td>%s</td><td>", day);
+		buf_printf(b, "\"><td>%s", day);
+		dash_occ_closed(&l->v[i], note, sizeof note);
+		if (*note != '\0') {
+			buf_puts(b, " <small class=\"closed\">");
+			html_text(b, note);
+			buf_puts(b, "</small>");
+		}
+		buf_puts(b, "</td><td>");
 		if (l->v[i].start_secs >= 0)
 			buf_printf(b, "%02d:%02d", l->v[i].start_secs / 3600,
 			    l->v[i].start_secs / 60 % 60);
@@ -427,7 +482,7 @@ dash_render_meetings(struct buf *b, const struct dash_ctx *d,
 		buf_puts(b, "</a></td><td>");
 		html_text(b, l->v[i].location);
 		buf_printf(b, "</td><td>%s</td></tr>\n",
-		    meeting_status(&l->v[i]));
+		    dash_occ_status(&l->v[i]));
 		shown++;
 	}
 	buf_puts(b, "</table>\n");

@@ -94,6 +94,21 @@ void	dash_occ_details(struct buf *, const struct dash_ctx *,
 void	dash_task_buttons(struct buf *, const struct dash_ctx *,
 	    const struct task *);
 
+/*
+ * How sure an occurrence's date is, as every page says it: 確定, 予定,
+ * 想定 or 随時 (rules_certainty_ja), or 中止. A tentative status never
+ * reads 確定.
+ */
+const char *dash_occ_status(const struct occ *);
+/*
+ * A task's due day as its rows show it: "2026-05-01", then （予定） or
+ * （想定） when the rules do not give the date as fixed, then the note of
+ * a move off a closed day (task_closed_note). 192 bytes are enough.
+ */
+void	dash_task_due(const struct task *, char *, size_t);
+/* The closed-day note of an occurrence (task_closed_note), or "". */
+void	dash_occ_closed(const struct occ *, char *, size_t);
+
 /* 1 if the task passes the dashboard filter (block, prefecture, …). */
 int	dash_filter_match(const struct dash_ctx *, const struct dash_filter *,
 	    const struct task *);

@@ -244,6 +244,7 @@ dash_tasks(struct http_req *req, struct dash_req *d,
 		dash_text(req, 500, "database error");
 		return -1;
 	}
+	tasks_note_occs(d->k, *v, *n);
 	return 0;
 }
 
@@ -448,6 +449,7 @@ dash_task_get(struct http_req *req, void *arg)
 		ev = NULL;
 		nev = 0;
 	}
+	tasks_note_occs(k, &t, 1);
 	dash_ctx_init(&d, &c);
 	buf_init(&b);
 	dash_render_task(&b, &c, &t, ev, nev);

@@ -49,9 +49,11 @@ unsigned	 http_port(struct http *);
 int		 http_listen_socket(const char *spec, char **cause);
 unsigned	 http_socket_port(int fd);
 /*
- * The role a route needs, as the route table states it (routes.c). The
- * handler checks it (auth_bearer, the dashboard's session); the table is
- * what a reader, the docs and the authorisation tests go by.
+ * The role a route needs, as the route table states it (routes.c); for a
+ * row of several methods, the least of them (the handler asks more of a
+ * write). The handler checks it (auth_bearer, the dashboard's session);
+ * the table is what a reader, the docs and the authorisation tests
+ * (tests/integration/security_matrix.py) go by.
  */
 enum http_role {
 	HTTP_ROLE_PUBLIC,	/* anyone */

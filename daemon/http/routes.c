@@ -29,7 +29,7 @@ const struct http_route http_route_table[] = {
 /*	  pattern		methods		role	metrics name	handler */
 	{ "/",			GET,		R_LOG,	"dashboard",	dash_index },
 	{ "/annual",		GET,		R_LOG,	"dashboard_annual", dash_annual },
-	{ "/api/v1/cases",	GET | POST,	R_COORD, "api_cases",	api_cases },
+	{ "/api/v1/cases",	GET | POST,	R_VIEW,	"api_cases",	api_cases },
 	{ "/api/v1/cases/*",	POST,		R_COORD, "api_case",	api_case },
 	{ "/api/v1/occurrences", GET,		R_VIEW,	"api_occurrences", api_occurrences },
 	{ "/api/v1/outbox",	GET,		R_ADMIN, "outbox",	outbox_api },

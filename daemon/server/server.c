@@ -2,8 +2,9 @@
  * server.c — the daemon (server.h), what `koyomi run` starts. The only
  * place that creates, runs and breaks the event loop. Start order:
  * config → zone → store (and migrations) → loop → signals → link key →
- * metrics → HTTP and its route table → scheduler → first rules load →
- * modules → READY=1 → ev_run; shutdown is the exact reverse.
+ * metrics → HTTP and its route table → scheduler → first load of the
+ * rules and mail templates → modules → READY=1 → ev_run; shutdown is the
+ * exact reverse.
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -28,6 +29,7 @@
 #include "daemon/core/sched.h"
 #include "daemon/core/sdnotify.h"
 #include "daemon/store/store.h"
+#include "notifier/template.h"
 
 #define RUN_STORE_POLL	1.0	/* seconds between data_version checks */
 #define RUN_DRAIN_SECS	5.0	/* in-flight requests get this long at stop */
@@ -184,7 +186,13 @@ run_start(struct run *r, const char *conf_path, char **cause)
 	k->sched = sched_start(k);
 	k->reload = reload_start(k);
 	if (reload_now(k, "startup", NULL) == -1) {
-		xasprintf(cause, "the rules in %s have errors", k->conf->rules);
+		if (k->conf->templates != NULL)
+			xasprintf(cause, "the rules in %s or the mail templates "
+			    "in %s have errors", k->conf->rules,
+			    k->conf->templates);
+		else
+			xasprintf(cause, "the rules in %s have errors",
+			    k->conf->rules);
 		return -1;
 	}
 	for (; r->started_modules < koyomi_nmodules; r->started_modules++)
@@ -222,14 +230,7 @@ run_stop(struct run *r)
 		ev_signal_stop(k->loop, &r->sigint);
 		ev_signal_stop(k->loop, &r->sighup);
 	}
-	occ_list_free(&k->occs);
-	rules_free(k->rules);
-	store_close(k->store);
-	cal_zone_free(k->zone);
-	conf_free(k->conf);
-	free(k->hooks);
-	free(k->occ_idx);
-	explicit_bzero(k->link_key, sizeof k->link_key);
+	koyomi_free(k);
 	if (k->loop != NULL)
 		ev_loop_destroy(k->loop);
 }

@@ -14,6 +14,18 @@
 #include "daemon/store/store_util.h"
 #include "daemon/store/store_tasks.h"
 
+/*
+ * The case a task belongs to: a case occurrence's UID ends in
+ * ".case-CODE@koyomi" (rules/expand_occ.c make_uid), and the case is
+ * one of the cycle's in the cases table; the longest code wins should
+ * one code end another. 13 = strlen(".case-") + strlen("@koyomi").
+ */
+#define TASK_CASE \
+	"(SELECT c.code FROM cases c WHERE c.cycle = t.cycle AND " \
+	"substr(t.uid, -(length(c.code) + 13)) = " \
+	"'.case-' || c.code || '@koyomi' " \
+	"ORDER BY length(c.code) DESC LIMIT 1)"
+
 #define TASK_COLS \
 	"t.id, t.uid, t.assignee, t.cycle, t.item, t.fy, t.title, t.due, " \
 	"t.due_day, t.state, t.answer, t.answer_text, t.cancelled, " \
@@ -23,7 +35,8 @@
 	"(SELECT who FROM task_events e WHERE e.task = t.id AND e.action IN " \
 	"('done','waived','answered') ORDER BY e.id DESC LIMIT 1), " \
 	"(SELECT via FROM task_events e WHERE e.task = t.id AND e.action IN " \
-	"('done','waived','answered') ORDER BY e.id DESC LIMIT 1)"
+	"('done','waived','answered') ORDER BY e.id DESC LIMIT 1), " \
+	TASK_CASE
 
 static void
 task_from_row(sqlite3_stmt *st, struct task *t)
@@ -50,6 +63,7 @@ task_from_row(sqlite3_stmt *st, struct task *t)
 		t->done_by = store_col_dup(st, 17);
 		t->done_via = store_col_dup(st, 18);
 	}
+	t->case_code = store_col_dup(st, 19);
 }
 
 /*
@@ -654,6 +668,7 @@ task_free(struct task *t)
 	free(t->answer_text);
 	free(t->done_by);
 	free(t->done_via);
+	free(t->case_code);
 	memset(t, 0, sizeof *t);
 }
 

@@ -41,6 +41,17 @@ struct task {
 	time_t		 done_at;	/* last done/waived event, 0 if none */
 	char		*done_by;	/* its who, may be NULL */
 	char		*done_via;
+	char		*case_code;	/* the case it belongs to, or NULL */
+	/*
+	 * Not stored: what the current occurrence says of the date, set by
+	 * task_note_occ (chase/tasks.h); has_occ 0 when nobody did or the
+	 * rules no longer have it.
+	 */
+	int		 has_occ;
+	enum occ_certainty certainty;
+	int		 moved, kept;	/* off a closed day / kept on one */
+	cal_day		 moved_from;
+	const char	*closed_name;	/* static: "土曜日", "臨時閉庁日" */
 };
 void	task_free(struct task *);		/* the strings */
 void	tasks_free(struct task *, size_t);	/* strings and array */

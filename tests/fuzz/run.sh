@@ -6,6 +6,7 @@
 # notify_* → notifier + calendars, else everything but daemon/cli/main.c.
 # A target can name its own sources instead, in a comment line
 #   fuzz-sources: daemon/codec/json_in.c calendars/util.c calendars/log.c
+# FUZZ_ONLY=name (or a space-separated list) builds and runs only those.
 # Exits nonzero when a target fails to build or finds a crash.
 set -eu
 cd "$(dirname "$0")/../.."
@@ -19,9 +20,15 @@ cflags="-std=c17 -D_GNU_SOURCE -DKOYOMI_VERSION=\"fuzz\" -I. -g -O1 \
     $(pkg-config --cflags $PKGS 2>/dev/null)"
 libs="$(pkg-config --libs $PKGS 2>/dev/null) -lev -lm"
 status=0
+ran=0
 for src in tests/fuzz/*_fuzz.c; do
 	[ -f "$src" ] || continue
 	name=$(basename "$src" _fuzz.c)
+	case " ${FUZZ_ONLY:-$name} " in
+	*" $name "*) ;;
+	*) continue ;;
+	esac
+	ran=$((ran + 1))
 	own=$(sed -n 's/.*fuzz-sources:\(.*\)$/\1/p' "$src" | head -1)
 	case $name in
 	rules*)	srcs="rules/*.c calendars/*.c" ;;
@@ -55,4 +62,8 @@ for src in tests/fuzz/*_fuzz.c; do
 		tail -1 "$OUT/$name.log"
 	fi
 done
+if [ "$ran" -eq 0 ]; then
+	echo "fuzz: no target named ${FUZZ_ONLY:-}" >&2
+	status=1
+fi
 exit $status

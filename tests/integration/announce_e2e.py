@@ -9,28 +9,31 @@ SEQUENCE) and a mail to the attendee's contact whose Japanese subject
 and body decode and whose text/calendar part (python3-icalendar) has the
 feed's UID and SEQUENCE; removing it → event.cancelled and a 中止 mail
 with STATUS:CANCELLED; removing a deadline → a 中止 mail to its open
-assignee; a broken rule saved several times → one rules.reload_failed
+assignee, written with the cancelled.txt override saved just before (the
+templates reload with the rules, before the news goes out); a broken rule saved several times → one rules.reload_failed
 webhook and one admin mail; a restart announces nothing again.
+
+"Nothing happened" is read from the outbox, which every mail and webhook
+passes through, once a log line shows that the pass which could have
+queued something has run (reloads announce before they log their
+summary; a repeated rule error logs "announced already" after its hook).
+The receivers then must hold exactly what the outbox sent.
 """
-import base64
 import datetime
 import email
 import email.policy
 import glob
 import hashlib
-import hmac
 import json
 import os
 import shutil
-import http.server
 import signal
-import subprocess
 import sys
 import threading
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lib_daemon  # noqa: E402
+import lib_receivers  # noqa: E402
 from lib_daemon import (Daemon, check, fail, finish, free_port, get,  # noqa
                         wait_for, WORK)
 
@@ -39,6 +42,7 @@ import icalendar  # noqa: E402  python3-icalendar
 SRC = os.environ["KOYOMI_SRC"]
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 RULES = os.path.join(WORK, "rules")
+TPL = os.path.join(WORK, "tpl")
 procs = []
 
 # A date in the next fiscal year: in the window, never in the past.
@@ -92,13 +96,11 @@ def write_rules(meeting=D1, deadline=DL, extra=""):
 
 
 def receiver(kind, port, d):
-    p = subprocess.Popen(["/usr/bin/python3",
-                          os.path.join(SRC, "tests/integration/lib_receivers.py"),
-                          kind, str(port), d, SECRET])
-    procs.append(p)
-    if not wait_for(lambda: os.path.exists(os.path.join(d, "ready")), 10,
-                    "receiver " + kind):
+    p = lib_receivers.start(kind, port, d, SECRET)
+    if p is None:
+        fail("receiver %s did not start" % kind)
         finish()
+    procs.append(p)
     return p
 
 
@@ -122,6 +124,39 @@ def mails(to=None):
     return out
 
 
+def outbox():
+    """Every outbox row, oldest first."""
+    r = lib_daemon.koyomi(conf, "outbox", "--format", "json")
+    try:
+        return sorted(json.loads(r.stdout)["messages"], key=lambda m: m["id"])
+    except (ValueError, KeyError):
+        fail("koyomi outbox --format json: %r" % r.stdout[:200])
+        return []
+
+
+def logged(text):
+    """How many times the running daemon logged text."""
+    return d.logtext().count(text)
+
+
+def after_log(text, what, n=None):
+    """Waits until the daemon logged text more than n times (default:
+    now), so that the pass it ends has run."""
+    if n is None:
+        n = logged(text)
+    return wait_for(lambda: logged(text) > n, 15, what)
+
+
+def all_sent(rows_before):
+    """Waits until every row queued since rows_before was sent; returns
+    the new rows."""
+    def done():
+        new = outbox()[rows_before:]
+        return all(m["state"] == "sent" for m in new) and (new or [None])
+    got = wait_for(done, 15, "the outbox to send what was queued")
+    return [m for m in (got or []) if m]
+
+
 def parts(m):
     """(text body, text/calendar bytes or None) of a message."""
     text, cal = None, None
@@ -134,40 +169,21 @@ def parts(m):
     return text, cal
 
 
-raw = []     # (headers, body bytes) as the /raw endpoint got them
+raw = []     # what the /raw endpoint got, as lib_receivers.hook_server has it
 raw_lock = threading.Lock()
 
 
-class RawHook(http.server.BaseHTTPRequestHandler):
-    """A second endpoint: keeps the exact bytes for our own HMAC check."""
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *a):
-        pass
-
-    def do_POST(self):
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        with raw_lock:
-            raw.append((dict((k.lower(), v) for k, v in self.headers.items()),
-                        body))
-        self.send_response(204)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
+def raw_answer(req):
+    """A second endpoint: keeps every request for our own HMAC check."""
+    with raw_lock:
+        raw.append(req)
+    return 204, {}
 
 
 def raw_events(type_):
     with raw_lock:
         v = list(raw)
-    return [(h, b) for h, b in v if json.loads(b).get("type") == type_]
-
-
-def my_verify(h, body):
-    """Standard Webhooks, our own code: v1,base64(HMAC(id.ts.body))."""
-    key = base64.b64decode(SECRET[len("whsec_"):])
-    signed = ("%s.%s." % (h["webhook-id"], h["webhook-timestamp"])).encode()
-    want = base64.b64encode(hmac.new(key, signed + body,
-                                     hashlib.sha256).digest()).decode()
-    return ("v1," + want) in h.get("webhook-signature", "").split(" ")
+    return [r for r in v if (r["body"] or {}).get("type") == type_]
 
 
 def feed_seq(uid):
@@ -193,9 +209,7 @@ receiver("http", http_port, os.path.join(WORK, "hook"))
 KOYOMI = os.path.join(WORK, "koyomi")
 shutil.copy2(os.environ["KOYOMI"], KOYOMI)
 lib_daemon.KOYOMI = KOYOMI
-rawsrv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RawHook)
-rawsrv.daemon_threads = True
-threading.Thread(target=rawsrv.serve_forever, daemon=True).start()
+rawsrv = lib_receivers.hook_server(0, [SECRET], raw_answer)
 conf = os.path.join(WORK, "koyomi.conf")
 with open(conf, "w") as f:
     f.write("""listen: 127.0.0.1:%d
@@ -207,6 +221,7 @@ mail_transport: smtp://127.0.0.1:%d
 mail_from: "こよみ <koyomi@example.jp>"
 admin_mail: admin@example.jp
 secret_key_file: %s/secret.key
+templates: %s
 webhooks:
   - id: hook
     url: http://127.0.0.1:%d/ok
@@ -215,21 +230,26 @@ webhooks:
     url: http://127.0.0.1:%d/raw
     secrets: [%s]
     events: [event.*, rules.reload_failed]
-""" % (port, port, WORK, RULES, smtp_port, WORK, http_port, SECRET,
+""" % (port, port, WORK, RULES, smtp_port, WORK, TPL, http_port, SECRET,
        rawsrv.server_address[1], SECRET))
 write_rules()
+os.makedirs(TPL)
 env = {}
 d = Daemon(conf, port, env=env)
 if not d.wait_ready():
     finish()
 
 # 0. A fresh database: nothing was announced before, nothing changed.
-time.sleep(1.5)
+# The start-up pass ran before READY; an unchanged SIGHUP is a later one.
+d.signal(signal.SIGHUP)
+after_log("reload (SIGHUP): ", "an unchanged SIGHUP reload", 0)
+check(outbox() == [], "first start and an unchanged reload: nothing queued")
 check(not hooks("event.changed") and not hooks("event.cancelled") and
       not hooks("rules.reload_failed"), "first start: no event webhooks")
 check(not mails(), "first start: no mail (%d)" % len(mails()))
 
 # 1. The meeting moves a week: event.changed and a mail with a calendar.
+n_inotify = logged("reload (rules or templates changed): ")
 write_rules(meeting=D2)
 d.signal(signal.SIGHUP)
 got = wait_for(lambda: hooks("event.changed"), 10, "event.changed")
@@ -238,10 +258,10 @@ data = ch["body"].get("data", {})
 uid = data.get("uid", "")
 check(ch.get("sig_ok"), "event.changed signature valid (receiver)")
 got = wait_for(lambda: raw_events("event.changed"), 10, "raw event.changed")
-check(got and my_verify(*got[0]), "event.changed signature valid (own HMAC)")
+check(got and got[0]["sig_ok"], "event.changed signature valid (own HMAC)")
 rid = "msg_" + hashlib.sha256(("event.changed %s 1\nraw" % uid)
                               .encode()).hexdigest()[:24]
-check(got and got[0][0]["webhook-id"] == rid, "raw webhook-id derived too")
+check(got and got[0]["id"] == rid, "raw webhook-id derived too")
 check(data.get("new_date") == D2.isoformat() and
       data.get("old_date") == D1.isoformat(),
       "event.changed dates %s → %s" % (data.get("old_date"),
@@ -273,7 +293,13 @@ if m is not None:
             check(evs[0].decoded("DTSTART").date() == D2,
                   "VEVENT at the new date")
 check(not mails("b1@example.jp"), "not to a non-attendee")
-time.sleep(1)   # the inotify reload of the same write changes nothing
+# The write also woke inotify: that second reload of the same rules must
+# announce nothing more. Two webhooks (hook, raw) and one mail in all.
+after_log("reload (rules or templates changed): ", "the inotify reload",
+          n_inotify)
+sent = all_sent(0)
+check(len(sent) == 3, "one change: 2 webhooks and 1 mail queued, not "
+      "more: %r" % [(m["channel"], m["kind"]) for m in sent])
 check(len(hooks("event.changed")) == 1 and
       len(mails("a1@example.jp")) == 1, "one webhook, one mail")
 
@@ -299,7 +325,11 @@ if got:
               int(ev[0]["SEQUENCE"]) == 2, "STATUS:CANCELLED, SEQUENCE 2")
 check(feed_seq(uid) == (2, "CANCELLED"), "feed: cancelled, SEQUENCE 2")
 
-# 3. The deadline is removed: its open assignee hears of it.
+# 3. The deadline is removed: its open assignee hears of it, in the
+# words of the override saved before the rules.
+with open(os.path.join(TPL, "cancelled.txt"), "w") as f:
+    f.write("Subject: 【中止のお知らせ】{{title}}（{{date}}）\n\n{{to}}\n"
+            "上書きした文面です。\n")
 write_rules(meeting=None, deadline=None)
 d.signal(signal.SIGHUP)
 got = wait_for(lambda: mails("b1@example.jp"), 10, "deadline 中止 mail")
@@ -307,25 +337,33 @@ if got:
     text, cal = parts(got[0])
     check(str(got[0]["Subject"]).startswith("【中止のお知らせ】参加意向調査"),
           "deadline cancel subject: %s" % got[0]["Subject"])
+    check(text is not None and "上書きした文面です。" in text and
+          "自動送信" not in text, "the override's body: %r" % text)
     check(cal is None, "no calendar part for a deadline")
 
 # 4. A broken rule saved several times: one webhook, one admin mail.
 bad = os.path.join(RULES, "bad.yaml")
+FAILED = "error(s); the previous rules stay in force"
+before = len(outbox())
 for i in range(3):
+    n = logged(FAILED)
     with open(bad + ".tmp", "w") as f:
         f.write("cycles:\n  - id: b\n    title: x\n    organiser: nobody\n"
                 "    items:\n      - {id: i, kind: meeting, title: y, "
                 "date: 13月40日}\n")
     os.rename(bad + ".tmp", bad)
-    time.sleep(0.6)     # past the 300 ms debounce: one reload each
+    after_log(FAILED, "failed reload %d (inotify)" % (i + 1), n)
 d.signal(signal.SIGHUP)
-wait_for(lambda: hooks("rules.reload_failed"), 10, "rules.reload_failed")
-wait_for(lambda: mails("admin@example.jp"), 10, "the admin mail")
-time.sleep(1.5)
+# Attempts 2, 3 and the SIGHUP each log this once their hook has run.
+wait_for(lambda: logged("announced already") >= 3, 15,
+         "every later attempt to be recognised")
+sent = all_sent(before)
+check(len(sent) == 3, "four failed attempts: 2 webhooks and 1 admin mail "
+      "queued, not more: %r" % [(m["channel"], m["kind"]) for m in sent])
 rf = hooks("rules.reload_failed")
 check(len(rf) == 1, "one rules.reload_failed (%d)" % len(rf))
 rr = raw_events("rules.reload_failed")
-check(len(rr) == 1 and my_verify(*rr[0]), "raw: one, signed")
+check(len(rr) == 1 and rr[0]["sig_ok"], "raw: one, signed")
 if rf:
     data = rf[0]["body"]["data"]
     msgs = data.get("messages", [])
@@ -340,17 +378,23 @@ if am:
           text is not None and bad + ":" in text, "admin mail has errors")
 check(d.logtext().count("announced already") >= 2,
       "later attempts recognised as the same errors")
-# Fixed, then broken again the same way: news again.
+# Fixed: the rules load again.
+n = logged("occurrences\n")
 os.unlink(bad)
 d.signal(signal.SIGHUP)
-time.sleep(1)
+after_log("occurrences\n", "a good reload after the fix", n)
 
-# 5. A restart with the same rules and database announces nothing.
+# 5. A restart with the same rules and database announces nothing: the
+# start-up pass runs before READY, an unchanged SIGHUP after it.
 n = (len(hooks()), len(mails()))
+rows = [m["id"] for m in outbox()]
 d.stop()
 d = Daemon(conf, port, env=env, log="daemon2.log")
 if d.wait_ready():
-    time.sleep(1.5)
+    d.signal(signal.SIGHUP)
+    after_log("reload (SIGHUP): ", "an unchanged SIGHUP after the restart",
+              0)
+    check([m["id"] for m in outbox()] == rows, "restart: nothing queued")
     check((len(hooks()), len(mails())) == n, "restart: nothing new")
 else:
     finish()

@@ -5,19 +5,25 @@ On the shipped rules, `koyomi case add --cycle outreach --code T-001
 --start (10 days ago) --org pref-13` while the daemon runs: the daemon
 notices it, and 東京都's (pref-13) private feed then holds the case's
 meetings (intake, mid-review, evaluation) and deadlines (start-report,
-report-6mo, monthly-report), which are its tasks (`assignees: [case]`);
+report-6mo, monthly-report), which are its tasks (`assignees: [case]`),
+each showing the case it belongs to (`koyomi tasks` text and JSON, the
+dashboard's column ケース);
 the organiser example-hokenjo sees the meetings too; 大阪府 sees nothing
 of it and no public feed holds any case item (or the code). An unknown
 --org is refused. `koyomi case close` cancels the items after the close
 day and dates the close report. The same over the API: POST
-/api/v1/cases (201, 422 for an unknown org, 403 for a viewer), GET lists
-with the org, POST /api/v1/cases/CODE/close (200, 409 the second time),
-and the feed follows at once.
+/api/v1/cases (201, 422 for an unknown org, 422 with a JSON error naming
+the case cycles for a cycle that is not one or does not exist, 403 for a
+viewer), GET lists with the org, POST /api/v1/cases/CODE/close (200, 409
+the second time), and the feed follows at once. (`koyomi case add` for a
+cycle that is not a case cycle: plan_cases.py.)
 """
 import datetime
 import json
 import os
+import re
 import sys
+import urllib.parse
 
 import icalendar
 
@@ -31,12 +37,8 @@ DEADLINES = ("start-report", "report-6mo", "monthly-report")
 
 port = free_port()
 conf = os.path.join(WORK, "koyomi.conf")
-write_conf(conf, port)
-with open(conf) as f:
-    text = f.read().replace("rules: %s/rules" % WORK,
-                            "rules: %s/rules" % SRC)
-with open(conf, "w") as f:
-    f.write(text)
+# The shipped rules, not a copy: the conf names the source folder.
+write_conf(conf, port, rules=os.path.join(SRC, "rules"))
 admin = new_token(conf, "admin", "root")
 viewer = new_token(conf, "viewer", "eve")
 AUTH = {"Authorization": "Bearer " + admin}
@@ -100,9 +102,43 @@ for it in DEADLINES:
     check(all(s.startswith("【締切】") for _, s, _ in got.get(it, [])),
           "%s shown as a deadline: %r" % (it, got.get(it)))
 r = koyomi(conf, "tasks", "--assignee", "pref-13", "--format", "json")
-mine = {t["item"] for t in json.loads(r.stdout or b"{}").get("tasks", [])
-        if t["cycle"] == "outreach"}
+rows = [t for t in json.loads(r.stdout or b"{}").get("tasks", [])
+        if t["cycle"] == "outreach"]
+mine = {t["item"] for t in rows}
 check(set(DEADLINES) <= mine, "case deadlines are 東京都's tasks: %r" % mine)
+check(rows and all(t.get("case") == "T-001" for t in rows),
+      "each task names its case: %r" % [t.get("case") for t in rows])
+check(all(t.get("certainty") in ("confirmed", "tentative", "assumed")
+          for t in rows), "and how sure its date is")
+r = koyomi(conf, "tasks", "--assignee", "pref-13")
+lines = [ln for ln in r.stdout.decode().splitlines() if "実施主体" in ln]
+check(lines and all("\tケース：T-001" in ln for ln in lines),
+      "`koyomi tasks` shows the case: %r" % lines[:2])
+
+
+def dashboard(path):
+    """GET path of the dashboard, logged in with the admin token."""
+    st, hdr, body = request(port, "GET", "/login")
+    cookie = hdr.get("set-cookie", "").split(";")[0]
+    m = re.search(r'name="csrf" value="([^"]+)"', body.decode())
+    if st != 200 or not m:
+        return ""
+    form = urllib.parse.urlencode({"token": admin, "csrf": m.group(1)})
+    st, hdr, _ = request(port, "POST", "/login", body=form.encode(),
+                         headers={"Content-Type":
+                                  "application/x-www-form-urlencoded",
+                                  "Cookie": cookie})
+    session = hdr.get("set-cookie", "").split(";")[0]
+    st, _, body = request(port, "GET", path, headers={"Cookie": session})
+    return body.decode() if st == 200 else ""
+
+
+page = dashboard("/org?id=pref-13")
+check("<th>ケース</th>" in page and '<td class="case">T-001</td>' in page,
+      "the dashboard's task rows show the case")
+page = dashboard("/?cycle=outreach")
+check('ケース <span class="case">T-001</span>' in page,
+      "the dashboard's deadlines name the case")
 
 org_view = case_events("example-hokenjo", "T-001") or {}
 for it in MEETINGS:
@@ -154,6 +190,18 @@ st, _, body = request(port, "POST", "/api/v1/cases", headers=AUTH,
                       body={"cycle": "outreach", "code": "A-002",
                             "start": today.isoformat(), "org": "nope"})
 check(st == 422, "API case with an unknown org: %d" % st)
+# chiiki-iko has no case items: a case there would never expand.
+for cyc, why in (("chiiki-iko", "cycle 'chiiki-iko' is not a case cycle"),
+                 ("no-such-cycle", "unknown cycle 'no-such-cycle'")):
+    st, _, body = request(port, "POST", "/api/v1/cases", headers=AUTH,
+                          body={"cycle": cyc, "code": "A-009",
+                                "start": today.isoformat()})
+    try:
+        err = json.loads(body).get("error", "")
+    except ValueError:
+        err = ""
+    check(st == 422 and err.startswith(why) and "case cycles: " in err and
+          "outreach" in err, "API case in %s refused: %d %r" % (cyc, st, body))
 st, _, body = request(port, "POST", "/api/v1/cases",
                       headers={"Authorization": "Bearer " + viewer},
                       body={"cycle": "outreach", "code": "A-002",
@@ -174,6 +222,7 @@ cases = {c["code"]: c for c in json.loads(body).get("cases", [])} \
 check(st == 200 and cases.get("A-002", {}).get("org") == "pref-27" and
       cases.get("T-001", {}).get("closed") == today.isoformat(),
       "API case list: %d %r" % (st, cases))
+check("A-009" not in cases, "the refused cases were not stored")
 st, _, body = request(port, "POST", "/api/v1/cases/A-002/close",
                       headers=AUTH, body={"cycle": "outreach"})
 check(st == 200, "API case close: %d %s" % (st, body[:200]))

@@ -19,9 +19,13 @@ offset. Policy steps are seconds around a deadline due at D = 2026-05-15
 
 After each phase: reminder_steps holds each step once, the outbox holds
 exactly one message per step taken (`koyomi outbox --format json`), and
-the Maildir has as many messages as the outbox says were sent.
+the Maildir has as many messages as the outbox says were sent. That no
+step was sent again is only read once the daemon answered a request with
+a Date: at or after the instant that matters (daemon_now): its loop ran
+past it, so a timer due before it has fired.
 """
 import calendar
+import email.utils
 import glob
 import json
 import os
@@ -78,6 +82,20 @@ def set_clock(path, fake_now):
     with open(tmp, "w") as f:
         f.write(offset(fake_now) + "\n")
     os.rename(tmp, path)
+
+
+def daemon_now(port):
+    """The daemon's own clock: the Date of its answer (0: no answer)."""
+    st, h, _ = get(port, "/healthz")
+    v = h.get("Date")
+    return email.utils.parsedate_to_datetime(v).timestamp() if v else 0
+
+
+def past(port, t, what):
+    """Waits for an answer the daemon dated t or later. Each request
+    also wakes its loop, as traffic would after a jump of the clock."""
+    wait_for(lambda: daemon_now(port) >= t, 20, "the daemon's clock past "
+             + what)
 
 
 def steps():
@@ -137,7 +155,7 @@ def main():
               "one FY2026 task for pref-a")
         wait_for(lambda: "-30s" in steps(), 5, "step -30s (catch-up)")
         wait_for(lambda: "-15s" in steps(), 12, "step -15s (live)")
-        time.sleep(1)
+        past(port, D - 13, "D-13 (nothing more before +10s)")
     finally:
         d.stop()
     expect("A", {"-30s": 1, "-15s": 1}, env)
@@ -146,7 +164,7 @@ def main():
     env = env_at(D - 33)
     d = Daemon(port, env=env)
     try:
-        time.sleep(6)
+        past(port, D - 27, "D-27, across -30s again")
     finally:
         d.stop()
     expect("B (clock back)", {"-30s": 1, "-15s": 1}, env)
@@ -157,20 +175,20 @@ def main():
     d = Daemon(port, env=env)
     try:
         wait_for(lambda: "+10s" in steps(), 8, "step +10s after the jump")
-        time.sleep(1)
+        past(port, D + 14, "D+14 (the pass after the catch-up)")
         expect("C (clock forward)", {"-30s": 1, "-15s": 1, "+10s": 1}, env)
         # D: live jumps, no restart. Back to D-33 (before every step):
         # nothing is repeated while the clock crosses -30s again.
         set_clock(clock, D - 33)
-        for _ in range(30):	# requests wake the loop, as traffic would
-            get(port, "/healthz")
-            time.sleep(0.2)
+        wait_for(lambda: 0 < daemon_now(port) < D - 30, 10,
+                 "the daemon's clock back before -30s")
+        past(port, D - 27, "D-27, across -30s again (live)")
         expect("D (live jump back)", {"-30s": 1, "-15s": 1, "+10s": 1}, env)
         # E: live jump forward to D+45: +40s (crossed) is sent.
         set_clock(clock, D + 45)
         wait_for(lambda: get(port, "/healthz") and "+40s" in steps(), 15,
                  "step +40s after a live jump forward")
-        time.sleep(1)
+        past(port, D + 47, "D+47 (the pass after it)")
     finally:
         d.stop()
     expect("E (live jump forward)",

@@ -72,7 +72,9 @@ import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from lib_daemon import check, fail, finish, free_port, request  # noqa: E402
+from lib_daemon import (check, check_stopped, fail, finish,  # noqa: E402
+                        free_port, request, stop_process)
+import lib_receivers  # noqa: E402
 from lib_receivers import verify  # noqa: E402
 
 W = os.getcwd()
@@ -147,15 +149,14 @@ class Receivers:
         self.smtp_dir = os.path.join(W, "smtp")
         self.hook_dir = os.path.join(W, "hooks")
         self.smtp_port, self.http_port = port(), port()
-        helper = os.path.join(HERE, "lib_receivers.py")
         for kind, p, d, extra in (("smtp", self.smtp_port, self.smtp_dir, []),
                                   ("http", self.http_port, self.hook_dir,
                                    [SECRET])):
-            procs.append(subprocess.Popen(["/usr/bin/python3", helper, kind,
-                                           str(p), d] + extra))
-            if not until(lambda d=d: os.path.exists(os.path.join(d, "ready")),
-                         30, kind + " receiver", every=0.05):
+            proc = lib_receivers.start(kind, p, d, *extra)
+            if proc is None:
+                fail("timed out waiting for " + kind + " receiver")
                 raise SystemExit(finish())
+            procs.append(proc)
 
     def mails(self):
         out = []
@@ -639,20 +640,10 @@ class Daemon:
     def stop(self):
         if self.p is None:
             return
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-        try:
-            rc = self.p.wait(30)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            rc = self.p.wait()
-            fail("%s daemon ignored SIGTERM" % self.name)
+        rc = stop_process(self.p, "%s daemon" % self.name, 30)
         self.logf.close()
-        check(rc == 0, "%s daemon exit status %d" % (self.name, rc))
-        if "AddressSanitizer" in self.logtail(10**6) or \
-                "runtime error:" in self.logtail(10**6):
-            fail("%s daemon: sanitizer report:\n%s" % (self.name,
-                                                      self.logtail()))
+        # Both runs of "stop" are in the log: the whole of it is read.
+        check_stopped(rc, self.logtail(10**8), "%s daemon" % self.name)
 
 
 # --------------------------------------------------------------- scenarios

@@ -8,20 +8,14 @@ set -u
 . "${KOYOMI_SRC:?}/tests/integration/lib.sh"
 
 mkdir -p rules
-cat > rules/t.yaml <<'EOF'
+{
+	cat <<'EOF'
 organisations:
   - {id: mhlw, name: 厚生労働省, type: ministry}
   - {id: pref-a, name: Ａ県, type: prefecture}
-cycles:
-  - id: t
-    title: テスト事業
-    organiser: mhlw
-    items:
-      - {id: m, kind: meeting, title: 全国会議, date: 6月1日, time: "13:00-17:00"}
-      - {id: d, kind: deadline, title: 参加意向調査, date: 5月15日, assignees: [pref-a]}
-feeds:
-  - {id: test, title: テスト, cycles: [t], deadlines: true}
 EOF
+	cycle_t 参加意向調査 5月15日 "[pref-a]"
+} > rules/t.yaml
 write_conf
 
 start

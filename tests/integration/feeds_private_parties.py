@@ -26,13 +26,8 @@ PARTICIPANTS_ONLY = ("joint-1p", "joint-2p", "ad-contact", "hearing")
 
 port = free_port()
 conf = os.path.join(WORK, "koyomi.conf")
-write_conf(conf, port)
 # The shipped rules, not a copy: the conf names the source folder.
-with open(conf) as f:
-    text = f.read().replace("rules: %s/rules" % WORK,
-                            "rules: %s/rules" % SRC)
-with open(conf, "w") as f:
-    f.write(text)
+write_conf(conf, port, rules=os.path.join(SRC, "rules"))
 admin = new_token(conf, "admin", "root")
 
 

@@ -9,7 +9,6 @@ the API or the command line while the daemon runs, must give the
 event's UID a strictly higher SEQUENCE and the matching title; a restart
 in between changes nothing.
 """
-import json
 import os
 import sys
 import urllib.parse
@@ -18,8 +17,8 @@ import icalendar
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib_daemon import (Daemon, check, finish, free_port, koyomi,  # noqa
-                        new_token, request, wait_for, write_conf,
-                        write_rules, WORK)
+                        new_token, request, tasks_of, wait_for,
+                        write_conf, write_rules, WORK)
 
 port = free_port()
 conf = os.path.join(WORK, "koyomi.conf")
@@ -36,11 +35,7 @@ if not d.wait_ready():
 
 
 def tasks():
-    r = koyomi(conf, "tasks", "--assignee", "pref-a", "--format", "json")
-    try:
-        return json.loads(r.stdout)["tasks"]
-    except (ValueError, KeyError):
-        return []
+    return tasks_of(conf, "pref-a")
 
 
 ts = wait_for(tasks, 10, "the daemon to create pref-a's tasks")

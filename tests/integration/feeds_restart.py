@@ -11,13 +11,12 @@ across another restart.
 import email.utils
 import os
 import sys
-import time
 import urllib.parse
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import lib_daemon  # noqa: E402
 from lib_daemon import (Daemon, check, finish, free_port, koyomi,  # noqa
-                        request, write_conf, write_rules, WORK)
+                        request, wait_for, write_conf, write_rules, WORK)
 
 RULES = os.path.join(WORK, "rules")
 port = free_port()
@@ -33,6 +32,23 @@ PATHS = {"public": "/feeds/test.ics", "private": private}
 def fetch(path, headers=None):
     st, h, body = request(port, "GET", path, headers=headers)
     return st, h.get("last-modified"), h.get("etag"), body
+
+
+def daemon_now():
+    """The daemon's clock: the Date of its answer."""
+    st, h, _ = request(port, "GET", "/healthz")
+    v = h.get("date")
+    return email.utils.parsedate_to_datetime(v) if v else None
+
+
+def past(snap):
+    """Waits until the daemon dated an answer after every Last-Modified
+    of snap: a feed rebuilt from now on would carry a later one, so an
+    unchanged Last-Modified proves nothing was rebuilt."""
+    newest = max(email.utils.parsedate_to_datetime(v[0])
+                 for v in snap.values())
+    wait_for(lambda: (daemon_now() or newest) > newest, 10,
+             "the daemon's clock past %s" % newest)
 
 
 def snapshot():
@@ -53,8 +69,7 @@ def start():
 
 d = start()
 first = snapshot()
-# A rebuilt entry would get the clock's second: let it move on.
-time.sleep(1.2)
+past(first)
 d.stop()
 d = start()
 again = snapshot()
@@ -70,7 +85,7 @@ for name, path in PATHS.items():
     check(st == 304, "%s: If-None-Match the old ETag: %d" % (name, st))
 
 # Change the rules while the daemon is down.
-time.sleep(1.2)
+past(again)
 d.stop()
 # The meeting is in the public feed, the deadline in pref-a's private one.
 with open(os.path.join(RULES, "t.yaml"), "w") as f:
@@ -93,7 +108,7 @@ for name, path in PATHS.items():
           % (name, st))
 
 # And that one stays across the next restart.
-time.sleep(1.2)
+past(changed)
 d.stop()
 d = start()
 last = snapshot()

@@ -6,6 +6,7 @@ SIGHUP, and a second sync must show the moved meeting under the same UID
 with a higher SEQUENCE and the removed one as STATUS:CANCELLED, while the
 untouched one keeps its SEQUENCE.
 """
+import email.utils
 import glob
 import os
 import signal
@@ -88,6 +89,12 @@ fileext = ".ics"
 """)
 
 
+def daemon_now():
+    """The daemon's clock: the Date of its answer."""
+    with urllib.request.urlopen(URL + "/healthz", timeout=5) as r:
+        return email.utils.parsedate_to_datetime(r.headers.get("Date"))
+
+
 def etag():
     with urllib.request.urlopen(URL + "/feeds/sync.ics", timeout=5) as r:
         return r.headers.get("ETag")
@@ -150,9 +157,15 @@ def main():
         if not mv:
             return 1
 
-        # Move one meeting, remove one training, reload (a second later,
-        # so the new DTSTAMP differs from the first one).
-        time.sleep(1.1)
+        # Move one meeting, remove one training, reload once the daemon's
+        # clock has passed every DTSTAMP synced (its answer says so): the
+        # new DTSTAMP then differs from the first one.
+        stamp = max(e["DTSTAMP"].dt for e in before.values())
+        for _ in range(100):
+            if daemon_now() > stamp:
+                break
+            time.sleep(0.05)
+        check(daemon_now() > stamp, "the daemon's clock past %s" % stamp)
         write_rules("6月17日", with_gone=False)
         daemon.signal(signal.SIGHUP)
         for _ in range(100):

@@ -4,8 +4,10 @@
 #
 # Gives: K (the binary), S (the source tree), D (the temp dir), PORT (a
 # free loopback port) and U (its base URL); ok/fail and a failure count;
-# write_conf [DATABASE]; start/stop of `koyomi run` with a bounded wait
-# for /healthz; code/hdr for curl answers; finish. A test may define
+# cycle_t for rules files; write_conf [DATABASE]; start/stop of `koyomi run`
+# with a bounded wait for /healthz, stop checking the exit status and the
+# log for sanitizer reports (check_stopped); code/hdr for curl answers;
+# skip REASON (exit 77, see tests/run-integration.sh); finish. A test may define
 # cleanup_extra(), run on exit after the daemon is stopped.
 
 K=${KOYOMI:?}
@@ -19,12 +21,55 @@ pid=""
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 ok() { echo "ok: $*"; }
 
+# skip REASON: this test cannot run here; the runner records a skip.
+skip() { echo "SKIP: $*"; exit 77; }
+
+# check_stopped RC LOG [WHAT] [WANT]: after a daemon stopped, its exit
+# status is WANT (default 0; "any" when the test killed it on purpose)
+# and LOG (its stderr) holds no sanitizer report: LeakSanitizer writes
+# at exit, so only the log of a stopped daemon is complete. The one
+# check for every shell test that starts `koyomi run`.
+check_stopped() {
+	_rc=$1 _log=$2 _what=${3:-daemon} _want=${4:-0}
+	_bad=0
+	if [ "$_want" != any ] && [ "$_rc" -ne "$_want" ]; then
+		fail "$_what: exit status $_rc, want $_want"
+		_bad=1
+	fi
+	if grep -a -q -e AddressSanitizer -e LeakSanitizer \
+	    -e 'runtime error:' "$_log"; then
+		grep -a -A 40 -e AddressSanitizer -e LeakSanitizer \
+		    -e 'runtime error:' "$_log" | head -n 80
+		fail "$_what: sanitizer report in $_log"
+		_bad=1
+	fi
+	[ $_bad -eq 0 ] && ok "$_what stopped cleanly (exit $_rc)"
+	return $_bad
+}
+
 cleanup() {
 	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
 	command -v cleanup_extra >/dev/null && cleanup_extra
 	return 0
 }
 trap cleanup EXIT
+
+# cycle_t TITLE DATE ASSIGNEES: the end of every rules file here, after
+# the organisations: cycle t (a meeting on 6月1日 and deadline d, TITLE
+# on DATE for ASSIGNEES) and its feed "test", on stdout.
+cycle_t() {
+	cat <<EOF
+cycles:
+  - id: t
+    title: テスト事業
+    organiser: mhlw
+    items:
+      - {id: m, kind: meeting, title: 全国会議, date: 6月1日, time: "13:00-17:00"}
+      - {id: d, kind: deadline, title: $1, date: $2, assignees: $3}
+feeds:
+  - {id: test, title: テスト, cycles: [t], deadlines: true}
+EOF
+}
 
 # write_conf [DATABASE]: koyomi.conf for this dir, rules in ./rules.
 write_conf() {
@@ -52,6 +97,9 @@ hdr() {
 # at most 30 s for /healthz to answer 200 (an ASan build on a loaded
 # machine is slow), else shows the log and exits.
 start() {
+	# Where this run's part of daemon.log starts (stop reads from there).
+	logmark=1
+	[ -f daemon.log ] && logmark=$(($(wc -c < daemon.log) + 1))
 	"$K" -c koyomi.conf run >> daemon.log 2>&1 &
 	pid=$!
 	i=0
@@ -66,14 +114,21 @@ start() {
 	done
 }
 
+# stop: SIGTERM, then the exit status must be 0 and this run's log
+# clean (check_stopped).
 stop() {
 	kill "$pid"
-	wait "$pid" 2>/dev/null
+	wait "$pid"
+	_st=$?
 	pid=""
+	tail -c +"$logmark" daemon.log > daemon.run.log
+	check_stopped $_st daemon.run.log
 }
 
 # finish: PASS and exit 0, or the count (and the log's end) and exit 1.
 finish() {
+	# A daemon still running is stopped and checked like any other.
+	[ -n "$pid" ] && stop
 	if [ $fails -ne 0 ]; then
 		echo "$fails failure(s)"
 		[ -f daemon.log ] && tail -20 daemon.log

@@ -47,7 +47,9 @@ def check(cond, msg):
     return cond
 
 
-def finish():
+def finish(skipped=None):
+    """Exit 1 after any failure; else 77 when part of the test could not
+    run (skipped: the reason), else 0."""
     if failures:
         # Repeated at the end: a runner that shows only the log's tail
         # still shows what failed.
@@ -55,8 +57,44 @@ def finish():
             print("FAIL: " + msg)
         print("%d failure(s)" % len(failures))
         sys.exit(1)
+    if skipped:
+        skip(skipped)
     print("PASS")
     sys.exit(0)
+
+
+def skip(reason):
+    """The test cannot run here: "SKIP: reason" and exit 77, which
+    tests/run-integration.sh records as skipped (never as passed)."""
+    print("SKIP: " + reason, flush=True)
+    sys.exit(77)
+
+
+# What a sanitizer build prints when it finds something; LeakSanitizer
+# reports at exit, so only the complete log of a stopped daemon has it.
+SANITIZER_MARKS = ("AddressSanitizer", "LeakSanitizer", "runtime error:",
+                   "ThreadSanitizer", "MemorySanitizer")
+
+
+def check_stopped(rc, logtext, what="daemon", want_rc=0):
+    """After a daemon stopped: its exit status is want_rc (0 after
+    SIGTERM; None when the test killed it on purpose and any status
+    will do) and its stderr (logtext) holds no sanitizer report. For
+    every test that starts `koyomi run` itself, not through Daemon."""
+    good = True
+    if want_rc is not None and rc != want_rc:
+        fail("%s: exit status %r, want %d" % (what, rc, want_rc))
+        good = False
+    marks = [m for m in SANITIZER_MARKS if m in logtext]
+    if marks:
+        at = min(logtext.find(m) for m in marks)
+        fail("%s: sanitizer report (%s):\n%s" %
+             (what, ", ".join(marks), logtext[max(0, at - 200):at + 3000]))
+        good = False
+    if good:
+        print("ok: %s stopped cleanly (exit %r, no sanitizer report)"
+              % (what, rc), flush=True)
+    return good
 
 
 FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
@@ -106,26 +144,51 @@ def write_rules(d, meeting="全国会議", name="t.yaml"):
     os.rename(tmp, os.path.join(d, name))
 
 
-def write_conf(path, port, extra=""):
+def write_conf(path, port, extra="", rules=None):
+    """koyomi.conf at PATH; everything beside it but RULES, the rules
+    folder (default: rules/ beside it)."""
     d = os.path.dirname(os.path.abspath(path))
     with open(path, "w") as f:
         f.write("listen: 127.0.0.1:%d\n"
                 "base_url: http://127.0.0.1:%d\n"
                 "database: %s/koyomi.db\n"
-                "rules: %s/rules\n"
+                "rules: %s\n"
                 "mail_transport: maildir:%s/mail\n"
                 "secret_key_file: %s/secret.key\n%s"
-                % (port, port, d, d, d, d, extra))
+                % (port, port, d, rules or os.path.join(d, "rules"), d, d,
+                   extra))
+
+
+def stop_process(p, what, timeout):
+    """SIGTERM to P if it still runs; its exit status. One that ignores
+    the signal for TIMEOUT seconds is killed, and that is a failure."""
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+    try:
+        return p.wait(timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rc = p.wait()
+        fail("%s ignored SIGTERM for %d s" % (what, timeout))
+        return rc
 
 
 class Daemon:
-    """`koyomi -c CONF run`, stderr to a log file."""
+    """`koyomi -c CONF run`, stderr to a log file.
+
+    stop() sends SIGTERM and checks what every test needs: exit status 0
+    and no sanitizer report in what this daemon wrote to its log (the log
+    may be shared with earlier daemons of the test: only this one's part
+    is read). kill9() checks nothing: the daemon gets no say.
+    """
 
     def __init__(self, conf, port, env=None, wrap=None, log="daemon.log"):
         self.conf, self.port, self.log = conf, port, os.path.join(WORK, log)
         e = dict(os.environ)
         e.update(env or {})
         argv = (wrap or []) + [KOYOMI, "-c", conf, "run"]
+        self.log_start = os.path.getsize(self.log) \
+            if os.path.exists(self.log) else 0
         self.logf = open(self.log, "ab")
         self.p = subprocess.Popen(argv, stdout=self.logf, stderr=self.logf,
                                   env=e)
@@ -155,16 +218,18 @@ class Daemon:
         self.p.send_signal(sig)
 
     def stop(self, timeout=10):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGTERM)
-        try:
-            rc = self.p.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            rc = self.p.wait()
-            fail("daemon ignored SIGTERM for %d s" % timeout)
+        rc = stop_process(self.p, "daemon", timeout)
         self.logf.close()
+        self.check_exit(rc)
         return rc
+
+    def check_exit(self, rc):
+        """Exit 0 and a log without sanitizer reports, or a failure."""
+        # A subclass may open its log itself: then all of it is this one's.
+        with open(self.log, "rb") as f:
+            f.seek(getattr(self, "log_start", 0))
+            text = f.read().decode(errors="replace")
+        check_stopped(rc, text, "daemon (%s)" % os.path.basename(self.log))
 
     def kill9(self):
         self.p.kill()
@@ -208,6 +273,15 @@ def koyomi(conf, *args, check_rc=0):
         fail("koyomi %s: exit %d: %s" % (" ".join(args), r.returncode,
                                           r.stderr.decode(errors="replace")))
     return r
+
+
+def tasks_of(conf, assignee):
+    """`koyomi tasks --assignee ASSIGNEE`: the task dicts, [] if none."""
+    r = koyomi(conf, "tasks", "--assignee", assignee, "--format", "json")
+    try:
+        return json.loads(r.stdout)["tasks"]
+    except (ValueError, KeyError):
+        return []
 
 
 def new_token(conf, role, name):

@@ -10,8 +10,9 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # The shared primitives: one check/finish/wait_for for every test.
-from lib_daemon import (FAKETIME_LIB, KOYOMI, WORK, check, faketime_env,  # noqa: F401
-                        finish, free_port, wait_for)
+from lib_daemon import (FAKETIME_LIB, KOYOMI, WORK, check,  # noqa: F401
+                        check_stopped, faketime_env, finish, free_port,
+                        wait_for)
 
 
 def write_conf(port, extra=""):
@@ -42,6 +43,8 @@ class Daemon:
         self.port = port
         self.log = os.path.join(WORK, log)
         self.logf = open(self.log, "ab")
+        # The log is appended to across restarts: this run's part.
+        self.mark = self.logf.tell()
         self.p = subprocess.Popen([KOYOMI, "-c", "koyomi.conf", "run"],
                                   stdout=self.logf, stderr=self.logf,
                                   env=env)
@@ -53,19 +56,23 @@ class Daemon:
             check(False, "daemon exited at start: " + self.text()[-500:])
             raise SystemExit(1)
 
-    def text(self):
-        with open(self.log, encoding="utf-8", errors="replace") as f:
-            return f.read()
+    def text(self, since=0):
+        with open(self.log, "rb") as f:
+            f.seek(since)
+            return f.read().decode("utf-8", errors="replace")
 
     def stop(self):
+        """SIGTERM; then exit 0 and no sanitizer report (check_stopped)."""
         if self.p.poll() is None:
             self.p.terminate()
             try:
                 self.p.wait(10)
             except subprocess.TimeoutExpired:
+                check(False, "daemon ignored SIGTERM for 10 s")
                 self.p.kill()
                 self.p.wait()
         self.logf.close()
+        check_stopped(self.p.returncode, self.text(self.mark), "daemon")
 
 
 def koyomi(*args, env=None):

@@ -20,6 +20,11 @@
       with Retry-After: 7. A bad or missing signature gets 401.
 
 Both write DIR/ready once listening, and stop on SIGTERM.
+
+As a module: start() runs a receiver for a test and waits until it
+listens; hook_server() is the webhook receiver's HTTP side, in the
+test's own process, for tests that answer each request themselves;
+verify() checks a signature header.
 """
 import base64
 import glob
@@ -29,6 +34,7 @@ import json
 import os
 import re
 import signal
+import subprocess
 import sys
 import threading
 import time
@@ -137,10 +143,14 @@ def verify(secrets, msgid, ts, body, header):
     return False
 
 
-def run_http(port, d, secrets):
-    lock = threading.Lock()
-    attempts = {}
-    log = open(os.path.join(d, "hooks.jsonl"), "a")
+def hook_server(port, secrets, answer):
+    """Webhook receiver on 127.0.0.1:PORT (0: any free one), serving from
+    threads of this process. Each POST goes to answer(req), req a dict:
+    path, id, ts, sig (the webhook-* headers, "" when absent), sig_ok
+    (a valid signature by one of SECRETS), raw (the body's bytes) and
+    body (its JSON, or None). answer returns (status, {header: value}).
+    Returns the server, already serving; its port is
+    server_address[1]."""
 
     class H(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -150,51 +160,92 @@ def run_http(port, d, secrets):
 
         def do_POST(self):
             n = int(self.headers.get("Content-Length", "0"))
-            body = self.rfile.read(n)
-            msgid = self.headers.get("webhook-id", "")
-            ts = self.headers.get("webhook-timestamp", "")
-            sig = self.headers.get("webhook-signature", "")
-            ok = bool(msgid and ts and sig) and verify(secrets, msgid, ts, body, sig)
-            fresh = ts.isdigit() and abs(time.time() - int(ts)) < 300
-            with lock:
-                attempts[msgid] = attempts.get(msgid, 0) + 1
-                k = attempts[msgid]
-            extra = {}
-            if not ok or not fresh:
-                status = 401
-            elif self.path == "/flaky" and k <= 3:
-                status = 500
-            elif self.path == "/gone":
-                status = 410
-            elif self.path == "/busy":
-                status, extra = 429, {"Retry-After": "7"}
-            else:
-                status = 204
+            raw = self.rfile.read(n)
+            h = self.headers
+            req = {"path": self.path, "raw": raw,
+                   "id": h.get("webhook-id", ""),
+                   "ts": h.get("webhook-timestamp", ""),
+                   "sig": h.get("webhook-signature", "")}
+            req["sig_ok"] = bool(req["id"] and req["ts"] and req["sig"]) \
+                and verify(secrets, req["id"], req["ts"], raw, req["sig"])
             try:
-                parsed = json.loads(body.decode("utf-8"))
+                req["body"] = json.loads(raw.decode("utf-8"))
             except ValueError:
-                parsed = None
-            with lock:
-                log.write(json.dumps({"path": self.path, "id": msgid, "ts": ts,
-                                      "sig_ok": ok, "attempt": k,
-                                      "status": status, "body": parsed,
-                                      "sig": sig, "raw": base64.b64encode(
-                                          body).decode()},
-                                     ensure_ascii=False) + "\n")
-                log.flush()
+                req["body"] = None
+            status, extra = answer(req)
             self.send_response(status)
-            for k2, v in extra.items():
-                self.send_header(k2, v)
+            for k, v in extra.items():
+                self.send_header(k, v)
             self.send_header("Content-Length", "0")
             self.end_headers()
 
     srv = ThreadingHTTPServer(("127.0.0.1", port), H)
     srv.daemon_threads = True
-    t = threading.Thread(target=srv.serve_forever, daemon=True)
-    t.start()
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return srv
+
+
+def run_http(port, d, secrets):
+    lock = threading.Lock()
+    attempts = {}
+    log = open(os.path.join(d, "hooks.jsonl"), "a")
+
+    def answer(req):
+        ts = req["ts"]
+        fresh = ts.isdigit() and abs(time.time() - int(ts)) < 300
+        with lock:
+            attempts[req["id"]] = attempts.get(req["id"], 0) + 1
+            k = attempts[req["id"]]
+        extra = {}
+        if not req["sig_ok"] or not fresh:
+            status = 401
+        elif req["path"] == "/flaky" and k <= 3:
+            status = 500
+        elif req["path"] == "/gone":
+            status = 410
+        elif req["path"] == "/busy":
+            status, extra = 429, {"Retry-After": "7"}
+        else:
+            status = 204
+        with lock:
+            log.write(json.dumps({"path": req["path"], "id": req["id"],
+                                  "ts": ts, "sig_ok": req["sig_ok"],
+                                  "attempt": k, "status": status,
+                                  "body": req["body"], "sig": req["sig"],
+                                  "raw": base64.b64encode(
+                                      req["raw"]).decode()},
+                                 ensure_ascii=False) + "\n")
+            log.flush()
+        return status, extra
+
+    srv = hook_server(port, secrets, answer)
     ready(d)
     signal.sigwait([signal.SIGTERM, signal.SIGINT])
     srv.shutdown()
+
+
+def start(kind, port, d, *args, quiet=False, timeout=30):
+    """Runs this file as the KIND receiver on 127.0.0.1:PORT, recording
+    in D, with ARGS (secrets, or USER:PASS for smtp-auth); QUIET sends
+    its output nowhere. Returns the process once it listens (a ready file
+    left in D by an earlier one does not count), or None when it did not
+    within TIMEOUT seconds; it is then stopped."""
+    flag = os.path.join(d, "ready")
+    if os.path.exists(flag):
+        os.unlink(flag)
+    out = subprocess.DEVNULL if quiet else None
+    p = subprocess.Popen(["/usr/bin/python3", os.path.abspath(__file__),
+                          kind, str(port), d] + list(args),
+                         stdout=out, stderr=out)
+    end = time.monotonic() + timeout
+    while time.monotonic() < end and p.poll() is None:
+        if os.path.exists(flag):
+            return p
+        time.sleep(0.05)
+    if p.poll() is None:
+        p.kill()
+        p.wait()
+    return None
 
 
 def main():

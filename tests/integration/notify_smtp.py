@@ -17,12 +17,17 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib_daemon import free_port  # noqa: E402
+import lib_receivers  # noqa: E402
+
 SRC = os.environ["KOYOMI_SRC"]
+sys.path.insert(0, os.path.join(SRC, "tests", "integration"))
+from lib_daemon import check_stopped  # noqa: E402
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 W = os.getcwd()
 # A private copy: a rebuild of the tree during the test must not swap the
@@ -43,27 +48,12 @@ def fail(msg):
     sys.exit(1)
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
 def receiver(kind, port, d):
-    ready = os.path.join(d, "ready")
-    if os.path.exists(ready):
-        os.unlink(ready)
-    p = subprocess.Popen(["/usr/bin/python3",
-                          os.path.join(SRC, "tests/integration/lib_receivers.py"),
-                          kind, str(port), d, SECRET])
+    p = lib_receivers.start(kind, port, d, SECRET)
+    if p is None:
+        fail("receiver %s did not start" % kind)
     procs.append(p)
-    for _ in range(200):
-        if os.path.exists(ready):
-            return p
-        time.sleep(0.05)
-    fail("receiver %s did not start" % kind)
+    return p
 
 
 def stop(p):
@@ -185,7 +175,11 @@ webhooks:
     if len(set(ids)) != len(ids):
         fail("Message-IDs not unique: %r" % ids)
     daemon.send_signal(signal.SIGTERM)
-    daemon.wait(timeout=20)
+    rc = daemon.wait(timeout=20)
+    log.close()
+    with open(os.path.join(W, "run.log"), "rb") as f:
+        if not check_stopped(rc, f.read().decode(errors="replace"), "daemon"):
+            fail("the daemon did not stop cleanly")
     for p in procs:
         if p.poll() is None:
             stop(p)

@@ -14,22 +14,16 @@ else
 fi
 
 mkdir -p rules
-cat > rules/t.yaml <<'Y'
+{
+	cat <<'Y'
 organisations:
   - {id: mhlw, name: 厚生労働省, type: ministry}
   - {id: pref-a, name: Ａ県, type: prefecture}
 contacts:
   - {id: c-a, org: pref-a, name: Ａ県担当, mail: a@pref-a.example.jp}
-cycles:
-  - id: t
-    title: テスト事業
-    organiser: mhlw
-    items:
-      - {id: m, kind: meeting, title: 全国会議, date: 6月1日, time: "13:00-17:00"}
-      - {id: d, kind: deadline, title: 参加意向調査, date: 5月15日, assignees: [pref-a]}
-feeds:
-  - {id: test, title: テスト, cycles: [t], deadlines: true}
 Y
+	cycle_t 参加意向調査 5月15日 "[pref-a]"
+} > rules/t.yaml
 write_conf
 start
 curl -s -o /dev/null "$U/feeds/test.ics"

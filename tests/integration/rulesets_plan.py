@@ -2,9 +2,10 @@
 """Compares `koyomi plan --fy 2024/2025/2026 --format json` over the shipped
 rules with tests/golden/rulesets/expected.tsv, a table written by hand from
 the seeds: rows for every shipped rule set (kochiku, fukushi, houmon,
-bunkyo, chiiki-iko, miyagi, outreach-committee, kokosapo, suishin): date or
-span, time, title and place fragments, and the certainty (confirmed,
-tentative, assumed). Also checks every weekday the seeds print next to a
+bunkyo, chiiki-iko, miyagi, outreach-committee, kokosapo, suishin, and an
+outreach case: `koyomi case add` puts case T-1 in a database of its own
+and plan reads it with --cases): date or span, time, title and place
+fragments, and the certainty (confirmed, tentative, assumed). Also checks every weekday the seeds print next to a
 date ("1月16日（木）", "12月20日(金)") against the calendar, both in the seed
 text and in the plan output. Self-contained: the seed lines it reads are
 vendored in tests/data/seed-weekday-lines.tsv (file, line, text)."""
@@ -23,6 +24,10 @@ SEED_LINES = os.path.join(SRC, "tests", "data", "seed-weekday-lines.tsv")
 RULES = os.path.join(SRC, "rules")
 EXPECTED = os.path.join(SRC, "tests", "golden", "rulesets", "expected.tsv")
 WD = "月火水木金土日"
+# An outreach case (001: アウトリーチ支援) for the expected table's C-2x rows:
+# started Monday 2025-04-07, closed Friday 2026-01-30.
+CASE = ("T-1", "2025-04-07", "2026-01-30")
+CONF = os.path.abspath("plan-cases.conf")
 failures = []
 
 
@@ -164,8 +169,30 @@ def norm(o):
     }
 
 
+def koyomi(*args):
+    return subprocess.run([KOYOMI, "-c", CONF] + list(args),
+                          capture_output=True, text=True, timeout=60)
+
+
+def add_case():
+    """A database of its own holding case CASE (in the current folder)."""
+    d = os.path.dirname(CONF)
+    with open(CONF, "w") as f:
+        f.write(f"database: {d}/plan-cases.db\nrules: {RULES}\n"
+                f"secret_key_file: {d}/plan-cases.key\n")
+    code, start, closed = CASE
+    for args in (("case", "add", "--cycle", "outreach", "--code", code,
+                  "--start", start),
+                 ("case", "close", code, "--date", closed)):
+        r = koyomi(*args)
+        if r.returncode != 0:
+            fail(f"koyomi {' '.join(args)}: exit {r.returncode}: "
+                 f"{r.stderr.strip()[:300]}")
+
+
 def plan(fy):
-    cmd = [KOYOMI, "plan", "--fy", str(fy), "--format", "json", RULES]
+    cmd = [KOYOMI, "-c", CONF, "plan", "--cases", "--fy", str(fy),
+           "--format", "json", RULES]
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     if r.returncode != 0:
         fail(f"{' '.join(cmd)} exited {r.returncode}: "
@@ -244,6 +271,7 @@ def main():
     rows = load_expected()
     if len(rows) < 40:
         fail(f"expected.tsv has only {len(rows)} rows")
+    add_case()
     occs = plan(2024) + plan(2025) + plan(2026)
     if occs:
         for row in rows:

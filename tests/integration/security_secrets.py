@@ -32,6 +32,7 @@ import urllib.parse
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib_daemon import (KOYOMI, WORK, Daemon, check, fail, finish,  # noqa
                         free_port, koyomi, request, wait_for, write_conf)
+import lib_receivers  # noqa: E402
 
 SRC = os.environ.get("KOYOMI_SRC", os.path.join(os.path.dirname(
     os.path.abspath(__file__)), "..", ".."))
@@ -83,12 +84,10 @@ class VerboseDaemon(Daemon):
 
 
 def start_hook_receiver(port, d):
-    helper = os.path.join(SRC, "tests/integration/lib_receivers.py")
-    p = subprocess.Popen([sys.executable, helper, "http", str(port), d,
-                          WHSEC], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.DEVNULL)
-    wait_for(lambda: os.path.exists(os.path.join(d, "ready")), 10,
-             "the webhook receiver")
+    p = lib_receivers.start("http", port, d, WHSEC, quiet=True)
+    if p is None:
+        fail("the webhook receiver did not start")
+        finish()
     return p
 
 

@@ -19,16 +19,15 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib_daemon import (Daemon, check, fail, finish, free_port, get,  # noqa
-                        metric, new_token, request, wait_for, write_conf,
-                        write_rules, WORK)
+                        metric, new_token, request, skip, wait_for,
+                        write_conf, write_rules, WORK)
 
 SRC = os.environ.get("KOYOMI_SRC", os.getcwd())
 UNIT = os.path.join(SRC, "systemd", "koyomi.service")
 
 for tool in ("strace", "systemd-analyze"):
     if shutil.which(tool) is None:
-        print("SKIP: %s is not installed (tests/deps.sh installs it)" % tool)
-        sys.exit(0)
+        skip("%s is not installed (tests/deps.sh installs it)" % tool)
 
 
 def unit_values(key):

@@ -3,7 +3,8 @@
 # security rates it 2.0 or lower), `systemd-analyze verify` finds nothing
 # wrong (with the built binary and the man pages it names), and the
 # sysusers/tmpfiles snippets create the user and a 0700 state folder in a
-# scratch root. Skips (exit 0) only when systemd-analyze is missing.
+# scratch root. Skips (exit 77) only when systemd-analyze is missing,
+# which tests/must-run.txt does not allow on Debian 12.
 set -u
 SRC=${KOYOMI_SRC:-$(pwd)}
 K=${KOYOMI:-$SRC/koyomi}
@@ -12,7 +13,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 if ! command -v systemd-analyze >/dev/null 2>&1; then
 	echo "SKIP: systemd-analyze is not installed (apt-get install systemd)"
-	exit 0
+	exit 77
 fi
 [ -f "$UNIT" ] || fail "no $UNIT"
 W=$(mktemp -d)

@@ -23,8 +23,10 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lib_daemon import (KOYOMI, WORK, Daemon, check, finish,  # noqa: E402
-                        free_port, new_token, request, wait_for, write_conf)
+from lib_daemon import (KOYOMI, WORK, Daemon, check, fail,  # noqa: E402
+                        finish, free_port, new_token, request, wait_for,
+                        write_conf)
+import lib_receivers  # noqa: E402
 
 SRC = os.environ.get("KOYOMI_SRC", os.path.join(os.path.dirname(
     os.path.abspath(__file__)), "..", ".."))
@@ -81,13 +83,12 @@ def main():
                'secrets: ["%s", "%s"]}\n' % (hook_port, OLD, NEW))
     admin = new_token(conf, "admin", "root")
     hooks = os.path.join(WORK, "hooks")
-    helper = os.path.join(SRC, "tests/integration/lib_receivers.py")
     # The receiver knows only the new secret: a request is accepted when
     # the new secret's signature is among those sent.
-    recv = subprocess.Popen(["/usr/bin/python3", helper, "http",
-                             str(hook_port), hooks, NEW])
-    wait_for(lambda: os.path.exists(os.path.join(hooks, "ready")), 15,
-             "the webhook receiver")
+    recv = lib_receivers.start("http", hook_port, hooks, NEW)
+    if recv is None:
+        fail("the webhook receiver did not start")
+        finish()
     log = os.path.join(hooks, "hooks.jsonl")
 
     def recorded():
@@ -135,10 +136,9 @@ def main():
     if not os.path.exists(os.path.join(NODE_DIR, "node_modules",
                                        "standardwebhooks")) or \
             shutil.which("node") is None:
-        print("SKIP: standardwebhooks (npm) not installed in tests/node: "
-              "`make deps` installs it when node and the npm registry are "
-              "there; the receiver's own HMAC check above still ran")
-        finish()
+        finish(skipped="standardwebhooks (npm) not installed in tests/node: "
+               "`make deps` installs it when node and the npm registry "
+               "are there; the receiver's own HMAC check above still ran")
     for name, secret in (("old", OLD), ("new", NEW)):
         rc, out = node_verify(secret, log)
         check(rc == 0, "standardwebhooks verifies every request with the "

@@ -5,7 +5,7 @@
  * recipients come from member, assignees and audience, each address
  * once; dates read in 和暦 with time and span; error lines are clipped on
  * a character boundary; the failure key is stable and content-bound;
- * "messages[]" fields render as one JSON list; notices list items.
+ * notices list items.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,39 +22,10 @@
 #include "daemon/chase/announce_msg.h"
 #include "daemon/store/revisions.h"
 #include "daemon/store/store.h"
-#include "notifier/payload.h"
 #include "notifier/template.h"
 
-static struct store *
-open_db(char *path, size_t len)
-{
-	struct store	*s;
-	char		*cause = NULL;
-	int		 fd;
-
-	snprintf(path, len, "/tmp/koyomi-ann-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	unlink(path);
-	s = store_open(path, &cause);
-	if (s == NULL)
-		fail_msg("store_open: %s", cause);
-	return s;
-}
-
-static void
-occ_set(struct occ *o, const char *uid, const char *hash, cal_day d)
-{
-	memset(o, 0, sizeof(*o));
-	o->uid = (char *)uid;
-	o->cycle_id = "c";
-	o->item_id = "i";
-	o->title = (char *)"会議";
-	o->start = o->end = d;
-	o->start_secs = o->end_secs = -1;
-	snprintf(o->hash, sizeof(o->hash), "%s", hash);
-}
+#define STORE_FIXTURE_NAME	"koyomi-ann"
+#include "tests/unit/revisions_fixture.h"
 
 struct seen {
 	char	 what[8][32];
@@ -84,16 +55,13 @@ w_flush(void *arg)
 static void
 test_watch(void **state)
 {
-	struct store		*s;
+	struct store		*s = ((struct store_fx *)*state)->s;
 	struct occ		 o[2];
 	struct occ_list		 l = { o, 2 };
 	struct seen		 sn;
 	struct revisions_watch	 w = { w_change, w_flush, &sn };
 	struct revisions	 rs;
-	char			 path[64];
 
-	(void)state;
-	s = open_db(path, sizeof path);
 	occ_set(&o[0], "a", "1111", 100);
 	occ_set(&o[1], "b", "2222", 200);
 	memset(&sn, 0, sizeof sn);
@@ -127,8 +95,6 @@ test_watch(void **state)
 	    &w), 1);
 	assert_int_equal(sn.n, 1);
 	assert_string_equal(sn.what[0], "chg a 1->2");
-	store_close(s);
-	unlink(path);
 }
 
 static const char RULES[] =
@@ -226,31 +192,6 @@ test_clip_key(void **state)
 }
 
 static void
-test_payload_list(void **state)
-{
-	struct payload_field	 f[] = {
-		{ "errors", NULL, 2 },
-		{ "messages[]", "a:1:1: error: x", 0 },
-		{ "messages[]", "a:2:1: error: \"y\"", 0 },
-		{ "truncated", NULL, 0 },
-	};
-	struct payload_event	 ev = { "rules.reload_failed", 0, f, 4 };
-	struct buf		 b;
-	char			*cause = NULL;
-
-	(void)state;
-	buf_init(&b);
-	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_STANDARD, &b,
-	    &cause), 0);
-	buf_putc(&b, '\0');
-	assert_string_equal(b.data, "{\"type\":\"rules.reload_failed\","
-	    "\"timestamp\":\"1970-01-01T00:00:00Z\",\"data\":{\"errors\":2,"
-	    "\"messages\":[\"a:1:1: error: x\",\"a:2:1: error: \\\"y\\\"\"],"
-	    "\"truncated\":0}}");
-	buf_free(&b);
-}
-
-static void
 test_notices(void **state)
 {
 	struct tmpl_vars	 v;
@@ -282,11 +223,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_watch),
+		cmocka_unit_test_setup_teardown(test_watch, store_fx_setup,
+		    store_fx_teardown),
 		cmocka_unit_test(test_rcpts),
 		cmocka_unit_test(test_when),
 		cmocka_unit_test(test_clip_key),
-		cmocka_unit_test(test_payload_list),
 		cmocka_unit_test(test_notices),
 	};
 

@@ -12,6 +12,7 @@
 #include "calendars/cal.h"
 
 #define D(y, m, d)	cal_from_ymd(y, m, d)
+#define nitems_(a)	(sizeof(a) / sizeof((a)[0]))
 
 static void
 test_dates(void **state)
@@ -226,6 +227,58 @@ test_between(void **state)
 	}
 }
 
+/*
+ * An office's own closed days: お盆 2025-08-13 (Wed) and 08-14 (Thu),
+ * listed out of order with a repeat and a day the law closes anyway.
+ */
+static void
+test_extra_closed(void **state)
+{
+	cal_day			 days[] = { D(2025, 8, 14), D(2025, 8, 16),
+				    D(2025, 8, 13), D(2025, 8, 14) };
+	struct cal_closed	 c = { days, 0 }, none = { NULL, 0 };
+
+	(void)state;
+	c.n = cal_closed_sort(days, nitems_(days));
+	assert_int_equal(c.n, 3);
+	assert_int_equal(days[0], D(2025, 8, 13));
+	assert_int_equal(days[1], D(2025, 8, 14));
+	assert_int_equal(days[2], D(2025, 8, 16));
+	assert_int_equal(cal_closed_sort(NULL, 0), 0);
+
+	assert_true(cal_is_closed_in(&c, D(2025, 8, 13)));
+	assert_false(cal_is_business_in(&c, D(2025, 8, 14)));
+	assert_true(cal_is_business_in(&c, D(2025, 8, 12)));
+	assert_true(cal_is_business_in(&c, D(2025, 8, 15)));
+	/* The law's days stay closed; the law-only calls ignore the list. */
+	assert_true(cal_is_closed_in(&c, D(2025, 8, 11)));	/* 山の日 */
+	assert_true(cal_is_business(D(2025, 8, 13)));
+	assert_true(cal_is_business_in(NULL, D(2025, 8, 13)));
+	assert_true(cal_is_business_in(&none, D(2025, 8, 13)));
+
+	assert_string_equal(cal_closed_name_in(&c, D(2025, 8, 13)),
+	    CAL_EXTRA_CLOSED_NAME);
+	assert_string_equal(cal_closed_name_in(&c, D(2025, 8, 16)), "土曜日");
+	assert_string_equal(cal_closed_name_in(&c, D(2025, 8, 11)), "山の日");
+	assert_null(cal_closed_name_in(&c, D(2025, 8, 15)));
+	assert_null(cal_closed_name(D(2025, 8, 13)));
+
+	/* 8/8 (Fri), then 8/11 山の日, 8/12, the two listed, 8/15. */
+	assert_int_equal(cal_add_business_in(&c, D(2025, 8, 12), 1),
+	    D(2025, 8, 15));
+	assert_int_equal(cal_add_business_in(&c, D(2025, 8, 15), -1),
+	    D(2025, 8, 12));
+	assert_int_equal(cal_add_business_in(&c, D(2025, 8, 8), 2),
+	    D(2025, 8, 15));
+	assert_int_equal(cal_add_business(D(2025, 8, 12), 1), D(2025, 8, 13));
+	assert_int_equal(cal_business_on_or_before_in(&c, D(2025, 8, 14)),
+	    D(2025, 8, 12));
+	assert_int_equal(cal_business_on_or_after_in(&c, D(2025, 8, 13)),
+	    D(2025, 8, 15));
+	assert_int_equal(cal_business_on_or_after(D(2025, 8, 13)),
+	    D(2025, 8, 13));
+}
+
 static void
 test_fiscal(void **state)
 {
@@ -267,6 +320,7 @@ main(void)
 		cmocka_unit_test(test_add_business),
 		cmocka_unit_test(test_on_or),
 		cmocka_unit_test(test_between),
+		cmocka_unit_test(test_extra_closed),
 		cmocka_unit_test(test_fiscal),
 	};
 

@@ -1,7 +1,8 @@
 /*
  * chase_msg_test.c — who chasing mail goes to (org contacts, a contact
  * assignee, the cycle's coordinator, a role) and the variables of a
- * reminder; task rendering (JSON/CSV/text) and the wanted set.
+ * reminder; task rendering (JSON/CSV/text) and the wanted set; the
+ * fields every task webhook starts with.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +15,10 @@
 #include "calendars/log.h"
 #include "daemon/chase/chase_msg.h"
 #include "daemon/chase/tasks.h"
+#include "rules/rules.h"
+
+#define RULES_FIXTURE_FILE	"t.yaml"
+#include "tests/unit/rules_fixture.h"
 
 static const char yaml[] =
 "organisations:\n"
@@ -35,26 +40,10 @@ static const char yaml[] =
 "    items:\n"
 "      - {id: due, kind: deadline, title: 提出, date: 2026-02-20, assignees: [pref-13, c-27]}\n";
 
-static struct rules *
-load(void)
-{
-	struct rules_diag	 d;
-	struct rules		*r;
-	size_t			 i;
-
-	rules_diag_init(&d);
-	r = rules_load_buf("t.yaml", yaml, sizeof yaml - 1, &d);
-	for (i = 0; i < d.n; i++)
-		print_error("%s\n", d.msgs[i]);
-	rules_diag_free(&d);
-	assert_non_null(r);
-	return r;
-}
-
 static void
 test_rcpts(void **state)
 {
-	struct rules		*r = load();
+	struct rules		*r = must_load(yaml);
 	struct chase_rcpt	 v[CHASE_MAX_RCPTS];
 	size_t			 n;
 
@@ -102,7 +91,7 @@ mk(int64_t id, const char *state, time_t due)
 static void
 test_vars_render(void **state)
 {
-	struct rules		*r = load();
+	struct rules		*r = must_load(yaml);
 	struct cal_zone		*z = cal_zone_new("Asia/Tokyo", NULL);
 	time_t			 due = cal_local_to_utc(z,
 	    cal_from_ymd(2026, 2, 20), 17 * 3600);
@@ -150,12 +139,42 @@ test_vars_render(void **state)
 	rules_free(r);
 }
 
+/* The task fields of a webhook, byte for byte as the receivers see them. */
+static void
+test_task_fields(void **state)
+{
+	struct task			 t = mk(7, "open", 0);
+	struct payload_build		 b;
+	const struct payload_event	*ev;
+	struct buf			 out;
+	char				*cause = NULL;
+
+	(void)state;
+	payload_begin(&b, "task.completed", 1771545600);
+	chase_task_fields(&b, &t);
+	payload_str(&b, "by", "山田");
+	assert_non_null(ev = payload_done(&b, &cause));
+	buf_init(&out);
+	assert_int_equal(payload_render(ev, NOTIFY_HOOK_STANDARD, &out,
+	    &cause), 0);
+	buf_putc(&out, '\0');
+	assert_string_equal(out.data, "{\"type\":\"task.completed\","
+	    "\"timestamp\":\"2026-02-20T00:00:00Z\",\"data\":{\"task_id\":7,"
+	    "\"uid\":\"cy-due-fy2025@koyomi\",\"cycle\":\"cy\","
+	    "\"item\":\"due\",\"fy\":2025,\"title\":\"提出 \\\"<b>\\\"\","
+	    "\"assignee\":\"pref-13\",\"due\":\"2026-02-20\","
+	    "\"by\":\"山田\"}}");
+	buf_free(&out);
+	task_free(&t);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_rcpts),
 		cmocka_unit_test(test_vars_render),
+		cmocka_unit_test(test_task_fields),
 	};
 
 	log_set_quiet(1);

@@ -211,6 +211,7 @@ test_defaults(void **state)
 	assert_int_equal(c->mail_starttls, 0);
 	assert_null(c->templates);
 	assert_null(c->mail_credentials);
+	assert_int_equal(c->closed_days.n, 0);
 	snprintf(want, sizeof want, "%s/koyomi.db", f->sub);
 	assert_string_equal(c->database, want);
 	snprintf(want, sizeof want, "%s/rules", f->sub);
@@ -218,6 +219,49 @@ test_defaults(void **state)
 	snprintf(want, sizeof want, "maildir:%s/mail", f->sub);
 	assert_string_equal(c->mail_transport, want);
 	conf_free(c);
+	rules_diag_free(&d);
+}
+
+/*
+ * closed_days: dates in any order, repeats dropped, kept sorted for the
+ * lookups; anything but a list of real YYYY-MM-DD refused in place.
+ */
+static void
+test_closed_days(void **state)
+{
+	struct fx		*f = *state;
+	struct rules_diag	 d;
+	struct conf		*c;
+
+	c = load(f, "closed_days: [2025-08-14, 2025-08-13, 2025-08-14]\n", &d);
+	assert_non_null(c);
+	assert_int_equal(c->closed_days.n, 2);
+	assert_int_equal(c->closed_days.days[0], cal_from_ymd(2025, 8, 13));
+	assert_int_equal(c->closed_days.days[1], cal_from_ymd(2025, 8, 14));
+	assert_true(cal_is_closed_in(&c->closed_days,
+	    cal_from_ymd(2025, 8, 13)));
+	conf_free(c);
+	rules_diag_free(&d);
+	c = load(f, "closed_days: []\n", &d);
+	assert_non_null(c);
+	assert_int_equal(c->closed_days.n, 0);
+	conf_free(c);
+	rules_diag_free(&d);
+
+	assert_null(load(f, "closed_days: 2025-08-13\n", &d));
+	assert_true(has_error(f, &d, 1, 14, "'closed_days' must be a list of "
+	    "dates"));
+	assert_int_equal(d.nerrors, 1);
+	rules_diag_free(&d);
+	assert_null(load(f, "closed_days: [2025-08-13, 2025-02-30, R7.8.13, "
+	    "[2025-08-14]]\n", &d));
+	assert_true(has_error(f, &d, 1, 27, "'closed_days': '2025-02-30' is "
+	    "not a date (YYYY-MM-DD)"));
+	assert_true(has_error(f, &d, 1, 39, "'closed_days': 'R7.8.13' is not "
+	    "a date"));
+	assert_true(has_error(f, &d, 1, 48, "'closed_days' must be a single "
+	    "value"));
+	assert_int_equal(d.nerrors, 3);
 	rules_diag_free(&d);
 }
 
@@ -734,6 +778,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_good, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_listen, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_closed_days, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_key, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_window, setup,

@@ -1,12 +1,15 @@
 /*
  * csv_html_test.c — CSV quoting (BOM, RFC 4180, formula guard) and HTML
  * escaping / URL checks for the dashboard; the meetings page's CSV holds
- * the rows the page lists.
+ * the rows the page lists, each with its certainty (an assumed date never
+ * reads 確定) and the closed day it moved off; the task pages show a
+ * task's case, certainty and closed-day move.
  */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -103,8 +106,8 @@ test_local_path(void **state)
 static void
 test_meetings_csv(void **state)
 {
-	struct occ	 o[4];
-	struct occ_list	 l = { o, 4 };
+	struct occ	 o[5];
+	struct occ_list	 l = { o, 5 };
 	struct dash_ctx	 d = { 0 };
 	struct cal_zone	*z = cal_zone_new("Asia/Tokyo", NULL);
 	struct buf	 b;
@@ -120,15 +123,25 @@ test_meetings_csv(void **state)
 	meeting(&o[3], "t@koyomi", "研修", today + 30);
 	o[3].end = today + 31;
 	o[3].status = OCC_TENTATIVE;
+	/* Koyomi's guess, moved off 海の日 (7/20, a Monday). */
+	meeting(&o[4], "a@koyomi", "ケース会議（想定）",
+	    cal_from_ymd(2026, 7, 21));
+	o[4].status = OCC_TENTATIVE;
+	o[4].certainty = OCC_CERT_ASSUMED;
+	o[4].moved = 1;
+	o[4].moved_from = cal_from_ymd(2026, 7, 20);
+	o[4].closed_name = "海の日";
 	d.zone = z;
 	d.now = cal_local_to_utc(z, today, 9 * 3600);
 	buf_init(&b);
 	dash_meetings_csv(&b, &d, &l, 200);
 	assert_string_equal(b.data, "\xef\xbb\xbf"
-	    "date,end,time,title,location,status,uid\r\n"
+	    "date,end,time,title,location,status,uid,moved_from,closed\r\n"
 	    "2026-06-01,2026-06-01,13:30,\"'=合同会議, 第1回\","
-	    "都内（オンライン含む）,確定,m@koyomi\r\n"
-	    "2026-07-01,2026-07-02,,研修,,予定（仮）,t@koyomi\r\n");
+	    "都内（オンライン含む）,確定,m@koyomi,,\r\n"
+	    "2026-07-01,2026-07-02,,研修,,予定,t@koyomi,,\r\n"
+	    "2026-07-21,2026-07-21,,ケース会議（想定）,,想定,a@koyomi,"
+	    "2026-07-20,海の日\r\n");
 	buf_reset(&b);
 	dash_meetings_csv(&b, &d, &l, 1);	/* the page's limit too */
 	assert_non_null(strstr(b.data, "m@koyomi"));
@@ -143,6 +156,97 @@ test_meetings_csv(void **state)
 	    "<tr class=\"meeting\" id=\"m@koyomi\">"));
 	assert_non_null(strstr(b.data, "href=\"/occurrences/m%40koyomi\""));
 	assert_null(strstr(b.data, "past@koyomi"));
+	assert_non_null(strstr(b.data, "<td>想定</td>"));
+	assert_non_null(strstr(b.data, "<td>2026-07-21 <small class=\"closed\">"
+	    "※2026-07-20（月）は閉庁日（海の日）</small></td>"));
+	/* Only the fixed meeting reads 確定. */
+	assert_non_null(strstr(b.data, "<td>確定</td>"));
+	assert_null(strstr(strstr(b.data, "<td>確定</td>") + 1,
+	    "<td>確定</td>"));
+	buf_free(&b);
+	cal_zone_free(z);
+}
+
+/* A case's monthly report, koyomi's guess, moved off 振替休日 5/6. */
+static void
+task_fixture(struct task *t, struct occ *o)
+{
+	memset(t, 0, sizeof *t);
+	memset(o, 0, sizeof *o);
+	t->id = 7;
+	t->uid = (char *)"outreach.monthly-report.fy2026.n1.case-T-1@koyomi";
+	t->assignee = (char *)"pref-13";
+	t->cycle = (char *)"outreach";
+	t->item = (char *)"monthly-report";
+	t->fy = 2026;
+	t->title = (char *)"支援内容の報告（月毎）（想定）";
+	t->due_day = (char *)"2026-05-01";
+	t->state = (char *)"open";
+	t->case_code = (char *)"T-1";
+	o->uid = t->uid;
+	o->title = t->title;
+	o->case_code = t->case_code;
+	o->kind = RK_DEADLINE;
+	o->is_deadline = 1;
+	o->start = o->end = cal_from_ymd(2026, 5, 1);
+	o->start_secs = o->end_secs = -1;
+	o->status = OCC_TENTATIVE;
+	o->certainty = OCC_CERT_ASSUMED;
+	o->moved = 1;
+	o->moved_from = cal_from_ymd(2026, 5, 6);
+	o->closed_name = "振替休日";
+	task_note_occ(t, o);
+}
+
+static void
+test_task_pages(void **state)
+{
+	static const char due[] = "2026-05-01（想定） "
+	    "※2026-05-06（水）は閉庁日（振替休日）";
+	struct task		 t;
+	struct occ		 o;
+	struct dash_ctx		 d = { 0 };
+	struct dash_filter	 f = { 0 };
+	struct cal_zone		*z = cal_zone_new("Asia/Tokyo", NULL);
+	struct buf		 b;
+	char			 want[256];
+
+	(void)state;
+	task_fixture(&t, &o);
+	d.zone = z;
+	d.now = cal_local_to_utc(z, cal_from_ymd(2026, 4, 20), 9 * 3600);
+	d.csrf = "x";
+	d.who = "w";
+	buf_init(&b);
+	dash_render_matrix(&b, &d, &f, &t, 1);
+	assert_non_null(strstr(b.data, "ケース <span class=\"case\">T-1"
+	    "</span>"));
+	snprintf(want, sizeof want, "期限 <span class=\"due\">%s</span>", due);
+	assert_non_null(strstr(b.data, want));
+	buf_reset(&b);
+	dash_render_org(&b, &d, "pref-13", &t, 1);
+	assert_non_null(strstr(b.data, "<th>ケース</th>"));
+	assert_non_null(strstr(b.data, "<td class=\"case\">T-1</td>"));
+	snprintf(want, sizeof want, "<td>%s</td>", due);
+	assert_non_null(strstr(b.data, want));
+	buf_reset(&b);
+	dash_render_task(&b, &d, &t, NULL, 0);
+	assert_non_null(strstr(b.data, "<tr><th>ケース</th><td>T-1</td></tr>"));
+	snprintf(want, sizeof want, "<tr><th>期限</th><td>%s</td></tr>", due);
+	assert_non_null(strstr(b.data, want));
+	buf_reset(&b);
+	dash_render_occ(&b, &d, &o, &t, 1);
+	assert_non_null(strstr(b.data, "<tr><th>状態</th><td>想定</td></tr>"));
+	assert_non_null(strstr(b.data, "<tr><th>ケース</th><td>T-1</td></tr>"));
+	assert_non_null(strstr(b.data, "<small class=\"closed\">"
+	    "※2026-05-06（水）は閉庁日（振替休日）</small>"));
+	assert_null(strstr(b.data, "確定"));
+	/* Once the rules drop it, a task claims no certainty. */
+	task_note_occ(&t, NULL);
+	buf_reset(&b);
+	dash_render_task(&b, &d, &t, NULL, 0);
+	assert_non_null(strstr(b.data, "<tr><th>期限</th><td>2026-05-01"
+	    "</td></tr>"));
 	buf_free(&b);
 	cal_zone_free(z);
 }
@@ -154,6 +258,7 @@ main(void)
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_meetings_csv),
+		cmocka_unit_test(test_task_pages),
 		cmocka_unit_test(test_local_path),
 	};
 

@@ -15,7 +15,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "daemon/feeds/feeds.h"
+#include "daemon/feeds/feeds_cache.h"
 
 static void
 put(struct feeds_cache *c, const char *key, const char *text, time_t now,

@@ -21,36 +21,8 @@
 #include "daemon/store/revisions.h"
 #include "daemon/store/store.h"
 
-static struct store *
-open_db(char *path, size_t len)
-{
-	struct store	*s;
-	char		*cause = NULL;
-	int		 fd;
-
-	snprintf(path, len, "/tmp/koyomi-rev-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	close(fd);
-	unlink(path);
-	s = store_open(path, &cause);
-	if (s == NULL)
-		fail_msg("store_open: %s", cause);
-	return s;
-}
-
-static void
-occ_set(struct occ *o, const char *uid, const char *hash, cal_day d)
-{
-	memset(o, 0, sizeof(*o));
-	o->uid = (char *)uid;
-	o->cycle_id = "c";
-	o->item_id = "i";
-	o->title = (char *)"会議";
-	o->start = o->end = d;
-	o->start_secs = o->end_secs = -1;
-	snprintf(o->hash, sizeof(o->hash), "%s", hash);
-}
+#define STORE_FIXTURE_NAME	"koyomi-rev"
+#include "tests/unit/revisions_fixture.h"
 
 static const struct revision *
 rev(struct store *s, struct revisions *rs, const char *uid)
@@ -63,15 +35,12 @@ rev(struct store *s, struct revisions *rs, const char *uid)
 static void
 test_reconcile(void **state)
 {
-	struct store		*s;
+	struct store		*s = ((struct store_fx *)*state)->s;
 	struct occ		 o[3];
 	struct occ_list		 l = { o, 3 };
 	struct revisions	 rs = { NULL, 0 };
 	const struct revision	*r;
-	char			 path[64];
 
-	(void)state;
-	s = open_db(path, sizeof(path));
 	occ_set(&o[0], "a", "1111", 100);
 	occ_set(&o[1], "b", "2222", 110);
 	occ_set(&o[2], "z", "3333", 5000);	/* later outside the window */
@@ -119,20 +88,16 @@ test_reconcile(void **state)
 	assert_int_equal(r->dtstamp, 4000);
 
 	revisions_free(&rs);
-	store_close(s);
-	unlink(path);
 }
 
 static void
 test_tokens(void **state)
 {
-	struct store	*s;
-	char		 path[64], tok[FEEDTOKEN_LEN + 1], tok2[FEEDTOKEN_LEN + 1];
+	struct store	*s = ((struct store_fx *)*state)->s;
+	char		 tok[FEEDTOKEN_LEN + 1], tok2[FEEDTOKEN_LEN + 1];
 	char		 hash[FEEDTOKEN_HASH + 1], hash2[FEEDTOKEN_HASH + 1];
 	char		 h[FEEDTOKEN_HASH + 1], *owner = NULL;
 
-	(void)state;
-	s = open_db(path, sizeof(path));
 	assert_int_equal(feedtoken_new(tok, hash), 0);
 	assert_int_equal(strlen(tok), FEEDTOKEN_LEN);
 	assert_true(feedtoken_syntax(tok));
@@ -157,16 +122,16 @@ test_tokens(void **state)
 	assert_int_equal(store_feedtoken_revoke(s, "pref-a"), 0);
 	assert_int_equal(store_feedtoken_revoke(s, "pref-a"), 1);
 	assert_int_equal(store_feedtoken_owner(s, hash2, &owner), 1);
-	store_close(s);
-	unlink(path);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_reconcile),
-		cmocka_unit_test(test_tokens),
+		cmocka_unit_test_setup_teardown(test_reconcile, store_fx_setup,
+		    store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_tokens, store_fx_setup,
+		    store_fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,8 +29,7 @@
 
 #include "calendars/util.h"
 #include "notifier/notify.h"
-
-#define SECRET	"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+#include "tests/unit/receiver_fixture.h"
 
 struct outcome {
 	int			 called;
@@ -44,65 +43,6 @@ on_done(void *arg, const struct notify_result *r)
 
 	o->called++;
 	o->res = *r;
-}
-
-static int
-free_port(void)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof sin;
-	int			fd, port;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	getsockname(fd, (struct sockaddr *)&sin, &len);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
-/* Starts lib_receivers.py KIND PORT DIR [SECRET] and waits for DIR/ready. */
-static pid_t
-start_receiver_arg(const char *kind, int port, const char *dir,
-    const char *arg)
-{
-	const char	*src = getenv("KOYOMI_SRC");
-	char		 script[512], ps[16], ready[512];
-	pid_t		 pid;
-	int		 i;
-
-	snprintf(script, sizeof script, "%s/tests/integration/lib_receivers.py",
-	    src != NULL ? src : ".");
-	snprintf(ps, sizeof ps, "%d", port);
-	snprintf(ready, sizeof ready, "%s/ready", dir);
-	if ((pid = fork()) == 0) {
-		execl("/usr/bin/python3", "python3", script, kind, ps, dir,
-		    arg, (char *)NULL);
-		_exit(127);
-	}
-	assert_true(pid > 0);
-	for (i = 0; i < 200 && access(ready, F_OK) != 0; i++)
-		usleep(50000);	/* a test may sleep; the daemon never does */
-	assert_int_equal(access(ready, F_OK), 0);
-	return pid;
-}
-
-static pid_t
-start_receiver(const char *kind, int port, const char *dir)
-{
-	return start_receiver_arg(kind, port, dir, SECRET);
-}
-
-static void
-stop_receiver(pid_t pid)
-{
-	int	st;
-
-	kill(pid, SIGTERM);
-	waitpid(pid, &st, 0);
 }
 
 /* Runs the loop until every outcome has been called (bounded). */
@@ -179,6 +119,25 @@ mkmsg(int i, const char *to)
 	return s;
 }
 
+/* Submits mkmsg(i, rcpt) to rcpt; its outcome goes to *o. */
+static void
+submit_mail(struct notify *n, int i, const char *rcpt, struct outcome *o)
+{
+	struct notify_job	 j = { 0 };
+	char			*m, *cause = NULL;
+
+	m = mkmsg(i, rcpt);
+	j.channel = NOTIFY_MAIL;
+	j.rcpt = rcpt;
+	j.msgid = "<x@y>";
+	j.payload = m;
+	j.len = strlen(m);
+	j.done = on_done;
+	j.arg = o;
+	assert_int_equal(notify_submit(n, &j, &cause), 0);
+	free(m);
+}
+
 static void
 test_maildir(void **state)
 {
@@ -187,8 +146,7 @@ test_maildir(void **state)
 	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
 	struct outcome		 o[5];
 	struct notify		*n;
-	struct notify_job	 j = { 0 };
-	char			*cause = NULL, *m;
+	char			*cause = NULL;
 	int			 i;
 
 	(void)state;
@@ -199,16 +157,7 @@ test_maildir(void **state)
 	assert_non_null(n);
 	memset(o, 0, sizeof o);
 	for (i = 0; i < 5; i++) {
-		m = mkmsg(i, "a@example.jp");
-		j.channel = NOTIFY_MAIL;
-		j.rcpt = "a@example.jp";
-		j.msgid = "<x@y>";
-		j.payload = m;
-		j.len = strlen(m);
-		j.done = on_done;
-		j.arg = &o[i];
-		assert_int_equal(notify_submit(n, &j, &cause), 0);
-		free(m);
+		submit_mail(n, i, "a@example.jp", &o[i]);
 		/* Never called from inside submit. */
 		assert_int_equal(o[i].called, 0);
 	}
@@ -233,8 +182,7 @@ test_smtp(void **state)
 	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
 	struct outcome		 o[22];
 	struct notify		*n;
-	struct notify_job	 j = { 0 };
-	char			*cause = NULL, *m, rcpt[64], sbuf[4096];
+	char			*cause = NULL, rcpt[64], sbuf[4096];
 	int			 i, port = free_port();
 	pid_t			 pid;
 
@@ -252,16 +200,7 @@ test_smtp(void **state)
 		/* 20 good ones, then a 550 and a 451. */
 		snprintf(rcpt, sizeof rcpt, "%s%d@example.jp", i == 20 ?
 		    "reject" : i == 21 ? "tempfail" : "user", i);
-		m = mkmsg(i, rcpt);
-		j.channel = NOTIFY_MAIL;
-		j.rcpt = rcpt;
-		j.msgid = "<x@y>";
-		j.payload = m;
-		j.len = strlen(m);
-		j.done = on_done;
-		j.arg = &o[i];
-		assert_int_equal(notify_submit(n, &j, &cause), 0);
-		free(m);
+		submit_mail(n, i, rcpt, &o[i]);
 	}
 	run_until(loop, o, 22);
 	for (i = 0; i < 20; i++)
@@ -278,16 +217,10 @@ test_smtp(void **state)
 	/* Handles are reused: a few SMTP sessions, not one per mail. */
 	snprintf(p, sizeof p, "%s/sessions", dir);
 	assert_true(read_int(p) >= 1 && read_int(p) <= 4);
-	stop_receiver(pid);
+	stop_receiver(&pid);
 	/* Server gone: a temporary failure, not a crash. */
 	memset(o, 0, sizeof o);
-	m = mkmsg(99, "user@example.jp");
-	j.rcpt = "user@example.jp";
-	j.payload = m;
-	j.len = strlen(m);
-	j.arg = &o[0];
-	assert_int_equal(notify_submit(n, &j, &cause), 0);
-	free(m);
+	submit_mail(n, 99, "user@example.jp", &o[0]);
 	run_until(loop, o, 1);
 	assert_int_equal(o[0].res.status, NOTIFY_TEMPFAIL);
 	notify_free(n);
@@ -303,7 +236,7 @@ test_webhook(void **state)
 	/* One id each: the receiver counts /flaky's attempts by id. */
 	const char *const	 ids[] = { "msg_test_ok", "msg_test_flaky",
 				    "msg_test_gone", "msg_test_busy" };
-	const char *const	 secrets[] = { SECRET };
+	const char *const	 secrets[] = { RECEIVER_SECRET };
 	char			 dir[] = "/tmp/koyomi-hook.XXXXXX", url[4][96];
 	char			 p[256];
 	struct notify_conf	 nc = { 0 };
@@ -362,7 +295,7 @@ test_webhook(void **state)
 		}
 	}
 	assert_int_equal(o[1].res.status, NOTIFY_OK);
-	stop_receiver(pid);
+	stop_receiver(&pid);
 	notify_free(n);
 	ev_loop_destroy(loop);
 	snprintf(p, sizeof p, "rm -rf '%s'", dir);
@@ -379,8 +312,7 @@ test_smtp_auth(void **state)
 	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
 	struct outcome		 o[1];
 	struct notify		*n;
-	struct notify_job	 j = { 0 };
-	char			*cause = NULL, *m;
+	char			*cause = NULL;
 	int			 port = free_port();
 	FILE			*f;
 	pid_t			 pid;
@@ -404,15 +336,7 @@ test_smtp_auth(void **state)
 	n = notify_new(loop, &nc, &cause);
 	assert_non_null(n);
 	memset(o, 0, sizeof o);
-	m = mkmsg(1, "user@example.jp");
-	j.channel = NOTIFY_MAIL;
-	j.rcpt = "user@example.jp";
-	j.msgid = "<x@y>";
-	j.payload = m;
-	j.len = strlen(m);
-	j.done = on_done;
-	j.arg = &o[0];
-	assert_int_equal(notify_submit(n, &j, &cause), 0);
+	submit_mail(n, 1, "user@example.jp", &o[0]);
 	run_until(loop, o, 1);
 	assert_int_equal(o[0].res.status, NOTIFY_OK);
 	assert_int_equal(count_files(dir, ".eml"), 1);
@@ -423,13 +347,12 @@ test_smtp_auth(void **state)
 	fclose(f);
 	n = notify_new(loop, &nc, &cause);
 	memset(o, 0, sizeof o);
-	assert_int_equal(notify_submit(n, &j, &cause), 0);
+	submit_mail(n, 1, "user@example.jp", &o[0]);
 	run_until(loop, o, 1);
 	assert_int_equal(o[0].res.status, NOTIFY_TEMPFAIL);
 	assert_int_equal(count_files(dir, ".eml"), 1);
-	free(m);
 	notify_free(n);
-	stop_receiver(pid);
+	stop_receiver(&pid);
 	ev_loop_destroy(loop);
 	snprintf(p, sizeof p, "rm -rf '%s'", dir);
 	assert_int_equal(system(p), 0);
@@ -439,8 +362,6 @@ test_smtp_auth(void **state)
 static void
 test_timeout(void **state)
 {
-	struct sockaddr_in	 sin;
-	socklen_t		 sl = sizeof sin;
 	struct notify_conf	 nc = { 0 };
 	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
 	struct notify_endpoint	 ep = { 0 };
@@ -449,17 +370,11 @@ test_timeout(void **state)
 	struct notify		*n;
 	char			 url[64], *cause = NULL;
 	double			 t0;
-	int			 fd;
+	int			 fd, port;
 
 	(void)state;
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	assert_int_equal(listen(fd, 8), 0);	/* never accepted */
-	getsockname(fd, (struct sockaddr *)&sin, &sl);
-	snprintf(url, sizeof url, "http://127.0.0.1:%d/x", ntohs(sin.sin_port));
+	fd = listen_loopback(&port);		/* never accepted */
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/x", port);
 	nc.timeout_ms = 300;
 	n = notify_new(loop, &nc, &cause);
 	ep.id = "silent";
@@ -491,22 +406,13 @@ test_timeout(void **state)
 static pid_t
 start_slow_smtp(int hold_ms, int *port)
 {
-	struct sockaddr_in	 sin;
-	socklen_t		 sl = sizeof sin;
 	char			 buf[8192];
 	size_t			 have = 0;
 	ssize_t			 r;
 	pid_t			 pid;
 	int			 fd, c, data = 0;
 
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	assert_int_equal(listen(fd, 8), 0);
-	getsockname(fd, (struct sockaddr *)&sin, &sl);
-	*port = ntohs(sin.sin_port);
+	fd = listen_loopback(port);
 	if ((pid = fork()) != 0) {
 		assert_true(pid > 0);
 		close(fd);
@@ -577,22 +483,27 @@ tick_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	t->last = now;
 }
 
-static void
-submit_mail(struct notify *n, struct outcome *o)
+/*
+ * A notifier mailing to a start_slow_smtp() server, *pid, that holds its
+ * reply to each message hold_ms.
+ */
+static struct notify *
+slow_notify(struct ev_loop *loop, int hold_ms, long timeout_ms, pid_t *pid)
 {
-	struct notify_job	 j = { 0 };
-	char			*m, *cause = NULL;
+	static char		 tr[64];	/* the notifier borrows it */
+	struct notify_conf	 nc = { 0 };
+	struct notify		*n;
+	char			*cause = NULL;
+	int			 port;
 
-	m = mkmsg(1, "user@example.jp");
-	j.channel = NOTIFY_MAIL;
-	j.rcpt = "user@example.jp";
-	j.msgid = "<m1@test>";
-	j.payload = m;
-	j.len = strlen(m);
-	j.done = on_done;
-	j.arg = o;
-	assert_int_equal(notify_submit(n, &j, &cause), 0);
-	free(m);
+	*pid = start_slow_smtp(hold_ms, &port);
+	snprintf(tr, sizeof tr, "smtp://127.0.0.1:%d", port);
+	nc.mail_transport = tr;
+	nc.mail_from = "koyomi <koyomi@example.jp>";
+	nc.timeout_ms = timeout_ms;
+	n = notify_new(loop, &nc, &cause);
+	assert_non_null(n);
+	return n;
 }
 
 /*
@@ -603,31 +514,23 @@ submit_mail(struct notify *n, struct outcome *o)
 static void
 test_smtp_slow_reply(void **state)
 {
-	struct notify_conf	 nc = { 0 };
 	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
 	struct outcome		 o[1];
 	struct ticks		 tk;
 	struct notify		*n;
 	ev_timer		 tick;
-	char			 tr[64], *cause = NULL;
-	int			 port, st;
+	int			 st;
 	pid_t			 pid;
 
 	(void)state;
-	pid = start_slow_smtp(1500, &port);
-	snprintf(tr, sizeof tr, "smtp://127.0.0.1:%d", port);
-	nc.mail_transport = tr;
-	nc.mail_from = "koyomi <koyomi@example.jp>";
-	nc.timeout_ms = 10000;
-	n = notify_new(loop, &nc, &cause);
-	assert_non_null(n);
+	n = slow_notify(loop, 1500, 10000, &pid);
 	memset(o, 0, sizeof o);
 	tk.last = ev_time();
 	tk.max_gap = 0.;
 	ev_timer_init(&tick, tick_cb, 0.02, 0.02);
 	tick.data = &tk;
 	ev_timer_start(loop, &tick);
-	submit_mail(n, &o[0]);
+	submit_mail(n, 1, "user@example.jp", &o[0]);
 	run_until(loop, o, 1);
 	ev_timer_stop(loop, &tick);
 	assert_int_equal(o[0].res.status, NOTIFY_OK);
@@ -651,26 +554,18 @@ stop_cb(struct ev_loop *loop, ev_timer *w, int revents)
 static void
 test_smtp_free_while_held(void **state)
 {
-	struct notify_conf	 nc = { 0 };
 	struct ev_loop		*loop = ev_loop_new(EVFLAG_AUTO);
 	struct outcome		 o[1];
 	struct notify		*n;
 	ev_timer		 stop;
-	char			 tr[64], *cause = NULL;
 	double			 t0;
-	int			 port, st;
+	int			 st;
 	pid_t			 pid;
 
 	(void)state;
-	pid = start_slow_smtp(20000, &port);
-	snprintf(tr, sizeof tr, "smtp://127.0.0.1:%d", port);
-	nc.mail_transport = tr;
-	nc.mail_from = "koyomi <koyomi@example.jp>";
-	nc.timeout_ms = 30000;
-	n = notify_new(loop, &nc, &cause);
-	assert_non_null(n);
+	n = slow_notify(loop, 20000, 30000, &pid);
 	memset(o, 0, sizeof o);
-	submit_mail(n, &o[0]);
+	submit_mail(n, 1, "user@example.jp", &o[0]);
 	ev_timer_init(&stop, stop_cb, 1.0, 0.);
 	ev_timer_start(loop, &stop);
 	ev_run(loop, 0);		/* the message is sent, its reply held */

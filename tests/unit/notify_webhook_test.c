@@ -1,7 +1,8 @@
 /*
  * notify_webhook_test.c — Standard Webhooks signatures, the retry
- * schedule and webhook bodies. Expected signatures were computed outside
- * koyomi, with Python's hmac module:
+ * schedule and webhook bodies ("messages[]" fields as one JSON list).
+ * Expected signatures were computed outside koyomi, with Python's hmac
+ * module:
  *   k = base64.b64decode('MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')
  *   m = b'msg_p5jXN8AQM9LWM0D4loKWxJek.1614265330.{"test": 2432232314}'
  *   base64.b64encode(hmac.new(k, m, hashlib.sha256).digest())
@@ -11,6 +12,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,6 +108,20 @@ test_retry_schedule(void **state)
 	assert_false(retry_endpoint_expired(&p, 0, now));
 }
 
+/* The Standard Webhooks body of ev must be want. */
+static void
+standard_is(const struct payload_event *ev, const char *want)
+{
+	struct buf	 b;
+	char		*cause = NULL;
+
+	buf_init(&b);
+	assert_int_equal(payload_render(ev, NOTIFY_HOOK_STANDARD, &b, &cause),
+	    0);
+	assert_string_equal(b.data, want);
+	buf_free(&b);
+}
+
 static void
 test_payload_standard(void **state)
 {
@@ -119,19 +135,93 @@ test_payload_standard(void **state)
 	char			*cause = NULL;
 
 	(void)state;
-	buf_init(&b);
-	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_STANDARD, &b,
-	    &cause), 0);
-	assert_string_equal(b.data, "{\"type\":\"task.reminder\","
+	standard_is(&ev, "{\"type\":\"task.reminder\","
 	    "\"timestamp\":\"2026-02-20T00:00:00Z\",\"data\":{\"task_id\":42,"
 	    "\"title\":\"参加意向調査 \\\"第1回\\\"\\n\",\"due\":\"2026-02-20\"}}");
-	buf_free(&b);
 	ev.type = "task.unknown";
 	buf_init(&b);
 	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_STANDARD, &b,
 	    &cause), -1);
 	free(cause);
 	buf_free(&b);
+}
+
+/*
+ * The builder gives the bytes of the same fields written by hand, and a
+ * field past its capacity is counted, not written, and fails the event.
+ */
+static void
+test_payload_build(void **state)
+{
+	const struct payload_field f[] = {
+		{ "task_id", NULL, 42 },
+		{ "title", "参加意向調査", 0 },
+		{ "messages[]", "a:1:1: error: x", 0 },
+		{ "messages[]", "a:2:1: error: y", 0 },
+		{ "due", NULL, 0 },
+	};
+	struct payload_event		 hand = { "task.reminder", 1771545600,
+	    f, 5 };
+	struct payload_build		 b;
+	const struct payload_event	*ev;
+	struct buf			 want, got;
+	char				*cause = NULL, msg[64];
+	size_t				 i;
+
+	(void)state;
+	payload_begin(&b, "task.reminder", 1771545600);
+	payload_num(&b, "task_id", 42);
+	payload_str(&b, "title", "参加意向調査");
+	payload_str(&b, "messages[]", "a:1:1: error: x");
+	payload_str(&b, "messages[]", "a:2:1: error: y");
+	payload_str(&b, "due", NULL);
+	assert_non_null(ev = payload_done(&b, &cause));
+	buf_init(&want);
+	buf_init(&got);
+	assert_int_equal(payload_render(&hand, NOTIFY_HOOK_STANDARD, &want,
+	    &cause), 0);
+	assert_int_equal(payload_render(ev, NOTIFY_HOOK_STANDARD, &got,
+	    &cause), 0);
+	assert_int_equal(got.len, want.len);
+	assert_memory_equal(got.data, want.data, want.len);
+	buf_free(&want);
+	buf_free(&got);
+
+	payload_begin(&b, "rules.reload_failed", 0);
+	for (i = 0; i < PAYLOAD_MAX_FIELDS + 3; i++)
+		payload_num(&b, "messages[]", (long long)i);
+	assert_int_equal(b.ev.ndata, PAYLOAD_MAX_FIELDS);
+	assert_int_equal(b.dropped, 3);
+	assert_int_equal(b.f[PAYLOAD_MAX_FIELDS - 1].num,
+	    PAYLOAD_MAX_FIELDS - 1);
+	assert_null(payload_done(&b, &cause));
+	snprintf(msg, sizeof msg, "3 field(s) past the %d", PAYLOAD_MAX_FIELDS);
+	assert_non_null(strstr(cause, msg));
+	free(cause);
+	/* Exactly full is fine. */
+	payload_begin(&b, "rules.reload_failed", 0);
+	for (i = 0; i < PAYLOAD_MAX_FIELDS; i++)
+		payload_num(&b, "messages[]", (long long)i);
+	assert_non_null(payload_done(&b, &cause));
+}
+
+/* Fields named "x[]" in a row make one list "x". */
+static void
+test_payload_list(void **state)
+{
+	struct payload_field	 f[] = {
+		{ "errors", NULL, 2 },
+		{ "messages[]", "a:1:1: error: x", 0 },
+		{ "messages[]", "a:2:1: error: \"y\"", 0 },
+		{ "truncated", NULL, 0 },
+	};
+	struct payload_event	 ev = { "rules.reload_failed", 0, f, 4 };
+
+	(void)state;
+	standard_is(&ev, "{\"type\":\"rules.reload_failed\","
+	    "\"timestamp\":\"1970-01-01T00:00:00Z\",\"data\":{\"errors\":2,"
+	    "\"messages\":[\"a:1:1: error: x\",\"a:2:1: error: \\\"y\\\"\"],"
+	    "\"truncated\":0}}");
 }
 
 static void
@@ -158,8 +248,49 @@ test_payload_chat(void **state)
 	    "\"text\":\"【期限超過】"));
 	buf_reset(&b);
 	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_TEAMS, &b, &cause), 0);
-	assert_non_null(strstr(b.data, "\"@type\":\"MessageCard\""));
-	assert_non_null(strstr(b.data, "\"text\":\"【期限超過】"));
+	assert_null(strstr(b.data, "MessageCard"));
+	assert_non_null(strstr(b.data, "{\"type\":\"message\",\"attachments\":"
+	    "[{\"contentType\":\"application/vnd.microsoft.card.adaptive\""));
+	assert_non_null(strstr(b.data, "\"type\":\"AdaptiveCard\""));
+	assert_non_null(strstr(b.data, "\"text\":\"【期限超過】\""));
+	assert_non_null(strstr(b.data, "\"text\":\"参加意向調査（東京都）"));
+	buf_free(&b);
+}
+
+/* Values are text in every chat format, whatever markup they hold. */
+static void
+test_payload_chat_escapes(void **state)
+{
+	const struct payload_field f[] = {
+		{ "title", "a*b*_c_ [x](y) {{DATE(z)}}", 0 },
+		{ "by", "<!channel> & <m userId=\"all\">", 0 },
+		{ "link", "https://k.example/c/t?a=1&b=2", 0 },
+	};
+	struct payload_event	ev = { "task.completed", 0, f, 3 };
+	struct buf		b;
+	char			*cause = NULL;
+
+	(void)state;
+	buf_init(&b);
+	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_SLACK, &b, &cause), 0);
+	assert_non_null(strstr(b.data, "担当：&lt;!channel&gt; &amp; "
+	    "&lt;m userId=\\\"all\\\"&gt;"));
+	assert_non_null(strstr(b.data, "?a=1&amp;b=2"));
+	assert_null(strstr(b.data, "<"));
+	buf_reset(&b);
+	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_LINEWORKS, &b,
+	    &cause), 0);
+	assert_non_null(strstr(b.data, "担当：＜!channel＞ & ＜m userId="));
+	assert_null(strstr(b.data, "<"));
+	buf_reset(&b);
+	assert_int_equal(payload_render(&ev, NOTIFY_HOOK_TEAMS, &b, &cause), 0);
+	/* JSON doubles each backslash of the Markdown escapes. */
+	assert_non_null(strstr(b.data, "a\\\\*b\\\\*\\\\_c\\\\_ "
+	    "\\\\[x\\\\]\\\\(y\\\\) \\\\{\\\\{DATE\\\\(z\\\\)\\\\}\\\\}"));
+	/* The link is a button, not text, and stays as it is. */
+	assert_non_null(strstr(b.data, "\"actions\":[{\"type\":"
+	    "\"Action.OpenUrl\",\"title\":\"開く\",\"url\":"
+	    "\"https://k.example/c/t?a=1&b=2\"}]"));
 	buf_free(&b);
 }
 
@@ -170,7 +301,10 @@ main(void)
 		cmocka_unit_test(test_signature_vector),
 		cmocka_unit_test(test_retry_schedule),
 		cmocka_unit_test(test_payload_standard),
+		cmocka_unit_test(test_payload_build),
+		cmocka_unit_test(test_payload_list),
 		cmocka_unit_test(test_payload_chat),
+		cmocka_unit_test(test_payload_chat_escapes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,8 +37,7 @@
 #include "daemon/store/store_int.h"
 #include "daemon/store/store_outbox.h"
 #include "notifier/notify.h"
-
-#define SECRET	"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+#include "tests/unit/receiver_fixture.h"
 
 struct fixture {
 	char		 dir[64];
@@ -56,61 +55,6 @@ struct fixture {
 	char		*events[1];
 	struct koyomi	 k;
 };
-
-static int
-free_port(void)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof sin;
-	int			fd, port;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	getsockname(fd, (struct sockaddr *)&sin, &len);
-	port = ntohs(sin.sin_port);
-	close(fd);
-	return port;
-}
-
-static pid_t
-start_receiver(const char *kind, int port, const char *dir)
-{
-	const char	*src = getenv("KOYOMI_SRC");
-	char		 script[512], ps[16], ready[512];
-	pid_t		 pid;
-	int		 i;
-
-	snprintf(script, sizeof script, "%s/tests/integration/lib_receivers.py",
-	    src != NULL ? src : ".");
-	snprintf(ps, sizeof ps, "%d", port);
-	snprintf(ready, sizeof ready, "%s/ready", dir);
-	unlink(ready);
-	if ((pid = fork()) == 0) {
-		execl("/usr/bin/python3", "python3", script, kind, ps, dir,
-		    SECRET, (char *)NULL);
-		_exit(127);
-	}
-	assert_true(pid > 0);
-	for (i = 0; i < 200 && access(ready, F_OK) != 0; i++)
-		usleep(50000);
-	assert_int_equal(access(ready, F_OK), 0);
-	return pid;
-}
-
-static void
-stop_receiver(pid_t *pid)
-{
-	int	st;
-
-	if (*pid > 0) {
-		kill(*pid, SIGTERM);
-		waitpid(*pid, &st, 0);
-	}
-	*pid = 0;
-}
 
 static long long
 count_state(struct fixture *f, enum outbox_state s)
@@ -177,7 +121,7 @@ setup(void **state)
 	f->http_pid = start_receiver("http", f->http_port, f->hookdir);
 	snprintf(f->transport, sizeof f->transport, "smtp://127.0.0.1:%d",
 	    f->smtp_port);
-	f->secrets[0] = (char *)SECRET;
+	f->secrets[0] = (char *)RECEIVER_SECRET;
 	for (i = 0; i < 3; i++) {
 		snprintf(f->hookurl[i], sizeof f->hookurl[i],
 		    "http://127.0.0.1:%d%s", f->http_port, paths[i]);
@@ -754,29 +698,6 @@ test_unwritten_sent_again(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
-/*
- * A mail server that never greets: the kernel completes the TCP
- * handshake on the listening socket, nobody accepts or says 220.
- */
-static int
-silent_server(int *port)
-{
-	struct sockaddr_in	sin;
-	socklen_t		len = sizeof sin;
-	int			fd;
-
-	fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd >= 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
-	assert_int_equal(listen(fd, 16), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
-
 static int
 busy_untried(struct fixture *f)
 {
@@ -806,7 +727,7 @@ smtp_times_out(struct fixture *f, unsigned connect, unsigned total)
 	int			 fd, port;
 
 	outbox_stop(f->k.outbox);
-	fd = silent_server(&port);
+	fd = listen_loopback(&port);	/* a mail server that never greets */
 	snprintf(f->transport, sizeof f->transport, "smtp://127.0.0.1:%d",
 	    port);
 	f->conf.smtp_connect_timeout = connect;

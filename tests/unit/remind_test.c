@@ -142,6 +142,35 @@ test_business_days(void **state)
 	assert_int_equal(find(f, &p, due, "-1mo").at, jst(f, 2026, 1, 20, 9, 0));
 }
 
+/*
+ * The office also closes Wed 2/18 and Tue 2/24 (koyomi.conf closed_days):
+ * business-day steps skip them and a day step on one waits.
+ */
+static void
+test_extra_closed(void **state)
+{
+	struct fx		*f = *state;
+	struct rules_offset	 steps[] = {
+		off(-3, RU_BDAY, -1), off(1, RU_BDAY, -1),
+		off(-2, RU_DAY, -1),
+	};
+	struct rules_policy	 p = { .steps = steps, .nsteps = 3 };
+	cal_day			 days[] = { cal_from_ymd(2026, 2, 18),
+				    cal_from_ymd(2026, 2, 24) };
+	struct cal_closed	 closed = { days, 2 };
+	time_t			 due = jst(f, 2026, 2, 20, 17, 0);
+
+	f->rc.closed = &closed;
+	assert_int_equal(find(f, &p, due, "-3bd").at, jst(f, 2026, 2, 16, 9, 0));
+	assert_int_equal(find(f, &p, due, "+1bd").at, jst(f, 2026, 2, 25, 9, 0));
+	assert_int_equal(find(f, &p, due, "-2d").at, jst(f, 2026, 2, 19, 9, 0));
+	assert_int_equal(remind_window_open(&f->rc, jst(f, 2026, 2, 18, 10, 0)),
+	    jst(f, 2026, 2, 19, 9, 0));
+	f->rc.closed = NULL;
+	assert_int_equal(find(f, &p, due, "-3bd").at, jst(f, 2026, 2, 17, 9, 0));
+	assert_int_equal(find(f, &p, due, "-2d").at, jst(f, 2026, 2, 18, 9, 0));
+}
+
 /* GW 2026: 4/29, 5/3 (Sun), 5/4, 5/5, 5/6 振替; year-end 12/29–1/3. */
 static void
 test_gw_yearend(void **state)
@@ -286,6 +315,8 @@ main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test_setup_teardown(test_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_business_days, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_extra_closed, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_gw_yearend, setup,
 		    teardown),

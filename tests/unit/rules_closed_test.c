@@ -4,7 +4,9 @@
  * reason), relative items counting from the moved day, certainty levels
  * (assumed items, frequency tasks, what a relative item inherits, an fy
  * date confirming a year), the case steps `every` and `{at: close,
- * offset}`, and cal_closed_name.
+ * offset}`, cal_closed_name, and an office's own closed days (koyomi.conf
+ * closed_days) in moves, business-day offsets, case steps and the
+ * warning about a written date.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "rules/rules.h"
@@ -249,6 +252,105 @@ test_closed_names(void **state)
 	assert_null(cal_closed_name(cal_from_ymd(2025, 5, 12)));
 }
 
+/*
+ * The office also closes Friday 2025-05-09 and Monday 5/12, around the
+ * Saturday of the fixture's dates, and Wednesday 2025-08-13.
+ */
+static void
+test_extra_closed(void **state)
+{
+	struct rules		*r = must_load(RULES);
+	cal_day			 days[] = { cal_from_ymd(2025, 5, 9),
+				    cal_from_ymd(2025, 5, 12),
+				    cal_from_ymd(2025, 8, 13) };
+	struct cal_closed	 closed = { days, 3 };
+	struct rules_case	 cs[] = { { "k", "A", "o1", 0, CAL_OPEN } };
+	struct rules_expand_ctx	 x = { 0 };
+	struct occ_list		 l;
+	const struct occ	*o;
+
+	(void)state;
+	cs[0].start = cal_from_ymd(2025, 4, 7);		/* a Monday */
+	x.cases = cs;
+	x.ncases = 1;
+	x.today = cs[0].start;
+	x.closed = &closed;
+	expand_fy(r, 2025, &x, &l);
+	/* Saturday's deadline skips the closed Friday: Thursday 5/8. */
+	o = must(&l, "c.due.fy2025@koyomi");
+	assert_int_equal(o->start, cal_from_ymd(2025, 5, 8));
+	assert_int_equal(o->moved_from, cal_from_ymd(2025, 5, 10));
+	assert_string_equal(o->closed_name, "土曜日");
+	/* The meeting skips the closed Monday: Tuesday 5/13. */
+	o = must(&l, "c.meet.fy2025@koyomi");
+	assert_int_equal(o->start, cal_from_ymd(2025, 5, 13));
+	/* Ten business days before it, on the office's calendar. */
+	o = must(&l, "c.pre.fy2025@koyomi");
+	assert_int_equal(o->start, cal_add_business_in(&closed,
+	    cal_from_ymd(2025, 5, 13), -10));
+	assert_true(o->start != cal_add_business(cal_from_ymd(2025, 5, 13),
+	    -10));
+	/* The weekly case conference of Monday 5/12 moves to 5/13 and
+	 * says why. */
+	o = must(&l, "k.conf.fy2025.n5.case-A@koyomi");
+	assert_int_equal(o->start, cal_from_ymd(2025, 5, 13));
+	assert_int_equal(o->moved_from, cal_from_ymd(2025, 5, 12));
+	assert_string_equal(o->closed_name, CAL_EXTRA_CLOSED_NAME);
+	assert_non_null(strstr(o->description, "閉庁日（臨時閉庁日）"));
+	occ_list_free(&l);
+	/* Without the list, the law's days only. */
+	memset(&x, 0, sizeof x);
+	expand_fy(r, 2025, &x, &l);
+	assert_int_equal(must(&l, "c.due.fy2025@koyomi")->start,
+	    cal_from_ymd(2025, 5, 9));
+	occ_list_free(&l);
+	rules_free(r);
+}
+
+/* `koyomi check` knows the office's days: rules_load gets the list. */
+static void
+test_extra_closed_check(void **state)
+{
+	static const char text[] =
+	    "organisations:\n  - {id: o1, name: 甲県}\n"
+	    "cycles:\n  - id: c\n    title: t\n    organiser: o1\n"
+	    "    items:\n"
+	    "      - {id: d, kind: deadline, title: 名簿, date: 2025-08-13,\n"
+	    "         assignees: [o1]}\n";
+	cal_day			 days[] = { cal_from_ymd(2025, 8, 13) };
+	struct cal_closed	 closed = { days, 1 };
+	struct rules_diag	 d;
+	struct rules		*r;
+	char			 dir[] = "/tmp/rules_closed.XXXXXX", path[64];
+	const char		*p = path;
+	FILE			*fp;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/c.yaml", dir);
+	assert_non_null(fp = fopen(path, "w"));
+	assert_int_equal(fputs(text, fp) >= 0, 1);
+	assert_int_equal(fclose(fp), 0);
+	rules_diag_init(&d);
+	r = rules_load(&p, 1, NULL, &d);
+	assert_non_null(r);
+	assert_int_equal(d.nwarnings, 0);	/* a Wednesday by law */
+	rules_free(r);
+	rules_diag_free(&d);
+	rules_diag_init(&d);
+	r = rules_load(&p, 1, &closed, &d);
+	assert_non_null(r);
+	assert_int_equal(d.nwarnings, 1);
+	assert_non_null(strstr(d.msgs[0], ":8:"));
+	assert_non_null(strstr(d.msgs[0], "2025-08-13（水） is a closed day "
+	    "(臨時閉庁日): the deadline moves to the previous business day "
+	    "2025-08-12（火）"));
+	rules_free(r);
+	rules_diag_free(&d);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void
 test_adjust_errors(void **state)
 {
@@ -289,6 +391,8 @@ main(void)
 		cmocka_unit_test(test_certainty),
 		cmocka_unit_test(test_case_steps),
 		cmocka_unit_test(test_closed_names),
+		cmocka_unit_test(test_extra_closed),
+		cmocka_unit_test(test_extra_closed_check),
 		cmocka_unit_test(test_adjust_errors),
 	};
 

@@ -14,6 +14,9 @@
 #include "rules/datespec.h"
 #include "rules/rules.h"
 
+#define RULES_FIXTURE_FILE	"t.yaml"
+#include "tests/unit/rules_fixture.h"
+
 static void
 form(const char *s, enum ds_kind k, int y, int m, int d, const char *label)
 {
@@ -133,33 +136,6 @@ static const char RULES[] =
 "      - {id: rep, kind: deadline, title: 月次報告, case: {monthly: true}}\n"
 "      - {id: end, kind: deadline, title: 終了報告, case: {at: close}}\n";
 
-static struct rules *
-load(void)
-{
-	struct rules_diag	 d;
-	struct rules		*r;
-	size_t			 i;
-
-	rules_diag_init(&d);
-	r = rules_load_buf("t.yaml", RULES, sizeof RULES - 1, &d);
-	for (i = 0; i < d.n; i++)
-		print_message("%s\n", d.msgs[i]);
-	assert_non_null(r);
-	rules_diag_free(&d);
-	return r;
-}
-
-static const struct occ *
-find(const struct occ_list *l, const char *uid)
-{
-	size_t	 i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].uid, uid) == 0)
-			return &l->v[i];
-	return NULL;
-}
-
 static void
 expand(const struct rules *r, int fy, const struct rules_expand_ctx *x,
     struct occ_list *l)
@@ -175,7 +151,7 @@ expand(const struct rules *r, int fy, const struct rules_expand_ctx *x,
 static void
 test_expand(void **state)
 {
-	struct rules		*r = load();
+	struct rules		*r = must_load_warned(RULES);
 	struct rules_expand_ctx	 x = { 0 };
 	struct occ_list		 l;
 	const struct occ	*o;
@@ -251,7 +227,7 @@ test_expand(void **state)
 static void
 test_answers_and_cases(void **state)
 {
-	struct rules		*r = load();
+	struct rules		*r = must_load_warned(RULES);
 	struct rules_answer	 ans[] = {
 		{ "c", "due", 2026, "o2", "参加" },
 		{ "c", "due", 2026, "o1", "不参加" },
@@ -309,7 +285,7 @@ test_answers_and_cases(void **state)
 static void
 test_deterministic_and_stable(void **state)
 {
-	struct rules		*r = load();
+	struct rules		*r = must_load_warned(RULES);
 	struct rules_expand_ctx	 x = { 0 };
 	struct occ_list		 a, b;
 	struct buf		 ja, jb;
@@ -414,32 +390,6 @@ static const char MORE[] =
 "    items:\n"
 "      - {id: follow, kind: meeting, title: 振り返り, relative: {to: a/joint, offset: +1mo}}\n";
 
-static struct rules *
-load_text(const char *text)
-{
-	struct rules_diag	 d;
-	struct rules		*r;
-	size_t			 i;
-
-	rules_diag_init(&d);
-	r = rules_load_buf("more.yaml", text, strlen(text), &d);
-	for (i = 0; i < d.n; i++)
-		print_message("%s\n", d.msgs[i]);
-	assert_non_null(r);
-	rules_diag_free(&d);
-	return r;
-}
-
-static const struct occ *
-must(const struct occ_list *l, const char *uid)
-{
-	const struct occ	*o = find(l, uid);
-
-	if (o == NULL)
-		fail_msg("no occurrence %s", uid);
-	return o;
-}
-
 static void
 span_is(const struct occ *o, int y0, int m0, int d0, int y1, int m1, int d1)
 {
@@ -450,7 +400,7 @@ span_is(const struct occ *o, int y0, int m0, int d0, int y1, int m1, int d1)
 static void
 test_more_forms(void **state)
 {
-	struct rules		*r = load_text(MORE);
+	struct rules		*r = must_load_warned(MORE);
 	struct rules_expand_ctx	 x = { 0 };
 	struct occ_list		 l;
 	const struct occ	*o;
@@ -512,7 +462,7 @@ test_more_forms(void **state)
 static void
 test_relative_and_text(void **state)
 {
-	struct rules		*r = load_text(MORE);
+	struct rules		*r = must_load_warned(MORE);
 	struct rules_answer	 ans[] = {
 		{ "a", "intent", 2025, "o2", "参加" },
 		{ "a", "intent", 2025, "o3", "不参加" },
@@ -578,7 +528,7 @@ test_relative_and_text(void **state)
 static void
 test_repeat_and_frequency(void **state)
 {
-	struct rules		*r = load_text(MORE);
+	struct rules		*r = must_load_warned(MORE);
 	struct rules_expand_ctx	 x = { 0 };
 	struct occ_list		 l;
 	const struct occ	*o;
@@ -658,7 +608,7 @@ variant(const char *from, const char *to)
 static void
 test_uid_stable_when_a_date_moves(void **state)
 {
-	struct rules		*r1 = load_text(MORE), *r2;
+	struct rules		*r1 = must_load_warned(MORE), *r2;
 	char			*text = variant("date: 2025-06-20", "date: 2025-06-27");
 	struct rules_expand_ctx	 x = { 0 };
 	struct occ_list		 a, b;
@@ -666,7 +616,7 @@ test_uid_stable_when_a_date_moves(void **state)
 	size_t			 i;
 
 	(void)state;
-	r2 = load_text(text);
+	r2 = must_load_warned(text);
 	expand(r1, 2025, &x, &a);
 	expand(r2, 2025, &x, &b);
 	assert_int_equal(a.n, b.n);

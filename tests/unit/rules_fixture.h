@@ -17,19 +17,41 @@ load(const char *text, struct rules_diag *d)
 	return rules_load_buf(RULES_FIXTURE_FILE, text, strlen(text), d);
 }
 
+/* TEXT must load; its messages are shown and left in D. */
+static inline struct rules *
+load_shown(const char *text, struct rules_diag *d)
+{
+	struct rules	*r;
+	size_t		 i;
+
+	r = load(text, d);
+	for (i = 0; i < d->n; i++)
+		print_message("%s\n", d->msgs[i]);
+	assert_non_null(r);
+	return r;
+}
+
 /* TEXT must load without error or warning (the messages are shown). */
 static inline struct rules *
 must_load(const char *text)
 {
 	struct rules_diag	 d;
 	struct rules		*r;
-	size_t			 i;
 
-	r = load(text, &d);
-	for (i = 0; i < d.n; i++)
-		print_message("%s\n", d.msgs[i]);
-	assert_non_null(r);
+	r = load_shown(text, &d);
 	assert_int_equal(d.nwarnings, 0);
+	rules_diag_free(&d);
+	return r;
+}
+
+/* TEXT must load without error; warnings are shown, not refused. */
+static inline struct rules *
+must_load_warned(const char *text)
+{
+	struct rules_diag	 d;
+	struct rules		*r;
+
+	r = load_shown(text, &d);
 	rules_diag_free(&d);
 	return r;
 }

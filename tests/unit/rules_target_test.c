@@ -14,23 +14,8 @@
 
 #include "rules/rules.h"
 
-static struct rules *
-load(const char *text, struct rules_diag *d)
-{
-	rules_diag_init(d);
-	return rules_load_buf("f.yaml", text, strlen(text), d);
-}
-
-static const struct occ *
-find(const struct occ_list *l, const char *uid)
-{
-	size_t	 i;
-
-	for (i = 0; i < l->n; i++)
-		if (strcmp(l->v[i].uid, uid) == 0)
-			return &l->v[i];
-	return NULL;
-}
+#define RULES_FIXTURE_FILE	"f.yaml"
+#include "tests/unit/rules_fixture.h"
 
 static const char RULES[] =
 "organisations:\n"

@@ -19,32 +19,14 @@
 #include "daemon/store/schema.h"
 #include "daemon/store/store_int.h"
 
-struct fx {
-	char	 dir[64];
-	char	 path[128];
-};
+#define STORE_FIXTURE_NAME	"store_backup"
+#include "tests/unit/store_fixture.h"
 
+/* A fresh folder, no store yet: the tests make k.db themselves. */
 static int
 setup(void **state)
 {
-	struct fx	*f = test_calloc(1, sizeof *f);
-
-	snprintf(f->dir, sizeof f->dir, "/tmp/store_backup.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof f->path, "%s/k.db", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx	*f = *state;
-	char		 cmd[160];
-
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	test_free(f);
+	*state = store_fx_new(0);
 	return 0;
 }
 
@@ -69,7 +51,7 @@ raw_int(const char *path, const char *sql)
 static void
 test_migration_atomic(void **state)
 {
-	struct fx	*f = *state;
+	struct store_fx	*f = *state;
 	sqlite3		*db;
 	char		*cause = NULL;
 
@@ -117,7 +99,7 @@ assert_good_copy(const char *path, const char *want, int n)
 static void
 test_backup_under_writer(void **state)
 {
-	struct fx	*f = *state;
+	struct store_fx	*f = *state;
 	struct store	*s, *daemon;
 	char		*cause = NULL, dest[160], key[32], val[200];
 	int		 i;
@@ -160,9 +142,9 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_migration_atomic, setup,
-		    teardown),
+		    store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_backup_under_writer, setup,
-		    teardown),
+		    store_fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -18,15 +18,12 @@
 #include "daemon/store/store_scan.h"
 #include "daemon/chase/tasks.h"
 
+#define STORE_FIXTURE_NAME	"store_scan"
+#include "tests/unit/store_fixture.h"
+
 #define NTASKS	25
 
-struct fx {
-	char		 dir[64];
-	char		 path[128];
-	struct store	*s;
-	int64_t		 id[NTASKS];
-};
-
+static int64_t ids[NTASKS];		/* of the tasks setup() made */
 static char uidbuf[NTASKS][32];
 static char who[] = "org-1", title[] = "提出";
 
@@ -39,17 +36,11 @@ static char who[] = "org-1", title[] = "提出";
 static int
 setup(void **state)
 {
-	struct fx		*f = test_calloc(1, sizeof *f);
+	struct store_fx		*f = store_fx_new(1);
 	struct occ		 o = { 0 };
 	struct task_want	 w = { &o, who, 0, "2026-02-20" };
-	char			*cause = NULL;
 	int			 i;
 
-	snprintf(f->dir, sizeof f->dir, "/tmp/store_scan.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof f->path, "%s/k.db", f->dir);
-	f->s = store_open(f->path, &cause);
-	assert_non_null(f->s);
 	o.cycle_id = "cy";
 	o.item_id = "due";
 	o.fy = 2025;
@@ -59,33 +50,16 @@ setup(void **state)
 		snprintf(uidbuf[i], sizeof uidbuf[i], "cy.d%02d@koyomi", i);
 		o.uid = uidbuf[i];
 		w.due = 1000 + 10 * (i / 3);
-		assert_int_equal(store_task_insert(f->s, &w, 500, 0, &f->id[i]),
+		assert_int_equal(store_task_insert(f->s, &w, 500, 0, &ids[i]),
 		    0);
 	}
-	assert_int_equal(store_task_set_state(f->s, f->id[3], "done", 600),
-	    0);
-	assert_int_equal(store_task_set_cancelled(f->s, f->id[4], 1, 600), 0);
-	assert_int_equal(store_task_step_add(f->s, f->id[7], "-7d", 700, 0),
-	    0);
-	assert_int_equal(store_task_step_add(f->s, f->id[7], "-1bd", 800, 0),
-	    0);
-	assert_int_equal(store_task_step_add(f->s, f->id[8], "0d", 900, 0),
-	    0);
+	assert_int_equal(store_task_set_state(f->s, ids[3], "done", 600), 0);
+	assert_int_equal(store_task_set_cancelled(f->s, ids[4], 1, 600), 0);
+	assert_int_equal(store_task_step_add(f->s, ids[7], "-7d", 700, 0), 0);
+	assert_int_equal(store_task_step_add(f->s, ids[7], "-1bd", 800, 0), 0);
+	assert_int_equal(store_task_step_add(f->s, ids[8], "0d", 900, 0), 0);
 	assert_int_equal(store_commit(f->s), 0);
 	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx	*f = *state;
-	char		 cmd[160];
-
-	store_close(f->s);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	test_free(f);
 	return 0;
 }
 
@@ -104,7 +78,7 @@ has_step(const struct scan_task *t, const char *name)
 static void
 test_pages(void **state)
 {
-	struct fx		*f = *state;
+	struct store_fx		*f = *state;
 	struct scan_cursor	 c;
 	struct scan_task	*v;
 	size_t			 max, n, i, seen;
@@ -113,7 +87,7 @@ test_pages(void **state)
 	int			 k, pages;
 
 	for (k = 5; k < NTASKS; k++)	/* 0–2 due at the limit, 3–4 out */
-		expect[nexpect++] = f->id[k];
+		expect[nexpect++] = ids[k];
 	for (max = 1; max <= NTASKS + 1; max++) {
 		store_scan_begin(&c, 1000);
 		seen = 0;
@@ -125,17 +99,17 @@ test_pages(void **state)
 				assert_true(seen < nexpect);
 				assert_int_equal(v[i].id, expect[seen]);
 				seen++;
-				if (v[i].id == f->id[7]) {
+				if (v[i].id == ids[7]) {
 					assert_int_equal(v[i].nsteps, 2);
 					assert_true(has_step(&v[i], "-7d"));
 					assert_true(has_step(&v[i], "-1bd"));
-				} else if (v[i].id == f->id[8]) {
+				} else if (v[i].id == ids[8]) {
 					assert_int_equal(v[i].nsteps, 1);
 					assert_string_equal(v[i].steps[0], "0d");
 				} else
 					assert_int_equal(v[i].nsteps, 0);
 				assert_string_equal(v[i].uid,
-				    uidbuf[v[i].id - f->id[0]]);
+				    uidbuf[v[i].id - ids[0]]);
 			}
 			store_scan_free(v, n);
 			if (n < max)
@@ -156,7 +130,7 @@ test_pages(void **state)
 static void
 test_page_sees_changes(void **state)
 {
-	struct fx		*f = *state;
+	struct store_fx		*f = *state;
 	struct scan_cursor	 c;
 	struct scan_task	*v;
 	size_t			 n;
@@ -164,19 +138,17 @@ test_page_sees_changes(void **state)
 	store_scan_begin(&c, 0);
 	assert_int_equal(store_scan_page(f->s, &c, 3, &v, &n), 0);
 	assert_int_equal(n, 3);
-	assert_int_equal(v[2].id, f->id[2]);
+	assert_int_equal(v[2].id, ids[2]);
 	store_scan_free(v, n);
 	assert_int_equal(store_begin(f->s), 0);
-	assert_int_equal(store_task_set_state(f->s, f->id[5], "waived", 990),
-	    0);
-	assert_int_equal(store_task_step_add(f->s, f->id[6], "-14d", 990, 0),
-	    0);
+	assert_int_equal(store_task_set_state(f->s, ids[5], "waived", 990), 0);
+	assert_int_equal(store_task_step_add(f->s, ids[6], "-14d", 990, 0), 0);
 	assert_int_equal(store_commit(f->s), 0);
 	assert_int_equal(store_scan_page(f->s, &c, 2, &v, &n), 0);
 	assert_int_equal(n, 2);
-	assert_int_equal(v[0].id, f->id[6]);	/* 3 done, 4 cancelled, 5 waived */
+	assert_int_equal(v[0].id, ids[6]);	/* 3 done, 4 cancelled, 5 waived */
 	assert_int_equal(v[0].nsteps, 1);
-	assert_int_equal(v[1].id, f->id[7]);
+	assert_int_equal(v[1].id, ids[7]);
 	store_scan_free(v, n);
 }
 
@@ -203,13 +175,13 @@ count_row(const struct sync_row *r, void *arg)
 static void
 test_sync_each(void **state)
 {
-	struct fx	*f = *state;
+	struct store_fx	*f = *state;
 	struct count	 c = { 0 };
 	int64_t		 sum = 0;
 	int		 i;
 
 	for (i = 0; i < NTASKS; i++)
-		sum += f->id[i];
+		sum += ids[i];
 	assert_int_equal(store_sync_each(f->s, count_row, &c), 0);
 	assert_int_equal(c.n, NTASKS);
 	assert_int_equal(c.cancelled, 1);
@@ -228,11 +200,12 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pages, setup,
+		    store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_page_sees_changes, setup,
-		    teardown),
+		    store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_sync_each, setup,
-		    teardown),
+		    store_fx_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

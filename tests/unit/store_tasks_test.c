@@ -4,7 +4,8 @@
  * coordinator scope), state and answer updates, audit rows, reminder
  * steps, recorded answers and cases; past tasks (due before they were
  * inserted) are neither overdue nor open nor scanned, until tracked;
- * the dashboard's narrow rows.
+ * the dashboard's narrow rows; the case a task belongs to and what
+ * its rows say of the date (certainty, a move off a closed day).
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -22,38 +23,18 @@
 #include "daemon/store/store_scan.h"
 #include "daemon/chase/tasks.h"
 
-struct fx {
-	char		 dir[64];
-	char		 path[128];
-	struct store	*s;
-};
+#define STORE_FIXTURE_NAME	"store_tasks"
+#include "tests/unit/store_fixture.h"
 
-static int
-setup(void **state)
+/* Occurrence uid of item in cycle "cy", FY2025, titled title. */
+static void
+occ_of(struct occ *o, char *uid, const char *item, char *title)
 {
-	struct fx	*f = test_calloc(1, sizeof *f);
-	char		*cause = NULL;
-
-	snprintf(f->dir, sizeof f->dir, "/tmp/store_tasks.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof f->path, "%s/k.db", f->dir);
-	f->s = store_open(f->path, &cause);
-	assert_non_null(f->s);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx	*f = *state;
-	char		 cmd[160];
-
-	store_close(f->s);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	test_free(f);
-	return 0;
+	o->uid = uid;
+	o->cycle_id = "cy";
+	o->item_id = item;
+	o->fy = 2025;
+	o->title = title;
 }
 
 static int64_t
@@ -70,7 +51,7 @@ add(struct store *s, struct occ *o, const char *who, time_t due)
 static void
 test_tasks(void **state)
 {
-	struct fx		*f = *state;
+	struct store_fx		*f = *state;
 	struct occ		 o = { 0 };
 	struct task_filter	 fl = { .now = 5000 };
 	struct task_actor	 a = { "tester", VIA_CLI, "電話" };
@@ -82,11 +63,7 @@ test_tasks(void **state)
 
 	char uid1[] = "cy.due.fy2025@koyomi", t1[] = "提出";
 
-	o.uid = uid1;
-	o.cycle_id = "cy";
-	o.item_id = "due";
-	o.fy = 2025;
-	o.title = t1;
+	occ_of(&o, uid1, "due", t1);
 	assert_int_equal(store_begin(f->s), 0);
 	id1 = add(f->s, &o, "pref-13", 4000);
 	id2 = add(f->s, &o, "pref-27", 4000);
@@ -161,7 +138,7 @@ test_tasks(void **state)
 static void
 test_stamps(void **state)
 {
-	struct fx		*f = *state;
+	struct store_fx		*f = *state;
 	struct occ		 o = { 0 };
 	struct task_actor	 a = { NULL, VIA_API, NULL };
 	struct task_stamp	*v;
@@ -171,11 +148,7 @@ test_stamps(void **state)
 	char uid1[] = "cy.due.fy2025@koyomi", uid2[] = "cy.due.fy2026@koyomi";
 	char t1[] = "提出";
 
-	o.uid = uid1;
-	o.cycle_id = "cy";
-	o.item_id = "due";
-	o.fy = 2025;
-	o.title = t1;
+	occ_of(&o, uid1, "due", t1);
 	assert_int_equal(store_begin(f->s), 0);
 	id1 = add(f->s, &o, "pref-13", 4000);
 	id2 = add(f->s, &o, "pref-27", 4000);
@@ -211,7 +184,7 @@ test_stamps(void **state)
 static void
 test_answers_cases(void **state)
 {
-	struct fx		*f = *state;
+	struct store_fx		*f = *state;
 	struct occ		 o = { 0 };
 	struct store_answers	 ans;
 	struct case_row		*c;
@@ -221,11 +194,7 @@ test_answers_cases(void **state)
 
 	char uid2[] = "cy.survey.fy2025@koyomi", t2[] = "調査";
 
-	o.uid = uid2;
-	o.cycle_id = "cy";
-	o.item_id = "survey";
-	o.fy = 2025;
-	o.title = t2;
+	occ_of(&o, uid2, "survey", t2);
 	assert_int_equal(store_begin(f->s), 0);
 	id = add(f->s, &o, "pref-13", 4000);
 	add(f->s, &o, "pref-27", 4000);
@@ -264,6 +233,93 @@ test_answers_cases(void **state)
 	case_rows_free(c, n);
 }
 
+/*
+ * A task's case comes from the cases of its cycle whose code ends its
+ * UID (".case-CODE@koyomi"); the longest such code wins.
+ */
+static void
+test_task_case(void **state)
+{
+	struct store_fx		*f = *state;
+	struct occ		 o = { 0 }, cur = { 0 };
+	struct task_filter	 fl = { .now = 5000 };
+	struct task		*v;
+	struct buf		 b;
+	size_t			 n;
+
+	char u1[] = "outreach.report.fy2026.n1.case-OR-1@koyomi";
+	char u2[] = "outreach.report.fy2026.case-A.case-1@koyomi";
+	char u3[] = "other.report.fy2026.case-OR-1@koyomi";
+	char u4[] = "outreach.survey.fy2026@koyomi", t[] = "報告（想定）";
+
+	assert_int_equal(store_case_add(f->s, "outreach", "OR-1", NULL,
+	    "2026-04-06", 10), 0);
+	assert_int_equal(store_case_add(f->s, "outreach", "1", NULL,
+	    "2026-04-06", 10), 0);
+	assert_int_equal(store_case_add(f->s, "outreach", "A.case-1", NULL,
+	    "2026-04-06", 10), 0);
+	o.cycle_id = "outreach";
+	o.item_id = "report";
+	o.fy = 2026;
+	o.title = t;
+	assert_int_equal(store_begin(f->s), 0);
+	o.uid = u1;
+	add(f->s, &o, "pref-13", 1000);
+	o.uid = u2;
+	add(f->s, &o, "pref-13", 2000);
+	o.uid = u3;
+	o.cycle_id = "other";		/* OR-1 is outreach's, not other's */
+	add(f->s, &o, "pref-13", 3000);
+	o.uid = u4;
+	o.cycle_id = "outreach";
+	add(f->s, &o, "pref-13", 4000);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_tasks_list(f->s, &fl, &v, &n), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(v[0].case_code, "OR-1");
+	assert_string_equal(v[1].case_code, "A.case-1");
+	assert_null(v[2].case_code);
+	assert_null(v[3].case_code);
+
+	/* The first moved off 振替休日 and is koyomi's guess; the rows say
+	 * so in text, JSON and CSV. The second's occurrence is gone. */
+	cur.certainty = OCC_CERT_ASSUMED;
+	cur.moved = 1;
+	cur.moved_from = cal_from_ymd(2026, 5, 6);
+	cur.closed_name = "振替休日";
+	task_note_occ(&v[0], &cur);
+	task_note_occ(&v[1], NULL);
+	buf_init(&b);
+	tasks_render_text(v, 2, 5000, &b);
+	assert_non_null(strstr(b.data, "\t報告（想定）\tケース：OR-1\t"
+	    "※2026-05-06（水）は閉庁日（振替休日）\n"));
+	assert_non_null(strstr(b.data, "\tケース：A.case-1\n"));
+	buf_reset(&b);
+	tasks_render_json(v, 2, 5000, &b);
+	assert_non_null(strstr(b.data, "\"case\":\"OR-1\""));
+	assert_non_null(strstr(b.data, "\"certainty\":\"assumed\","
+	    "\"moved_from\":\"2026-05-06\",\"closed\":\"振替休日\""));
+	assert_non_null(strstr(b.data, "\"certainty\":null,"
+	    "\"moved_from\":null,\"closed\":null"));
+	buf_reset(&b);
+	tasks_render_csv(v, 1, 5000, &b);
+	assert_non_null(strstr(b.data, ",cancelled,case,certainty,"
+	    "moved_from,closed\r\n"));
+	assert_non_null(strstr(b.data, ",0,OR-1,assumed,2026-05-06,"
+	    "振替休日\r\n"));
+	buf_free(&b);
+	/* A day kept on a closed day by `adjust: none`. */
+	memset(&cur, 0, sizeof cur);
+	cur.kept = 1;
+	cur.closed_name = "土曜日";
+	task_note_occ(&v[0], &cur);
+	buf_init(&b);
+	tasks_render_text(v, 1, 5000, &b);
+	assert_non_null(strstr(b.data, "\t※閉庁日（土曜日）のまま\n"));
+	buf_free(&b);
+	tasks_free(v, n);
+}
+
 struct rows_seen {
 	int	 n, past;
 	char	 note[32];
@@ -284,7 +340,7 @@ count_row(const struct task_row *r, void *arg)
 static void
 test_past(void **state)
 {
-	struct fx		*f = *state;
+	struct store_fx		*f = *state;
 	struct occ		 o = { 0 };
 	struct task_filter	 fl = { .now = 5000 };
 	struct task_actor	 a = { "admin", VIA_CLI, "追跡する" };
@@ -346,11 +402,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_tasks, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stamps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_answers_cases, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_past, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tasks, store_fx_setup,
+		    store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stamps, store_fx_setup,
+		    store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_answers_cases,
+		    store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_task_case,
+		    store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_past, store_fx_setup,
+		    store_fx_teardown),
 	};
 
 	log_set_quiet(1);

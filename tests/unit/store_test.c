@@ -18,39 +18,8 @@
 #include "daemon/store/schema.h"
 #include "daemon/store/store_int.h"
 
-struct fx {
-	char		 dir[64];
-	char		 path[128];
-	struct store	*s;
-};
-
-static int
-setup(void **state)
-{
-	struct fx	*f = calloc(1, sizeof *f);
-	char		*cause = NULL;
-
-	snprintf(f->dir, sizeof f->dir, "/tmp/store_test.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof f->path, "%s/k.db", f->dir);
-	f->s = store_open(f->path, &cause);
-	assert_non_null(f->s);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx	*f = *state;
-	char		 cmd[160];
-
-	store_close(f->s);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
-}
+#define STORE_FIXTURE_NAME	"store_test"
+#include "tests/unit/store_fixture.h"
 
 static int
 pragma_int(struct store *s, const char *sql)
@@ -69,7 +38,7 @@ pragma_int(struct store *s, const char *sql)
 static void
 test_pragmas(void **state)
 {
-	struct fx	*f = *state;
+	struct store_fx	*f = *state;
 	sqlite3_stmt	*st;
 
 	assert_int_equal(pragma_int(f->s, "PRAGMA foreign_keys"), 1);
@@ -90,7 +59,7 @@ test_pragmas(void **state)
 static void
 test_reopen_and_newer_schema(void **state)
 {
-	struct fx	*f = *state;
+	struct store_fx	*f = *state;
 	struct store	*s2;
 	char		*cause = NULL;
 
@@ -119,7 +88,7 @@ test_reopen_and_newer_schema(void **state)
 static void
 test_stmt_cache(void **state)
 {
-	struct fx	*f = *state;
+	struct store_fx	*f = *state;
 	sqlite3_stmt	*a, *b;
 	char		 sql[64];
 
@@ -143,7 +112,7 @@ test_stmt_cache(void **state)
 static void
 test_transactions(void **state)
 {
-	struct fx	*f = *state;
+	struct store_fx	*f = *state;
 	sqlite3		*other;
 	char		*v;
 
@@ -188,7 +157,7 @@ test_transactions(void **state)
 static void
 test_backup(void **state)
 {
-	struct fx	*f = *state;
+	struct store_fx	*f = *state;
 	struct store	*copy;
 	char		 dest[160], *cause = NULL, *v;
 	int		 i;
@@ -231,14 +200,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_pragmas, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pragmas, store_fx_setup,
+		    store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_and_newer_schema,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stmt_cache, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_transactions, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
+		    store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_stmt_cache,
+		    store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_transactions,
+		    store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_backup, store_fx_setup,
+		    store_fx_teardown),
 		cmocka_unit_test(test_open_fails),
 	};
 

@@ -28,6 +28,9 @@
 #define RULES_FIXTURE_FILE	"sync.yaml"
 #include "tests/unit/rules_fixture.h"
 
+#define STORE_FIXTURE_NAME	"tasks_sync"
+#include "tests/unit/store_fixture.h"
+
 #define FY	2026
 
 static const char BASE[] =
@@ -56,8 +59,7 @@ static const char MORE[] =
 "assignees: all}\n";
 
 struct fx {
-	char		 dir[64];
-	char		 path[128];
+	struct store_fx	*sf;		/* the store of k */
 	struct koyomi	 k;
 	sqlite3		*db;		/* a second connection: what committed */
 };
@@ -68,14 +70,11 @@ setup(void **state)
 	struct fx	*f = test_calloc(1, sizeof *f);
 	char		*cause = NULL;
 
-	snprintf(f->dir, sizeof f->dir, "/tmp/tasks_sync.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof f->path, "%s/k.db", f->dir);
-	f->k.store = store_open(f->path, &cause);
-	assert_non_null(f->k.store);
+	f->sf = store_fx_new(1);
+	f->k.store = f->sf->s;
 	f->k.zone = cal_zone_new("Asia/Tokyo", &cause);
 	assert_non_null(f->k.zone);
-	assert_int_equal(sqlite3_open_v2(f->path, &f->db,
+	assert_int_equal(sqlite3_open_v2(f->sf->path, &f->db,
 	    SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	*state = f;
 	return 0;
@@ -104,15 +103,12 @@ static int
 teardown(void **state)
 {
 	struct fx	*f = *state;
-	char		 cmd[160];
 
 	occ_list_free(&f->k.occs);
 	rules_free(f->k.rules);
 	sqlite3_close(f->db);
-	store_close(f->k.store);
 	cal_zone_free(f->k.zone);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
+	store_fx_free(f->sf);		/* closes f->k.store */
 	test_free(f);
 	return 0;
 }
