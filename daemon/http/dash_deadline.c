@@ -434,8 +434,7 @@ org_table(struct buf *b, const struct dash_ctx *d, const char *id,
 		const struct dash_trow	*t = open ? &l->v[i] :
 		    &l->v[l->n - 1 - i];
 
-		if (open ? !is_open(t->state) : (strcmp(t->state, "done") != 0 &&
-		    strcmp(t->state, "waived") != 0))
+		if (open ? !is_open(t->state) : is_open(t->state))
 			continue;
 		org_row(b, d, t);
 		n++;
@@ -452,7 +451,6 @@ dash_render_org_page(struct buf *b, const struct dash_ctx *d, const char *org,
 {
 	const struct rules_org	*o = d->rules != NULL ?
 	    rules_find_org(d->rules, org) : NULL;
-	size_t			 i, past = 0;
 
 	dash_page_begin(b, d, dash_name(d->rules, org));
 	if (o != NULL) {
@@ -474,12 +472,7 @@ dash_render_org_page(struct buf *b, const struct dash_ctx *d, const char *org,
 	buf_puts(b, "<h2>未提出の締切</h2>\n");
 	org_table(b, d, "org-tasks", "未提出（期限順）", l, 1, SIZE_MAX);
 	buf_puts(b, "<h2>履歴</h2>\n");
-	org_table(b, d, "org-history", "提出済・免除（新しい順、100件まで）", l, 0,
-	    100);
-	for (i = 0; i < l->n; i++)
-		past += strcmp(l->v[i].state, "past") == 0;
-	if (past > 0)
-		buf_printf(b, "<p>このほか、登録時点で期限を過ぎていた締切 %zu 件は"
-		    "「対象外・過去分」です。</p>\n", past);
+	org_table(b, d, "org-history", "提出済・免除・対象外・過去分（新しい順、"
+	    "100件まで）", l, 0, 100);
 	dash_page_end(b);
 }

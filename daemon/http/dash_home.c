@@ -229,6 +229,9 @@ card(struct buf *b, const struct dash_ctx *d, const struct dash_dl *dl)
 	deadline_link(b, dl);
 	buf_puts(b, "</h3><p class=\"meta\">期限 ");
 	day_text(b, dl->due_day);
+	if (dl->has_occ && dl->certainty != OCC_CERT_CONFIRMED)
+		buf_printf(b, " <span class=\"cert\">（%s）</span>",
+		    rules_certainty_ja(dl->certainty));
 	if (dl->overdue > 0)
 		buf_puts(b, " <span class=\"badge overdue\">期限超過</span>");
 	buf_puts(b, " <span class=\"cycle\">");
@@ -258,6 +261,8 @@ table(struct buf *b, const struct dash_ctx *d, const char *id,
 		html_attr(b, v[i]->uid);
 		buf_puts(b, "\"><td>");
 		day_text(b, v[i]->due_day);
+		if (v[i]->has_occ && v[i]->certainty != OCC_CERT_CONFIRMED)
+			buf_printf(b, "（%s）", rules_certainty_ja(v[i]->certainty));
 		buf_puts(b, "</td><td>");
 		deadline_link(b, v[i]);
 		buf_puts(b, "</td><td>");

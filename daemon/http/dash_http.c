@@ -49,6 +49,20 @@ home_row(const struct task_row *r, void *arg)
 	return 0;
 }
 
+/* Each deadline's certainty, from its occurrence in the current rules. */
+static void
+home_note(struct koyomi *k, struct dash_dls *l)
+{
+	const struct occ	*o;
+	size_t			 i;
+
+	for (i = 0; i < l->n; i++)
+		if ((o = koyomi_find_occ(k, l->v[i].uid)) != NULL) {
+			l->v[i].has_occ = 1;
+			l->v[i].certainty = o->certainty;
+		}
+}
+
 /* The first page's view from its URL: ?fy= ?weeks= ?view=all. */
 static void
 home_opts(struct http_req *req, struct koyomi *k, const struct dash_filter *f,
@@ -93,6 +107,7 @@ dash_home_get(struct http_req *req, struct koyomi *k)
 		dash_text(req, 500, MSG_DB);
 		return;
 	}
+	home_note(k, &x.dls);
 	buf_init(&b);
 	dash_render_home(&b, &c, &f, &h, &x.dls);
 	dash_dls_free(&x.dls);
@@ -187,6 +202,7 @@ deadline_csv(struct http_req *req, struct dash_req *d, const char *uid)
 		dash_text(req, 500, MSG_DB);
 		return;
 	}
+	tasks_note_occs(d->k, v, n);
 	buf_init(&b);
 	tasks_render_csv(v, n, f.now, &b);
 	tasks_free(v, n);
@@ -455,14 +471,15 @@ dash_bulk(struct http_req *req, void *arg)
 		return;
 	tc.actor.who = d.ai.name;
 	tc.actor.note = note = form_note(req);
-	if (tc.op == TASK_WAIVE && note == NULL) {
-		dash_text(req, 422, "免除には理由（メモ）が必要です");
-		return;
-	}
+	/* Whose tasks first: a reason is asked only of who may give it. */
 	if (bulk_ids(req, &d, uid, &ids) == -1)
 		goto done;
 	if (!bulk_scope_ok(&d, &ids)) {
 		dash_text(req, 403, MSG_SCOPE);
+		goto done;
+	}
+	if (tc.op == TASK_WAIVE && note == NULL) {
+		dash_text(req, 422, "免除には理由（メモ）が必要です");
 		goto done;
 	}
 	if (ids.n > 0 && tasks_change_many(k, ids.v, ids.n, &tc, koyomi_now(k),
@@ -533,6 +550,7 @@ org_csv(struct http_req *req, struct dash_req *d, const char **who,
 		nall += n;
 		free(v);	/* the rows moved into all */
 	}
+	tasks_note_occs(d->k, all, nall);
 	buf_init(&b);
 	tasks_render_csv(all, nall, f.now, &b);
 	tasks_free(all, nall);

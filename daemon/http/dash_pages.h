@@ -20,6 +20,7 @@
 
 #include "calendars/util.h"
 #include "daemon/store/store_tasks.h"
+#include "rules/rules.h"
 
 struct dash_ctx;
 struct dash_filter;
@@ -38,6 +39,9 @@ struct dash_dl {
 	size_t	 done, waived, open, overdue, past;
 	char	*pend[DASH_PEND_MAX];	/* assignee ids, not submitted */
 	size_t	 npend;
+	/* How sure the date is, from the current rules (the handler). */
+	int			 has_occ;
+	enum occ_certainty	 certainty;
 };
 struct dash_dls {
 	struct dash_dl	*v;
@@ -117,7 +121,8 @@ void	dash_render_nudge(struct buf *, const struct dash_ctx *,
 	    const struct occ *, const struct dash_trows *);
 /*
  * One organisation's page (GET /org?id=): who it is, its contacts, what
- * it has not submitted yet (overdue first), and its history. Hooks:
+ * it has not submitted yet (overdue first), and its history (submitted,
+ * waived, and deadlines over before koyomi knew of them). Hooks:
  * <table id="org-contacts">, <table id="org-tasks"> (open items),
  * <table id="org-history">.
  */
