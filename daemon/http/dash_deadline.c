@@ -407,7 +407,9 @@ org_row(struct buf *b, const struct dash_ctx *d, const struct dash_trow *t)
 	html_urlencode(b, t->uid);
 	buf_puts(b, "\">");
 	html_text(b, t->title);
-	buf_puts(b, "</a></td><td>");
+	buf_puts(b, "</a></td><td class=\"case\">");
+	html_text(b, t->case_code);
+	buf_puts(b, "</td><td>");
 	html_text(b, dash_name(d->rules, t->assignee));
 	buf_printf(b, "</td><td>%s</td><td>", dash_state_ja(t->state));
 	html_text(b, t->answer);
@@ -425,7 +427,8 @@ org_table(struct buf *b, const struct dash_ctx *d, const char *id,
 
 	buf_printf(b, "<div class=\"scroll\"><table id=\"%s\"><caption>%s"
 	    "</caption><thead><tr><th scope=\"col\">期限</th>"
-	    "<th scope=\"col\">締切</th><th scope=\"col\">提出者</th>"
+	    "<th scope=\"col\">締切</th><th scope=\"col\">ケース</th>"
+	    "<th scope=\"col\">提出者</th>"
 	    "<th scope=\"col\">状態</th><th scope=\"col\">回答</th>"
 	    "<th scope=\"col\">メモ</th><th scope=\"col\">詳細</th></tr>"
 	    "</thead><tbody>\n", id, caption);

@@ -167,6 +167,17 @@ fy_label(struct buf *b, int fy)
 	html_textf(b, "%s（%d年度）", s, fy);
 }
 
+/* "ケース T-001　" for a deadline of a case, as the task pages write it. */
+static void
+case_text(struct buf *b, const char *code)
+{
+	if (code == NULL)
+		return;
+	buf_puts(b, "ケース <span class=\"case\">");
+	html_text(b, code);
+	buf_puts(b, "</span>　");
+}
+
 static void
 deadline_link(struct buf *b, const struct dash_dl *dl)
 {
@@ -227,7 +238,9 @@ card(struct buf *b, const struct dash_ctx *d, const struct dash_dl *dl)
 	    "data-total=\"%zu\"><h3>", dl->done, dl->open, dl->overdue,
 	    dl->waived, dl->past, dl->total);
 	deadline_link(b, dl);
-	buf_puts(b, "</h3><p class=\"meta\">期限 ");
+	buf_puts(b, "</h3><p class=\"meta\">");
+	case_text(b, dl->case_code);
+	buf_puts(b, "期限 ");
 	day_text(b, dl->due_day);
 	if (dl->has_occ && dl->certainty != OCC_CERT_CONFIRMED)
 		buf_printf(b, " <span class=\"cert\">（%s）</span>",
@@ -264,6 +277,7 @@ table(struct buf *b, const struct dash_ctx *d, const char *id,
 		if (v[i]->has_occ && v[i]->certainty != OCC_CERT_CONFIRMED)
 			buf_printf(b, "（%s）", rules_certainty_ja(v[i]->certainty));
 		buf_puts(b, "</td><td>");
+		case_text(b, v[i]->case_code);
 		deadline_link(b, v[i]);
 		buf_puts(b, "</td><td>");
 		html_text(b, cycle_name(d, v[i]->cycle));

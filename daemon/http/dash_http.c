@@ -49,7 +49,10 @@ home_row(const struct task_row *r, void *arg)
 	return 0;
 }
 
-/* Each deadline's certainty, from its occurrence in the current rules. */
+/*
+ * Each deadline's certainty and case, from its occurrence in the current
+ * rules (borrowed: the page is built before the loop runs again).
+ */
 static void
 home_note(struct koyomi *k, struct dash_dls *l)
 {
@@ -60,6 +63,7 @@ home_note(struct koyomi *k, struct dash_dls *l)
 		if ((o = koyomi_find_occ(k, l->v[i].uid)) != NULL) {
 			l->v[i].has_occ = 1;
 			l->v[i].certainty = o->certainty;
+			l->v[i].case_code = o->case_code;
 		}
 }
 
@@ -499,6 +503,18 @@ done:
 	free(note);
 }
 
+/* The case of each row, from its occurrence (borrowed, as home_note). */
+static void
+trows_note(struct koyomi *k, struct dash_trows *l)
+{
+	const struct occ	*o;
+	size_t			 i;
+
+	for (i = 0; i < l->n; i++)
+		if ((o = koyomi_find_occ(k, l->v[i].uid)) != NULL)
+			l->v[i].case_code = o->case_code;
+}
+
 static int
 trow_cmp(const void *a, const void *b)
 {
@@ -546,7 +562,8 @@ org_csv(struct http_req *req, struct dash_req *d, const char **who,
 			return;
 		}
 		all = xreallocarray(all, nall + n + 1, sizeof *all);
-		memcpy(all + nall, v, n * sizeof *v);
+		if (n > 0)
+			memcpy(all + nall, v, n * sizeof *v);
 		nall += n;
 		free(v);	/* the rows moved into all */
 	}
@@ -598,6 +615,7 @@ dash_org_get(struct http_req *req, struct koyomi *k)
 	}
 	if (x.rows.n > 1)
 		xqsort(x.rows.v, x.rows.n, sizeof *x.rows.v, trow_cmp);
+	trows_note(k, &x.rows);
 	dash_ctx_init(&d, &c);
 	buf_init(&b);
 	dash_render_org_page(&b, &c, org, &x.rows);

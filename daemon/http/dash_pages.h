@@ -39,9 +39,11 @@ struct dash_dl {
 	size_t	 done, waived, open, overdue, past;
 	char	*pend[DASH_PEND_MAX];	/* assignee ids, not submitted */
 	size_t	 npend;
-	/* How sure the date is, from the current rules (the handler). */
+	/* How sure the date is, and its case, from the current rules (the
+	   handler; case_code borrowed from the occurrence). */
 	int			 has_occ;
 	enum occ_certainty	 certainty;
+	const char		*case_code;
 };
 struct dash_dls {
 	struct dash_dl	*v;
@@ -82,6 +84,7 @@ struct dash_trow {
 	char		*uid, *title, *cycle, *due_day, *assignee;
 	char		*answer, *answer_text, *note;	/* may be NULL */
 	const char	*state;
+	const char	*case_code;	/* borrowed from the occurrence */
 	time_t		 due;
 	int		 fy;
 };
