@@ -402,13 +402,13 @@ org_row(struct buf *b, const struct dash_ctx *d, const struct dash_trow *t)
 {
 	buf_printf(b, "<tr class=\"task state-%s\" data-id=\"%lld\" "
 	    "data-state=\"%s\"><td>", t->state, (long long)t->id, t->state);
-	html_text(b, t->due_day);
+	dash_due_text(b, t->due_day, t->occ);
 	buf_puts(b, "</td><td><a href=\"/occurrences/");
 	html_urlencode(b, t->uid);
 	buf_puts(b, "\">");
 	html_text(b, t->title);
 	buf_puts(b, "</a></td><td class=\"case\">");
-	html_text(b, t->case_code);
+	html_text(b, t->occ != NULL ? t->occ->case_code : NULL);
 	buf_puts(b, "</td><td>");
 	html_text(b, dash_name(d->rules, t->assignee));
 	buf_printf(b, "</td><td>%s</td><td>", dash_state_ja(t->state));

@@ -18,6 +18,7 @@
 
 #include "calendars/cal.h"
 #include "calendars/util.h"
+#include "daemon/chase/tasks.h"
 #include "daemon/codec/html.h"
 #include "daemon/http/dash_pages.h"
 #include "daemon/http/dash_view.h"
@@ -147,15 +148,32 @@ cycle_name(const struct dash_ctx *d, const char *id)
 	return c->title;
 }
 
-/* "2025-05-15（木）" */
+void
+dash_due_text(struct buf *b, const char *due_day, const struct occ *o)
+{
+	struct task	 t;
+	char		 s[192];
+
+	memset(&t, 0, sizeof t);
+	t.due_day = (char *)(uintptr_t)due_day;	/* read only */
+	if (o != NULL)
+		task_note_occ(&t, o);
+	dash_task_due(&t, s, sizeof s);
+	html_text(b, s);
+}
+
+/* "2025-05-15（木）" and what dash_due_text adds. */
 static void
-day_text(struct buf *b, const char *iso)
+day_text(struct buf *b, const char *iso, const struct occ *o)
 {
 	cal_day	 day;
+	char	 wd[16] = "";
 
-	html_text(b, iso);
 	if (cal_parse_iso(iso, &day) == 0)
-		buf_printf(b, "（%s）", cal_weekday_ja(cal_weekday(day)));
+		snprintf(wd, sizeof wd, "（%s）", cal_weekday_ja(cal_weekday(day)));
+	html_text(b, iso);
+	buf_puts(b, wd);
+	dash_due_text(b, "", o);
 }
 
 static void
@@ -239,12 +257,9 @@ card(struct buf *b, const struct dash_ctx *d, const struct dash_dl *dl)
 	    dl->waived, dl->past, dl->total);
 	deadline_link(b, dl);
 	buf_puts(b, "</h3><p class=\"meta\">");
-	case_text(b, dl->case_code);
+	case_text(b, dl->occ != NULL ? dl->occ->case_code : NULL);
 	buf_puts(b, "期限 ");
-	day_text(b, dl->due_day);
-	if (dl->has_occ && dl->certainty != OCC_CERT_CONFIRMED)
-		buf_printf(b, " <span class=\"cert\">（%s）</span>",
-		    rules_certainty_ja(dl->certainty));
+	day_text(b, dl->due_day, dl->occ);
 	if (dl->overdue > 0)
 		buf_puts(b, " <span class=\"badge overdue\">期限超過</span>");
 	buf_puts(b, " <span class=\"cycle\">");
@@ -273,11 +288,9 @@ table(struct buf *b, const struct dash_ctx *d, const char *id,
 		buf_puts(b, "<tr class=\"deadline-row\" data-uid=\"");
 		html_attr(b, v[i]->uid);
 		buf_puts(b, "\"><td>");
-		day_text(b, v[i]->due_day);
-		if (v[i]->has_occ && v[i]->certainty != OCC_CERT_CONFIRMED)
-			buf_printf(b, "（%s）", rules_certainty_ja(v[i]->certainty));
+		day_text(b, v[i]->due_day, v[i]->occ);
 		buf_puts(b, "</td><td>");
-		case_text(b, v[i]->case_code);
+		case_text(b, v[i]->occ != NULL ? v[i]->occ->case_code : NULL);
 		deadline_link(b, v[i]);
 		buf_puts(b, "</td><td>");
 		html_text(b, cycle_name(d, v[i]->cycle));

@@ -50,21 +50,16 @@ home_row(const struct task_row *r, void *arg)
 }
 
 /*
- * Each deadline's certainty and case, from its occurrence in the current
- * rules (borrowed: the page is built before the loop runs again).
+ * Each deadline's occurrence in the current rules, for its certainty,
+ * case and closed-day move (borrowed: the page is built at once).
  */
 static void
 home_note(struct koyomi *k, struct dash_dls *l)
 {
-	const struct occ	*o;
-	size_t			 i;
+	size_t	 i;
 
 	for (i = 0; i < l->n; i++)
-		if ((o = koyomi_find_occ(k, l->v[i].uid)) != NULL) {
-			l->v[i].has_occ = 1;
-			l->v[i].certainty = o->certainty;
-			l->v[i].case_code = o->case_code;
-		}
+		l->v[i].occ = koyomi_find_occ(k, l->v[i].uid);
 }
 
 /* The first page's view from its URL: ?fy= ?weeks= ?view=all. */
@@ -503,16 +498,14 @@ done:
 	free(note);
 }
 
-/* The case of each row, from its occurrence (borrowed, as home_note). */
+/* Each row's occurrence (borrowed, as home_note). */
 static void
 trows_note(struct koyomi *k, struct dash_trows *l)
 {
-	const struct occ	*o;
-	size_t			 i;
+	size_t	 i;
 
 	for (i = 0; i < l->n; i++)
-		if ((o = koyomi_find_occ(k, l->v[i].uid)) != NULL)
-			l->v[i].case_code = o->case_code;
+		l->v[i].occ = koyomi_find_occ(k, l->v[i].uid);
 }
 
 static int

@@ -39,11 +39,9 @@ struct dash_dl {
 	size_t	 done, waived, open, overdue, past;
 	char	*pend[DASH_PEND_MAX];	/* assignee ids, not submitted */
 	size_t	 npend;
-	/* How sure the date is, and its case, from the current rules (the
-	   handler; case_code borrowed from the occurrence). */
-	int			 has_occ;
-	enum occ_certainty	 certainty;
-	const char		*case_code;
+	/* Its occurrence in the current rules, or NULL (the handler sets
+	   it; borrowed): how sure the date is, a closed-day move, a case. */
+	const struct occ	*occ;
 };
 struct dash_dls {
 	struct dash_dl	*v;
@@ -84,7 +82,7 @@ struct dash_trow {
 	char		*uid, *title, *cycle, *due_day, *assignee;
 	char		*answer, *answer_text, *note;	/* may be NULL */
 	const char	*state;
-	const char	*case_code;	/* borrowed from the occurrence */
+	const struct occ *occ;		/* as in struct dash_dl */
 	time_t		 due;
 	int		 fy;
 };
@@ -97,6 +95,11 @@ void	dash_trows_add(struct dash_trows *, const struct task_row *,
 void	dash_trows_free(struct dash_trows *);
 /* "未提出", "期限超過", "提出済", "免除", "対象外・過去分". */
 const char *dash_state_ja(const char *state);
+/*
+ * A due day as the task pages write it (dash_task_due): the day, its
+ * certainty when not confirmed, a closed-day move, from occ (may be NULL).
+ */
+void	dash_due_text(struct buf *, const char *due_day, const struct occ *);
 
 /*
  * One deadline's page (GET /occurrences/UID of a deadline): details, how

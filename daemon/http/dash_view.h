@@ -4,10 +4,8 @@
  * escaped with html.h. Pure: rows and rules in, bytes out; dashboard.c
  * does sessions, CSRF checks and HTTP.
  *
- * Pages carry stable hooks for tests: each deadline is
- * <section class="deadline" data-uid="…" data-done="N" data-open="N"
- * data-overdue="N" data-waived="N">, each assignee row
- * <tr class="assignee" data-assignee="…" data-state="…">.
+ * Pages carry stable hooks for tests; the coordinator's pages and theirs
+ * (deadline cards and assignee rows) are in dash_pages.h.
  */
 #ifndef KOYOMI_DASH_VIEW_H
 #define KOYOMI_DASH_VIEW_H
@@ -52,12 +50,10 @@ void	dash_nav(struct buf *, const struct dash_ctx *);
  */
 void	dash_render_login(struct buf *, const char *login_csrf,
 	    const char *error, const char *next);
-/* Filters form and, per deadline, the assignee × state matrix. */
-void	dash_render_matrix(struct buf *, const struct dash_ctx *,
-	    const struct dash_filter *, const struct task *, size_t);
-/* One organisation's tasks. */
-void	dash_render_org(struct buf *, const struct dash_ctx *,
-	    const char *org, const struct task *, size_t);
+/*
+ * The first page, a deadline's page and an organisation's page are
+ * dash_pages.h's (dash_home.c, dash_deadline.c).
+ */
 /* Meetings (non-deadline occurrences) from now on, at most max. */
 void	dash_render_meetings(struct buf *, const struct dash_ctx *,
 	    const struct occ_list *, size_t max);
