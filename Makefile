@@ -73,8 +73,9 @@ FUZZ_SRCS  := $(sort $(wildcard tests/fuzz/*_fuzz.c))
 ALL_OBJS := $(call objs,$(CAL_SRCS) $(RULES_SRCS) $(NOTIFY_SRCS) \
             $(DAEMON_SRCS) $(MAIN_SRCS))
 
-.PHONY: all deps run test test-variant unit layers integration check fuzz \
-        install uninstall clean bench asan golden-update
+.PHONY: all deps deps-run run test test-variant unit layers integration \
+        check fuzz install uninstall clean bench asan golden-update \
+        screenshots
 .DEFAULT_GOAL := all
 
 all: $(BIN) koyomi
@@ -112,13 +113,27 @@ $(B)/tests/%: $(B)/tests/unit/%.o $$(call unit_libs,$$*)
 
 -include $(ALL_OBJS:.o=.d) $(patsubst %.c,$(B)/%.d,$(UNIT_SRCS))
 
+# make deps: everything the tests use; make deps-run: only what building
+# and running need (tests/deps.sh).
 deps:
-	@sh tests/deps.sh
+	@sh tests/deps.sh test
+
+deps-run:
+	@sh tests/deps.sh run
 
 # make run: the daemon on the shipped rules with a local database and mail
-# folder under ./var, listening on 127.0.0.1:8080.
-run: deps all
+# folder under ./var, listening on 127.0.0.1:8080; on a fresh database it
+# prints a first admin token and where to log in (etc/run.sh).
+run: deps-run all
 	@sh etc/run.sh $(BIN)
+
+# The dashboard's pictures in docs/screenshots/ (README.md shows them),
+# taken by the browser test in headless chromium.
+screenshots: all
+	@mkdir -p docs/screenshots
+	@cd $$(mktemp -d) && KOYOMI=$(abspath $(BIN)) KOYOMI_SRC=$(CURDIR) \
+	    SCREENSHOTS=$(CURDIR)/docs/screenshots \
+	    /usr/bin/python3 $(CURDIR)/tests/integration/dashboard_browser.py
 
 unit: $(UNIT_BINS)
 	@sh tests/run-unit.sh $(B) $(UNIT_BINS)

@@ -314,7 +314,7 @@ send_due(struct chase *c, struct chase_due *due, size_t ndue, time_t now)
 		if (rc == 1)
 			continue;
 		if (strcmp(due[i].fresh.state, "open") == 0 &&
-		    !due[i].fresh.cancelled)
+		    !due[i].fresh.cancelled && !due[i].fresh.past)
 			due[n++] = due[i];	/* takes fresh along */
 		else
 			task_free(&due[i].fresh);
@@ -582,7 +582,7 @@ static void
 chase_metrics(struct koyomi *k, struct buf *b, void *arg)
 {
 	static const char *const states[] = { "open", "done", "waived",
-		"overdue" };
+		"overdue", "past" };
 	static const char *const kinds[] = { "before", "overdue", "escalate" };
 	struct tasks_metrics	 m;
 	int			 i;
@@ -591,8 +591,9 @@ chase_metrics(struct koyomi *k, struct buf *b, void *arg)
 	if (store_tasks_metrics(k->store, time(NULL), &m) == -1)
 		return;
 	buf_puts(b, "# HELP koyomi_tasks Tasks by state; overdue open tasks "
-	    "are counted as overdue, not open.\n# TYPE koyomi_tasks gauge\n");
-	for (i = 0; i < 4; i++)
+	    "are counted as overdue, not open, and deadlines past before "
+	    "koyomi knew of them as past.\n# TYPE koyomi_tasks gauge\n");
+	for (i = 0; i < 5; i++)
 		buf_printf(b, "koyomi_tasks{state=\"%s\"} %lld\n", states[i],
 		    m.by_state[i]);
 	buf_printf(b, "# HELP koyomi_tasks_overdue Open tasks past their due "
@@ -651,6 +652,81 @@ chase_start(struct koyomi *k, char **cause)
 	/* cmd_run runs KY_RULES_SWAPPED once every module has started. */
 	sched_at(k, &c->job, time(NULL), chase_run, c);
 	return c;
+}
+
+/* One nudge mail for task t to its assignee; 1 queued, 0 no address. */
+static int
+nudge_one(struct koyomi *k, const struct task *t, time_t now, char **cause)
+{
+	struct chase_rcpt	 rc[CHASE_MAX_RCPTS];
+	struct tmpl_vars	 tv;
+	char			*link;
+	size_t			 n;
+	int			 ret;
+
+	n = chase_assignee_rcpts(k->rules, t->assignee, rc, CHASE_MAX_RCPTS);
+	if (n == 0)
+		return 0;
+	link = task_link(k, t);
+	template_vars_init(&tv);
+	chase_vars(&tv, k->rules, t, k->zone, link, now);
+	ret = mailq_send(k, t->due < now ? TMPL_OVERDUE : TMPL_REMINDER, &tv,
+	    rc, n, cause);
+	template_vars_free(&tv);
+	free(link);
+	return ret == -1 ? -1 : 1;
+}
+
+int
+chase_nudge(struct koyomi *k, const char *uid, const struct task_actor *who,
+    time_t now, struct chase_nudged *out, char **cause)
+{
+	struct task_filter	 f = { 0 };
+	struct task_actor	 a = *who;
+	struct task		*v = NULL;
+	size_t			 i, n = 0;
+	int			 rc;
+
+	memset(out, 0, sizeof *out);
+	*cause = NULL;
+	if (k->rules == NULL)
+		return -1;
+	f.uid = uid;
+	f.unfinished = 1;
+	f.now = now;
+	if (store_begin(k->store) == -1)
+		return -1;
+	if (store_tasks_list(k->store, &f, &v, &n) == -1)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		if ((rc = nudge_one(k, &v[i], now, cause)) == -1)
+			goto fail;
+		if (rc == 0) {
+			out->noaddr++;
+			continue;
+		}
+		a.note = who->note != NULL ? who->note : "催促メール（手動）";
+		if (store_task_event(k->store, v[i].id, now, "nudged",
+		    &a) == -1)
+			goto fail;
+		out->sent++;
+	}
+	if (store_commit(k->store) == -1)
+		goto out_fail;
+	tasks_free(v, n);
+	if (out->sent > 0) {
+		log_info("chase: %s: %zu nudge(s) queued by %s", uid, out->sent,
+		    who->who != NULL ? who->who : "?");
+		if (k->outbox != NULL)
+			outbox_wake(k->outbox);
+	}
+	return 0;
+fail:
+	store_rollback(k->store);
+out_fail:
+	tasks_free(v, n);
+	memset(out, 0, sizeof *out);
+	return -1;
 }
 
 void

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "daemon/chase/chase_msg.h"
+#include "daemon/chase/tasks.h"
 #include "notifier/template.h"
 #include "rules/rules.h"
 
@@ -23,5 +24,20 @@ struct chase	*chase_start(struct koyomi *, char **cause);
 /* Something changed (rules swapped, a task reopened): scan again now. */
 void		 chase_kick(struct chase *);
 void		 chase_stop(struct chase *);
+
+/*
+ * A coordinator's nudge: one reminder now (the reminder or overdue
+ * template, with its completion link) to every assignee of deadline uid
+ * who has not submitted (open, not past), queued in the outbox in one
+ * transaction with a 'nudged' audit row per task. Assignees without an
+ * address are counted in noaddr. Takes no reminder step: the schedule
+ * goes on as before. 0, or -1 (*cause may say why; caller frees).
+ */
+struct chase_nudged {
+	size_t	 sent, noaddr;
+};
+int		 chase_nudge(struct koyomi *, const char *uid,
+		    const struct task_actor *, time_t now,
+		    struct chase_nudged *, char **cause);
 
 #endif

@@ -12,14 +12,23 @@
 #include "daemon/chase/tasks.h"
 
 int
+task_is_past(const struct task *t)
+{
+	return t->past && strcmp(t->state, "open") == 0;
+}
+
+int
 task_is_overdue(const struct task *t, time_t now)
 {
-	return !t->cancelled && strcmp(t->state, "open") == 0 && t->due < now;
+	return !t->cancelled && strcmp(t->state, "open") == 0 && !t->past &&
+	    t->due < now;
 }
 
 const char *
 task_display_state(const struct task *t, time_t now)
 {
+	if (task_is_past(t))
+		return "past";
 	return task_is_overdue(t, now) ? "overdue" : t->state;
 }
 
@@ -27,7 +36,8 @@ int
 task_state_valid(const char *s)
 {
 	return strcmp(s, "open") == 0 || strcmp(s, "done") == 0 ||
-	    strcmp(s, "waived") == 0 || strcmp(s, "overdue") == 0;
+	    strcmp(s, "waived") == 0 || strcmp(s, "overdue") == 0 ||
+	    strcmp(s, "past") == 0;
 }
 
 void
@@ -121,8 +131,10 @@ task_render_json(const struct task *t, time_t now, struct buf *b)
 	buf_json_string(b, t->moved ? moved : NULL);
 	buf_puts(b, ",\"closed\":");
 	buf_json_string(b, t->closed_name);
-	buf_printf(b, ",\"state\":\"%s\",\"overdue\":%s,\"cancelled\":%s",
-	    t->state, task_is_overdue(t, now) ? "true" : "false",
+	buf_printf(b, ",\"state\":\"%s\",\"overdue\":%s,\"past\":%s,"
+	    "\"cancelled\":%s", t->state,
+	    task_is_overdue(t, now) ? "true" : "false",
+	    task_is_past(t) ? "true" : "false",
 	    t->cancelled ? "true" : "false");
 	buf_puts(b, ",\"answer\":");
 	buf_json_string(b, t->answer);

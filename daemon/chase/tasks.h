@@ -3,9 +3,11 @@
  *
  * States: open → done | waived (with a reason); overdue is derived (open
  * and due < now); cancelled = the occurrence left the rules (history is
- * kept, the task is hidden from chasing). Every change is a row in
- * task_events: who, when, via what (cli, api, link, dashboard, rules,
- * mail).
+ * kept, the task is hidden from chasing). past (対象外・過去分) is an open
+ * task whose deadline had passed when koyomi first learned of it: never
+ * overdue, counted or chased until an administrator tracks it. Every
+ * change is a row in task_events: who, when, via what (cli, api, link,
+ * dashboard, rules, mail).
  *
  * tasks.c is pure (filters, rendering, the set of tasks the rules want);
  * the rows and their SQL are the store's (store/store_tasks.h);
@@ -26,7 +28,8 @@
 #include "rules/rules.h"
 
 int	task_is_overdue(const struct task *, time_t now);
-/* "open", "done", "waived" or "overdue" (derived). */
+int	task_is_past(const struct task *);	/* open and past */
+/* "open", "done", "waived", "overdue" or "past" (derived). */
 const char *task_display_state(const struct task *, time_t now);
 
 int	task_state_valid(const char *);

@@ -25,6 +25,7 @@
 static const char *const op_actions[] = {
 	[TASK_DONE] = "done", [TASK_REOPEN] = "reopened",
 	[TASK_WAIVE] = "waived", [TASK_ANSWER] = "answered",
+	[TASK_TRACK] = "tracked",
 };
 
 void
@@ -87,6 +88,12 @@ target_state(const struct task *t, const struct task_change *c,
 		return NULL;
 	}
 	switch (c->op) {
+	case TASK_TRACK:
+		if (strcmp(t->state, "open") != 0) {
+			*cause = xstrdup("only an open task can be tracked");
+			return NULL;
+		}
+		return "open";
 	case TASK_REOPEN:
 		return "open";
 	case TASK_WAIVE:
@@ -174,6 +181,15 @@ change_locked(struct koyomi *k, struct task *t, const struct task_change *c,
 
 	if ((to = target_state(t, c, r, cause)) == NULL)
 		return TASK_INVALID;
+	if (c->op == TASK_TRACK) {
+		/* History asked for: chased from now on like any task. */
+		if (!t->past)
+			return TASK_UNCHANGED;
+		if (store_task_set_past(s, t->id, 0, now) == -1 ||
+		    store_task_event(s, t->id, now, "tracked", &c->actor) == -1)
+			return TASK_ERROR;
+		return TASK_CHANGED;
+	}
 	if (strcmp(t->state, to) == 0 && same_answer(t, c))
 		return TASK_UNCHANGED;
 	if (c->answer != NULL) {
@@ -194,6 +210,88 @@ change_locked(struct koyomi *k, struct task *t, const struct task_change *c,
 	    queue_event(k, t, "task.reopened", c, now, cause) == -1)
 		return TASK_ERROR;
 	return TASK_CHANGED;
+}
+
+/* After a commit: what the daemon's other parts must hear about. */
+static void
+changed_after(struct koyomi *k, const struct task *t, const struct task_change *c)
+{
+	(void)c;
+	/*
+	 * The daemon's own commits do not move PRAGMA data_version, so the
+	 * private feeds showing this task are rebuilt here (a no-op in the
+	 * CLI, which has no feeds: the daemon notices its commit).
+	 */
+	feeds_private_dirty(k, t->assignee);
+}
+
+int
+tasks_change_many(struct koyomi *k, const int64_t *ids, size_t n,
+    const struct task_change *c, time_t now, struct task_many *out,
+    char **cause)
+{
+	struct task		*v;
+	enum task_result	 res;
+	char			*why;
+	size_t			 i, nv = 0;
+	int			 rc, answered = 0;
+
+	memset(out, 0, sizeof *out);
+	*cause = NULL;
+	if (c->answer != NULL)
+		return -1;	/* answers are given one by one */
+	if (store_begin(k->store) == -1)
+		return -1;
+	v = xcalloc(n + 1, sizeof *v);
+	for (i = 0; i < n; i++) {
+		if ((rc = store_task_get(k->store, ids[i], &v[nv])) == -1)
+			goto fail;
+		if (rc == 1) {
+			out->notfound++;
+			continue;
+		}
+		why = NULL;
+		res = change_locked(k, &v[nv], c, now, &answered, &why);
+		if (res == TASK_ERROR) {
+			if (why != NULL && *cause == NULL)
+				*cause = why;
+			else
+				free(why);
+			nv++;
+			goto fail;
+		}
+		if (res == TASK_INVALID) {
+			out->invalid++;
+			if (out->first_invalid == NULL)
+				out->first_invalid = why;
+			else
+				free(why);
+		} else
+			free(why);
+		if (res == TASK_CHANGED)
+			out->changed++;
+		else if (res == TASK_UNCHANGED)
+			out->unchanged++;
+		if (res == TASK_CHANGED)
+			nv++;
+		else
+			task_free(&v[nv]);
+	}
+	if (store_commit(k->store) == -1)
+		goto fail_committed;
+	if (k->outbox != NULL && out->changed > 0)
+		outbox_wake(k->outbox);
+	for (i = 0; i < nv; i++)
+		changed_after(k, &v[i], c);
+	tasks_free(v, nv);
+	return 0;
+fail:
+	store_rollback(k->store);
+fail_committed:
+	tasks_free(v, nv);
+	free(out->first_invalid);
+	memset(out, 0, sizeof *out);
+	return -1;
 }
 
 enum task_result
@@ -223,11 +321,10 @@ tasks_changed(struct koyomi *k, int64_t id, int answered)
 		outbox_wake(k->outbox);
 	/*
 	 * The daemon's own commits do not move PRAGMA data_version, so the
-	 * private feeds showing this task are rebuilt here (a no-op in the
-	 * CLI, which has no feeds: the daemon notices its commit).
+	 * private feeds showing this task are rebuilt (changed_after).
 	 */
 	if (store_task_get(k->store, id, &t) == 0) {
-		feeds_private_dirty(k, t.assignee);
+		changed_after(k, &t, NULL);
 		task_free(&t);
 	}
 	/* Groups built from answers follow at once (daemon only). */

@@ -20,7 +20,9 @@
 
 struct koyomi;
 
-enum task_op { TASK_DONE, TASK_REOPEN, TASK_WAIVE, TASK_ANSWER };
+/* TASK_TRACK: a past task (対象外・過去分) is chased from now on. */
+enum task_op { TASK_DONE, TASK_REOPEN, TASK_WAIVE, TASK_ANSWER,
+	TASK_TRACK };
 
 enum task_result {
 	TASK_CHANGED,
@@ -59,6 +61,21 @@ enum task_result tasks_change_in(struct koyomi *, int64_t id,
 		    const struct task_change *, time_t now, int *answered,
 		    char **cause);
 void		 tasks_changed(struct koyomi *, int64_t id, int answered);
+/*
+ * The same change (no answer) to every task of ids[0..n) in one
+ * transaction, for the dashboard's bulk actions: a task the change does
+ * not fit (a survey needing an answer, a cancelled one) is counted and
+ * left as it is; a database error undoes all. 0, or -1 (*cause may say
+ * why; caller frees). out->first_invalid says why the first was left
+ * (caller frees).
+ */
+struct task_many {
+	size_t	 changed, unchanged, invalid, notfound;
+	char	*first_invalid;
+};
+int	tasks_change_many(struct koyomi *, const int64_t *ids, size_t n,
+	    const struct task_change *, time_t now, struct task_many *out,
+	    char **cause);
 
 /* The response of a task's occurrence in the current rules, or NULL. */
 const struct rules_response *tasks_response(struct koyomi *,

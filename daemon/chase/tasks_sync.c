@@ -256,7 +256,9 @@ announce(struct koyomi *k, int64_t id, const struct task_want *w,
 	if ((ret = store_task_get(k->store, id, &t)) != 0)
 		return ret == 1 ? 0 : -1;
 	n = chase_assignee_rcpts(k->rules, t.assignee, rc, CHASE_MAX_RCPTS);
-	if (n == 0 || strcmp(t.state, "open") != 0) {
+	/* History moved within the past concerns no one. */
+	if (n == 0 || strcmp(t.state, "open") != 0 ||
+	    (t.past && w->due < now)) {
 		task_free(&t);
 		return 0;
 	}
@@ -297,6 +299,9 @@ sync_both(struct koyomi *k, const struct sync_act *a,
 		    w->occ->title, now) == -1 ||
 		    store_task_event(s, a->id, now, "due_changed", &ac) == -1)
 			return -1;
+		/* Moved into the future, a past deadline is one to chase. */
+		if (w->due > now && store_task_set_past(s, a->id, 0, now) == -1)
+			return -1;
 		st->changed++;
 	} else if (a->retitle) {
 		if (store_task_update_due(s, a->id, w->due, w->due_day,
@@ -306,14 +311,22 @@ sync_both(struct koyomi *k, const struct sync_act *a,
 	return 0;
 }
 
+/*
+ * A new pair. One already due is history, past, and its audit row says
+ * so, unless the configuration asks to chase such deadlines too.
+ */
 static int
 sync_new(struct koyomi *k, const struct task_want *w, time_t now,
     struct tasks_sync_stats *st)
 {
-	int64_t	 id;
+	struct task_actor	 ac = rules_actor;
+	int64_t			 id;
+	int			 past = w->due < now && !k->conf->chase_past;
 
-	if (store_task_insert(k->store, w, now, &id) == -1 ||
-	    store_task_event(k->store, id, now, "created", &rules_actor) == -1)
+	if (past)
+		ac.note = "登録時点で期限経過（対象外・過去分）";
+	if (store_task_insert(k->store, w, now, past, &id) == -1 ||
+	    store_task_event(k->store, id, now, "created", &ac) == -1)
 		return -1;
 	st->created++;
 	return 0;

@@ -37,6 +37,7 @@ int	cmd_tasks(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
 int	cmd_done(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
 int	cmd_reopen(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
 int	cmd_waive(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
+int	cmd_track(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
 int	cmd_answer(struct cmd_ctx *, int, char **);	/* cmd_tasks.c */
 int	cmd_case(struct cmd_ctx *, int, char **);	/* cmd_case.c */
 int	cmd_outbox(struct cmd_ctx *, int, char **);	/* cmd_outbox.c */

@@ -1,5 +1,6 @@
 /*
- * cmd_tasks.c — `koyomi tasks`, `done`, `reopen`, `waive`, `answer`
+ * cmd_tasks.c — `koyomi tasks`, `done`, `reopen`, `waive`, `answer`,
+ * `track`
  * (design §5). They open the database directly; the daemon may be
  * running and notices the change (PRAGMA data_version), which stops or
  * restarts reminders at once.
@@ -17,7 +18,7 @@
 #include "daemon/chase/tasks_ops.h"
 
 #define TASKS_USAGE "usage: koyomi tasks [--fy Y] [--state open|done|waived|" \
-	"overdue] [--assignee ORG] [--cycle C] [--all] [--format text|json|csv]\n"
+	"overdue|past] [--assignee ORG] [--cycle C] [--all] [--format text|json|csv]\n"
 
 static int
 parse_id(const char *s, int64_t *id)
@@ -243,4 +244,11 @@ cmd_answer(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	return change_cmd(ctx, argc, argv, TASK_ANSWER,
 	    "answer TASK ANSWER [--text T] [--by WHO]");
+}
+
+int
+cmd_track(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	return change_cmd(ctx, argc, argv, TASK_TRACK,
+	    "track TASK [--by WHO] [--note TEXT]");
 }

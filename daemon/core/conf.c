@@ -570,6 +570,7 @@ static const struct word starttls_words[] = {
 static const struct key conf_keys[] = {
 	{ "admin_mail",		K_STR,	CONF(admin_mail) },
 	{ "base_url",		K_STR,	CONF(base_url) },
+	{ "chase_past",		K_BOOL,	CONF(chase_past), .def = "false" },
 	{ "closed_days",	K_FUNC,	CONF(closed_days),
 	    .parse = parse_closed },
 	{ "conn_timeout",	K_NUM,	CONF(conn_timeout),

@@ -63,6 +63,11 @@ struct conf {
 	int			 inbound_ack;	/* 受領確認 to the sender */
 	size_t			 inbound_max_attachment; /* bytes per file */
 	unsigned		 inbound_poll;	/* seconds between IMAP polls */
+	/*
+	 * Chase deadlines already past when koyomi first learns of them;
+	 * false records them as 対象外・過去分 (tasks.past).
+	 */
+	int			 chase_past;
 };
 
 /* NULL on error, with every mistake in diag. */

@@ -23,6 +23,8 @@ state_ja(const char *st)
 		return "期限超過";
 	if (strcmp(st, "waived") == 0)
 		return "免除";
+	if (strcmp(st, "past") == 0)
+		return "対象外・過去分";
 	return "未提出";
 }
 
@@ -177,17 +179,11 @@ occ_tasks(struct buf *b, const struct dash_ctx *d, const struct task *v,
 }
 
 void
-dash_render_occ(struct buf *b, const struct dash_ctx *d, const struct occ *o,
-    const struct task *tasks, size_t ntasks)
+dash_occ_details(struct buf *b, const struct dash_ctx *d, const struct occ *o)
 {
 	char	 note[128];
 
-	dash_page_begin(b, d, o->title);
-	buf_puts(b, "<article id=\"occurrence\" data-uid=\"");
-	html_attr(b, o->uid);
-	buf_printf(b, "\" data-status=\"%s\">\n<table>\n", o->status ==
-	    OCC_CANCELLED ? "cancelled" : o->status == OCC_TENTATIVE ?
-	    "tentative" : "confirmed");
+	buf_puts(b, "<table class=\"details\">\n");
 	row(b, "名称", o->title);
 	row(b, "種類", rules_kind_ja(o->kind));
 	row(b, "事業", cycle_title(d, o->cycle_id));
@@ -205,6 +201,19 @@ dash_render_occ(struct buf *b, const struct dash_ctx *d, const struct occ *o,
 	row(b, "状態", dash_occ_status(o));
 	buf_puts(b, "</table>\n");
 	occ_description(b, o->description);
+}
+
+void
+dash_render_occ(struct buf *b, const struct dash_ctx *d, const struct occ *o,
+    const struct task *tasks, size_t ntasks)
+{
+	dash_page_begin(b, d, o->title);
+	buf_puts(b, "<article id=\"occurrence\" data-uid=\"");
+	html_attr(b, o->uid);
+	buf_printf(b, "\" data-status=\"%s\">\n", o->status ==
+	    OCC_CANCELLED ? "cancelled" : o->status == OCC_TENTATIVE ?
+	    "tentative" : "confirmed");
+	dash_occ_details(b, d, o);
 	if (o->is_deadline)
 		occ_tasks(b, d, tasks, ntasks);
 	if (o->is_deadline && d->inbox != NULL)

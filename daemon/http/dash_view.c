@@ -14,14 +14,6 @@
 #include "daemon/codec/html.h"
 #include "daemon/store/store_outbox.h"
 
-static const char dash_css[] =
-    "body{font-family:sans-serif;margin:1em 2em;color:#222}"
-    "nav a{margin-right:1em}table{border-collapse:collapse;margin:.5em 0}"
-    "th,td{border:1px solid #bbb;padding:2px 6px;text-align:left}"
-    "td.mark{text-align:center}.overdue{color:#b00}"
-    "section.deadline{margin:1em 0;padding:.5em;border-top:2px solid #888}"
-    "progress{width:20em}form.inline{display:inline}";
-
 const char *
 dash_name(const struct rules *r, const char *id)
 {
@@ -80,30 +72,19 @@ void
 dash_page_begin(struct buf *b, const struct dash_ctx *d, const char *title)
 {
 	buf_puts(b, "<!DOCTYPE html>\n<html lang=\"ja\"><head>"
-	    "<meta charset=\"utf-8\"><title>");
+	    "<meta charset=\"utf-8\"><meta name=\"viewport\" "
+	    "content=\"width=device-width, initial-scale=1\"><title>");
 	html_text(b, title);
 	buf_printf(b, " — koyomi</title><style>%s</style></head><body>\n",
 	    dash_css);
 	if (d == NULL) {
-		buf_puts(b, "<h1>");
+		buf_puts(b, "<main id=\"main\"><h1>");
 		html_text(b, title);
 		buf_puts(b, "</h1>\n");
 		return;
 	}
-	buf_puts(b, "<nav><a href=\"/\">締切と提出状況</a>"
-	    "<a href=\"/meetings\">会議予定</a>");
-	/* Outbox rows name every cycle's addresses: admins only. */
-	if (d->is_admin)
-		buf_puts(b, "<a href=\"/outbox\">送信状況</a>");
-	if (d->can_write)
-		buf_puts(b, "<a href=\"/inbox\">受信メール</a>");
-	buf_puts(b, "<a href=\"/reload\">ルール読込</a>");
-	buf_puts(b, "<form class=\"inline\" method=\"post\" action=\"/logout\">"
-	    "<input type=\"hidden\" name=\"csrf\" value=\"");
-	html_attr(b, d->csrf);
-	buf_puts(b, "\"><button>ログアウト</button></form> <small>");
-	html_text(b, d->who);
-	buf_puts(b, "</small></nav>\n<h1>");
+	dash_nav(b, d);
+	buf_puts(b, "<main id=\"main\"><h1>");
 	html_text(b, title);
 	buf_puts(b, "</h1>\n");
 }
@@ -111,11 +92,12 @@ dash_page_begin(struct buf *b, const struct dash_ctx *d, const char *title)
 void
 dash_page_end(struct buf *b)
 {
-	buf_puts(b, "</body></html>\n");
+	buf_puts(b, "</main></body></html>\n");
 }
 
 void
-dash_render_login(struct buf *b, const char *login_csrf, const char *error)
+dash_render_login(struct buf *b, const char *login_csrf, const char *error,
+    const char *next)
 {
 	dash_page_begin(b, NULL, "ログイン");
 	if (error != NULL) {
@@ -126,8 +108,12 @@ dash_render_login(struct buf *b, const char *login_csrf, const char *error)
 	buf_puts(b, "<form method=\"post\" action=\"/login\">"
 	    "<input type=\"hidden\" name=\"csrf\" value=\"");
 	html_attr(b, login_csrf);
+	if (next != NULL) {
+		buf_puts(b, "\"><input type=\"hidden\" name=\"next\" value=\"");
+		html_attr(b, next);
+	}
 	buf_puts(b, "\"><label>APIトークン <input type=\"password\" "
-	    "name=\"token\" autocomplete=\"off\" required></label> "
+	    "name=\"token\" autocomplete=\"off\" required autofocus></label> "
 	    "<button>ログイン</button></form>\n");
 	dash_page_end(b);
 }
@@ -186,55 +172,6 @@ dash_filter_match(const struct dash_ctx *d, const struct dash_filter *f,
 	return 1;
 }
 
-static void
-select_open(struct buf *b, const char *label, const char *name)
-{
-	buf_printf(b, "<label>%s <select name=\"%s\"><option value=\"\">"
-	    "すべて</option>", label, name);
-}
-
-static void
-option(struct buf *b, const char *value, const char *text, const char *cur)
-{
-	buf_puts(b, "<option value=\"");
-	html_attr(b, value);
-	buf_puts(b, cur != NULL && strcmp(cur, value) == 0 ?
-	    "\" selected>" : "\">");
-	html_text(b, text);
-	buf_puts(b, "</option>");
-}
-
-static void
-filters_form(struct buf *b, const struct dash_ctx *d,
-    const struct dash_filter *f)
-{
-	const struct rules	*r = d->rules;
-	size_t			 i;
-
-	buf_puts(b, "<form method=\"get\" action=\"/\" id=\"filters\">"
-	    "<label>年度 <input name=\"fy\" size=\"6\" value=\"");
-	if (f->fy != 0)
-		buf_printf(b, "%d", f->fy);
-	buf_puts(b, "\"></label> ");
-	select_open(b, "サイクル", "cycle");
-	for (i = 0; r != NULL && i < r->ncycles; i++)
-		option(b, r->cycles[i].id, r->cycles[i].title != NULL ?
-		    r->cycles[i].title : r->cycles[i].id, f->cycle);
-	buf_puts(b, "</select></label> ");
-	select_open(b, "ブロック等", "block");
-	for (i = 0; r != NULL && i < r->ngroups; i++)
-		option(b, r->groups[i].id, r->groups[i].name != NULL ?
-		    r->groups[i].name : r->groups[i].id, f->block);
-	buf_puts(b, "</select></label> ");
-	select_open(b, "都道府県", "pref");
-	for (i = 0; r != NULL && i < r->norgs; i++)
-		if (r->orgs[i].type != NULL &&
-		    strcmp(r->orgs[i].type, "prefecture") == 0)
-			option(b, r->orgs[i].id, r->orgs[i].name, f->pref);
-	buf_puts(b, "</select></label> <button>絞り込み</button>");
-	buf_puts(b, "</form>\n");
-}
-
 /* The CSV link for the current view: same query plus format=csv. */
 static void
 csv_link(struct buf *b, const char *path, const struct dash_filter *f)
@@ -270,142 +207,6 @@ dash_task_buttons(struct buf *b, const struct dash_ctx *d,
 	html_attr(b, d->csrf);
 	buf_printf(b, "\"><button>%s</button></form>",
 	    strcmp(t->state, "open") == 0 ? "提出済にする" : "未提出に戻す");
-}
-
-/* One assignee row of a deadline's matrix. */
-static void
-matrix_row(struct buf *b, const struct dash_ctx *d, const struct task *t)
-{
-	const char	*st = task_display_state(t, d->now);
-
-	buf_puts(b, "<tr class=\"assignee\" data-assignee=\"");
-	html_attr(b, t->assignee);
-	buf_printf(b, "\" data-state=\"%s\"><td><a href=\"/org?id=", st);
-	html_urlencode(b, assignee_org(d->rules, t->assignee));
-	buf_puts(b, "\">");
-	html_text(b, dash_name(d->rules, t->assignee));
-	buf_printf(b, "</a></td><td class=\"mark\">%s</td>"
-	    "<td class=\"mark\">%s</td><td class=\"mark overdue\">%s</td>"
-	    "<td class=\"mark\">%s</td><td>",
-	    strcmp(st, "done") == 0 ? "●" : "",
-	    strcmp(st, "open") == 0 ? "●" : "",
-	    strcmp(st, "overdue") == 0 ? "●" : "",
-	    strcmp(st, "waived") == 0 ? "●" : "");
-	html_text(b, t->answer);
-	if (t->answer_text != NULL) {
-		buf_puts(b, " ");
-		html_text(b, t->answer_text);
-	}
-	buf_puts(b, "</td><td>");
-	dash_task_buttons(b, d, t);
-	buf_puts(b, "</td></tr>\n");
-}
-
-/* One deadline: v[0..n) share a uid. */
-static void
-matrix_deadline(struct buf *b, const struct dash_ctx *d,
-    const struct task *const *v, size_t n)
-{
-	size_t		 i, c[4] = { 0 };
-	const char	*st;
-	char		 due[192];
-
-	for (i = 0; i < n; i++) {
-		st = task_display_state(v[i], d->now);
-		c[strcmp(st, "done") == 0 ? 0 : strcmp(st, "open") == 0 ? 1 :
-		    strcmp(st, "overdue") == 0 ? 2 : 3]++;
-	}
-	buf_puts(b, "<section class=\"deadline\" data-uid=\"");
-	html_attr(b, v[0]->uid);
-	buf_printf(b, "\" data-done=\"%zu\" data-open=\"%zu\" "
-	    "data-overdue=\"%zu\" data-waived=\"%zu\"><h2>", c[0], c[1], c[2],
-	    c[3]);
-	html_text(b, v[0]->title);
-	buf_puts(b, "</h2><p>");
-	if (v[0]->case_code != NULL) {
-		buf_puts(b, "ケース <span class=\"case\">");
-		html_text(b, v[0]->case_code);
-		buf_puts(b, "</span>　");
-	}
-	dash_task_due(v[0], due, sizeof due);
-	buf_puts(b, "期限 <span class=\"due\">");
-	html_text(b, due);
-	buf_printf(b, "</span>　提出済 <span class=\"n-done\">%zu</span> / %zu　"
-	    "未提出 <span class=\"n-open\">%zu</span>　"
-	    "期限超過 <span class=\"n-overdue\">%zu</span>　"
-	    "免除 <span class=\"n-waived\">%zu</span> "
-	    "<progress max=\"%zu\" value=\"%zu\">%zu/%zu</progress></p>\n",
-	    c[0], n, c[1], c[2], c[3], n, c[0] + c[3], c[0] + c[3], n);
-	buf_puts(b, "<table><tr><th>提出先</th><th>提出済</th><th>未提出</th>"
-	    "<th>期限超過</th><th>免除</th><th>回答</th><th></th></tr>\n");
-	for (i = 0; i < n; i++)
-		matrix_row(b, d, v[i]);
-	buf_puts(b, "</table></section>\n");
-}
-
-void
-dash_render_matrix(struct buf *b, const struct dash_ctx *d,
-    const struct dash_filter *f, const struct task *v, size_t n)
-{
-	const struct task	**sel;
-	size_t			  i, j, ns = 0;
-
-	dash_page_begin(b, d, "締切と提出状況");
-	filters_form(b, d, f);
-	csv_link(b, "/", f);
-	sel = xreallocarray(NULL, n + 1,
-	    sizeof *sel);	/* NOLINT(bugprone-sizeof-expression): pointers */
-	for (i = 0; i < n; i++)
-		if (!v[i].cancelled && dash_filter_match(d, f, &v[i]))
-			sel[ns++] = &v[i];
-	if (ns == 0)
-		buf_puts(b, "<p id=\"empty\">該当する締切はありません。</p>\n");
-	/* Rows come ordered by due, uid, assignee: group runs of one uid. */
-	for (i = 0; i < ns; i = j) {
-		for (j = i + 1; j < ns && strcmp(sel[j]->uid, sel[i]->uid) == 0;
-		    j++)
-			;
-		matrix_deadline(b, d, sel + i, j - i);
-	}
-	free(sel);
-	dash_page_end(b);
-}
-
-void
-dash_render_org(struct buf *b, const struct dash_ctx *d, const char *org,
-    const struct task *v, size_t n)
-{
-	struct dash_filter	 f = { .org = org };
-	size_t			 i;
-	char			 due[192];
-
-	dash_page_begin(b, d, dash_name(d->rules, org));
-	csv_link(b, "/org", NULL);
-	buf_puts(b, "<table id=\"org-tasks\"><tr><th>期限</th><th>締切</th>"
-	    "<th>ケース</th><th>提出先</th><th>状態</th><th>回答</th><th></th>"
-	    "</tr>\n");
-	for (i = 0; i < n; i++) {
-		if (v[i].cancelled || !dash_filter_match(d, &f, &v[i]))
-			continue;
-		buf_printf(b, "<tr class=\"task\" data-state=\"%s\"><td>",
-		    task_display_state(&v[i], d->now));
-		dash_task_due(&v[i], due, sizeof due);
-		html_text(b, due);
-		buf_puts(b, "</td><td>");
-		html_text(b, v[i].title);
-		buf_puts(b, "</td><td class=\"case\">");
-		html_text(b, v[i].case_code);
-		buf_puts(b, "</td><td>");
-		html_text(b, dash_name(d->rules, v[i].assignee));
-		buf_printf(b, "</td><td>%s</td><td>",
-		    task_display_state(&v[i], d->now));
-		html_text(b, v[i].answer);
-		buf_puts(b, "</td><td>");
-		dash_task_buttons(b, d, &v[i]);
-		buf_puts(b, "</td></tr>\n");
-	}
-	buf_puts(b, "</table>\n");
-	dash_page_end(b);
 }
 
 /* 1 when the meetings page lists o: dated, no deadline, not over. */

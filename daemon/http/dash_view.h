@@ -4,10 +4,8 @@
  * escaped with html.h. Pure: rows and rules in, bytes out; dashboard.c
  * does sessions, CSRF checks and HTTP.
  *
- * Pages carry stable hooks for tests: each deadline is
- * <section class="deadline" data-uid="…" data-done="N" data-open="N"
- * data-overdue="N" data-waived="N">, each assignee row
- * <tr class="assignee" data-assignee="…" data-state="…">.
+ * Pages carry stable hooks for tests; the coordinator's pages and theirs
+ * (deadline cards and assignee rows) are in dash_pages.h.
  */
 #ifndef KOYOMI_DASH_VIEW_H
 #define KOYOMI_DASH_VIEW_H
@@ -45,16 +43,20 @@ struct dash_ctx {
 
 void	dash_page_begin(struct buf *, const struct dash_ctx *, const char *title);
 void	dash_page_end(struct buf *);
+/* dash_style.c: the style sheet and the navigation bar of every page. */
+extern const char dash_css[];
+void	dash_nav(struct buf *, const struct dash_ctx *);
 
-/* The login form (no session yet): token field plus login CSRF. */
+/*
+ * The login form (no session yet): token field plus login CSRF, and
+ * where to go after it (a checked local path, or NULL for /).
+ */
 void	dash_render_login(struct buf *, const char *login_csrf,
-	    const char *error);
-/* Filters form and, per deadline, the assignee × state matrix. */
-void	dash_render_matrix(struct buf *, const struct dash_ctx *,
-	    const struct dash_filter *, const struct task *, size_t);
-/* One organisation's tasks. */
-void	dash_render_org(struct buf *, const struct dash_ctx *,
-	    const char *org, const struct task *, size_t);
+	    const char *error, const char *next);
+/*
+ * The first page, a deadline's page and an organisation's page are
+ * dash_pages.h's (dash_home.c, dash_deadline.c).
+ */
 /* Meetings (non-deadline occurrences) from now on, at most max. */
 void	dash_render_meetings(struct buf *, const struct dash_ctx *,
 	    const struct occ_list *, size_t max);
@@ -84,6 +86,9 @@ void	dash_render_task(struct buf *, const struct dash_ctx *,
  */
 void	dash_render_occ(struct buf *, const struct dash_ctx *,
 	    const struct occ *, const struct task *, size_t ntasks);
+/* An occurrence's details table and description (dash_item.c). */
+void	dash_occ_details(struct buf *, const struct dash_ctx *,
+	    const struct occ *);
 /* The done / reopen form of a task, for those who may write. */
 void	dash_task_buttons(struct buf *, const struct dash_ctx *,
 	    const struct task *);

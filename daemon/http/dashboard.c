@@ -23,11 +23,10 @@
 #include "daemon/http/auth_req.h"
 #include "daemon/core/conf.h"
 #include "daemon/codec/csv.h"
-#include "daemon/http/dash_inbox.h"
+#include "daemon/codec/html.h"
 #include "daemon/http/dash_req.h"
 #include "daemon/http/dash_view.h"
 #include "daemon/http/http.h"
-#include "daemon/http/inbox_http.h"
 #include "daemon/http/routes.h"
 #include "daemon/core/koyomi.h"
 #include "daemon/core/reload.h"
@@ -94,7 +93,46 @@ set_cookie(struct http_req *req, struct koyomi *k, const char *name,
 	free(c);
 }
 
-/* The session of this request; redirects to /login when there is none. */
+/*
+ * To /login, and for a GET back here afterwards: ?next= holds this path
+ * and query, re-encoded, when it passes the check login_post applies.
+ */
+static void
+login_redirect(struct http_req *req)
+{
+	struct buf	 here, to;
+
+	if (http_method_bit(req) != HTTP_GET) {
+		dash_redirect(req, "/login");
+		return;
+	}
+	buf_init(&here);
+	html_pathencode(&here, http_path(req));
+	buf_puts(&here, "?");
+	http_query_string(req, &here);
+	if (here.data[here.len - 1] == '?')
+		here.data[--here.len] = '\0';
+	buf_init(&to);
+	buf_puts(&to, "/login");
+	if (strcmp(here.data, "/") != 0 && html_local_path_ok(here.data)) {
+		buf_puts(&to, "?next=");
+		html_urlencode(&to, here.data);
+	}
+	dash_redirect(req, to.data);
+	buf_free(&here);
+	buf_free(&to);
+}
+
+/* Where a login goes: next when it is a local path, else the first page. */
+static const char *
+login_next(const char *next)
+{
+	if (next == NULL || !html_local_path_ok(next) ||
+	    strncmp(next, "/login", 6) == 0 || strncmp(next, "/logout", 7) == 0)
+		return NULL;
+	return next;
+}
+
 int
 dash_session(struct http_req *req, struct koyomi *k, struct dash_req *d)
 {
@@ -104,7 +142,7 @@ dash_session(struct http_req *req, struct koyomi *k, struct dash_req *d)
 	d->k = k;
 	if (session_get(k->store, http_cookie(req, DASH_COOKIE), koyomi_now(k),
 	    &d->ai, d->csrf) != 0) {
-		dash_redirect(req, "/login");
+		login_redirect(req);
 		return -1;
 	}
 	if (d->ai.role == AUTH_COORDINATOR) {
@@ -127,6 +165,34 @@ dash_csrf_ok(struct http_req *req, const struct dash_req *d)
 	    CRYPTO_memcmp(f, d->csrf, n) == 0;
 }
 
+/*
+ * The session's cycles, not auth_can_cycle: dash_session has cut
+ * ai.cycles into d->scope in place.
+ */
+static int
+in_scope(const struct dash_req *d, const char *cycle)
+{
+	size_t	 i;
+
+	for (i = 0; i < d->nscope; i++)
+		if (strcmp(d->scope[i], cycle) == 0)
+			return 1;
+	return 0;
+}
+
+int
+dash_can_read(const struct dash_req *d, const char *cycle)
+{
+	return d->ai.role != AUTH_COORDINATOR || in_scope(d, cycle);
+}
+
+int
+dash_can_write(const struct dash_req *d, const char *cycle)
+{
+	return d->ai.role == AUTH_ADMIN || (d->ai.role == AUTH_COORDINATOR &&
+	    in_scope(d, cycle));
+}
+
 void
 dash_ctx_init(struct dash_req *d, struct dash_ctx *c)
 {
@@ -140,8 +206,8 @@ dash_ctx_init(struct dash_req *d, struct dash_ctx *c)
 	c->inbox = NULL;
 }
 
-static void
-dash_filter(struct http_req *req, struct dash_filter *f)
+void
+dash_filter_parse(struct http_req *req, struct dash_filter *f)
 {
 	const char	*s = http_query(req, "fy");
 
@@ -155,18 +221,26 @@ dash_filter(struct http_req *req, struct dash_filter *f)
 	f->org = http_query(req, "id");
 }
 
+void
+dash_task_filter(const struct dash_req *d, const struct dash_filter *df,
+    struct task_filter *f)
+{
+	memset(f, 0, sizeof *f);
+	f->fy = df->fy;
+	f->cycle = df->cycle != NULL && *df->cycle != '\0' ? df->cycle : NULL;
+	f->cycles = d->scope;
+	f->ncycles = d->nscope;
+	f->now = koyomi_now(d->k);
+}
+
 /* Tasks the viewer may see (scope) for fy/cycle; -1 answered 500. */
 static int
 dash_tasks(struct http_req *req, struct dash_req *d,
     const struct dash_filter *df, struct task **v, size_t *n)
 {
-	struct task_filter	 f = { 0 };
+	struct task_filter	 f;
 
-	f.fy = df->fy;
-	f.cycle = df->cycle != NULL && *df->cycle != '\0' ? df->cycle : NULL;
-	f.cycles = d->scope;
-	f.ncycles = d->nscope;
-	f.now = koyomi_now(d->k);
+	dash_task_filter(d, df, &f);
 	if (store_tasks_list(d->k->store, &f, v, n) == -1) {
 		dash_text(req, 500, "database error");
 		return -1;
@@ -195,56 +269,43 @@ dash_tasks_csv(struct http_req *req, struct dash_ctx *c,
 	dash_send(req, 200, CSV_TYPE, &b);
 }
 
-/*
- * The task pages: the matrix over every organisation, or (org_page) one
- * organisation's tasks, named by ?id=; either as CSV with ?format=csv.
- */
+/* GET /?format=csv: the tasks of the first page's filter as CSV. */
 static void
-dash_task_page(struct http_req *req, struct koyomi *k, int org_page)
+dash_index_csv(struct http_req *req, struct koyomi *k)
 {
 	struct dash_req		 d;
 	struct dash_ctx		 c;
 	struct dash_filter	 f;
 	struct task		*v;
-	struct buf		 b;
-	const char		*fmt = http_query(req, "format");
 	size_t			 n;
 
 	if (dash_session(req, k, &d) == -1)
 		return;
 	dash_ctx_init(&d, &c);
-	dash_filter(req, &f);
-	if (!org_page)
-		f.org = NULL;
-	else if (f.org == NULL || *f.org == '\0') {
-		dash_text(req, 404, "no organisation given");
-		return;
-	}
+	dash_filter_parse(req, &f);
+	f.org = NULL;
 	if (dash_tasks(req, &d, &f, &v, &n) == -1)
 		return;
-	if (fmt != NULL && strcmp(fmt, "csv") == 0)
-		dash_tasks_csv(req, &c, &f, v, n);
-	else {
-		buf_init(&b);
-		if (org_page)
-			dash_render_org(&b, &c, f.org, v, n);
-		else
-			dash_render_matrix(&b, &c, &f, v, n);
-		dash_send(req, 200, HTML_TYPE, &b);
-	}
+	dash_tasks_csv(req, &c, &f, v, n);
 	tasks_free(v, n);
 }
 
+/* GET /: the first page (dash_home.c), or its tasks as CSV. */
 void
 dash_index(struct http_req *req, void *arg)
 {
-	dash_task_page(req, arg, 0);
+	const char	*fmt = http_query(req, "format");
+
+	if (fmt != NULL && strcmp(fmt, "csv") == 0)
+		dash_index_csv(req, arg);
+	else
+		dash_home_get(req, arg);
 }
 
 void
 dash_org(struct http_req *req, void *arg)
 {
-	dash_task_page(req, arg, 1);
+	dash_org_get(req, arg);
 }
 
 void
@@ -380,7 +441,7 @@ dash_task_get(struct http_req *req, void *arg)
 		dash_text(req, 404, "no such task");
 		return;
 	}
-	if (!auth_can_cycle(&d.ai, t.cycle)) {
+	if (!dash_can_read(&d, t.cycle)) {
 		task_free(&t);
 		dash_text(req, 403, "not your cycle");
 		return;
@@ -429,7 +490,6 @@ dash_occ_get(struct http_req *req, void *arg)
 	struct dash_ctx		 c;
 	struct revisions_occ	 ro;
 	struct task_filter	 f = { 0 };
-	struct dash_inbox	 di;
 	const struct occ	*o;
 	struct task		*v = NULL;
 	struct buf		 b;
@@ -442,9 +502,15 @@ dash_occ_get(struct http_req *req, void *arg)
 		dash_text(req, 404, "no such event");
 		return;
 	}
-	if (!auth_can_cycle(&d.ai, o->cycle_id)) {
+	if (!dash_can_read(&d, o->cycle_id)) {
 		revisions_occ_free(&ro);
 		dash_text(req, 403, "not your cycle");
+		return;
+	}
+	if (o->is_deadline && o == koyomi_find_occ(k, o->uid)) {
+		/* A live deadline: its matrix (dash_http.c). */
+		dash_deadline_get(req, &d, o);
+		revisions_occ_free(&ro);
 		return;
 	}
 	f.uid = o->uid;
@@ -453,14 +519,8 @@ dash_occ_get(struct http_req *req, void *arg)
 	if (o->is_deadline && store_tasks_list(k->store, &f, &v, &n) == -1)
 		n = 0;
 	dash_ctx_init(&d, &c);
-	if (o->is_deadline) {
-		inbox_http_deadline(&d, o->uid, v, n, &di);
-		c.inbox = &di;
-	}
 	buf_init(&b);
 	dash_render_occ(&b, &c, o, v, n);
-	if (o->is_deadline)
-		inbox_http_done(&di);
 	tasks_free(v, n);
 	revisions_occ_free(&ro);
 	dash_send(req, 200, HTML_TYPE, &b);
@@ -495,7 +555,7 @@ dash_task_post(struct http_req *req, void *arg)
 		dash_text(req, 404, "no such task");
 		return;
 	}
-	if (!auth_can_cycle(&d.ai, t.cycle)) {
+	if (!dash_can_write(&d, t.cycle)) {
 		task_free(&t);
 		dash_text(req, 403, "not your cycle");
 		return;
@@ -526,7 +586,7 @@ login_get(struct http_req *req, void *arg)
 	}
 	set_cookie(req, k, LOGIN_COOKIE, tok, "/login", 600);
 	buf_init(&b);
-	dash_render_login(&b, tok, NULL);
+	dash_render_login(&b, tok, NULL, login_next(http_query(req, "next")));
 	dash_send(req, 200, HTML_TYPE, &b);
 }
 
@@ -543,13 +603,17 @@ login_fail(struct http_req *req, struct koyomi *k, unsigned status,
 	}
 	set_cookie(req, k, LOGIN_COOKIE, tok, "/login", 600);
 	buf_init(&b);
-	dash_render_login(&b, tok, msg);
+	dash_render_login(&b, tok, msg, login_next(http_form(req, "next")));
 	dash_send(req, status, HTML_TYPE, &b);
 }
 
-/* Opens a session for token_id and sends the browser to the dashboard. */
+/*
+ * Opens a session for token_id and sends the browser where it was going
+ * (next, checked again here), else to the first page.
+ */
 static void
-login_session(struct http_req *req, struct koyomi *k, int64_t token_id)
+login_session(struct http_req *req, struct koyomi *k, int64_t token_id,
+    const char *next)
 {
 	char	 secret[48], csrf[48];
 
@@ -559,7 +623,8 @@ login_session(struct http_req *req, struct koyomi *k, int64_t token_id)
 		return;
 	}
 	set_cookie(req, k, DASH_COOKIE, secret, "/", SESSION_TTL);
-	dash_redirect(req, "/");
+	next = login_next(next);
+	dash_redirect(req, next != NULL ? next : "/");
 }
 
 void
@@ -580,7 +645,7 @@ login_post(struct http_req *req, void *arg)
 		login_fail(req, k, 401, "トークンが正しくありません。");
 		return;
 	}
-	login_session(req, k, ai.token_id);
+	login_session(req, k, ai.token_id, http_form(req, "next"));
 }
 
 void
@@ -638,5 +703,5 @@ once_get(struct http_req *req, void *arg)
 		    "database error");
 		return;
 	}
-	login_session(req, k, token_id);
+	login_session(req, k, token_id, http_query(req, "next"));
 }

@@ -24,12 +24,14 @@
 
 #include "calendars/log.h"
 #include "calendars/util.h"
+#include "daemon/codec/html.h"
 #include "daemon/core/conf.h"
 #include "daemon/http/http.h"
 #include "daemon/core/koyomi.h"
 #include "daemon/core/metrics.h"
 
 #define HTTP_MAX_HEADERS	32
+#define HTTP_MAX_FORM		4096	/* fields of one form body */
 
 /* A table row as the router uses it: the '*' taken off, lengths known. */
 struct route {
@@ -704,7 +706,8 @@ form_parse(struct http_req *req)
 	size_t		 n;
 
 	req->form_parsed = 1;
-	while (*p != '\0' && req->nform < 256) {
+	/* Bounded: a bulk action's checkboxes, a few thousand at most. */
+	while (*p != '\0' && req->nform < HTTP_MAX_FORM) {
 		amp = strchr(p, '&');
 		n = amp != NULL ? (size_t)(amp - p) : strlen(p);
 		eq = memchr(p, '=', n);
@@ -733,6 +736,51 @@ http_form(struct http_req *req, const char *name)
 		if (strcmp(req->form_keys[i], name) == 0)
 			return req->form_vals[i];
 	return NULL;
+}
+
+size_t
+http_form_all(struct http_req *req, const char *name, const char **out,
+    size_t max)
+{
+	size_t	 i, n = 0;
+
+	if (!req->form_parsed)
+		form_parse(req);
+	for (i = 0; i < req->nform && n < max; i++)
+		if (strcmp(req->form_keys[i], name) == 0)
+			out[n++] = req->form_vals[i];
+	return n;
+}
+
+struct query_buf {
+	struct buf	*b;
+	int		 n;
+};
+
+static enum MHD_Result
+query_string_cb(void *cls, enum MHD_ValueKind kind, const char *key,
+    const char *value)
+{
+	struct query_buf	*q = cls;
+
+	(void)kind;
+	if (q->n++ > 0)
+		buf_putc(q->b, '&');
+	html_urlencode(q->b, key);
+	if (value != NULL) {
+		buf_putc(q->b, '=');
+		html_urlencode(q->b, value);
+	}
+	return MHD_YES;
+}
+
+void
+http_query_string(struct http_req *req, struct buf *b)
+{
+	struct query_buf	 q = { b, 0 };
+
+	MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND,
+	    query_string_cb, &q);
 }
 
 void

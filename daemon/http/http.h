@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 
+struct buf;
 struct koyomi;
 struct http;
 struct http_req;
@@ -103,6 +104,11 @@ const char	*http_cookie(struct http_req *, const char *);
 const char	*http_body(struct http_req *, size_t *len);
 /* Form field from an application/x-www-form-urlencoded body, decoded. */
 const char	*http_form(struct http_req *, const char *);
+/* Every value of a repeated form field (checkboxes), up to max; the count. */
+size_t		 http_form_all(struct http_req *, const char *,
+		    const char **out, size_t max);
+/* The query as sent, re-encoded ("a=1&b=x%20y"); nothing when none. */
+void		 http_query_string(struct http_req *, struct buf *);
 const char	*http_remote(struct http_req *);
 
 /* Answer later: see the top of this file. */

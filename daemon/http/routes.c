@@ -28,6 +28,7 @@
 const struct http_route http_route_table[] = {
 /*	  pattern		methods		role	metrics name	handler */
 	{ "/",			GET,		R_LOG,	"dashboard",	dash_index },
+	{ "/annual",		GET,		R_LOG,	"dashboard_annual", dash_annual },
 	{ "/api/v1/cases",	GET | POST,	R_VIEW,	"api_cases",	api_cases },
 	{ "/api/v1/cases/*",	POST,		R_COORD, "api_case",	api_case },
 	{ "/api/v1/occurrences", GET,		R_VIEW,	"api_occurrences", api_occurrences },
@@ -36,6 +37,8 @@ const struct http_route http_route_table[] = {
 	{ "/api/v1/tasks",	GET,		R_VIEW,	"api_tasks",	api_tasks_list },
 	{ "/api/v1/tasks/*",	GET | POST,	R_VIEW,	"api_task",	api_tasks_one },
 	{ "/c/*",		GET | POST,	R_SEC,	"completion_link", clink_handler },
+	{ "/dash/bulk",		POST,		R_COORD, "dashboard_bulk", dash_bulk },
+	{ "/dash/nudge/*",	GET | POST,	R_COORD, "dashboard_nudge", dash_nudge },
 	{ "/dash/tasks/*",	POST,		R_COORD, "dashboard_task", dash_task_post },
 	{ "/feeds/*",		GET,		R_SEC,	"feeds",	feeds_handler },
 	{ "/healthz",		GET,		R_PUB,	"healthz",	route_healthz },

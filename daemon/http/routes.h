@@ -36,6 +36,10 @@ void	login_post(struct http_req *, void *);
 void	logout_post(struct http_req *, void *);
 void	once_post(struct http_req *, void *);
 void	once_get(struct http_req *, void *);
+/* dash_http.c */
+void	dash_nudge(struct http_req *, void *);
+void	dash_bulk(struct http_req *, void *);
+void	dash_annual(struct http_req *, void *);
 /* feeds_http.c */
 void	feeds_handler(struct http_req *, void *);
 /* inbox_http.c */

@@ -195,6 +195,17 @@ static const char *const schema_migrations[] = {
 "  by TEXT,"
 "  PRIMARY KEY (org, address)"
 ");",
+/*
+ * 6: history is history. past = 1 marks a deadline that had already
+ * passed when koyomi first learned of it (a fresh install, a rule added
+ * late): shown as 対象外・過去分, never overdue, counted or chased,
+ * until an administrator tracks it (past = 0, event 'tracked'). Tasks
+ * created after their due time and never finished are such tasks. The
+ * dashboard reads one fiscal year at a time: (fy, due) finds it.
+ */
+"ALTER TABLE tasks ADD COLUMN past INTEGER NOT NULL DEFAULT 0;"
+"UPDATE tasks SET past = 1 WHERE state = 'open' AND due < created;"
+"CREATE INDEX tasks_fy ON tasks (fy, due);",
 };
 
 #endif

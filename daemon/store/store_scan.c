@@ -17,13 +17,13 @@
 #define SCAN_MAX_ROWS	1000000
 
 /*
- * One page of open tasks and, joined, the steps each has taken: one row
+ * One page of open tasks (not past: history is not chased) and, joined, the steps each has taken: one row
  * per step (or one with a NULL step), grouped by task in page order. The
  * range on due lets the (state, due) index find the start at once.
  */
 static const char scan_sql[] =
     "WITH page AS (SELECT id, due, uid FROM tasks"
-    " WHERE state = 'open' AND cancelled = 0 AND due >= ?1"
+    " WHERE state = 'open' AND cancelled = 0 AND past = 0 AND due >= ?1"
     " AND (due, id) > (?1, ?2) ORDER BY due, id LIMIT ?3)"
     " SELECT p.id, p.due, p.uid, r.step FROM page p"
     " LEFT JOIN reminder_steps r ON r.task = p.id ORDER BY p.due, p.id";

@@ -29,7 +29,7 @@
 #define TASK_COLS \
 	"t.id, t.uid, t.assignee, t.cycle, t.item, t.fy, t.title, t.due, " \
 	"t.due_day, t.state, t.answer, t.answer_text, t.cancelled, " \
-	"t.created, t.updated, " \
+	"t.created, t.updated, t.past, " \
 	"(SELECT at FROM task_events e WHERE e.task = t.id AND e.action IN " \
 	"('done','waived','answered') ORDER BY e.id DESC LIMIT 1), " \
 	"(SELECT who FROM task_events e WHERE e.task = t.id AND e.action IN " \
@@ -57,21 +57,25 @@ task_from_row(sqlite3_stmt *st, struct task *t)
 	t->cancelled = sqlite3_column_int(st, 12);
 	t->created = (time_t)sqlite3_column_int64(st, 13);
 	t->updated = (time_t)sqlite3_column_int64(st, 14);
+	t->past = sqlite3_column_int(st, 15);
 	if (strcmp(t->state, "open") != 0) {
-		t->done_at = (time_t)sqlite3_column_int64(st, 15);
-		t->done_by = store_col_dup(st, 16);
-		t->done_via = store_col_dup(st, 17);
+		t->done_at = (time_t)sqlite3_column_int64(st, 16);
+		t->done_by = store_col_dup(st, 17);
+		t->done_via = store_col_dup(st, 18);
 	}
-	t->case_code = store_col_dup(st, 18);
+	t->case_code = store_col_dup(st, 19);
 }
 
-/* Appends " AND cycle IN (?, …)" placeholders for a coordinator scope. */
+/*
+ * SELECT cols FROM tasks t WHERE … for a filter; a coordinator's scope
+ * becomes " AND cycle IN (?100, …)".
+ */
 static void
-filter_sql(const struct task_filter *f, struct buf *q)
+filter_sql(const struct task_filter *f, const char *cols, struct buf *q)
 {
 	size_t	 i;
 
-	buf_puts(q, "SELECT " TASK_COLS " FROM tasks t WHERE 1");
+	buf_printf(q, "SELECT %s FROM tasks t WHERE 1", cols);
 	if (!f->cancelled)
 		buf_puts(q, " AND t.cancelled = 0");
 	if (f->fy != 0)
@@ -83,12 +87,18 @@ filter_sql(const struct task_filter *f, struct buf *q)
 	if (f->uid != NULL)
 		buf_puts(q, " AND t.uid = :uid");
 	if (f->unfinished)
-		buf_puts(q, " AND t.state = 'open'");
+		buf_puts(q, " AND t.state = 'open' AND t.past = 0");
 	if (f->due_after != 0)
 		buf_puts(q, " AND t.due > :after");
+	/* A past task is open in the table and "past" to everyone else. */
 	if (f->state != NULL) {
 		if (strcmp(f->state, "overdue") == 0)
-			buf_puts(q, " AND t.state = 'open' AND t.due < :now");
+			buf_puts(q, " AND t.state = 'open' AND t.past = 0"
+			    " AND t.due < :now");
+		else if (strcmp(f->state, "past") == 0)
+			buf_puts(q, " AND t.state = 'open' AND t.past = 1");
+		else if (strcmp(f->state, "open") == 0)
+			buf_puts(q, " AND t.state = 'open' AND t.past = 0");
 		else
 			buf_puts(q, " AND t.state = :state");
 	}
@@ -110,27 +120,26 @@ bind_name(sqlite3_stmt *st, const char *name, const char *v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
 }
 
-int
-store_tasks_list(struct store *s, const struct task_filter *f,
-    struct task **out, size_t *nout)
+/* The filter's statement, prepared and bound; NULL on an error. */
+static sqlite3_stmt *
+filter_prepare(struct store *s, const struct task_filter *f,
+    const char *cols)
 {
 	sqlite3_stmt	*st = NULL;
 	struct buf	 q;
-	struct task	*v = NULL;
-	size_t		 n = 0, cap = 0, i;
-	int		 rc, ix;
+	size_t		 i;
+	int		 ix;
 
-	*out = NULL;
-	*nout = 0;
 	buf_init(&q);
-	filter_sql(f, &q);
+	filter_sql(f, cols, &q);
 	/* Dynamic text: prepared per call, never cached by pointer. */
 	if (sqlite3_prepare_v2(store_db(s), q.data, -1, &st, NULL) !=
 	    SQLITE_OK) {
 		store_fail(s, "tasks list");
 		buf_free(&q);
-		return -1;
+		return NULL;
 	}
+	buf_free(&q);
 	if ((ix = sqlite3_bind_parameter_index(st, ":fy")) > 0)
 		sqlite3_bind_int(st, ix, f->fy);
 	if ((ix = sqlite3_bind_parameter_index(st, ":now")) > 0)
@@ -144,6 +153,22 @@ store_tasks_list(struct store *s, const struct task_filter *f,
 	for (i = 0; i < f->ncycles; i++)
 		sqlite3_bind_text(st, (int)(100 + i), f->cycles[i], -1,
 		    SQLITE_TRANSIENT);
+	return st;
+}
+
+int
+store_tasks_list(struct store *s, const struct task_filter *f,
+    struct task **out, size_t *nout)
+{
+	sqlite3_stmt	*st;
+	struct task	*v = NULL;
+	size_t		 n = 0, cap = 0;
+	int		 rc;
+
+	*out = NULL;
+	*nout = 0;
+	if ((st = filter_prepare(s, f, TASK_COLS)) == NULL)
+		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap == 0 ? 64 : cap * 2;
@@ -151,17 +176,74 @@ store_tasks_list(struct store *s, const struct task_filter *f,
 		}
 		task_from_row(st, &v[n++]);
 	}
-	sqlite3_finalize(st);
 	if (rc != SQLITE_DONE) {
 		store_fail(s, "tasks list");
-		buf_free(&q);
+		sqlite3_finalize(st);
 		tasks_free(v, n);
 		return -1;
 	}
-	buf_free(&q);
+	sqlite3_finalize(st);
 	*out = v;
 	*nout = n;
 	return 0;
+}
+
+/* The narrow columns of struct task_row, in its order. */
+#define ROW_COLS \
+	"t.id, t.uid, t.assignee, t.cycle, t.fy, t.title, t.due, " \
+	"t.due_day, t.state, t.answer, t.answer_text, t.cancelled, t.past"
+/* …and the latest note written on the task, for one deadline's page. */
+#define ROW_NOTE \
+	", (SELECT note FROM task_events e WHERE e.task = t.id AND " \
+	"e.note IS NOT NULL AND e.action <> 'nudged' " \
+	"ORDER BY e.id DESC LIMIT 1)"
+
+static const char *
+row_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+int
+store_task_rows(struct store *s, const struct task_filter *f, int notes,
+    task_row_fn fn, void *arg)
+{
+	sqlite3_stmt	*st;
+	struct task_row	 r;
+	int		 rc, stopped = 0;
+
+	if ((st = filter_prepare(s, f, notes ? ROW_COLS ROW_NOTE :
+	    ROW_COLS)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		r.id = sqlite3_column_int64(st, 0);
+		r.uid = row_text(st, 1);
+		r.assignee = row_text(st, 2);
+		r.cycle = row_text(st, 3);
+		r.fy = sqlite3_column_int(st, 4);
+		r.title = row_text(st, 5);
+		r.due = (time_t)sqlite3_column_int64(st, 6);
+		r.due_day = row_text(st, 7);
+		r.state = row_text(st, 8);
+		r.answer = row_text(st, 9);
+		r.answer_text = row_text(st, 10);
+		r.cancelled = sqlite3_column_int(st, 11);
+		r.past = sqlite3_column_int(st, 12);
+		r.note = notes ? row_text(st, 13) : NULL;
+		if (r.uid == NULL || r.assignee == NULL || r.cycle == NULL ||
+		    r.title == NULL || r.due_day == NULL || r.state == NULL)
+			continue;	/* NOT NULL columns: never */
+		if (fn(&r, arg) == -1) {
+			stopped = 1;
+			break;
+		}
+	}
+	if (!stopped && rc != SQLITE_DONE) {
+		store_fail(s, "task rows");
+		stopped = 1;
+	}
+	sqlite3_finalize(st);
+	return stopped ? -1 : 0;
 }
 
 static const char task_by_id[] = "SELECT " TASK_COLS
@@ -248,16 +330,16 @@ exec_binds(struct store *s, const char *sql, const struct bind *b, int n)
 
 int
 store_task_insert(struct store *s, const struct task_want *w, time_t now,
-    int64_t *id)
+    int past, int64_t *id)
 {
 	const struct occ	*o = w->occ;
 	const struct bind	 b[] = { BT(o->uid), BT(w->assignee),
 		BT(o->cycle_id), BT(o->item_id), BI(o->fy), BT(o->title),
-		BI(w->due), BT(w->due_day), BI(now), BI(now) };
+		BI(w->due), BT(w->due_day), BI(now), BI(now), BI(past != 0) };
 
 	if (exec_binds(s, "INSERT INTO tasks (uid, assignee, cycle, item, fy,"
-	    " title, due, due_day, created, updated) VALUES (?, ?, ?, ?, ?, ?,"
-	    " ?, ?, ?, ?)", b, (int)nitems(b)) == -1)
+	    " title, due, due_day, created, updated, past) VALUES (?, ?, ?, ?,"
+	    " ?, ?, ?, ?, ?, ?, ?)", b, (int)nitems(b)) == -1)
 		return -1;
 	*id = sqlite3_last_insert_rowid(store_db(s));
 	return 0;
@@ -281,6 +363,15 @@ store_task_set_cancelled(struct store *s, int64_t id, int cancelled,
 	const struct bind	 b[] = { BI(cancelled), BI(now), BI(id) };
 
 	return exec_binds(s, "UPDATE tasks SET cancelled = ?, updated = ? "
+	    "WHERE id = ?", b, (int)nitems(b));
+}
+
+int
+store_task_set_past(struct store *s, int64_t id, int past, time_t now)
+{
+	const struct bind	 b[] = { BI(past), BI(now), BI(id) };
+
+	return exec_binds(s, "UPDATE tasks SET past = ?, updated = ? "
 	    "WHERE id = ?", b, (int)nitems(b));
 }
 
@@ -458,11 +549,12 @@ int
 store_tasks_metrics(struct store *s, time_t now, struct tasks_metrics *m)
 {
 	static const char *const states[] = { "open", "done", "waived",
-		"overdue" };
+		"overdue", "past" };
 	static const char *const kinds[] = { "before", "overdue", "escalate" };
 	static const char *const vias[VIA_NVIAS] = { "cli", "api", "link",
 		"dashboard", "rules", "mail" };
-	static const char qs[] = "SELECT CASE WHEN state = 'open' AND due < ?1 "
+	static const char qs[] = "SELECT CASE WHEN state = 'open' AND past = 1 "
+	    "THEN 'past' WHEN state = 'open' AND due < ?1 "
 	    "THEN 'overdue' ELSE state END, count(*) FROM tasks "
 	    "WHERE cancelled = 0 GROUP BY 1";
 	static const char qr[] = "SELECT CASE WHEN step = 'escalate' THEN "
@@ -471,7 +563,7 @@ store_tasks_metrics(struct store *s, time_t now, struct tasks_metrics *m)
 	static const char qc[] = "SELECT via, count(*) FROM task_events WHERE "
 	    "action IN ('done', 'answered') GROUP BY via";
 
-	if (count_by(s, qs, now, states, 4, m->by_state) == -1 ||
+	if (count_by(s, qs, now, states, 5, m->by_state) == -1 ||
 	    count_by(s, qr, now, kinds, 3, m->reminders) == -1 ||
 	    count_by(s, qc, now, vias, VIA_NVIAS, m->completions) == -1)
 		return -1;

@@ -32,6 +32,7 @@ struct task {
 	time_t		 due;		/* UTC */
 	char		*due_day;	/* local ISO day */
 	char		*state;		/* "open" | "done" | "waived" */
+	int		 past;		/* due before koyomi knew of it */
 	char		*answer;	/* NULL unless answered */
 	char		*answer_text;
 	int		 cancelled;
@@ -57,18 +58,19 @@ void	tasks_free(struct task *, size_t);	/* strings and array */
 struct task_filter {
 	int			 fy;		/* 0 = every year */
 	const char		*state;		/* open (overdue included), done,
-						   waived, overdue, or NULL */
+						   waived, overdue, past, or
+						   NULL; open and overdue
+						   leave past tasks out */
 	const char		*assignee;	/* NULL = all */
 	const char		*cycle;		/* NULL = all */
 	const char		*uid;		/* NULL = all */
 	const char *const	*cycles;	/* scope of a coordinator; */
 	size_t			 ncycles;	/* 0 = no restriction */
 	int			 cancelled;	/* 1: include cancelled tasks */
-	int			 unfinished;	/* 1: state open, due or not */
+	int			 unfinished;	/* 1: open and not past */
 	time_t			 due_after;	/* 0, or only tasks due after it */
 	time_t			 now;		/* for overdue */
 };
-/* 1 when s is a state a filter accepts. */
 /* One task the rules want: borrowed from the occ list it came from. */
 struct task_want {
 	const struct occ	*occ;
@@ -90,16 +92,38 @@ struct task_actor {
 int	store_tasks_list(struct store *, const struct task_filter *,
 	    struct task **, size_t *);
 int	store_task_get(struct store *, int64_t id, struct task *);
+/*
+ * The dashboard's read: the filter's tasks in (due, uid, assignee) order
+ * as narrow rows whose strings are SQLite's, valid only during fn (which
+ * must not write); with notes, each row's latest event note too (a
+ * nudge's stays in the history only). -1 on
+ * a database error or when fn returned -1.
+ */
+struct task_row {
+	int64_t		 id;
+	const char	*uid, *assignee, *cycle, *title, *due_day, *state;
+	const char	*answer, *answer_text, *note;	/* may be NULL */
+	int		 fy, cancelled, past;
+	time_t		 due;
+};
+typedef int	(*task_row_fn)(const struct task_row *, void *arg);
+int	store_task_rows(struct store *, const struct task_filter *, int notes,
+	    task_row_fn, void *arg);
 int	store_task_find(struct store *, const char *uid, const char *assignee,
 	    struct task *);
-/* Inside the caller's transaction. */
+/*
+ * Inside the caller's transaction. past: the deadline was over before
+ * koyomi knew of it (対象外・過去分), history, not a debt.
+ */
 int	store_task_insert(struct store *, const struct task_want *,
-	    time_t now, int64_t *id);
+	    time_t now, int past, int64_t *id);
 int	store_task_update_due(struct store *, int64_t id, time_t due,
 	    const char *due_day, const char *title, time_t now);
 int	store_task_set_cancelled(struct store *, int64_t id, int, time_t now);
 int	store_task_set_state(struct store *, int64_t id, const char *state,
 	    time_t now);
+/* past: 1 対象外・過去分 (not chased), 0 tracked like any other task. */
+int	store_task_set_past(struct store *, int64_t id, int past, time_t now);
 int	store_task_set_answer(struct store *, int64_t id, const char *answer,
 	    const char *text, time_t now);
 int	store_task_event(struct store *, int64_t id, time_t at,
@@ -143,7 +167,8 @@ int	store_answers_mark(struct store *, int64_t *);
 
 /* Counts for /metrics, read from the tables so the CLI's changes count. */
 struct tasks_metrics {
-	long long	 by_state[4];		/* open, done, waived, overdue */
+	long long	 by_state[5];		/* open, done, waived, overdue,
+						   past */
 	long long	 reminders[3];		/* before, overdue, escalate */
 	long long	 completions[VIA_NVIAS];	/* by via */
 };

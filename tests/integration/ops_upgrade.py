@@ -17,6 +17,10 @@
    same as in a freshly created database.
 4. A database from a newer koyomi (user_version beyond ours) is refused,
    not silently used.
+5. Migration 5 (history is history): an open task created after its due
+   time becomes past (対象外・過去分: not overdue, not listed as open);
+   one created before it, or already done, does not; `koyomi track`
+   makes the past one overdue like the others.
 """
 import glob
 import hashlib
@@ -38,6 +42,8 @@ RELEASED = [
     "3ff29a035cbc0b9ad3be2482aa50af6fcc752731d8c3cd7835bc7ed52b234ecd",
     "dbcbea63c79c022e0272247308bc04d6540cc053efe11d3fc39e4ad7b5aad7a7",
     "5613f5ecad4a8dd5f168183e963d4716c024b2a810c132478aaa01b64d130dcf",
+    # 5: tasks.past (history is history) and the (fy, due) index.
+    "6f42121a409ba109289beea9aecaa469babc5992f67862a2d9953e1d624dabf6",
 ]
 
 
@@ -202,6 +208,51 @@ def upgrade_from(ms, v, fresh_cols):
     check(fi == oi, "v%d: same indexes as a fresh database" % v)
 
 
+def past_backfill(ms):
+    """Migration 5 on a version-4 database with open tasks."""
+    db = sqlite3.connect("past.db")
+    for sql in ms[:4]:
+        db.executescript(sql)
+    db.execute("PRAGMA user_version = 4")
+    # 7: done; 8: open, created after its due time; 9: open, in time.
+    for tid, state, created in ((7, "done", 1750000000),
+                                (8, "open", 1750000000),
+                                (9, "open", 1740000000)):
+        db.execute("INSERT INTO tasks (id, uid, assignee, cycle, item, fy,"
+                   " title, due, due_day, state, created, updated) VALUES"
+                   " (?, ?, 'pref-a', 't', 'd', 2025, '調査', 1747296000,"
+                   " '2025-05-15', ?, ?, ?)", (tid, "t.d%d.fy2025@koyomi"
+                                               % tid, state, created,
+                                               created))
+    db.commit()
+    db.close()
+    conf = write_conf("past", free_port())
+
+    def listed(*args):
+        r = koyomi(conf, "tasks", "--all", "--format", "json", *args)
+        return json.loads(r.stdout or '{"tasks":[]}')["tasks"]
+    byid = dict((t["id"], t) for t in listed())
+    check(byid.get(8, {}).get("past") is True and
+          byid.get(8, {}).get("overdue") is False,
+          "v4 → latest: the open task created after its due time is past, "
+          "not overdue: %r" % byid.get(8))
+    check(byid.get(9, {}).get("past") is False and
+          byid.get(9, {}).get("overdue") is True,
+          "…the one created before its due time stays overdue")
+    check(byid.get(7, {}).get("past") is False, "…a done task is not past")
+    ids = [t["id"] for t in listed("--state", "overdue")]
+    check(ids == [9], "--state overdue lists task 9 only: %r" % ids)
+    ids = [t["id"] for t in listed("--state", "past")]
+    check(ids == [8], "--state past lists task 8 only: %r" % ids)
+    ids = [t["id"] for t in listed("--state", "open")]
+    check(ids == [9], "--state open leaves the past one out: %r" % ids)
+    r = koyomi(conf, "track", "8", "--by", "admin", check_rc=None)
+    ids = [t["id"] for t in listed("--state", "overdue")]
+    check(r.returncode == 0 and ids == [8, 9],
+          "koyomi track makes the past task overdue like the others: %r %s"
+          % (ids, r.stderr.decode(errors="replace").strip()))
+
+
 def main():
     ms = migrations()
     n = len(ms)
@@ -225,6 +276,7 @@ def main():
 
     for v in range(1, n):
         upgrade_from(ms, v, fresh_cols)
+    past_backfill(ms)
 
     c = sqlite3.connect("fresh.db")
     c.execute("PRAGMA user_version = %d" % (n + 1))

@@ -14,6 +14,10 @@
     as text, and links no javascript: URL;
   - CSRF: dashboard POSTs without the form's CSRF token are refused and
     change nothing; with it they work (so the check can fail).
+  - login's next: a page asked for without a session sends the browser to
+    /login?next=<that page>, and the login returns there; any next that
+    is not a local path (//evil, /\\evil, https://…, javascript:, and
+    their percent-encoded forms) logs in to / instead: no open redirect.
 """
 import json
 import os
@@ -137,8 +141,8 @@ def access_checks(port, admin):
     for p in ("/", "/org?id=org-a", "/meetings", "/outbox", "/reload",
               "/?format=csv"):
         st, h, b = request(port, "GET", p)
-        check(st in (401, 403) or (st in (302, 303) and
-                                   h.get("location", "").endswith("/login")),
+        check(st in (401, 403) or (st in (302, 303) and urllib.parse.urlparse(
+            h.get("location", "")).path == "/login"),
               "dashboard %s without a session: %d %s" %
               (p, st, h.get("location")))
         check(b"<table" not in b and b"\xe6\x8f\x90\xe5\x87\xba" not in b,
@@ -235,6 +239,64 @@ def login(port, token):
     s = re.search(r"koyomi_session=([^;]+)", h.get("set-cookie", ""))
     check(st == 303 and s, "login with the API token (%d)" % st)
     return s.group(1) if s else None
+
+
+EVIL_NEXT = [
+    "//evil.example/", "/\\evil.example/", "\\\\evil.example",
+    "https://evil.example/", "http://evil.example", "http:/evil.example",
+    "https:evil.example", "javascript:alert(1)", "evil.example",
+    "/%2F%2Fevil.example", "/%2f/evil.example", "%2F%2Fevil.example",
+    "/%5Cevil.example", "/%5cevil.example", "/\t/evil.example",
+    "/%09/evil.example", "//%09evil.example", "/%2F", "///evil.example",
+    " //evil.example", "/\r\nSet-Cookie: x=1", "/%0d%0aSet-Cookie:%20x=1",
+    "//evil.example%2F..", "/login?next=//evil.example",
+]
+
+
+def login_next(port, token, nxt):
+    """Logs in with next=nxt; the Location the login answers."""
+    st, h, _ = request(port, "GET", "/login")
+    m = re.search(r"koyomi_login=([^;]+)", h.get("set-cookie", ""))
+    if m is None:
+        fail("GET /login?next=%r: no login cookie (%d)" % (nxt, st))
+        return None
+    form = urllib.parse.urlencode({"csrf": m.group(1), "token": token,
+                                   "next": nxt})
+    st, h, _ = request(port, "POST", "/login", body=form.encode(), headers={
+        "Content-Type": "application/x-www-form-urlencoded",
+        "Cookie": "koyomi_login=" + m.group(1)})
+    check(st == 303, "login with next=%r: 303 (%d)" % (nxt, st))
+    return h.get("location")
+
+
+def next_checks(port, token):
+    # Without a session a page sends the browser to login with its path.
+    page = "/org?id=org-a&fy=2025"
+    st, h, _ = request(port, "GET", page)
+    loc = h.get("location", "")
+    check(st == 303 and loc.startswith("/login?next="),
+          "GET %s without a session: 303 to /login?next= (%r)" % (page, loc))
+    back = urllib.parse.unquote(loc.partition("next=")[2])
+    check(back == page, "next names the page asked for: %r" % back)
+    st, _, body = request(port, "GET", loc)
+    check(st == 200 and ('name="next" value="%s"' % page.replace(
+        "&", "&amp;")) in body.decode(), "the login form carries next")
+    check(login_next(port, token, page) == page,
+          "the login returns to %s" % page)
+    for nxt in EVIL_NEXT:
+        loc = login_next(port, token, nxt)
+        check(loc == "/", "next=%r logs in to / (Location %r)" % (nxt, loc))
+        st, _, body = request(port, "GET", "/login?next=" +
+                              urllib.parse.quote(nxt, safe=""))
+        # Control characters in a query are refused outright (400).
+        check(st in (200, 400) and 'name="next"' not in body.decode(),
+              "the login form drops next=%r (%d)" % (nxt, st))
+    # A POST without a session is not a page to come back to.
+    st, h, _ = request(port, "POST", "/dash/tasks/1/done", body=b"",
+                       headers={"Content-Type":
+                                "application/x-www-form-urlencoded"})
+    check(st == 303 and h.get("location") == "/login",
+          "POST without a session: plain /login (%r)" % h.get("location"))
 
 
 def escaping_checks(port, cookie):
@@ -367,6 +429,7 @@ def main():
                     b"passwd" in ln or b"/.." in ln or b"../" in ln]
             check(not hits, "no file call for a /feeds/ name: %r" % hits[:3])
         size_checks(port)
+        next_checks(port, admin)
         cookie = login(port, admin)
         if cookie:
             cookie = "koyomi_session=" + cookie

@@ -230,7 +230,10 @@ def main():
     conf = os.path.join(WORK, "koyomi.conf")
     keyfile = os.path.join(WORK, "secret.key")
     write_rules(os.path.join(WORK, "rules"))
-    write_conf(conf, port, 'window: "00:00-24:00"\nwebhooks:\n'
+    # The deadline passed before the first start: chase_past asks for it
+    # (otherwise it would be history, 対象外・過去分, and never mailed).
+    write_conf(conf, port, 'window: "00:00-24:00"\nchase_past: true\n'
+               'webhooks:\n'
                '  - {id: hook, url: "http://127.0.0.1:%d/ok", '
                'secrets: ["%s"]}\n'
                # Slack-style: the path is the credential; nothing listens.

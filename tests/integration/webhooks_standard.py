@@ -75,7 +75,10 @@ def main():
     port, hook_port = free_port(), free_port()
     conf = os.path.join(WORK, "koyomi.conf")
     write_rules(os.path.join(WORK, "rules"))
-    write_conf(conf, port, 'window: "00:00-24:00"\nwebhooks:\n'
+    # The deadline passed before the first start: chase_past asks for it
+    # (otherwise it would be history, 対象外・過去分, and never chased).
+    write_conf(conf, port, 'window: "00:00-24:00"\nchase_past: true\n'
+               'webhooks:\n'
                '  - {id: hook, url: "http://127.0.0.1:%d/ok", '
                'secrets: ["%s", "%s"]}\n' % (hook_port, OLD, NEW))
     admin = new_token(conf, "admin", "root")

@@ -119,6 +119,7 @@ test_good(void **state)
 	    "max_body: 2048\nmax_header: 4096\n"
 	    "smtp_connect_timeout: 5\nsmtp_timeout: 3600\n"
 	    "watch_rules: false\n"
+	    "chase_past: true\n"
 	    "webhooks:\n"
 	    "  - id: chat\n"
 	    "    url: https://chat.example.jp/hook\n"
@@ -145,6 +146,7 @@ test_good(void **state)
 	assert_int_equal(c->smtp_connect_timeout, 5);
 	assert_int_equal(c->smtp_timeout, 3600);
 	assert_int_equal(c->watch_rules, 0);
+	assert_int_equal(c->chase_past, 1);
 	assert_int_equal(c->nwebhooks, 2);
 	assert_string_equal(c->webhooks[0].id, "chat");
 	assert_int_equal(c->webhooks[0].format, HOOK_SLACK);
@@ -205,6 +207,7 @@ test_defaults(void **state)
 	assert_int_equal(c->smtp_connect_timeout, 10);
 	assert_int_equal(c->smtp_timeout, 30);
 	assert_int_equal(c->watch_rules, 1);
+	assert_int_equal(c->chase_past, 0);
 	assert_int_equal(c->mail_starttls, 0);
 	assert_null(c->templates);
 	assert_null(c->mail_credentials);

@@ -16,6 +16,7 @@
 
 #include "calendars/cal.h"
 #include "daemon/codec/csv.h"
+#include "daemon/http/dash_pages.h"
 #include "daemon/http/dash_view.h"
 #include "daemon/codec/html.h"
 
@@ -68,6 +69,39 @@ meeting(struct occ *o, const char *uid, const char *title, cal_day day)
 	o->kind = RK_MEETING;
 	o->start = o->end = day;
 	o->start_secs = o->end_secs = -1;
+}
+
+/* Login's next: local paths only, whatever the encoding. */
+static void
+test_local_path(void **state)
+{
+	static const char *const good[] = { "/", "/occurrences/a.b%40koyomi",
+		"/?fy=2025&view=all", "/tasks/12", "/org?id=pref-04",
+		"/annual?cycle=x%2Fy" };
+	static const char *const bad[] = { "", "//evil.example",
+		"/\\evil.example", "https://evil.example/", "http:/evil",
+		"javascript:alert(1)", "evil", "/%2F%2Fevil.example",
+		"/%2f/evil", "/%5Cevil", "/%5cevil", "%2F%2Fevil", "/ /x",
+		"/\t/evil", "/a\\b", "/%09/evil", "/%00", "/\x7f",
+		"/\xe6\x9a\xa6", "\\\\evil", "//", "/%2F" };
+	char		 big[1200];
+	struct buf	 b;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++)
+		assert_true(html_local_path_ok(good[i]));
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_false(html_local_path_ok(bad[i]));
+	assert_false(html_local_path_ok(NULL));
+	memset(big, 'a', sizeof big);
+	big[0] = '/';
+	big[sizeof big - 1] = '\0';
+	assert_false(html_local_path_ok(big));
+	buf_init(&b);
+	html_pathencode(&b, "/occurrences/a b@c/d");
+	assert_string_equal(b.data, "/occurrences/a%20b%40c/d");
+	buf_free(&b);
 }
 
 static void
@@ -165,6 +199,23 @@ task_fixture(struct task *t, struct occ *o)
 	task_note_occ(t, o);
 }
 
+/* The fixture's task as the store's narrow row; a title to escape. */
+static void
+task_row_fixture(struct task_row *r, const struct task *t,
+    const struct cal_zone *z)
+{
+	memset(r, 0, sizeof *r);
+	r->id = t->id;
+	r->uid = t->uid;
+	r->assignee = t->assignee;
+	r->cycle = t->cycle;
+	r->title = "<b>支援内容の報告</b>";
+	r->due_day = t->due_day;
+	r->state = t->state;
+	r->fy = t->fy;
+	r->due = cal_local_to_utc(z, cal_from_ymd(2026, 5, 1), 17 * 3600);
+}
+
 static void
 test_task_pages(void **state)
 {
@@ -172,6 +223,10 @@ test_task_pages(void **state)
 	    "※2026-05-06（水）は閉庁日（振替休日）";
 	struct task		 t;
 	struct occ		 o;
+	struct task_row		 r;
+	struct dash_dls		 l = { 0 };
+	struct dash_trows	 tr = { 0 };
+	struct dash_home	 h = { 2026, 2026, 4, 0 };
 	struct dash_ctx		 d = { 0 };
 	struct dash_filter	 f = { 0 };
 	struct cal_zone		*z = cal_zone_new("Asia/Tokyo", NULL);
@@ -185,17 +240,37 @@ test_task_pages(void **state)
 	d.csrf = "x";
 	d.who = "w";
 	buf_init(&b);
-	dash_render_matrix(&b, &d, &f, &t, 1);
+	/* The first page's card and the organisation's row, from a row. */
+	task_row_fixture(&r, &t, z);
+	dash_dls_add(&l, &d, &f, &r);
+	assert_int_equal(l.n, 1);
+	l.v[0].occ = &o;
+	dash_render_home(&b, &d, &f, &h, &l);
 	assert_non_null(strstr(b.data, "ケース <span class=\"case\">T-1"
 	    "</span>"));
-	snprintf(want, sizeof want, "期限 <span class=\"due\">%s</span>", due);
+	snprintf(want, sizeof want, "期限 2026-05-01（金）%s", due + 10);
 	assert_non_null(strstr(b.data, want));
+	assert_non_null(strstr(b.data, "<a class=\"pending\" "
+	    "href=\"/org?id=pref-13\">pref-13</a>"));
+	assert_null(strstr(b.data, "<b>"));
+	assert_non_null(strstr(b.data, "&lt;b&gt;"));
+	dash_dls_free(&l);
 	buf_reset(&b);
-	dash_render_org(&b, &d, "pref-13", &t, 1);
-	assert_non_null(strstr(b.data, "<th>ケース</th>"));
+	dash_trows_add(&tr, &r, d.now);
+	tr.v[0].occ = &o;
+	r.id = 8;
+	r.past = 1;		/* over before koyomi knew of it: history */
+	dash_trows_add(&tr, &r, d.now);
+	dash_render_org_page(&b, &d, "pref-13", &tr);
+	assert_non_null(strstr(b.data, "<th scope=\"col\">ケース</th>"));
 	assert_non_null(strstr(b.data, "<td class=\"case\">T-1</td>"));
 	snprintf(want, sizeof want, "<td>%s</td>", due);
 	assert_non_null(strstr(b.data, want));
+	assert_non_null(strstr(b.data, "data-id=\"8\" data-state=\"past\""));
+	assert_non_null(strstr(b.data, "<td>対象外・過去分</td>"));
+	assert_true(strstr(b.data, "id=\"org-history\"") <
+	    strstr(b.data, "data-id=\"8\""));
+	dash_trows_free(&tr);
 	buf_reset(&b);
 	dash_render_task(&b, &d, &t, NULL, 0);
 	assert_non_null(strstr(b.data, "<tr><th>ケース</th><td>T-1</td></tr>"));
@@ -226,6 +301,7 @@ main(void)
 		cmocka_unit_test(test_html),
 		cmocka_unit_test(test_meetings_csv),
 		cmocka_unit_test(test_task_pages),
+		cmocka_unit_test(test_local_path),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -50,7 +50,8 @@ setup(void **state)
 		snprintf(uidbuf[i], sizeof uidbuf[i], "cy.d%02d@koyomi", i);
 		o.uid = uidbuf[i];
 		w.due = 1000 + 10 * (i / 3);
-		assert_int_equal(store_task_insert(f->s, &w, 500, &ids[i]), 0);
+		assert_int_equal(store_task_insert(f->s, &w, 500, 0, &ids[i]),
+		    0);
 	}
 	assert_int_equal(store_task_set_state(f->s, ids[3], "done", 600), 0);
 	assert_int_equal(store_task_set_cancelled(f->s, ids[4], 1, 600), 0);

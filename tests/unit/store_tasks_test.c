@@ -2,7 +2,9 @@
  * store_tasks_test.c — the tasks tables through the store: insert from
  * an occurrence, filters (fy, state incl. derived overdue, assignee,
  * coordinator scope), state and answer updates, audit rows, reminder
- * steps, recorded answers and cases; the case a task belongs to and what
+ * steps, recorded answers and cases; past tasks (due before they were
+ * inserted) are neither overdue nor open nor scanned, until tracked;
+ * the dashboard's narrow rows; the case a task belongs to and what
  * its rows say of the date (certainty, a move off a closed day).
  */
 #include <stdarg.h>
@@ -18,6 +20,7 @@
 #include "calendars/log.h"
 #include "daemon/chase/cases.h"
 #include "daemon/store/store.h"
+#include "daemon/store/store_scan.h"
 #include "daemon/chase/tasks.h"
 
 #define STORE_FIXTURE_NAME	"store_tasks"
@@ -40,7 +43,8 @@ add(struct store *s, struct occ *o, const char *who, time_t due)
 	struct task_want	 w = { o, who, due, "2026-02-20" };
 	int64_t			 id;
 
-	assert_int_equal(store_task_insert(s, &w, 1000, &id), 0);
+	/* As tasks_sync does without chase_past. */
+	assert_int_equal(store_task_insert(s, &w, 1000, due < 1000, &id), 0);
 	return id;
 }
 
@@ -77,7 +81,7 @@ test_tasks(void **state)
 	assert_int_equal(store_tasks_list(f->s, &fl, &v, &n), 0);
 	assert_int_equal(n, 2);
 	tasks_free(v, n);
-	/* "open" means not finished, overdue or not. */
+	/* "open" means not finished, overdue or not (past aside). */
 	fl.state = "open";
 	assert_int_equal(store_tasks_list(f->s, &fl, &v, &n), 0);
 	assert_int_equal(n, 3);
@@ -316,6 +320,84 @@ test_task_case(void **state)
 	tasks_free(v, n);
 }
 
+struct rows_seen {
+	int	 n, past;
+	char	 note[32];
+};
+
+static int
+count_row(const struct task_row *r, void *arg)
+{
+	struct rows_seen	*x = arg;
+
+	x->n++;
+	x->past += r->past;
+	if (r->note != NULL)
+		snprintf(x->note, sizeof x->note, "%s", r->note);
+	return 0;
+}
+
+static void
+test_past(void **state)
+{
+	struct store_fx		*f = *state;
+	struct occ		 o = { 0 };
+	struct task_filter	 fl = { .now = 5000 };
+	struct task_actor	 a = { "admin", VIA_CLI, "追跡する" };
+	struct scan_cursor	 cur;
+	struct scan_task	*sv;
+	struct rows_seen	 seen = { 0 };
+	struct task		*v, t;
+	size_t			 n;
+	int64_t			 late, live;
+	char uid1[] = "cy.due.fy2025@koyomi", t1[] = "提出";
+
+	o.uid = uid1;
+	o.cycle_id = "cy";
+	o.item_id = "due";
+	o.fy = 2025;
+	o.title = t1;
+	assert_int_equal(store_begin(f->s), 0);
+	late = add(f->s, &o, "pref-13", 500);	/* due before insert (1000) */
+	live = add(f->s, &o, "pref-27", 4000);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_task_get(f->s, late, &t), 0);
+	assert_int_equal(t.past, 1);
+	assert_false(task_is_overdue(&t, 5000));
+	assert_string_equal(task_display_state(&t, 5000), "past");
+	task_free(&t);
+	fl.state = "overdue";
+	assert_int_equal(store_tasks_list(f->s, &fl, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, live);
+	tasks_free(v, n);
+	fl.state = "past";
+	assert_int_equal(store_tasks_list(f->s, &fl, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, late);
+	tasks_free(v, n);
+	/* The reminder scan never sees it. */
+	store_scan_begin(&cur, 0);
+	assert_int_equal(store_scan_page(f->s, &cur, 10, &sv, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(sv[0].id, live);
+	store_scan_free(sv, n);
+	/* Rows for the dashboard, with the latest note. */
+	fl.state = NULL;
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_task_set_past(f->s, late, 0, 6000), 0);
+	assert_int_equal(store_task_event(f->s, late, 6000, "tracked", &a), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_task_rows(f->s, &fl, 1, count_row, &seen), 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(seen.past, 0);
+	assert_string_equal(seen.note, "追跡する");
+	store_scan_begin(&cur, 0);
+	assert_int_equal(store_scan_page(f->s, &cur, 10, &sv, &n), 0);
+	assert_int_equal(n, 2);
+	store_scan_free(sv, n);
+}
+
 int
 main(void)
 {
@@ -328,6 +410,8 @@ main(void)
 		    store_fx_setup, store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_task_case,
 		    store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_past, store_fx_setup,
+		    store_fx_teardown),
 	};
 
 	log_set_quiet(1);
