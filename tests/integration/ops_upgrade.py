@@ -42,7 +42,9 @@ RELEASED = [
     "3ff29a035cbc0b9ad3be2482aa50af6fcc752731d8c3cd7835bc7ed52b234ecd",
     "dbcbea63c79c022e0272247308bc04d6540cc053efe11d3fc39e4ad7b5aad7a7",
     "5613f5ecad4a8dd5f168183e963d4716c024b2a810c132478aaa01b64d130dcf",
-    # 5: tasks.past (history is history) and the (fy, due) index.
+    # 5: replies by mail (inbox_messages, inbox_files, mail_refs, …).
+    "28bbb9c9d6d84ca17141135067be88b589e0da9df365dffc3e6087b75a534c61",
+    # 6: tasks.past (history is history) and the (fy, due) index.
     "6f42121a409ba109289beea9aecaa469babc5992f67862a2d9953e1d624dabf6",
 ]
 
@@ -209,7 +211,7 @@ def upgrade_from(ms, v, fresh_cols):
 
 
 def past_backfill(ms):
-    """Migration 5 on a version-4 database with open tasks."""
+    """The tasks.past migration (6) on a version-4 database with open tasks."""
     db = sqlite3.connect("past.db")
     for sql in ms[:4]:
         db.executescript(sql)
