@@ -57,6 +57,14 @@ rules_index(struct rules *r)
 	IX(RX_FEED, r->feeds, r->nfeeds, struct rules_feed);
 	IX(RX_ITEM, r->items, r->nitems, struct rules_item);
 #undef IX
+	free(pv->by_org);
+	pv->by_org = xcalloc(r->ncontacts + 1, sizeof *pv->by_org);
+	for (i = 0; i < r->ncontacts; i++) {
+		pv->by_org[i].id = r->contacts[i].org;
+		pv->by_org[i].ix = i;
+	}
+	pv->nby_org = r->ncontacts;
+	xqsort(pv->by_org, r->ncontacts, sizeof *pv->by_org, rules_idx_cmp);
 	for (i = 0; i < r->nitems; i++)
 		pv->idx[RX_ITEM][i].cyc =
 		    r->cycles[r->items[pv->idx[RX_ITEM][i].ix].cycle].id;
@@ -107,6 +115,37 @@ FIND(rules_find_policy, rules_policy, RX_POLICY, policies)
 FIND(rules_find_cycle, rules_cycle, RX_CYCLE, cycles)
 FIND(rules_find_feed, rules_feed, RX_FEED, feeds)
 #undef FIND
+
+/*
+ * The k-th contact of organisation org, in file order, or NULL past the
+ * last: a binary search in the table by org, not a walk of every contact
+ * (a reminder pass asks once per task).
+ */
+const struct rules_contact *
+rules_org_contact(const struct rules *r, const char *org, size_t k)
+{
+	const struct rules_priv	*pv = r->priv;
+	const struct rules_idx	*v;
+	struct rules_idx	 key = { org, NULL, 0 };
+	size_t			 lo = 0, hi, mid;
+
+	if (pv == NULL || org == NULL || pv->by_org == NULL)
+		return NULL;
+	v = pv->by_org;
+	hi = pv->nby_org;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (rules_idx_cmp(&v[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	lo += k;
+	if (lo >= pv->nby_org || v[lo].id == NULL ||
+	    strcmp(v[lo].id, org) != 0)
+		return NULL;
+	return &r->contacts[v[lo].ix];
+}
 
 void
 rules_cycle_items(const struct rules *r, size_t c, size_t *first, size_t *n)
@@ -292,6 +331,7 @@ rules_free(struct rules *r)
 	if ((pv = r->priv) != NULL) {
 		for (i = 0; i < RX__COUNT; i++)
 			free(pv->idx[i]);
+		free(pv->by_org);
 		free(pv->cycle_first);
 		free(pv->cycle_n);
 		free(pv);
