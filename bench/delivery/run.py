@@ -144,6 +144,16 @@ class Sinks:
         self.smtp.wait(10)
 
 
+def cpu_seconds(pid):
+    """User and system CPU time of a process so far (start-up included)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            v = f.read().rsplit(")", 1)[1].split()
+        return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
 def hook_stats(rows):
     if not rows:
         return {"count": 0, "distinct": 0, "duplicates": 0, "first": None,
@@ -256,6 +266,7 @@ secret_key_file: %s/secret.key
         time.sleep(0.5)     # late duplicates, the log's flush
         sm = self.sinks.smtp_stats() if want_mail else sm
         hs = hook_stats(self.sinks.hooks()) if want_hook else None
+        cpu = cpu_seconds(p.pid)
         p.send_signal(signal.SIGTERM)
         try:
             p.wait(60)
@@ -275,9 +286,9 @@ secret_key_file: %s/secret.key
                         f.write(bytes(r[0]))
         db.close()
         # READY must come before 09:00 (lead seconds after the exec).
-        note = "outbox=%s ready=%s lead=%g" % (
+        note = "outbox=%s ready=%s lead=%g cpu=%.2fs" % (
             ",".join("%s:%d" % kv for kv in sorted(states.items())),
-            "%.1fs" % ready if ready is not None else "?", lead)
+            "%.1fs" % ready if ready is not None else "?", lead, cpu)
         res = {}
         tag = "" if kind != "both" else "+both"
         if want_mail:

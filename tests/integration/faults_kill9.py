@@ -183,7 +183,8 @@ cycles:
     organiser: mhlw
     policy: later
     items:
-      - {id: c, kind: deadline, title: 提出C, date: "%s", assignees: movers}
+      - {id: c, kind: deadline, title: 提出C, date: "%s", assignees: movers,
+         adjust: {to: none, reason: 試験は日付が動くことを確かめる}}
       - {id: m, kind: meeting, title: 会議第%d版, date: "%s", time: "10:00-11:00"}
 """ % (day.isoformat(), version, day.isoformat()))
     os.rename(tmp, os.path.join(d, "moved.yaml"))
