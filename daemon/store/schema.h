@@ -190,6 +190,23 @@ static const char *const schema_migrations[] = {
 "      AND destination = NEW.destination"
 "      AND state IN ('pending','sending','failed') AND id < NEW.id);"
 "  END;",
+/*
+ * 6: each open task's next reminder time, so that a reminder pass reads
+ * the tasks due (a range of tasks_next), not every open task. 0 means
+ * "not known": the pass works it out (a new task, or a task whose due
+ * time, state or steps changed, by the triggers below, whoever wrote
+ * it); NULL means nothing left to send. The reminder engine recomputes
+ * every open task's after a rules change (policies may have changed).
+ */
+"ALTER TABLE tasks ADD COLUMN next_step INTEGER DEFAULT 0;"
+"CREATE INDEX tasks_next ON tasks (next_step, id)"
+"  WHERE state = 'open' AND cancelled = 0;"
+"CREATE TRIGGER tasks_next_reset AFTER UPDATE OF due, state, cancelled"
+"  ON tasks WHEN OLD.due IS NOT NEW.due OR OLD.state IS NOT NEW.state"
+"  OR OLD.cancelled IS NOT NEW.cancelled"
+"  BEGIN UPDATE tasks SET next_step = 0 WHERE id = NEW.id; END;"
+"CREATE TRIGGER tasks_next_step AFTER INSERT ON reminder_steps"
+"  BEGIN UPDATE tasks SET next_step = 0 WHERE id = NEW.task; END;",
 };
 
 #endif
