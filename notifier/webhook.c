@@ -1,7 +1,8 @@
 /*
  * webhook.c — HTTP POST of signed JSON (Standard Webhooks 1.0). One pool
- * per endpoint URL keeps connections alive and bounds the requests in
- * flight to one receiver; redirects are not followed (3xx is a failure,
+ * per endpoint (its id: two endpoints on one URL are two lines of the
+ * outbox, each with its connections) keeps connections alive and bounds
+ * the requests in flight to one receiver; redirects are not followed (3xx is a failure,
  * as the spec says), only http and https are allowed.
  *
  * Results: 2xx sent; 410 Gone is permanent (the outbox also disables the
@@ -200,12 +201,12 @@ webhook_init(struct notify *n, const struct notify_conf *nc, char **cause)
 }
 
 static struct curlev_pool *
-webhook_pool(struct webhook *w, const char *url)
+webhook_pool(struct webhook *w, const char *id)
 {
 	struct curlev_pool	*p;
 
 	TAILQ_FOREACH(p, &w->pools, entry)
-		if (strcmp(p->key, url) == 0)
+		if (strcmp(p->key, id) == 0)
 			return p;
 	return NULL;
 }
@@ -216,8 +217,8 @@ webhook_send(void *arg, struct notify_task *t)
 	struct webhook		*w = arg;
 	struct curlev_pool	*p;
 
-	if ((p = webhook_pool(w, t->ep.url)) == NULL) {
-		p = curlev_pool_new(notify_curlev(w->n), t->ep.url,
+	if ((p = webhook_pool(w, t->ep.id)) == NULL) {
+		p = curlev_pool_new(notify_curlev(w->n), t->ep.id,
 		    notify_conf(w->n)->hook_concurrency);
 		p->prepare = webhook_prepare;
 		p->result = webhook_result;

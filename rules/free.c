@@ -159,6 +159,7 @@ rules_free(struct rules *r)
 	if ((pv = r->priv) != NULL) {
 		for (i = 0; i < RX__COUNT; i++)
 			free(pv->idx[i]);
+		free(pv->by_org);
 		free(pv->cycle_first);
 		free(pv->cycle_n);
 		free(pv);

@@ -66,6 +66,14 @@ rules_index(struct rules *r)
 	IX(RX_FEED, r->feeds, r->nfeeds, struct rules_feed);
 	IX(RX_ITEM, r->items, r->nitems, struct rules_item);
 #undef IX
+	free(pv->by_org);
+	pv->by_org = xcalloc(r->ncontacts + 1, sizeof *pv->by_org);
+	for (i = 0; i < r->ncontacts; i++) {
+		pv->by_org[i].id = r->contacts[i].org;
+		pv->by_org[i].ix = i;
+	}
+	pv->nby_org = r->ncontacts;
+	xqsort(pv->by_org, r->ncontacts, sizeof *pv->by_org, rules_idx_cmp);
 	for (i = 0; i < r->nitems; i++)
 		pv->idx[RX_ITEM][i].cyc =
 		    r->cycles[r->items[pv->idx[RX_ITEM][i].ix].cycle].id;
@@ -230,4 +238,35 @@ rules_find_item(const struct rules *r, size_t c, const char *ref)
 	if (c >= r->ncycles)
 		return RULES_NONE;
 	return rules_lookup(r, RX_ITEM, r->cycles[c].id, ref);
+}
+
+/*
+ * The k-th contact of organisation org, in file order, or NULL past the
+ * last: a binary search in the table by org, not a walk of every contact
+ * (a reminder pass asks once per task).
+ */
+const struct rules_contact *
+rules_org_contact(const struct rules *r, const char *org, size_t k)
+{
+	const struct rules_priv	*pv = r->priv;
+	const struct rules_idx	*v;
+	struct rules_idx	 key = { org, NULL, 0 };
+	size_t			 lo = 0, hi, mid;
+
+	if (pv == NULL || org == NULL || pv->by_org == NULL)
+		return NULL;
+	v = pv->by_org;
+	hi = pv->nby_org;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (rules_idx_cmp(&v[mid], &key) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	lo += k;
+	if (lo >= pv->nby_org || v[lo].id == NULL ||
+	    strcmp(v[lo].id, org) != 0)
+		return NULL;
+	return &r->contacts[v[lo].ix];
 }

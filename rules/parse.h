@@ -40,6 +40,8 @@ enum { RX_ORG, RX_CONTACT, RX_GROUP, RX_POLICY, RX_CYCLE, RX_FEED, RX_ITEM,
 struct rules_priv {
 	struct rules_idx	*idx[RX__COUNT];
 	size_t			 nidx[RX__COUNT];
+	struct rules_idx	*by_org;	/* contacts by org: id is the org's */
+	size_t			 nby_org;
 	size_t			*cycle_first, *cycle_n;	/* owned */
 };
 /* lookup.c: (re)builds the lookup tables; SIZE_MAX when not found. */

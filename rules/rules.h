@@ -165,6 +165,9 @@ const struct rules_group	*rules_find_group(const struct rules *, const char *);
 const struct rules_policy	*rules_find_policy(const struct rules *, const char *);
 const struct rules_cycle	*rules_find_cycle(const struct rules *, const char *);
 const struct rules_feed		*rules_find_feed(const struct rules *, const char *);
+/* The k-th (from 0) contact of an organisation in file order, or NULL. */
+const struct rules_contact	*rules_org_contact(const struct rules *,
+				    const char *org, size_t k);
 
 /* Run-time facts the expansion needs, supplied by the daemon's store. */
 struct rules_case {

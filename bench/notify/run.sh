@@ -1,5 +1,6 @@
 #!/bin/sh
-# Notifier benchmark (not a test). Needs: make, python3-aiosmtpd, curl,
+# Notifier benchmark (not a test): the library alone, below the outbox.
+# The daemon-level benchmark is bench/delivery/run.py. Needs: make, curl,
 # nginx (apt-get install nginx-light). Usage: sh bench/notify/run.sh [REPS]
 # Prints TSV rows: what, messages, seconds, msg/s (the outbox rows add the
 # SQLite write transactions they took). Servers are stopped by PID.
@@ -26,9 +27,10 @@ outbox() {	# outbox WHAT NMAIL NHOOK: a fresh database each time
 	    http://127.0.0.1:28090/hook "$2" "$3" 2>/dev/null |
 	    awk -v w="$1" '{print w "\t" $2 "\t" $5 "\t" $7 "\t" $9 " transactions"}'
 }
-$PY /work/shared/baselines/make_payloads.py "$W" >/dev/null 2>&1
-$PY -m aiosmtpd -n -c aiosmtpd.handlers.Sink -l 127.0.0.1:28025 \
-    >"$W/aiosmtpd.log" 2>&1 &
+$PY "$SRC/bench/notify/payloads.py" "$W"
+# The counting sink of bench/delivery (answers at once, stores nothing).
+$PY "$SRC/bench/delivery/smtp_sink.py" 28025 "$W/sink.json" \
+    >"$W/sink.log" 2>&1 &
 AIO=$!
 mkdir -p /tmp/koyomi-bench-nginx
 nginx -p /tmp/koyomi-bench-nginx/ -c "$SRC/bench/notify/nginx.conf" \
@@ -57,8 +59,8 @@ for rep in $(seq "$REPS"); do
 	    awk '{print "koyomi-smtp-1conn\t2000\t" $5 "\t" $7}'
 	"$W/notify_bench" smtp smtp://127.0.0.1:28025 "$W/msg.eml" 2000 4 |
 	    awk '{print "koyomi-smtp-4conn\t2000\t" $5 "\t" $7}'
-	rate smtplib-1conn 2000 "$(timed $PY /work/shared/baselines/smtp_client.py \
-	    127.0.0.1 28025 2000 "$W/msg.eml")"
+	rate smtplib-1conn 2000 "$(timed $PY "$SRC/bench/delivery/smtp_peer.py" \
+	    28025 2000 1 "$W/msg.eml")"
 	rate curl-per-mail 200 "$(timed curl_smtp)"
 	"$W/notify_bench" hook http://127.0.0.1:28090/hook "$W/hook.json" 10000 1 |
 	    awk '{print "koyomi-hook-1conn\t10000\t" $5 "\t" $7}'

@@ -10,12 +10,17 @@
  * reminder without any signalling; the timer is also capped so a reopen
  * from the CLI is picked up within CHASE_MAX_SLEEP.
  *
- * A scan ("pass") walks every open task, 100,000s of them for a large
- * rule set, so it runs in pages of CHASE_SLICE tasks, one per loop turn
+ * Each open task keeps the time of its next step (tasks.next_step, 0
+ * when not known: a new task, or one whose due time, state or steps
+ * changed). A pass reads the tasks whose time has come through an index,
+ * so it costs what is due, not what is open; it works out the next time
+ * of each task it reads and writes it back. After a rules change the
+ * policies may have changed, so the next pass ("full") walks every open
+ * task, 100,000s of them for a large rule set, and writes the times that
+ * changed. Either runs in pages of CHASE_SLICE tasks, one per loop turn
  * from a zero-delay timer: HTTP is served between pages. Nothing of a
  * page outlives its turn (occurrences may be swapped by a reload before
- * the next one); a kick during a pass asks for one more pass after it,
- * so a task the pass had already passed is looked at again.
+ * the next one); a kick during a pass asks for one more pass after it.
  */
 #include <ev.h>
 #include <stdio.h>
@@ -57,7 +62,14 @@ struct chase_due {
 	struct task		*t;		/* &fresh, once read */
 	struct task		 fresh;		/* read in send_due's transaction */
 	const struct occ	*o;
+	const struct scan_task	*scan;		/* its page row: steps taken */
 	struct remind_step	 step;
+};
+
+/* A task's next time to write back (next_step), -1 for none. */
+struct chase_next {
+	int64_t			 id;
+	time_t			 at;
 };
 
 struct chase {
@@ -70,10 +82,11 @@ struct chase {
 	ev_timer		  slice;	/* zero delay; slice.data = this */
 	struct scan_cursor	  cur;
 	int			  scanning;	/* a pass is under way */
+	int			  full;		/* this pass reads every open task */
+	int			  want_full;	/* the rules changed: owe a full pass */
 	int			  again;	/* kicked meanwhile: pass again */
 	int			  sent;		/* steps queued in this pass */
 	int			  failed;	/* a send failed in this pass */
-	time_t			  next;		/* earliest step ahead seen */
 	/* A rules swap's task writes, a step per loop turn; no pass meanwhile. */
 	struct tasks_sync	 *sync;
 	ev_timer		  sync_step;	/* zero delay; data = this */
@@ -293,6 +306,27 @@ queue_assignee_mail(struct koyomi *k, struct chase_due *due, size_t ndue,
 	return ret;
 }
 
+/* The task's next time once d's step is taken: -1 when none is left. */
+static time_t
+next_after(struct koyomi *k, const struct chase_due *d, time_t now)
+{
+	struct remind_ctx	 rc = { k->zone, k->conf->window_start,
+		k->conf->window_end };
+	struct remind_step	 step;
+	const char		**taken;
+	time_t			 at;
+	size_t			 n = d->scan->nsteps;
+	int			 more;
+
+	taken = xcalloc(n + 1, sizeof *taken);
+	memcpy(taken, d->scan->steps, n * sizeof *taken);
+	taken[n] = d->step.name;
+	more = remind_next(&rc, d->o->policy, d->scan->due, now, taken, n + 1,
+	    &step, &at);
+	free(taken);
+	return more ? at : -1;
+}
+
 /*
  * Records every due step and queues its messages in one transaction.
  * Tasks are re-read inside it: one completed meanwhile is skipped.
@@ -323,7 +357,9 @@ send_due(struct chase *c, struct chase_due *due, size_t ndue, time_t now)
 		due[i].t = &due[i].fresh;
 	for (i = 0; i < n; i++) {
 		if (store_task_step_add(k->store, due[i].t->id,
-		    due[i].step.name, now, 0) == -1)
+		    due[i].step.name, now, 0) == -1 ||
+		    store_task_set_next(k->store, due[i].t->id,
+		    next_after(k, &due[i], now)) == -1)
 			goto fail;
 		if (due[i].step.kind == REMIND_ESCALATE_KIND &&
 		    wants(due[i].o->policy, RCH_MAIL) &&
@@ -355,7 +391,10 @@ out:
 	return ret;
 }
 
-/* The due step of task t, if any; else lowers *next to its next time. */
+/*
+ * The due step of task t, if any (1); else 0 with *next its next time
+ * (-1: nothing left to send, or no policy, or too old to chase).
+ */
 static int
 task_due(struct koyomi *k, const struct scan_task *t, time_t now,
     time_t *next, struct chase_due *out)
@@ -365,20 +404,39 @@ task_due(struct koyomi *k, const struct scan_task *t, time_t now,
 		k->conf->window_end, &k->conf->closed_days };
 	time_t			 at;
 
-	if (o == NULL || o->policy == NULL)
+	*next = -1;
+	if (o == NULL || o->policy == NULL || t->due < now - CHASE_LOOKBACK)
 		return 0;
 	if (remind_next(&rc, o->policy, t->due, now,
 	    (const char *const *)t->steps, t->nsteps, &out->step, &at) == 0)
 		return 0;
 	if (at > now) {
-		if (*next == 0 || at < *next)
-			*next = at;
+		*next = at;
 		return 0;
 	}
 	out->id = t->id;
 	out->t = NULL;
 	out->o = o;
+	out->scan = t;
 	return 1;
+}
+
+/* Writes the next times that changed, in one transaction. */
+static int
+write_next(struct koyomi *k, const struct chase_next *v, size_t n)
+{
+	size_t	i;
+
+	if (n == 0)
+		return 0;
+	if (store_begin(k->store) == -1)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (store_task_set_next(k->store, v[i].id, v[i].at) == -1) {
+			store_rollback(k->store);
+			return -1;
+		}
+	return store_commit(k->store);
 }
 
 static void	chase_run(struct koyomi *, struct sched_job *);
@@ -396,56 +454,78 @@ chase_flush(struct chase *c, struct chase_due *due, size_t n, time_t now)
 }
 
 /*
- * The pass is over: sleep until the earliest step ahead. After sending,
- * or when kicked meanwhile, pass again at once: the tasks just served
- * have later steps that this pass did not look at.
+ * The pass is over: sleep until the earliest next step of an open task.
+ * Kicked meanwhile, or owing a full pass, pass again at once. A task
+ * still due after a pass that sent nothing is looked at again after
+ * CHASE_RETRY, not at once: it could not be served now.
  */
 static void
 chase_pass_end(struct chase *c, time_t now)
 {
-	time_t	 next = c->next;
+	time_t	 next;
 
 	c->scanning = 0;
 	ev_timer_stop(c->k->loop, &c->slice);
-	if (c->failed)
+	if (store_next_step(c->k->store, &next) == -1 || c->failed)
 		next = now + CHASE_RETRY;
-	else if (c->sent || c->again)
+	else if (c->again || c->want_full)
 		next = now;
-	if (next == 0 || next > now + CHASE_MAX_SLEEP)
+	else if (next >= 0 && next <= now)
+		next = c->sent ? now : now + CHASE_RETRY;
+	if (next < 0 || next > now + CHASE_MAX_SLEEP)
 		next = now + CHASE_MAX_SLEEP;
 	sched_at(c->k, &c->job, next, chase_run, c);
 }
 
-/* One page of the pass: sends what is due in it; bounded work. */
+/*
+ * One page of the pass: sends what is due in it and writes back the next
+ * times that changed; bounded work.
+ */
 static void
 chase_slice(struct chase *c)
 {
 	struct koyomi		*k = c->k;
 	struct scan_task	*v = NULL;
 	struct chase_due	*due;
-	size_t			 n = 0, i, ndue = 0;
-	time_t			 now = time(NULL);
+	struct chase_next	*nv;
+	size_t			 n = 0, i, ndue = 0, nn = 0;
+	time_t			 now = time(NULL), next;
+	int			 rc;
 
 	if (c->sync != NULL) {
 		/* New rules are being written: the sync's end starts anew. */
 		c->scanning = 0;
 		return;
 	}
-	if (k->rules == NULL ||
-	    store_scan_page(k->store, &c->cur, CHASE_SLICE, &v, &n) == -1) {
-		c->next = now + CHASE_MAX_SLEEP;
+	if (k->rules == NULL)
+		rc = -1;
+	else if (c->full)
+		rc = store_scan_page(k->store, &c->cur, CHASE_SLICE, &v, &n);
+	else
+		rc = store_scan_due(k->store, &c->cur, now, CHASE_SLICE, &v,
+		    &n);
+	if (rc == -1) {
+		c->failed = 1;
 		chase_pass_end(c, now);
 		return;
 	}
 	due = xcalloc(n + 1, sizeof *due);
+	nv = xcalloc(n + 1, sizeof *nv);
 	for (i = 0; i < n; i++) {
-		if (task_due(k, &v[i], now, &c->next, &due[ndue]) == 1 &&
-		    ++ndue == CHASE_BATCH) {
-			chase_flush(c, due, ndue, now);
-			ndue = 0;
+		if (task_due(k, &v[i], now, &next, &due[ndue]) == 1) {
+			if (++ndue == CHASE_BATCH) {
+				chase_flush(c, due, ndue, now);
+				ndue = 0;
+			}
+		} else if (next != v[i].next) {
+			nv[nn].id = v[i].id;
+			nv[nn++].at = next;
 		}
 	}
 	chase_flush(c, due, ndue, now);
+	if (write_next(k, nv, nn) == -1)
+		c->failed = 1;
+	free(nv);
 	free(due);
 	store_scan_free(v, n);
 	if (n < CHASE_SLICE)
@@ -482,8 +562,12 @@ chase_run(struct koyomi *k, struct sched_job *job)
 	}
 	c->scanning = 1;
 	c->again = c->sent = c->failed = 0;
-	c->next = 0;
-	store_scan_begin(&c->cur, time(NULL) - CHASE_LOOKBACK);
+	c->full = c->want_full;
+	c->want_full = 0;
+	if (c->full)
+		store_scan_begin(&c->cur, time(NULL) - CHASE_LOOKBACK);
+	else
+		store_scan_due_begin(&c->cur);
 	chase_slice(c);
 }
 
@@ -550,6 +634,8 @@ chase_swapped(struct koyomi *k, void *arg)
 
 	chase_sync_end(c);
 	c->sync_began = ev_time();
+	/* Policies, windows or occurrences may differ: every next time. */
+	c->want_full = 1;
 	/* The first step now: a small change is written within the swap. */
 	if (k->rules != NULL && (c->sync = tasks_sync_begin(k, &k->occs,
 	    k->occ_from, k->occ_to, time(NULL), &err)) != NULL)
@@ -635,6 +721,7 @@ chase_start(struct koyomi *k, char **cause)
 
 	c->k = k;
 	k->chase = c;
+	c->want_full = 1;	/* the times stored may be from other rules */
 	ev_timer_init(&c->slice, chase_slice_cb, 0., 0.);
 	c->slice.data = c;
 	ev_timer_init(&c->sync_step, chase_sync_cb, 0., 0.);

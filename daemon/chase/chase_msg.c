@@ -37,10 +37,9 @@ chase_assignee_rcpts(const struct rules *r, const char *assignee,
 		return 0;
 	if ((c = rules_find_contact(r, assignee)) != NULL)
 		return add_rcpt(c, v, 0, max);
-	for (i = 0; i < r->ncontacts; i++)
-		if (r->contacts[i].org != NULL &&
-		    strcmp(r->contacts[i].org, assignee) == 0)
-			n = add_rcpt(&r->contacts[i], v, n, max);
+	for (i = 0; i < r->ncontacts &&
+	    (c = rules_org_contact(r, assignee, i)) != NULL; i++)
+		n = add_rcpt(c, v, n, max);
 	return n;
 }
 

@@ -105,6 +105,7 @@ struct key {
 		.size = sizeof(((struct conf_webhook *)0)->f)
 #define NUM_MAX	(1UL << 30)	/* K_NUM: the HTTP limits */
 #define SECONDS_MAX 3600	/* K_SECONDS: the SMTP limits, an hour */
+#define CONNS_MAX 64		/* K_NUM: connections to one mail server or endpoint */
 
 /* The field of key k in base, a struct conf or a struct conf_webhook. */
 static void *
@@ -591,6 +592,8 @@ static const struct key conf_keys[] = {
 	{ "listen",		K_STR,	CONF(listen), .def = "127.0.0.1:8080",
 	    .check = listen_ok },
 	{ "mail_ca_file",	K_PATH,	CONF(mail_ca_file) },
+	{ "mail_connections",	K_NUM,	CONF(mail_connections),
+	    .lo = 1, .hi = CONNS_MAX, .def = "4" },
 	{ "mail_credentials",	K_PATH,	CONF(mail_credentials) },
 	{ "mail_from",		K_STR,	CONF(mail_from),
 	    .def = "koyomi <koyomi@localhost>" },
@@ -614,6 +617,8 @@ static const struct key conf_keys[] = {
 	{ "templates",		K_PATH,	CONF(templates) },
 	{ "timezone",		K_STR,	CONF(timezone), .def = "Asia/Tokyo" },
 	{ "watch_rules",	K_BOOL,	CONF(watch_rules), .def = "true" },
+	{ "webhook_connections", K_NUM,	CONF(webhook_connections),
+	    .lo = 1, .hi = CONNS_MAX, .def = "4" },
 	{ "webhooks",		K_FUNC,	.off = offsetof(struct conf, webhooks),
 	    .parse = parse_hooks },
 	{ "window",		K_FUNC,	CONF(window_start),

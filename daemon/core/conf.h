@@ -39,11 +39,13 @@ struct conf {
 	int			 mail_starttls;	/* 1 required, 0 optional */
 	unsigned		 smtp_connect_timeout; /* seconds to connect and greet */
 	unsigned		 smtp_timeout;	/* seconds per message, connecting included */
+	unsigned		 mail_connections; /* to the mail server; 0: 4 */
 	char			*admin_mail;	/* announcements to administrators */
 	char			*secret_key_file; /* signed links; created 0600 */
 	char			*templates;	/* folder of template overrides, or NULL */
 	struct conf_webhook	*webhooks;
 	size_t			 nwebhooks;
+	unsigned		 webhook_connections; /* per endpoint; 0: 4 */
 	/* HTTP limits. */
 	unsigned		 max_connections;
 	unsigned		 conn_timeout;	/* seconds */

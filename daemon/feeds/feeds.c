@@ -337,12 +337,10 @@ feeds_private_dirty(struct koyomi *k, const char *owner)
 	if (feeds_cache_get(k->feeds->cache, 1, owner) != NULL)
 		feeds_build_private(k, owner);
 	/* An organisation's task also shows in its contacts' feeds. */
-	for (i = 0; i < k->rules->ncontacts; i++) {
-		c = &k->rules->contacts[i];
-		if (c->org != NULL && strcmp(c->org, owner) == 0 &&
-		    feeds_cache_get(k->feeds->cache, 1, c->id) != NULL)
+	for (i = 0; i < k->rules->ncontacts &&
+	    (c = rules_org_contact(k->rules, owner, i)) != NULL; i++)
+		if (feeds_cache_get(k->feeds->cache, 1, c->id) != NULL)
 			feeds_build_private(k, c->id);
-	}
 }
 
 struct feed_entry *

@@ -3,7 +3,9 @@
  * rows → notifier → sent / failed with next_attempt / dead, on the loop.
  * One sched job (wall clock) says when the earliest waiting row falls
  * due; answers and new commits wake it early. Answers are written in
- * batches, one transaction per loop turn (outbox.h, "Results").
+ * batches, one transaction per loop turn (outbox.h, "Results"), and a
+ * connection's next message is handed out in the transaction that writes
+ * its last answer: no more messages are out than connections.
  * Endpoint health is tracked here because only the outbox sees failures
  * across messages and restarts.
  */
@@ -30,8 +32,8 @@
 #include "notifier/notify.h"
 #include "notifier/retry.h"
 
-#define OUTBOX_MAX_INFLIGHT	64	/* rows handed out or unwritten at once */
-#define OUTBOX_BATCH		64	/* rows read per wake-up */
+#define OUTBOX_MAILDIR_BATCH	64	/* maildir: mails handed out at once */
+#define OUTBOX_CONNS		4	/* a struct conf without the keys */
 #define OUTBOX_BACKOFF_MAX	30	/* seconds between tries of a failed write */
 #define OUTBOX_DISABLED_ERROR	"endpoint disabled"	/* last_error */
 
@@ -46,6 +48,11 @@ struct outbox {
 	struct sched_job	 job;		/* the next dispatch */
 	ev_timer		 flush;		/* answers waiting: write them */
 	size_t			 inflight;	/* jobs in the notifier or answered */
+	/* Jobs in the notifier's hands, against their channel's limit. */
+	unsigned		 mail_max;	/* mail_connections, or a batch */
+	unsigned		 mail_busy;
+	unsigned		 hook_max;	/* webhook_connections */
+	unsigned		*hook_busy;	/* per conf->webhooks[i] */
 	struct retry_policy	 policy;
 	int			 stopping;
 	struct ob_job		*jobs;		/* in the notifier's hands */
@@ -76,6 +83,7 @@ struct ob_job {
 	int64_t			 id;
 	int			 attempts;	/* failures before this try */
 	int			 webhook;
+	size_t			 ep;		/* webhook: index in conf->webhooks */
 	char			*destination;
 	ev_tstamp		 started;
 	size_t			 row;		/* in the turn's rows, until submitted */
@@ -357,15 +365,28 @@ outbox_metrics_emit(struct koyomi *k, struct buf *b, void *arg)
 
 static void	outbox_dispatch(struct outbox *);
 
-static const struct conf_webhook *
+/* The index of endpoint id in the configuration, or -1. */
+static ssize_t
 outbox_endpoint(struct koyomi *k, const char *id)
 {
 	size_t	i;
 
 	for (i = 0; i < k->conf->nwebhooks; i++)
 		if (strcmp(k->conf->webhooks[i].id, id) == 0)
-			return &k->conf->webhooks[i];
-	return NULL;
+			return (ssize_t)i;
+	return -1;
+}
+
+/* The job left the notifier's hands: its connection is free. */
+static void
+outbox_job_idle(struct ob_job *j)
+{
+	struct outbox	*ob = j->ob;
+
+	if (j->webhook)
+		ob->hook_busy[j->ep]--;
+	else
+		ob->mail_busy--;
 }
 
 /* Takes j off the in-flight list (it stays counted in inflight). */
@@ -539,6 +560,12 @@ outbox_done(void *arg, const struct notify_result *r)
 		}
 	}
 	outbox_job_unlink(j);
+	/*
+	 * Its connection may take a message again, but only from the
+	 * transaction that writes this answer (outbox_turn): one answer not
+	 * yet written per connection at most, whatever a crash interrupts.
+	 */
+	outbox_job_idle(j);
 	*ob->answered_tail = j;
 	ob->answered_tail = &j->next;
 	ob->nanswered++;
@@ -561,31 +588,27 @@ outbox_flush_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /*
  * Prepares one due row inside the turn's transaction: marks it sending
- * and returns its job, or NULL when the row went dead (its endpoint is
- * gone from the configuration). *err is set on a database error.
+ * and returns its job, or NULL when another process changed the row
+ * meanwhile. *err is set on a database error.
  */
 static struct ob_job *
-outbox_take(struct outbox *ob, const struct outbox_row *r, int *err)
+outbox_take(struct outbox *ob, const struct outbox_row *r, ssize_t ep,
+    int *err)
 {
-	struct koyomi	*k = ob->k;
 	struct ob_job	*j;
-	int		 webhook = strcmp(r->channel, "webhook") == 0;
+	int		 rc;
 
-	if (webhook && outbox_endpoint(k, r->destination) == NULL) {
-		if (store_outbox_set_dead(k->store, r->id, r->attempts,
-		    "endpoint no longer configured") == -1)
+	if ((rc = store_outbox_set_sending(ob->k->store, r->id)) != 0) {
+		if (rc == -1)
 			*err = 1;
-		return NULL;
-	}
-	if (store_outbox_set_sending(k->store, r->id) == -1) {
-		*err = 1;
 		return NULL;
 	}
 	j = xcalloc(1, sizeof *j);
 	j->ob = ob;
 	j->id = r->id;
 	j->attempts = r->attempts;
-	j->webhook = webhook;
+	j->webhook = ep >= 0;
+	j->ep = ep >= 0 ? (size_t)ep : 0;
 	j->destination = xstrdup(r->destination);
 	return j;
 }
@@ -603,7 +626,7 @@ outbox_submit(struct outbox *ob, struct ob_job *j, struct outbox_row *r)
 	memset(&job, 0, sizeof job);
 	memset(&ep, 0, sizeof ep);
 	if (j->webhook) {
-		w = outbox_endpoint(k, r->destination);
+		w = &k->conf->webhooks[j->ep];
 		ep.id = w->id;
 		ep.url = w->url;
 		ep.secrets = (const char *const *)w->secrets;
@@ -625,6 +648,7 @@ outbox_submit(struct outbox *ob, struct ob_job *j, struct outbox_row *r)
 		/* Malformed, so rare: its own statement. */
 		store_outbox_set_dead(k->store, r->id, r->attempts, cause);
 		free(cause);
+		outbox_job_idle(j);
 		outbox_job_free(j);
 		return;
 	}
@@ -634,55 +658,201 @@ outbox_submit(struct outbox *ob, struct ob_job *j, struct outbox_row *r)
 	ob->jobs = j;
 }
 
+/* What one turn took: the rows read, and the jobs made of them. */
+struct ob_take {
+	struct outbox_row	*rows;
+	size_t			 nrows;
+	struct ob_job		*jobs;		/* by next; j->row into rows */
+	struct ob_job		**tail;
+	time_t			 blocked;	/* a line waits for a retry then */
+};
+
+/* Appends the rows of one query to t (they are owned by t from here). */
+static size_t
+outbox_take_rows(struct ob_take *t, struct outbox_row *rows, size_t n)
+{
+	size_t	first = t->nrows;
+
+	if (n == 0) {
+		free(rows);
+		return first;
+	}
+	t->rows = xreallocarray(t->rows, t->nrows + n, sizeof *t->rows);
+	memcpy(t->rows + t->nrows, rows, n * sizeof *rows);
+	t->nrows += n;
+	free(rows);
+	return first;
+}
+
+static void
+outbox_take_add(struct ob_take *t, struct ob_job *j, size_t row)
+{
+	j->row = row;
+	j->next = NULL;
+	*t->tail = j;
+	t->tail = &j->next;
+}
+
+/* A line's first row not in flight waits for its retry until then. */
+static void
+outbox_note_blocked(struct ob_take *t, time_t when)
+{
+	if (t->blocked == 0 || when < t->blocked)
+		t->blocked = when;
+}
+
+/* The mails due, as many as the free connections. 0 or -1. */
+static int
+outbox_take_mail(struct outbox *ob, time_t now, struct ob_take *t)
+{
+	struct outbox_row	*rows;
+	struct ob_job		*j;
+	size_t			 n, i, first;
+	int			 err = 0;
+
+	if (ob->mail_busy >= ob->mail_max)
+		return 0;
+	if (store_outbox_due_mail(ob->k->store, now,
+	    ob->mail_max - ob->mail_busy, &rows, &n) == -1)
+		return -1;
+	first = outbox_take_rows(t, rows, n);
+	for (i = first; i < t->nrows && !err; i++)
+		if ((j = outbox_take(ob, &t->rows[i], -1, &err)) != NULL)
+			outbox_take_add(t, j, i);
+	return err ? -1 : 0;
+}
+
+/*
+ * The head of endpoint ep's line, in id order, up to its free
+ * connections: past the rows in flight, up to a row that waits for its
+ * retry (later ones wait behind it; t->blocked notes when). 0 or -1.
+ */
+static int
+outbox_take_hooks(struct outbox *ob, size_t ep, time_t now,
+    struct ob_take *t)
+{
+	struct outbox_row	*rows;
+	struct ob_job		*j;
+	size_t			 n, i, first;
+	unsigned		 room = ob->hook_max - ob->hook_busy[ep];
+	int			 err = 0;
+
+	if (ob->hook_busy[ep] >= ob->hook_max)
+		return 0;
+	if (store_outbox_line(ob->k->store, "webhook",
+	    ob->k->conf->webhooks[ep].id, ob->hook_max, &rows, &n) == -1)
+		return -1;
+	first = outbox_take_rows(t, rows, n);
+	for (i = first; i < t->nrows && room > 0 && !err; i++) {
+		if (strcmp(t->rows[i].state, "sending") == 0)
+			continue;
+		if (t->rows[i].next_attempt > now) {
+			outbox_note_blocked(t, t->rows[i].next_attempt);
+			break;
+		}
+		if ((j = outbox_take(ob, &t->rows[i], (ssize_t)ep, &err)) !=
+		    NULL) {
+			outbox_take_add(t, j, i);
+			room--;
+		}
+	}
+	return err ? -1 : 0;
+}
+
+/*
+ * Whether a turn without answers would take anything: read outside a
+ * transaction, so that an idle wake-up never takes the write lock. Notes
+ * the webhook lines waiting for a retry in t->blocked.
+ */
+static int
+outbox_probe(struct outbox *ob, time_t now, struct ob_take *t)
+{
+	struct outbox_row	*rows;
+	time_t			 when;
+	size_t			 n, i, ep;
+	int			 found = 0;
+
+	if (ob->mail_busy < ob->mail_max &&
+	    (store_outbox_next_mail(ob->k->store, &when) == -1 ||
+	    (when != 0 && when <= now)))
+		return 1;
+	for (ep = 0; ep < ob->k->conf->nwebhooks && !found; ep++) {
+		if (ob->hook_busy[ep] >= ob->hook_max)
+			continue;
+		if (store_outbox_line(ob->k->store, "webhook",
+		    ob->k->conf->webhooks[ep].id, ob->hook_max, &rows,
+		    &n) == -1)
+			return 1;
+		for (i = 0; i < n; i++) {
+			if (strcmp(rows[i].state, "sending") == 0)
+				continue;
+			if (rows[i].next_attempt <= now)
+				found = 1;
+			else
+				outbox_note_blocked(t, rows[i].next_attempt);
+			break;
+		}
+		outbox_rows_free(rows, n);
+	}
+	return found;
+}
+
+/* Every channel's due rows, as many as its free connections. */
+static int
+outbox_take_all(struct outbox *ob, struct ob_take *t)
+{
+	time_t	now = time(NULL);
+	size_t	i;
+
+	if (outbox_take_mail(ob, now, t) == -1)
+		return -1;
+	for (i = 0; i < ob->k->conf->nwebhooks; i++)
+		if (outbox_take_hooks(ob, i, now, t) == -1)
+			return -1;
+	return 0;
+}
+
+static void
+outbox_take_drop(struct ob_take *t)
+{
+	struct ob_job	*j;
+
+	while ((j = t->jobs) != NULL) {
+		t->jobs = j->next;
+		free(j->destination);
+		free(j);
+	}
+	outbox_rows_free(t->rows, t->nrows);
+	memset(t, 0, sizeof *t);
+	t->tail = &t->jobs;
+}
+
 /*
  * One loop turn's database work, in one transaction: every answer
  * waiting in ob->answered, then, when take, the rows now due (up to the
- * free slots), marked sending. On commit the answers are counted and
- * freed, and *taken lists (by next) the jobs to hand to the notifier,
- * j->row being the index of each one's row in *rows. On any error
- * everything is rolled back, the answers stay in memory for the next
- * try and nothing is handed out. 0 or -1.
+ * free connections of each channel), marked sending. On commit the
+ * answers are counted and freed, and t->jobs lists the jobs to hand to
+ * the notifier. On any error everything is rolled back, the answers stay
+ * in memory for the next try and nothing is handed out. 0 or -1.
  */
 static int
-outbox_turn(struct outbox *ob, int take, struct outbox_row **rows,
-    size_t *nrows, struct ob_job **taken)
+outbox_turn(struct outbox *ob, int take, struct ob_take *t)
 {
 	struct store	*s = ob->k->store;
-	struct ob_job	*j, *next, **tail;
-	size_t		 room, i;
-	int		 err = 0;
+	struct ob_job	*j, *next;
 
-	*rows = NULL;
-	*nrows = 0;
-	*taken = NULL;
-	room = OUTBOX_MAX_INFLIGHT - (ob->inflight - ob->nanswered);
-	if (room > OUTBOX_BATCH)
-		room = OUTBOX_BATCH;
-	if (ob->nanswered == 0) {
-		/* Nothing to write: read first, lock only if there is work. */
-		if (!take || room == 0)
-			return 0;
-		if (store_outbox_due(s, time(NULL), room, rows, nrows) == -1)
-			return -1;
-		if (*nrows == 0)
-			return 0;
-	}
+	if (ob->nanswered == 0 &&
+	    (!take || !outbox_probe(ob, time(NULL), t)))
+		return 0;
+	/* Read and write in one transaction: no other writer in between. */
 	if (store_begin(s) == -1)
 		goto fail;
 	for (j = ob->answered; j != NULL; j = j->next)
 		if (outbox_record(ob, j) == -1)
 			goto fail;
-	if (take && room > 0 && ob->nanswered > 0 &&
-	    store_outbox_due(s, time(NULL), room, rows, nrows) == -1)
+	if (take && outbox_take_all(ob, t) == -1)
 		goto fail;
-	tail = taken;
-	for (i = 0; i < *nrows && !err; i++)
-		if ((j = outbox_take(ob, &(*rows)[i], &err)) != NULL) {
-			j->row = i;
-			*tail = j;
-			tail = &j->next;
-		}
-	if (err || store_commit(s) == -1)
+	if (store_commit(s) == -1)
 		goto fail;
 	/* Committed: the answers are in the database. */
 	for (j = ob->answered; j != NULL; j = next) {
@@ -700,19 +870,17 @@ outbox_turn(struct outbox *ob, int take, struct outbox_row **rows,
 	ob->answered = NULL;
 	ob->answered_tail = &ob->answered;
 	ob->nanswered = 0;
-	for (j = *taken; j != NULL; j = j->next)
+	for (j = t->jobs; j != NULL; j = j->next) {
 		ob->inflight++;
+		if (j->webhook)
+			ob->hook_busy[j->ep]++;
+		else
+			ob->mail_busy++;
+	}
 	return 0;
 fail:
 	store_rollback(s);
-	while ((j = *taken) != NULL) {
-		*taken = j->next;
-		free(j->destination);
-		free(j);
-	}
-	outbox_rows_free(*rows, *nrows);
-	*rows = NULL;
-	*nrows = 0;
+	outbox_take_drop(t);
 	return -1;
 }
 
@@ -731,6 +899,27 @@ outbox_backoff(unsigned n)
 }
 
 /*
+ * When to look again after a turn: the earliest mail due later, or a
+ * webhook line's retry; 0 when only an answer can bring work (every
+ * connection busy, or nothing waiting).
+ */
+static time_t
+outbox_next_time(struct outbox *ob, const struct ob_take *t, time_t now)
+{
+	time_t	when = 0;
+
+	if (ob->mail_busy < ob->mail_max &&
+	    store_outbox_next_mail(ob->k->store, &when) == -1)
+		return now + 1;
+	if (when != 0 && when <= now)
+		/* Due but not taken: changed under us, or a store error. */
+		when = now + 1;
+	if (t->blocked != 0 && (when == 0 || t->blocked < when))
+		when = t->blocked;
+	return when;
+}
+
+/*
  * Writes the answers waiting, sends what is due, then sleeps until the
  * next row falls due. A failed write (database locked, disk full) keeps
  * the answers and is tried again with a growing pause.
@@ -739,16 +928,15 @@ static void
 outbox_dispatch(struct outbox *ob)
 {
 	struct koyomi		*k = ob->k;
-	struct outbox_row	*rows;
-	struct ob_job		*taken, *j;
-	size_t			 n, answers = ob->nanswered, room;
-	time_t			 now = time(NULL), when = 0;
+	struct ob_take		 t;
+	struct ob_job		*j;
+	size_t			 answers = ob->nanswered;
+	time_t			 now = time(NULL), when;
 
 	ev_timer_stop(k->loop, &ob->flush);
-	room = OUTBOX_MAX_INFLIGHT - (ob->inflight - ob->nanswered);
-	if (room > OUTBOX_BATCH)
-		room = OUTBOX_BATCH;
-	if (outbox_turn(ob, !ob->stopping, &rows, &n, &taken) == -1) {
+	memset(&t, 0, sizeof t);
+	t.tail = &t.jobs;
+	if (outbox_turn(ob, !ob->stopping, &t) == -1) {
 		ob->write_fails++;
 		if (ob->write_fails == 1 && answers > 0)
 			log_warnx("outbox: cannot write %zu delivery "
@@ -762,24 +950,17 @@ outbox_dispatch(struct outbox *ob)
 		log_info("outbox: %zu delivery result(s) written after %u "
 		    "failed attempt(s)", answers, ob->write_fails);
 	ob->write_fails = 0;
-	while ((j = taken) != NULL) {
-		taken = j->next;
+	while ((j = t.jobs) != NULL) {
+		t.jobs = j->next;
 		j->next = NULL;
-		outbox_submit(ob, j, &rows[j->row]);
+		outbox_submit(ob, j, &t.rows[j->row]);
 	}
-	outbox_rows_free(rows, n);
+	outbox_rows_free(t.rows, t.nrows);
 	if (ob->stopping)
 		return;
-	/* A full batch may have left more behind: look again next turn. */
-	if (room > 0 && n == room)
-		sched_at(k, &ob->job, now, outbox_sched_cb, ob);
-	else if (store_outbox_next(k->store, &when) == 0 && when > now)
+	if ((when = outbox_next_time(ob, &t, now)) != 0)
 		sched_at(k, &ob->job, when, outbox_sched_cb, ob);
-	else if (when > 0 && ob->inflight < OUTBOX_MAX_INFLIGHT)
-		/* Due but not taken (a store error): try again shortly. */
-		sched_at(k, &ob->job, now + 1, outbox_sched_cb, ob);
 	else
-		/* Nothing waiting, or a full pipe: an answer wakes us. */
 		sched_cancel(k, &ob->job);
 }
 
@@ -793,8 +974,9 @@ outbox_store_changed(struct koyomi *k, void *arg)
 }
 
 static struct notify *
-outbox_notifier(struct koyomi *k, char **cause)
+outbox_notifier(struct outbox *ob, char **cause)
 {
+	struct koyomi		*k = ob->k;
 	struct notify_conf	nc;
 
 	memset(&nc, 0, sizeof nc);
@@ -806,7 +988,37 @@ outbox_notifier(struct koyomi *k, char **cause)
 	/* 0 (a struct conf not from conf_load) keeps the notifier's own. */
 	nc.smtp_timeout_ms = (long)k->conf->smtp_timeout * 1000;
 	nc.smtp_connect_timeout_ms = (long)k->conf->smtp_connect_timeout * 1000;
+	/* As many connections as rows handed out: none waits in a queue. */
+	nc.mail_concurrency = ob->mail_max;
+	nc.hook_concurrency = ob->hook_max;
 	return notify_new(k->loop, &nc, cause);
+}
+
+/*
+ * Rows for a webhook endpoint no longer in the configuration can never
+ * go: dead, to be replayed if it comes back (`koyomi webhook replay`).
+ */
+static int
+outbox_drop_unknown(struct outbox *ob)
+{
+	struct store	*s = ob->k->store;
+	char		**names;
+	size_t		 n, i;
+	int		 rc = 0;
+
+	if (store_outbox_destinations(s, "webhook", &names, &n) == -1)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (rc == 0 && outbox_endpoint(ob->k, names[i]) == -1) {
+			log_warnx("outbox: webhook endpoint %s is no longer "
+			    "configured: its messages are dead", names[i]);
+			rc = store_outbox_kill_destination(s, "webhook",
+			    names[i], "endpoint no longer configured");
+		}
+		free(names[i]);
+	}
+	free(names);
+	return rc;
 }
 
 struct outbox *
@@ -822,6 +1034,16 @@ outbox_start(struct koyomi *k, char **cause)
 	ev_timer_init(&ob->flush, outbox_flush_cb, 0., 0.);
 	ob->flush.data = ob;
 	ob->policy.scale = 1.0;
+	/* A struct conf not from conf_load has 0: the defaults. */
+	ob->mail_max = k->conf->mail_connections > 0 ?
+	    k->conf->mail_connections : OUTBOX_CONNS;
+	if (k->conf->mail_transport == NULL ||
+	    strncmp(k->conf->mail_transport, "maildir:", 8) == 0)
+		ob->mail_max = OUTBOX_MAILDIR_BATCH;	/* no connection */
+	ob->hook_max = k->conf->webhook_connections > 0 ?
+	    k->conf->webhook_connections : OUTBOX_CONNS;
+	ob->hook_busy = xcalloc(k->conf->nwebhooks + 1,
+	    sizeof *ob->hook_busy);
 	/* Tests only: shrink the three-day schedule (see retry.h). */
 	if ((scale = getenv("KOYOMI_TEST_RETRY_SCALE")) != NULL &&
 	    atof(scale) > 0.) {
@@ -829,13 +1051,16 @@ outbox_start(struct koyomi *k, char **cause)
 		log_warnx("outbox: KOYOMI_TEST_RETRY_SCALE=%g (tests only)",
 		    ob->policy.scale);
 	}
-	if ((ob->n = outbox_notifier(k, cause)) == NULL) {
+	if ((ob->n = outbox_notifier(ob, cause)) == NULL) {
+		free(ob->hook_busy);
 		free(ob);
 		return NULL;
 	}
-	if ((n = store_outbox_recover(k->store)) == -1) {
+	if ((n = store_outbox_recover(k->store)) == -1 ||
+	    outbox_drop_unknown(ob) == -1) {
 		xasprintf(cause, "outbox: cannot read the outbox");
 		notify_free(ob->n);
+		free(ob->hook_busy);
 		free(ob);
 		return NULL;
 	}
@@ -905,5 +1130,6 @@ outbox_stop(struct outbox *ob)
 		free(j->destination);
 		free(j);
 	}
+	free(ob->hook_busy);
 	free(ob);
 }

@@ -15,24 +15,34 @@
  * or failed goes back to pending, same id, when `koyomi webhook enable
  * --replay` or `webhook replay` requeues it (store_outbox_requeue).
  *
- * Order: for one destination (a mail address, a webhook endpoint) rows go
- * out strictly by id; a later row waits while an earlier one is pending,
- * sending or failed. Different destinations run in parallel.
+ * Order: for one mail address rows go out strictly by id, one at a time;
+ * a later row waits while an earlier one is pending, sending or failed.
+ * A webhook endpoint's rows go out by id, up to webhook_connections at
+ * once; a later one waits while an earlier one waits for its retry.
+ * Different destinations run in parallel.
+ *
+ * Connections: at most mail_connections mails (all to the one mail
+ * server) and webhook_connections requests per endpoint are in the
+ * notifier's hands, one per connection, so none waits in a queue there.
  *
  * Results: the notifier's answers are not written one by one. Every
  * answer that came in during one loop turn waits in memory and is
- * written, with the rows the freed slots let go next marked 'sending',
- * in one transaction on the next turn (a zero-delay timer). Until that
- * commit the row stays 'sending': a crash sends it again on the next
- * start, same id, and a row is 'sent' only once its peer accepted it. A failed commit (database locked, disk full) is rolled
- * back whole; the answers stay in memory, hold their slots (at most
- * 64 messages in the notifier or unwritten, so memory is bounded) and
- * are written again after 1, 2, 4 … 30 s. outbox_stop writes what is
- * waiting. Delivery metrics count an answer once, when it is written.
+ * written, with the rows the freed connections take next marked
+ * 'sending', in one transaction on the next turn (a zero-delay timer).
+ * Until that commit the row stays 'sending': a crash sends it again on
+ * the next start, same id, and a row is 'sent' only once its peer
+ * accepted it. As a connection gets its next row only in the
+ * transaction that writes its last answer, a crash finds at most one
+ * accepted and unwritten message per connection: that is all it sends
+ * twice. A failed commit (database locked, disk full) is rolled back
+ * whole; the answers stay in memory (at most one per connection, so
+ * memory is bounded), nothing more is handed out, and the write is tried
+ * again after 1, 2, 4 … 30 s. outbox_stop writes what is waiting.
+ * Delivery metrics count an answer once, when it is written.
  *
  * Blocking: enqueue is one INSERT; the dispatcher's SQLite work is one
- * transaction of short statements per loop turn, bounded by a batch
- * size.
+ * transaction of short statements per loop turn, each through an index
+ * (schema.h, migration 5), bounded by the connections.
  */
 #ifndef KOYOMI_OUTBOX_H
 #define KOYOMI_OUTBOX_H

@@ -206,6 +206,76 @@ static const char *const schema_migrations[] = {
 "ALTER TABLE tasks ADD COLUMN past INTEGER NOT NULL DEFAULT 0;"
 "UPDATE tasks SET past = 1 WHERE state = 'open' AND due < created;"
 "CREATE INDEX tasks_fy ON tasks (fy, due);",
+/*
+ * 7: the outbox's due rows found through indexes, not by grouping every
+ * row still to send (which made each dispatch cost the whole queue).
+ * outbox_line holds the rows still to send of each destination in order;
+ * a mail row's head is 1 while it is the first of its recipient's rows
+ * still to send (only heads may go: one mail at a time per recipient, in
+ * order), kept by the triggers below whoever writes the row; outbox_ready
+ * holds the heads waiting to be sent, by the time they are due.
+ */
+"ALTER TABLE outbox ADD COLUMN head INTEGER NOT NULL DEFAULT 0;"
+"CREATE INDEX outbox_line ON outbox (channel, destination, id)"
+"  WHERE state IN ('pending','sending','failed');"
+"UPDATE outbox SET head = 1 WHERE id IN (SELECT MIN(id) FROM outbox"
+"  WHERE channel = 'mail' AND state IN ('pending','sending','failed')"
+"  GROUP BY destination);"
+"CREATE INDEX outbox_ready ON outbox (next_attempt, id)"
+"  WHERE head = 1 AND state IN ('pending','failed');"
+/* A new row is its recipient's head when none before it is still to send. */
+"CREATE TRIGGER outbox_head_new AFTER INSERT ON outbox"
+"  WHEN NEW.channel = 'mail' AND NEW.state IN ('pending','sending','failed')"
+"  BEGIN"
+"    UPDATE outbox SET head = 1 WHERE id = NEW.id AND NOT EXISTS"
+"      (SELECT 1 FROM outbox WHERE channel = 'mail'"
+"      AND destination = NEW.destination"
+"      AND state IN ('pending','sending','failed') AND id < NEW.id);"
+"  END;"
+/* Sent or dead: the head passes to the next row still to send. */
+"CREATE TRIGGER outbox_head_done AFTER UPDATE OF state ON outbox"
+"  WHEN NEW.channel = 'mail'"
+"  AND OLD.state IN ('pending','sending','failed')"
+"  AND NEW.state NOT IN ('pending','sending','failed')"
+"  BEGIN"
+"    UPDATE outbox SET head = 0 WHERE id = NEW.id AND head = 1;"
+"    UPDATE outbox SET head = 1 WHERE OLD.head = 1 AND id ="
+"      (SELECT MIN(id) FROM outbox WHERE channel = 'mail'"
+"      AND destination = NEW.destination"
+"      AND state IN ('pending','sending','failed'));"
+"  END;"
+/* Requeued (dead back to pending): it may go before the present head. */
+"CREATE TRIGGER outbox_head_again AFTER UPDATE OF state ON outbox"
+"  WHEN NEW.channel = 'mail'"
+"  AND OLD.state NOT IN ('pending','sending','failed')"
+"  AND NEW.state IN ('pending','sending','failed')"
+"  BEGIN"
+"    UPDATE outbox SET head = 0 WHERE head = 1 AND id ="
+"      (SELECT MIN(id) FROM outbox WHERE channel = 'mail'"
+"      AND destination = NEW.destination"
+"      AND state IN ('pending','sending','failed') AND id > NEW.id);"
+"    UPDATE outbox SET head = 1 WHERE id = NEW.id AND NOT EXISTS"
+"      (SELECT 1 FROM outbox WHERE channel = 'mail'"
+"      AND destination = NEW.destination"
+"      AND state IN ('pending','sending','failed') AND id < NEW.id);"
+"  END;",
+/*
+ * 8: each open task's next reminder time, so that a reminder pass reads
+ * the tasks due (a range of tasks_next), not every open task. 0 means
+ * "not known": the pass works it out (a new task, or a task whose due
+ * time, state or steps changed, by the triggers below, whoever wrote
+ * it); NULL means nothing left to send. The reminder engine recomputes
+ * every open task's after a rules change (policies may have changed).
+ */
+"ALTER TABLE tasks ADD COLUMN next_step INTEGER DEFAULT 0;"
+"CREATE INDEX tasks_next ON tasks (next_step, id)"
+"  WHERE state = 'open' AND cancelled = 0;"
+"CREATE TRIGGER tasks_next_reset AFTER UPDATE OF due, state, cancelled,"
+"  past ON tasks WHEN OLD.due IS NOT NEW.due OR OLD.state IS NOT NEW.state"
+"  OR OLD.cancelled IS NOT NEW.cancelled OR OLD.past IS NOT NEW.past"
+"  BEGIN UPDATE tasks SET next_step = 0 WHERE id = NEW.id; END;"
+"CREATE TRIGGER tasks_next_step AFTER INSERT ON reminder_steps"
+"  BEGIN UPDATE tasks SET next_step = 0 WHERE id = NEW.task; END;",
 };
 
 #endif

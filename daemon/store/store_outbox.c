@@ -1,8 +1,10 @@
 /*
  * store_outbox.c — SQL for the outbox and endpoints tables (see
- * store_outbox.h). Each statement is short; the due query finds, per
- * destination, the lowest active id, so delivery order per recipient
- * is the insertion order whatever the retry timers say.
+ * store_outbox.h). Each statement is short and reads through an index
+ * (schema.h migration 5): the mail due query takes the heads of the
+ * recipients' lines, so delivery order per recipient is the insertion
+ * order whatever the retry timers say; a webhook endpoint's line is
+ * read in id order.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -187,18 +189,18 @@ store_outbox_insert_dead(struct store *s, const char *msgid,
 }
 
 int
-store_outbox_due(struct store *s, time_t now, size_t max,
+store_outbox_due_mail(struct store *s, time_t now, size_t max,
     struct outbox_row **rows, size_t *nrows)
 {
 	sqlite3_stmt	*st;
 
-	/* The inner query reads only active rows through outbox_due. */
-	st = ob_stmt(s, "SELECT " OB_COLS " FROM outbox WHERE id IN ("
-	    " SELECT MIN(id) FROM outbox"
-	    " WHERE state IN ('pending','sending','failed')"
-	    " GROUP BY channel, destination)"
-	    " AND state IN ('pending','failed') AND next_attempt <= ?"
-	    " ORDER BY id LIMIT ?");
+	/*
+	 * INDEXED BY: without statistics the planner would take outbox_due
+	 * and sort every waiting row, a cost that grows with the queue.
+	 */
+	st = ob_stmt(s, "SELECT " OB_COLS " FROM outbox INDEXED BY outbox_ready"
+	    " WHERE head = 1 AND state IN ('pending','failed')"
+	    " AND next_attempt <= ?1 ORDER BY next_attempt, id LIMIT ?2");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
@@ -207,24 +209,75 @@ store_outbox_due(struct store *s, time_t now, size_t max,
 }
 
 int
-store_outbox_next(struct store *s, time_t *when)
+store_outbox_next_mail(struct store *s, time_t *when)
 {
 	sqlite3_stmt	*st;
 	int		 rc;
 
-	/* Only rows first in line for their destination can go. */
-	st = ob_stmt(s, "SELECT MIN(next_attempt) FROM outbox WHERE id IN ("
-	    " SELECT MIN(id) FROM outbox"
-	    " WHERE state IN ('pending','sending','failed')"
-	    " GROUP BY channel, destination)"
-	    " AND state IN ('pending','failed')");
+	st = ob_stmt(s, "SELECT next_attempt FROM outbox INDEXED BY outbox_ready"
+	    " WHERE head = 1 AND state IN ('pending','failed')"
+	    " ORDER BY next_attempt LIMIT 1");
 	if (st == NULL)
 		return -1;
 	rc = sqlite3_step(st);
 	*when = rc == SQLITE_ROW ? (time_t)sqlite3_column_int64(st, 0) : 0;
 	sqlite3_reset(st);
-	if (rc != SQLITE_ROW) {
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
 		ob_fail(s, st);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_outbox_line(struct store *s, const char *channel,
+    const char *destination, size_t max, struct outbox_row **rows,
+    size_t *nrows)
+{
+	sqlite3_stmt	*st;
+
+	/* A range of outbox_line, in id order. */
+	st = ob_stmt(s, "SELECT " OB_COLS " FROM outbox INDEXED BY outbox_line"
+	    " WHERE channel = ?1 AND destination = ?2"
+	    " AND state IN ('pending','sending','failed') ORDER BY id LIMIT ?3");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, destination, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)max);
+	return ob_collect(s, st, 0, rows, nrows);
+}
+
+int
+store_outbox_destinations(struct store *s, const char *channel,
+    char ***names, size_t *n)
+{
+	sqlite3_stmt	*st;
+	size_t		 cap = 0;
+	int		 rc;
+
+	*names = NULL;
+	*n = 0;
+	st = ob_stmt(s, "SELECT DISTINCT destination FROM outbox"
+	    " INDEXED BY outbox_line WHERE channel = ? AND state IN ('pending','sending','failed')");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap == 0 ? 8 : cap * 2;
+			*names = xreallocarray(*names, cap, sizeof **names);
+		}
+		(*names)[(*n)++] = store_col_dup(st, 0);
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE) {
+		ob_fail(s, st);
+		while (*n > 0)
+			free((*names)[--*n]);
+		free(*names);
+		*names = NULL;
 		return -1;
 	}
 	return 0;
@@ -244,8 +297,10 @@ ob_by_id(struct store *s, const char *sql, int64_t id)
 int
 store_outbox_set_sending(struct store *s, int64_t id)
 {
-	return ob_by_id(s, "UPDATE outbox SET state = 'sending' WHERE id = ?",
-	    id);
+	if (ob_by_id(s, "UPDATE outbox SET state = 'sending'"
+	    " WHERE id = ? AND state IN ('pending','failed')", id) == -1)
+		return -1;
+	return sqlite3_changes(store_db(s)) == 1 ? 0 : 1;
 }
 
 int

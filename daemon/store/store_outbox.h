@@ -52,14 +52,33 @@ int64_t	store_outbox_insert_dead(struct store *, const char *msgid,
 	    const char *error);
 
 /*
- * Up to max rows that may go now: pending or failed, next_attempt <= now,
- * and the lowest active id of their (channel, destination), oldest first.
+ * Up to max mail rows that may go now: pending or failed, next_attempt
+ * <= now, and first of their recipient's rows still to send (the head,
+ * schema.h migration 5), earliest due first, then by id. Read through
+ * the outbox_ready index: the cost is the rows returned, not the queue.
  * *rows is allocated (caller frees with outbox_rows_free).
  */
-int	store_outbox_due(struct store *, time_t now, size_t max,
+int	store_outbox_due_mail(struct store *, time_t now, size_t max,
 	    struct outbox_row **rows, size_t *nrows);
-/* Earliest next_attempt of a pending/failed row, 0 if none. -1 error. */
-int	store_outbox_next(struct store *, time_t *when);
+/* Earliest next_attempt of a mail row that may go, 0 if none. -1 error. */
+int	store_outbox_next_mail(struct store *, time_t *when);
+/*
+ * The first max rows still to send (pending, sending or failed) of one
+ * destination, by id: a webhook endpoint's line. *rows as above.
+ */
+int	store_outbox_line(struct store *, const char *channel,
+	    const char *destination, size_t max, struct outbox_row **rows,
+	    size_t *nrows);
+/*
+ * The destinations of a channel with rows still to send, as an array of
+ * strings (caller frees each and the array). -1 on error.
+ */
+int	store_outbox_destinations(struct store *, const char *channel,
+	    char ***names, size_t *n);
+/*
+ * Marks a pending or failed row 'sending': 0, or 1 when the row was in
+ * neither state any more (another process changed it), -1 on error.
+ */
 int	store_outbox_set_sending(struct store *, int64_t id);
 int	store_outbox_set_sent(struct store *, int64_t id, time_t now);
 int	store_outbox_set_failed(struct store *, int64_t id, int attempts,
@@ -88,7 +107,7 @@ int	store_outbox_requeue(struct store *, const char *channel,
 int	store_outbox_counts(struct store *, long long counts[5]);
 /*
  * Rows for listing, newest first, state NULL for all; at most max (0 =
- * no limit). *rows allocated as for store_outbox_due.
+ * no limit). *rows allocated as for store_outbox_due_mail.
  */
 int	store_outbox_list(struct store *, const char *state, size_t max,
 	    struct outbox_row **rows, size_t *nrows);

@@ -23,18 +23,20 @@ struct store;
 struct scan_task {
 	int64_t		 id;
 	time_t		 due;
+	time_t		 next;		/* next_step: 0 not known, -1 none */
 	char		*uid;
 	char		**steps;	/* names in reminder_steps */
 	size_t		 nsteps;
 };
 
 /*
- * A cursor over open, not cancelled tasks due after a limit, in (due, id)
- * order. Each page is one statement: what changed between pages is read
- * as it is then.
+ * A cursor over open, not cancelled tasks: due after a limit in (due, id)
+ * order (every open task: store_scan_page), or whose next_step has come
+ * in (next_step, id) order (store_scan_due). Each page is one statement:
+ * what changed between pages is read as it is then.
  */
 struct scan_cursor {
-	time_t		 due;		/* last (due, id) returned */
+	time_t		 due;		/* last (due, id) or (next_step, id) */
 	int64_t		 id;
 };
 /* Positions c before the first task due after due_after. */
@@ -45,6 +47,18 @@ void	store_scan_begin(struct scan_cursor *, time_t due_after);
  */
 int	store_scan_page(struct store *, struct scan_cursor *, size_t max,
 	    struct scan_task **out, size_t *n);
+/* Positions c before the first task whose next step is known or not. */
+void	store_scan_due_begin(struct scan_cursor *);
+/*
+ * The same for tasks whose next_step is at or before now (0, not known,
+ * included), through the tasks_next index: the cost is the tasks due.
+ */
+int	store_scan_due(struct store *, struct scan_cursor *, time_t now,
+	    size_t max, struct scan_task **out, size_t *n);
+/* Sets a task's next_step: a time, or none (-1). */
+int	store_task_set_next(struct store *, int64_t id, time_t next);
+/* The earliest next_step of an open task (0 when one is not known), -1 none. */
+int	store_next_step(struct store *, time_t *when);
 void	store_scan_free(struct scan_task *, size_t);
 
 /*

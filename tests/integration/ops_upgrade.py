@@ -46,6 +46,10 @@ RELEASED = [
     "28bbb9c9d6d84ca17141135067be88b589e0da9df365dffc3e6087b75a534c61",
     # 6: tasks.past (history is history) and the (fy, due) index.
     "6f42121a409ba109289beea9aecaa469babc5992f67862a2d9953e1d624dabf6",
+    # 7: the outbox's due rows through indexes (head, outbox_line, …).
+    "260bab65f47f193f3ba3e57a4206e633d72852a3597026a50b39c32ee74de638",
+    # 8: tasks.next_step, so a reminder pass reads what is due.
+    "3c2b88fab1adbaa05f6aaa44d8e4898d025c31fb55233540aef95647296e6fdc",
 ]
 
 

@@ -118,6 +118,7 @@ test_good(void **state)
 	    "max_connections: 50\nconn_timeout: 7\n"
 	    "max_body: 2048\nmax_header: 4096\n"
 	    "smtp_connect_timeout: 5\nsmtp_timeout: 3600\n"
+	    "mail_connections: 8\nwebhook_connections: 2\n"
 	    "watch_rules: false\n"
 	    "chase_past: true\n"
 	    "webhooks:\n"
@@ -145,6 +146,8 @@ test_good(void **state)
 	assert_int_equal(c->max_header, 4096);
 	assert_int_equal(c->smtp_connect_timeout, 5);
 	assert_int_equal(c->smtp_timeout, 3600);
+	assert_int_equal(c->mail_connections, 8);
+	assert_int_equal(c->webhook_connections, 2);
 	assert_int_equal(c->watch_rules, 0);
 	assert_int_equal(c->chase_past, 1);
 	assert_int_equal(c->nwebhooks, 2);
@@ -206,6 +209,8 @@ test_defaults(void **state)
 	assert_int_equal(c->max_header, 16384);
 	assert_int_equal(c->smtp_connect_timeout, 10);
 	assert_int_equal(c->smtp_timeout, 30);
+	assert_int_equal(c->mail_connections, 4);
+	assert_int_equal(c->webhook_connections, 4);
 	assert_int_equal(c->watch_rules, 1);
 	assert_int_equal(c->chase_past, 0);
 	assert_int_equal(c->mail_starttls, 0);
@@ -449,6 +454,45 @@ test_numbers(void **state)
 			snprintf(want, sizeof want, bad[k][0] == '[' ?
 			    "'%s' must be a single value" : "'%s' must be a "
 			    "number from 1 to 1073741824", keys[i]);
+			if (!has_error(f, &d, 1, (int)strlen(keys[i]) + 3,
+			    want))
+				fail_msg("%s: %s was not refused", keys[i],
+				    bad[k]);
+			assert_int_equal(d.nerrors, 1);
+			rules_diag_free(&d);
+		}
+}
+
+/* Connections to the mail server and to each endpoint: 1 to 64. */
+static void
+test_connections(void **state)
+{
+	static const char *const keys[] = {
+		"mail_connections", "webhook_connections",
+	};
+	static const char *const bad[] = {
+		"0", "65", "-1", "four", "\"\"", "1.5", "[4]",
+	};
+	struct fx		*f = *state;
+	struct rules_diag	 d;
+	struct conf		*c;
+	char			 text[128], want[96];
+	size_t			 i, k;
+
+	c = load(f, "mail_connections: 1\nwebhook_connections: 64\n", &d);
+	assert_non_null(c);
+	assert_int_equal(c->mail_connections, 1);
+	assert_int_equal(c->webhook_connections, 64);
+	conf_free(c);
+	rules_diag_free(&d);
+	for (i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+			snprintf(text, sizeof text, "%s: %s\n", keys[i],
+			    bad[k]);
+			assert_null(load(f, text, &d));
+			snprintf(want, sizeof want, bad[k][0] == '[' ?
+			    "'%s' must be a single value" : "'%s' must be a "
+			    "number from 1 to 64", keys[i]);
 			if (!has_error(f, &d, 1, (int)strlen(keys[i]) + 3,
 			    want))
 				fail_msg("%s: %s was not refused", keys[i],
@@ -891,6 +935,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_text_keys, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_numbers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connections, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_switches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_webhooks, setup,
 		    teardown),

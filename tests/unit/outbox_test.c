@@ -593,9 +593,15 @@ static sqlite3 *
 answers_unwritable(struct fixture *f)
 {
 	sqlite3		*db;
+	char		*cause = NULL;
 	char		 subj[64];
 	int		 i;
 
+	/* Five connections, so that the five are out at once. */
+	outbox_stop(f->k.outbox);
+	f->conf.mail_connections = 5;
+	f->k.outbox = outbox_start(&f->k, &cause);
+	assert_non_null(f->k.outbox);
 	for (i = 0; i < 4; i++) {
 		char	to[64];
 
@@ -762,6 +768,149 @@ test_smtp_timeout(void **state)
 	smtp_times_out(*state, 10, 1);
 }
 
+/* Lines in FILE (hooks.jsonl: one per request the receiver answered). */
+static size_t
+count_lines(const char *path)
+{
+	FILE	*fp = fopen(path, "r");
+	size_t	 n = 0;
+	int	 ch;
+
+	if (fp == NULL)
+		return 0;
+	while ((ch = fgetc(fp)) != EOF)
+		n += ch == '\n';
+	fclose(fp);
+	return n;
+}
+
+/*
+ * Runs the loop until every row is sent, checking at each turn that no
+ * more than max rows are 'sending' and that the receiver has accepted no
+ * more than max messages whose answer is not yet written (received minus
+ * sent): what a crash at that moment would send twice.
+ */
+static void
+run_bounded(struct fixture *f, size_t (*received)(struct fixture *),
+    long long max, double secs)
+{
+	long long	sending, unwritten, most = 0, most_unwritten = 0;
+	double		t0 = ev_time();
+
+	while (busy_unsent(f)) {
+		if (ev_time() - t0 > secs)
+			fail_msg("timed out after %.0f s", secs);
+		ev_run(f->k.loop, EVRUN_ONCE);
+		sending = count_state(f, OUTBOX_SENDING);
+		unwritten = (long long)received(f) -
+		    count_state(f, OUTBOX_SENT);
+		if (sending > most)
+			most = sending;
+		if (unwritten > most_unwritten)
+			most_unwritten = unwritten;
+	}
+	print_message("at most %lld sending, %lld accepted and not written "
+	    "(limit %lld)\n", most, most_unwritten, max);
+	assert_true(most <= max);
+	assert_true(most_unwritten <= max);
+	/* The limit is used, not just respected. */
+	assert_true(most == max);
+}
+
+static size_t
+received_mails(struct fixture *f)
+{
+	return count_eml(f->smtpdir);
+}
+
+static size_t
+received_hooks(struct fixture *f)
+{
+	char	path[160];
+
+	snprintf(path, sizeof path, "%s/hooks.jsonl", f->hookdir);
+	return count_lines(path);
+}
+
+/*
+ * mail_connections bounds what is out: 3 connections, 150 mails to
+ * distinct recipients (all due at once), never more than 3 rows sending,
+ * and a connection gets its next mail only once the server's acceptance
+ * of the last is written, so a crash could send again at most 3.
+ */
+static void
+test_mail_connections(void **state)
+{
+	struct fixture	*f = *state;
+	char		 to[64], subj[64], *cause = NULL;
+	int		 i;
+
+	outbox_stop(f->k.outbox);
+	f->conf.mail_connections = 3;
+	f->k.outbox = NULL;
+	for (i = 0; i < 150; i++) {
+		snprintf(to, sizeof to, "user%d@example.lg.jp", i);
+		snprintf(subj, sizeof subj, "接続数 #%d", i);
+		enqueue(f, to, subj);
+	}
+	f->k.outbox = outbox_start(&f->k, &cause);
+	assert_non_null(f->k.outbox);
+	run_bounded(f, received_mails, 3, 60);
+	assert_int_equal(count_state(f, OUTBOX_SENT), 150);
+	assert_int_equal(count_eml(f->smtpdir), 150);
+}
+
+/*
+ * webhook_connections: one endpoint's 60 events go out in id order, at
+ * most 2 at once, each connection's next request only after the last
+ * answer is written; they arrive in queue order give or take one place.
+ */
+static void
+test_webhook_connections(void **state)
+{
+	struct fixture		*f = *state;
+	const struct payload_field data[] = { { "title", "順番", 0 } };
+	struct payload_event	 ev = { "event.changed", 1771545600, data, 1 };
+	struct outbox_row	*rows;
+	char			*cause = NULL, cmd[1200], path[160];
+	size_t			 n, i;
+	FILE			*fp;
+
+	outbox_stop(f->k.outbox);
+	f->k.outbox = NULL;
+	f->conf.webhook_connections = 2;
+	f->conf.nwebhooks = 1;		/* /ok alone */
+	assert_int_equal(store_begin(f->k.store), 0);
+	for (i = 0; i < 60; i++)
+		assert_int_equal(outbox_enqueue_event(&f->k, &ev, &cause), 1);
+	assert_int_equal(store_commit(f->k.store), 0);
+	f->k.outbox = outbox_start(&f->k, &cause);
+	assert_non_null(f->k.outbox);
+	run_bounded(f, received_hooks, 2, 60);
+	assert_int_equal(count_state(f, OUTBOX_SENT), 60);
+	/* The queue order, by webhook-id, for the check below. */
+	assert_int_equal(store_outbox_list(f->k.store, NULL, 0, &rows, &n), 0);
+	snprintf(path, sizeof path, "%s/ids", f->dir);
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	for (i = n; i > 0; i--)		/* the list is newest first */
+		fprintf(fp, "%s\n", rows[i - 1].msgid);
+	fclose(fp);
+	outbox_rows_free(rows, n);
+	snprintf(cmd, sizeof cmd, "/usr/bin/python3 - '%s' '%s' <<'EOF'\n"
+	    "import json, sys\n"
+	    "order = open(sys.argv[1]).read().split()\n"
+	    "got = [json.loads(l) for l in open(sys.argv[2] + '/hooks.jsonl')]\n"
+	    "assert all(r['sig_ok'] and r['status'] == 204 for r in got)\n"
+	    "ids = [r['id'] for r in got]\n"
+	    "assert sorted(ids) == sorted(order), (len(ids), len(order))\n"
+	    "pos = {m: i for i, m in enumerate(order)}\n"
+	    "late = [(i, pos[m]) for i, m in enumerate(ids) if abs(pos[m] - i) > 1]\n"
+	    "assert not late, late\n"
+	    "EOF", path, f->hookdir);
+	assert_int_equal(system(cmd), 0);
+}
+
 /* The dispatcher in a fresh process on the same database, until killed. */
 static void
 child_dispatch(struct fixture *f, const char *db)
@@ -877,6 +1026,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_endpoint_expiry, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_kill9, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mail_connections, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_webhook_connections,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_batch_one_transaction,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_retried, setup,

@@ -1,8 +1,9 @@
 /*
  * store_scan_test.c — the bulk reads of store_scan.c: pages of open tasks
  * in (due, id) order with their taken steps, the cursor across pages and
- * ties of due, what is left out (finished, cancelled, too old), and the
- * sync rows (every task, cancelled ones too; the callback can stop it).
+ * ties of due, what is left out (finished, cancelled, too old), the
+ * sync rows (every task, cancelled ones too; the callback can stop it),
+ * and next_step: the due scan, the earliest time, the triggers.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -152,6 +153,102 @@ test_page_sees_changes(void **state)
 	store_scan_free(v, n);
 }
 
+/* The ids store_scan_due returns at now, in pages of max, in order. */
+static size_t
+due_ids(struct store_fx *f, time_t now, size_t max, int64_t *out,
+    time_t *next, size_t room)
+{
+	struct scan_cursor	 c;
+	struct scan_task	*v;
+	size_t			 n, i, got = 0;
+	int			 pages;
+
+	store_scan_due_begin(&c);
+	for (pages = 0; pages <= NTASKS + 1; pages++) {
+		assert_int_equal(store_scan_due(f->s, &c, now, max, &v, &n), 0);
+		for (i = 0; i < n; i++) {
+			assert_true(got < room);
+			next[got] = v[i].next;
+			out[got++] = v[i].id;
+		}
+		store_scan_free(v, n);
+		if (n < max)
+			break;
+	}
+	return got;
+}
+
+/*
+ * next_step: new tasks have 0 (not known) and are all due; a time or
+ * none (NULL) set; the due scan returns the open tasks at or before now,
+ * in (next_step, id) order across pages of any size, and the earliest
+ * next time is the first of the index; the triggers set 0 again when
+ * the due time, the state or the steps change.
+ */
+static void
+test_next_step(void **state)
+{
+	struct store_fx	*f = *state;
+	int64_t		 got[NTASKS];
+	time_t		 next[NTASKS], when;
+	size_t		 n, max;
+	int		 i;
+
+	/* 23 open (3 done, 4 cancelled), all not known yet. */
+	n = due_ids(f, 0, 7, got, next, NTASKS);
+	assert_int_equal(n, NTASKS - 2);
+	for (i = 0; i < (int)n; i++)
+		assert_int_equal(next[i], 0);
+	assert_int_equal(store_next_step(f->s, &when), 0);
+	assert_int_equal(when, 0);
+	/* Task i at 5000 - 100 * i, task 9 none, task 10 at 4000 too. */
+	assert_int_equal(store_begin(f->s), 0);
+	for (i = 0; i < NTASKS; i++)
+		assert_int_equal(store_task_set_next(f->s, ids[i],
+		    i == 9 ? -1 : i == 10 ? 4000 : 5000 - 100 * i), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_next_step(f->s, &when), 0);
+	assert_int_equal(when, 5000 - 100 * (NTASKS - 1));
+	for (max = 1; max <= 4; max++) {
+		/* Due at 4000: tasks 24 … 11, then 10 (4000, a tie by id). */
+		n = due_ids(f, 4000, max, got, next, NTASKS);
+		assert_int_equal(n, NTASKS - 10);
+		for (i = 0; i < (int)n - 1; i++)
+			assert_int_equal(got[i], ids[NTASKS - 1 - i]);
+		assert_int_equal(got[n - 1], ids[10]);
+		assert_int_equal(next[n - 1], 4000);
+	}
+	/* Nothing due before the earliest. */
+	assert_int_equal(due_ids(f, 5000 - 100 * NTASKS, 5, got, next,
+	    NTASKS), 0);
+	/* Triggers: a new due time, a reopening, a step taken → 0 again. */
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_task_update_due(f->s, ids[12], 1234,
+	    "2026-02-21", "提出", 990), 0);
+	assert_int_equal(store_task_set_state(f->s, ids[3], "open", 990), 0);
+	assert_int_equal(store_task_step_add(f->s, ids[9], "-1d", 990, 0), 0);
+	/* A write that changes none of them keeps the time. */
+	assert_int_equal(store_task_update_due(f->s, ids[13], 1000 + 10 * 4,
+	    "2026-02-20", "提出", 990), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	n = due_ids(f, 1, 5, got, next, NTASKS);
+	assert_int_equal(n, 3);
+	assert_int_equal(got[0], ids[3]);
+	assert_int_equal(got[1], ids[9]);
+	assert_int_equal(got[2], ids[12]);
+	assert_int_equal(store_next_step(f->s, &when), 0);
+	assert_int_equal(when, 0);
+	/* Finished tasks leave the index. */
+	assert_int_equal(store_begin(f->s), 0);
+	for (i = 0; i < NTASKS; i++)
+		assert_int_equal(store_task_set_state(f->s, ids[i], "done",
+		    995), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_next_step(f->s, &when), 0);
+	assert_int_equal(when, -1);
+	assert_int_equal(due_ids(f, 99999, 5, got, next, NTASKS), 0);
+}
+
 struct count {
 	size_t	 n, cancelled, stop_at;
 	int64_t	 sum;
@@ -205,6 +302,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_page_sees_changes, setup,
 		    store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_sync_each, setup,
+		    store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_next_step, setup,
 		    store_fx_teardown),
 	};
 

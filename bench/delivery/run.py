@@ -1,0 +1,411 @@
+#!/usr/bin/python3
+"""run.py — delivery through the whole daemon, against its peers.
+
+What a user gets: a rules folder with N organisations (one contact each)
+and one deadline whose one-step policy ("0d 09:00", no digest) falls due
+at 09:00; a fresh database; `koyomi run` started under libfaketime a few
+seconds before 09:00 (the same faked day every time, a business day). At
+09:00 the reminder pass queues N mails and/or N signed webhooks in the
+outbox, and the dispatcher delivers them: to a minimal asyncio SMTP sink
+that only counts (smtp_sink.py) and to nginx answering `return 204`
+(nginx.conf). The rate is N over the time from the first to the last
+arrival at the sink (so start-up and the wait for 09:00 are outside it).
+
+In the same run, on the same sinks, the peers:
+  smtplib-1      Python smtplib, one connection (smtp_peer.py)
+  smtplib-K      Python smtplib, as many connections as koyomi's
+                 mail_connections (K processes, one connection each)
+  curl-mail      one `curl smtp://` process per mail (M mails)
+  curl-post      one `curl -X POST` process per request (M requests)
+All rates are first to last arrival at the sink, peers included.
+
+Every koyomi run is checked: each message arrived (by Message-ID or
+webhook-id), duplicates counted, every outbox row 'sent'.
+
+Usage: run.py [--reps 3] [--n 2000,20000] [--kinds mail,webhook,both]
+              [--mail-conns K] [--hook-conns K] [--no-peers] [--out DIR]
+KOYOMI names the binary (default build/normal/koyomi). Needs nginx
+(apt-get install nginx-light), curl and libfaketime. Writes DIR/rate.tsv
+(one row per measure) and DIR/machine.txt; prints a summary. Servers
+are stopped by their PIDs.
+"""
+import argparse
+import datetime
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.abspath(os.path.join(HERE, "..", ".."))
+KOYOMI = os.environ.get("KOYOMI") or os.path.join(SRC, "build/normal/koyomi")
+FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+DAY = "2026-12-09"          # a Wednesday, no holiday
+SECRET = "whsec_YmVuY2gtYmVuY2gtYmVuY2gtYmVuY2gtYmVuY2g="
+PY = "/usr/bin/python3"
+
+procs = []
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return f.read().split()[0]
+
+
+class Sinks:
+    def __init__(self, w):
+        self.w = w
+        self.smtp_port, self.http_port = free_port(), free_port()
+        while self.http_port == self.smtp_port:
+            self.http_port = free_port()
+        self.stats = os.path.join(w, "smtp.json")
+        self.smtp = subprocess.Popen([PY, os.path.join(HERE, "smtp_sink.py"),
+                                      str(self.smtp_port), self.stats])
+        procs.append(self.smtp)
+        nd = os.path.join(w, "nginx")
+        os.makedirs(nd)
+        with open(os.path.join(HERE, "nginx.conf")) as f:
+            conf = f.read().replace("@W@", w).replace(
+                "@PORT@", str(self.http_port))
+        with open(os.path.join(nd, "nginx.conf"), "w") as f:
+            f.write(conf)
+        subprocess.run(["nginx", "-p", nd + "/", "-c",
+                        os.path.join(nd, "nginx.conf"),
+                        "-g", "worker_processes 1;"], check=True)
+        self.log = os.path.join(nd, "hooks.log")
+        end = time.monotonic() + 10
+        while not os.path.exists(self.stats + ".ready"):
+            if time.monotonic() > end:
+                sys.exit("the SMTP sink did not start")
+            time.sleep(0.05)
+        self.mark()
+
+    def nginx_pid(self):
+        with open(os.path.join(self.w, "nginx", "nginx.pid")) as f:
+            return int(f.read())
+
+    def mark(self):
+        """Starts a new count on both sinks."""
+        self.smtp.send_signal(signal.SIGUSR1)
+        time.sleep(0.1)
+        self.off = os.path.getsize(self.log) if os.path.exists(
+            self.log) else 0
+
+    def smtp_stats(self):
+        try:
+            os.unlink(self.stats)
+        except OSError:
+            pass
+        self.smtp.send_signal(signal.SIGUSR2)
+        for _ in range(200):
+            try:
+                with open(self.stats) as f:
+                    return json.load(f)
+            except (OSError, ValueError):
+                time.sleep(0.01)
+        sys.exit("the SMTP sink does not answer")
+
+    def hooks(self):
+        """(time, status, id) of the requests logged since the mark."""
+        try:
+            with open(self.log, "rb") as f:
+                f.seek(self.off)
+                data = f.read()
+        except OSError:
+            return []
+        out = []
+        for ln in data.decode().splitlines():
+            p = ln.split()
+            if len(p) >= 2:
+                out.append((float(p[0]), p[1], p[2] if len(p) > 2 else ""))
+        return out
+
+    def stop(self):
+        try:
+            os.kill(self.nginx_pid(), signal.SIGQUIT)
+        except OSError:
+            pass
+        self.smtp.send_signal(signal.SIGTERM)
+        self.smtp.wait(10)
+
+
+def cpu_seconds(pid):
+    """User and system CPU time of a process so far (start-up included)."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            v = f.read().rsplit(")", 1)[1].split()
+        return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def hook_stats(rows):
+    if not rows:
+        return {"count": 0, "distinct": 0, "duplicates": 0, "first": None,
+                "last": None, "bad": 0}
+    ids = {}
+    for _, _, i in rows:
+        ids[i] = ids.get(i, 0) + 1
+    return {"count": len(rows), "distinct": len(ids),
+            "duplicates": len(rows) - len(ids),
+            "first": min(r[0] for r in rows), "last": max(r[0] for r in rows),
+            "bad": sum(1 for r in rows if r[1] != "204")}
+
+
+def rate(n, first, last):
+    if first is None or last is None or last <= first:
+        return 0.0, 0.0
+    secs = last - first
+    # n messages arrive over n - 1 gaps.
+    return secs, (n - 1) / secs
+
+
+class Bench:
+    def __init__(self, a, w):
+        self.a = a
+        self.w = w
+        self.sinks = Sinks(w)
+        self.tsv = open(os.path.join(a.out, "rate.tsv"), "a")
+        self.msg = os.path.join(w, "msg.eml")
+        self.hook = os.path.join(w, "hook.json")
+
+    def row(self, rep, n, what, st, extra=""):
+        secs, r = rate(st["count"], st["first"], st["last"])
+        line = "\t".join(str(x) for x in (
+            datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"), rep,
+            n, what, st["count"], st.get("distinct", ""),
+            st.get("duplicates", ""), "%.3f" % secs, "%.1f" % r, loadavg(),
+            extra))
+        self.tsv.write(line + "\n")
+        self.tsv.flush()
+        print(line, flush=True)
+        return r
+
+    def rules(self, n, kind):
+        d = os.path.join(self.w, "rules-%d-%s" % (n, kind))
+        if not os.path.isdir(d):
+            ch = {"mail": "mail", "webhook": "webhook",
+                  "both": "mail, webhook"}[kind]
+            subprocess.run([PY, os.path.join(HERE, "gen_rules.py"), str(n),
+                            DAY, ch, d], check=True)
+        return d
+
+    def koyomi(self, rep, n, kind):
+        a = self.a
+        d = os.path.join(self.w, "run")
+        shutil.rmtree(d, ignore_errors=True)
+        os.makedirs(d)
+        conf = os.path.join(d, "koyomi.conf")
+        keys = ""
+        if a.mail_conns:
+            keys += "mail_connections: %d\n" % a.mail_conns
+        if a.hook_conns:
+            keys += "webhook_connections: %d\n" % a.hook_conns
+        listen = free_port()
+        with open(conf, "w") as f:
+            f.write("""\
+listen: 127.0.0.1:%d
+base_url: http://127.0.0.1:%d
+database: %s/koyomi.db
+rules: %s
+timezone: Asia/Tokyo
+mail_transport: smtp://127.0.0.1:%d
+mail_starttls: optional
+mail_from: "koyomi <reminder@bench.example.jp>"
+secret_key_file: %s/secret.key
+%swebhooks:
+  - id: bench
+    url: http://127.0.0.1:%d/hook
+    secrets: [%s]
+    events: [task.*]
+""" % (listen, listen, d, self.rules(n, kind), self.sinks.smtp_port, d,
+                keys, self.sinks.http_port, SECRET))
+        lead = a.lead if a.lead else 4 + n // 2500
+        start = datetime.datetime.strptime(DAY + " 09:00:00",
+                                           "%Y-%m-%d %H:%M:%S") - \
+            datetime.timedelta(seconds=lead)
+        env = dict(os.environ, LD_PRELOAD=FAKETIME_LIB,
+                   FAKETIME="@" + start.strftime("%Y-%m-%d %H:%M:%S"),
+                   FAKETIME_DONT_FAKE_MONOTONIC="1", TZ="Asia/Tokyo")
+        self.sinks.mark()
+        log = open(os.path.join(d, "koyomi.log"), "wb")
+        t0 = time.monotonic()
+        p = subprocess.Popen([KOYOMI, "-c", conf, "run"], stdout=log,
+                             stderr=log, env=env)
+        procs.append(p)
+        want_mail = n if kind in ("mail", "both") else 0
+        want_hook = n if kind in ("webhook", "both") else 0
+        end = t0 + lead + a.timeout
+        sm, hk = {"count": 0}, []
+        ready = None
+        while time.monotonic() < end and p.poll() is None:
+            time.sleep(0.2)
+            if ready is None:
+                with open(log.name, "rb") as f:
+                    if b"ready: " in f.read():
+                        ready = time.monotonic() - t0
+            sm = self.sinks.smtp_stats() if want_mail else sm
+            hk = self.sinks.hooks() if want_hook else hk
+            if sm["count"] >= want_mail and len(hk) >= want_hook:
+                break
+        time.sleep(0.5)     # late duplicates, the log's flush
+        sm = self.sinks.smtp_stats() if want_mail else sm
+        hs = hook_stats(self.sinks.hooks()) if want_hook else None
+        cpu = cpu_seconds(p.pid)
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(60)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+        log.close()
+        db = sqlite3.connect(os.path.join(d, "koyomi.db"))
+        states = dict(db.execute("SELECT state, COUNT(*) FROM outbox "
+                                 "GROUP BY state").fetchall())
+        for ch, path in (("mail", self.msg), ("webhook", self.hook)):
+            if not os.path.exists(path):
+                r = db.execute("SELECT body FROM outbox WHERE channel = ? "
+                               "LIMIT 1", (ch,)).fetchone()
+                if r:
+                    with open(path, "wb") as f:
+                        f.write(bytes(r[0]))
+        db.close()
+        # READY must come before 09:00 (lead seconds after the exec).
+        note = "outbox=%s ready=%s lead=%g cpu=%.2fs" % (
+            ",".join("%s:%d" % kv for kv in sorted(states.items())),
+            "%.1fs" % ready if ready is not None else "?", lead, cpu)
+        res = {}
+        tag = "" if kind != "both" else "+both"
+        if want_mail:
+            res["mail"] = self.row(rep, n, "koyomi-mail" + tag, sm, note)
+        if want_hook:
+            res["webhook"] = self.row(rep, n, "koyomi-webhook" + tag, hs,
+                                      note)
+        if kind == "both" and sm.get("first") and hs["first"]:
+            both = {"count": sm["count"] + hs["count"],
+                    "distinct": sm["distinct"] + hs["distinct"],
+                    "duplicates": sm["duplicates"] + hs["duplicates"],
+                    "first": min(sm["first"], hs["first"]),
+                    "last": max(sm["last"], hs["last"])}
+            res["both"] = self.row(rep, n, "koyomi-all+both", both, note)
+        if (want_mail and (sm["distinct"] != n or sm["duplicates"])) or \
+                (want_hook and (hs["distinct"] != n or hs["duplicates"] or
+                                hs["bad"])):
+            print("WARNING: not exactly once (%s)" % note, flush=True)
+        return res
+
+    def smtplib(self, rep, n, k):
+        self.sinks.mark()
+        subprocess.run([PY, os.path.join(HERE, "smtp_peer.py"),
+                        str(self.sinks.smtp_port), str(n), str(k), self.msg],
+                       check=True)
+        time.sleep(0.2)
+        return self.row(rep, n, "smtplib-%d" % k, self.sinks.smtp_stats())
+
+    def curl_mail(self, rep, m):
+        self.sinks.mark()
+        subprocess.run(["sh", "-c", 'i=0; while [ $i -lt %d ]; do '
+                        'curl -sS --url smtp://127.0.0.1:%d '
+                        '--mail-from reminder@bench.example.jp '
+                        '--mail-rcpt "curl$i@example.lg.jp" '
+                        '--upload-file %s || exit 1; i=$((i + 1)); done'
+                        % (m, self.sinks.smtp_port, self.msg)], check=True)
+        time.sleep(0.2)
+        return self.row(rep, m, "curl-mail", self.sinks.smtp_stats())
+
+    def curl_post(self, rep, m):
+        self.sinks.mark()
+        subprocess.run(["sh", "-c", 'i=0; while [ $i -lt %d ]; do '
+                        'curl -sS -o /dev/null -X POST '
+                        '-H "Content-Type: application/json" '
+                        '-H "webhook-id: curl$i" --data-binary @%s '
+                        'http://127.0.0.1:%d/hook || exit 1; '
+                        'i=$((i + 1)); done'
+                        % (m, self.hook, self.sinks.http_port)], check=True)
+        time.sleep(0.5)
+        return self.row(rep, m, "curl-post", hook_stats(self.sinks.hooks()))
+
+
+def summary(path):
+    rows = [ln.rstrip("\n").split("\t") for ln in open(path) if ln.strip()]
+    cell = {}
+    for r in rows:
+        cell.setdefault((int(r[2]) if r[3].startswith("koyomi") or
+                         r[3].startswith("smtplib") else 0, r[3]),
+                        []).append(float(r[8]))
+    print("\n| N | what | reps | median msg/s | range |")
+    print("|---|---|---|---|---|")
+    for (n, what), v in sorted(cell.items()):
+        print("| %s | %s | %d | %.0f | %.0f–%.0f |" % (
+            n or "—", what, len(v), statistics.median(v), min(v), max(v)))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--n", default="2000,20000")
+    ap.add_argument("--kinds", default="mail,webhook,both")
+    ap.add_argument("--mail-conns", type=int, default=0)
+    ap.add_argument("--hook-conns", type=int, default=0)
+    ap.add_argument("--peer-conns", type=int, default=4,
+                    help="smtplib-K's K when --mail-conns is not given")
+    ap.add_argument("--curl", type=int, default=300)
+    ap.add_argument("--no-peers", action="store_true")
+    ap.add_argument("--lead", type=float, default=0)
+    ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--out", default=os.path.join(tempfile.gettempdir(),
+                                                  "koyomi-bench-delivery"))
+    a = ap.parse_args()
+    os.makedirs(a.out, exist_ok=True)
+    with open(os.path.join(a.out, "machine.txt"), "a") as f:
+        head = subprocess.run(["git", "-C", SRC, "rev-parse", "--short",
+                               "HEAD"], capture_output=True, text=True)
+        f.write("%s commit %s koyomi %s nproc %d loadavg %s args %s\n" % (
+            datetime.datetime.utcnow().isoformat(), head.stdout.strip(),
+            KOYOMI, os.cpu_count(), open("/proc/loadavg").read().strip(),
+            " ".join(sys.argv[1:])))
+    w = tempfile.mkdtemp(prefix="koyomi-delivery.")
+    b = None
+    try:
+        b = Bench(a, w)
+        k = a.mail_conns or a.peer_conns
+        for rep in range(1, a.reps + 1):
+            for n in (int(x) for x in a.n.split(",")):
+                for kind in a.kinds.split(","):
+                    b.koyomi(rep, n, kind)
+                if not a.no_peers and os.path.exists(b.msg):
+                    b.smtplib(rep, n, 1)
+                    b.smtplib(rep, n, k)
+            if not a.no_peers:
+                if os.path.exists(b.msg):
+                    b.curl_mail(rep, a.curl)
+                if os.path.exists(b.hook):
+                    b.curl_post(rep, a.curl)
+        summary(os.path.join(a.out, "rate.tsv"))
+    finally:
+        if b is not None:
+            b.sinks.stop()
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+                p.wait(10)
+        shutil.rmtree(w, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
