@@ -47,6 +47,19 @@ store_db(struct store *s)
 	return s->db;
 }
 
+int
+store_step_done(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int	rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_fail(s, what);
+		return -1;
+	}
+	return 0;
+}
+
 void
 store_fail(struct store *s, const char *what)
 {
@@ -355,7 +368,6 @@ int
 store_setting_set(struct store *s, const char *key, const char *value)
 {
 	sqlite3_stmt	*st;
-	int		 rc;
 
 	if ((st = store_stmt(s, "INSERT INTO settings (key, value) VALUES "
 	    "(?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value"))
@@ -363,11 +375,7 @@ store_setting_set(struct store *s, const char *key, const char *value)
 		return -1;
 	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_fail(s, "setting");
+	if (store_step_done(s, st, "setting") == -1)
 		return -1;
-	}
 	return 0;
 }

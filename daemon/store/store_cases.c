@@ -106,12 +106,8 @@ store_case_close(struct store *s, const char *cycle, const char *code,
 	}
 	sqlite3_bind_text(st, 1, day, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, id);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_fail(s, "case close");
+	if (store_step_done(s, st, "case close") == -1)
 		return -1;
-	}
 	return 0;
 }
 

@@ -42,7 +42,6 @@ store_feed_stamp_set(struct store *s, int private, const char *key,
     const struct feed_stamp *fs)
 {
 	sqlite3_stmt	*st;
-	int		 rc;
 
 	if ((st = store_stmt(s, "INSERT INTO feed_stamps (private, key, etag,"
 	    " mtime) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (private, key) DO"
@@ -53,11 +52,7 @@ store_feed_stamp_set(struct store *s, int private, const char *key,
 	sqlite3_bind_text(st, 2, key, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 3, fs->etag, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 4, (sqlite3_int64)fs->mtime);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_fail(s, "feed stamp set");
+	if (store_step_done(s, st, "feed stamp set") == -1)
 		return -1;
-	}
 	return 0;
 }

@@ -30,7 +30,6 @@ feedtoken_write(struct store *s, const char *sql, const char *owner,
     const char *hash, time_t now)
 {
 	sqlite3_stmt	*st;
-	int		 rc;
 
 	if ((st = store_stmt(s, sql)) == NULL)
 		return -1;
@@ -39,12 +38,8 @@ feedtoken_write(struct store *s, const char *sql, const char *owner,
 		sqlite3_bind_text(st, 2, hash, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, (sqlite3_int64)now);
 	}
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_fail(s, "feed_tokens");
+	if (store_step_done(s, st, "feed_tokens") == -1)
 		return -1;
-	}
 	return sqlite3_changes(store_db(s)) > 0 ? 0 : 1;
 }
 

@@ -16,6 +16,11 @@ sqlite3		*store_db(struct store *);
  * prepare error (logged). Never finalize it: store_close does.
  */
 sqlite3_stmt	*store_stmt(struct store *, const char *sql);
+/*
+ * Steps a statement that returns no rows and resets it: 0, or -1 with
+ * what failed logged and counted (store_fail).
+ */
+int		 store_step_done(struct store *, sqlite3_stmt *, const char *what);
 /* Logs sqlite3_errmsg with what failed and counts the error. */
 void		 store_fail(struct store *, const char *what);
 /* Runs SQL without results (DDL, pragmas). */

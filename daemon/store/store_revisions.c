@@ -115,18 +115,13 @@ static int
 rev_cancel(struct store *s, const char *uid, time_t now)
 {
 	sqlite3_stmt	*st;
-	int		 rc;
 
 	if ((st = store_stmt(s, sql_cancel)) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, uid, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, (sqlite3_int64)now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_fail(s, "cancel event_revisions");
+	if (store_step_done(s, st, "cancel event_revisions") == -1)
 		return -1;
-	}
 	return 0;
 }
 

@@ -17,7 +17,6 @@ session_new(struct store *s, int64_t token_id, time_t now, int once,
 	    "expires) VALUES (?, ?, ?, ?)";
 	sqlite3_stmt	*st;
 	char		 h[65];
-	int		 rc;
 
 	/* Same generator and shape as API tokens: 32 random bytes. */
 	if (token_new(secret) == -1 ||
@@ -32,12 +31,8 @@ session_new(struct store *s, int64_t token_id, time_t now, int once,
 	    SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 4, now + (once ? SESSION_ONCE_TTL :
 	    SESSION_TTL));
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_fail(s, "session new");
+	if (store_step_done(s, st, "session new") == -1)
 		return -1;
-	}
 	/* Expired rows go whenever a new one comes. */
 	st = store_stmt(s, "DELETE FROM sessions WHERE expires < ?");
 	if (st != NULL) {

@@ -306,7 +306,7 @@ static int
 exec_binds(struct store *s, const char *sql, const struct bind *b, int n)
 {
 	sqlite3_stmt	*st;
-	int		 i, rc;
+	int		 i;
 
 	if ((st = store_stmt(s, sql)) == NULL)
 		return -1;
@@ -319,12 +319,8 @@ exec_binds(struct store *s, const char *sql, const struct bind *b, int n)
 			sqlite3_bind_text(st, i + 1, b[i].s, -1,
 			    SQLITE_TRANSIENT);
 	}
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_fail(s, "tasks");
+	if (store_step_done(s, st, "tasks") == -1)
 		return -1;
-	}
 	return 0;
 }
 

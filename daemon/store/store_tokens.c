@@ -77,7 +77,6 @@ store_token_add(struct store *s, const char *name, enum auth_role role,
     const char *cycles, const char *hash, long long now)
 {
 	sqlite3_stmt	*st;
-	int		 rc;
 
 	if ((st = store_stmt(s, "INSERT INTO api_tokens (name, role, cycles, "
 	    "hash, created) VALUES (?, ?, ?, ?, ?) ON CONFLICT (name) "
@@ -89,12 +88,8 @@ store_token_add(struct store *s, const char *name, enum auth_role role,
 		sqlite3_bind_text(st, 3, cycles, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, hash, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, now);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_fail(s, "api token add");
+	if (store_step_done(s, st, "api token add") == -1)
 		return -1;
-	}
 	return sqlite3_changes(store_db(s)) == 1 ? 0 : 1;
 }
 
@@ -102,19 +97,14 @@ int
 store_token_revoke(struct store *s, const char *name, long long now)
 {
 	sqlite3_stmt	*st;
-	int		 rc;
 
 	if ((st = store_stmt(s, "UPDATE api_tokens SET revoked = ? "
 	    "WHERE name = ? AND revoked IS NULL")) == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_fail(s, "api token revoke");
+	if (store_step_done(s, st, "api token revoke") == -1)
 		return -1;
-	}
 	if (sqlite3_changes(store_db(s)) != 1)
 		return 1;
 	/* A revoked token's dashboard sessions end with it. */
@@ -122,12 +112,8 @@ store_token_revoke(struct store *s, const char *name, long long now)
 	    "(SELECT id FROM api_tokens WHERE name = ?)")) == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	if (rc != SQLITE_DONE) {
-		store_fail(s, "api token sessions");
+	if (store_step_done(s, st, "api token sessions") == -1)
 		return -1;
-	}
 	return 0;
 }
 
