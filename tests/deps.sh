@@ -13,8 +13,12 @@ libsystemd-dev zlib1g-dev libgmime-3.0-dev libzip-dev tzdata"
 TEST_PKGS="libcmocka-dev sqlite3 curl python3 python3-aiosmtpd
 python3-icalendar python3-vobject python3-recurring-ical-events python3-yaml
 vdirsyncer chromium fonts-ipafont-gothic faketime prometheus clang valgrind
-python3-jsonschema strace systemd cppcheck clang-tidy nodejs npm
-poppler-utils postfix dovecot-core dovecot-imapd openssl libsasl2-modules"
+python3-jsonschema strace systemd cppcheck clang-tidy poppler-utils postfix
+dovecot-core dovecot-imapd openssl libsasl2-modules"
+# Node and npm from Debian unless a node with its npm is there already (an
+# image may ship one from elsewhere, and Debian's npm would conflict).
+command -v node >/dev/null 2>&1 || TEST_PKGS="$TEST_PKGS nodejs"
+command -v npm >/dev/null 2>&1 || TEST_PKGS="$TEST_PKGS npm"
 case "${1:-test}" in
 run)	PKGS=$RUN_PKGS ;;
 test)	PKGS="$RUN_PKGS $TEST_PKGS" ;;
