@@ -99,6 +99,8 @@ database: %s
 rules: %s
 timezone: Asia/Tokyo
 window: "00:00-24:00"
+# The deadline passed before this first start: chase it anyway.
+chase_past: true
 mail_transport: smtp://127.0.0.1:%d
 mail_starttls: optional
 mail_from: "koyomi <koyomi@example.jp>"
