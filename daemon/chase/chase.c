@@ -311,7 +311,7 @@ static time_t
 next_after(struct koyomi *k, const struct chase_due *d, time_t now)
 {
 	struct remind_ctx	 rc = { k->zone, k->conf->window_start,
-		k->conf->window_end };
+		k->conf->window_end, &k->conf->closed_days };
 	struct remind_step	 step;
 	const char		**taken;
 	time_t			 at;
@@ -319,7 +319,8 @@ next_after(struct koyomi *k, const struct chase_due *d, time_t now)
 	int			 more;
 
 	taken = xcalloc(n + 1, sizeof *taken);
-	memcpy(taken, d->scan->steps, n * sizeof *taken);
+	if (n > 0)	/* no steps yet: steps may be NULL */
+		memcpy(taken, d->scan->steps, n * sizeof *taken);
 	taken[n] = d->step.name;
 	more = remind_next(&rc, d->o->policy, d->scan->due, now, taken, n + 1,
 	    &step, &at);
