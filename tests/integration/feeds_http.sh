@@ -107,7 +107,9 @@ grep -q "URL:$U/tasks/$ID" priv2.ics && ok "done task links its dashboard page" 
 [ "$(hdr hp2 ETag)" != "$PE" ] && ok "private ETag changed" || fail "private ETag unchanged after done"
 "$K" -c koyomi.conf feed-token add pref-a > /dev/null 2>&1 && fail "second add succeeded"
 "$K" -c koyomi.conf feed-token add nosuch-org > /dev/null 2>&1 && fail "token for unknown org"
-BAD=$(echo "$P1" | sed 's|/private/.|/private/A|; s|/private/AA|/private/BA|')
+# The token's first character changed (to A, or to B when it is A).
+BAD=$(echo "$P1" | sed 's|/private/A|/private/#|; s|/private/[^#]|/private/A|; s|/private/#|/private/B|')
+[ "$BAD" != "$P1" ] || fail "the wrong token equals the right one"
 [ "$(code "$BAD")" = 404 ] && ok "wrong token 404" || fail "wrong token gave $(code "$BAD")"
 "$K" -c koyomi.conf feed-token rotate pref-a > tok2 2>/dev/null || fail rotate
 P2=$(grep "^http://" tok2)
