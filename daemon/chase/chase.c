@@ -55,6 +55,7 @@
 #define CHASE_LOOKBACK		((time_t)400 * 86400)	/* oldest due scanned */
 #define CHASE_LINK_DAYS		120	/* completion links live this long after due */
 #define CHASE_SYNC_STEP		2000	/* task rows written per loop turn */
+#define CHASE_SYNC_READ		10000	/* task rows compared per loop turn */
 
 /* One step to send now. */
 struct chase_due {
@@ -597,7 +598,10 @@ chase_sync_step(struct chase *c)
 
 	if (c->sync == NULL)
 		return;
-	if ((rc = tasks_sync_step(c->sync, CHASE_SYNC_STEP)) == 1) {
+	/* The comparison's steps first, then the writes. */
+	if ((rc = tasks_sync_compare(c->sync, CHASE_SYNC_READ)) == 0)
+		rc = tasks_sync_step(c->sync, CHASE_SYNC_STEP);
+	if (rc == 1) {
 		ev_timer_set(&c->sync_step, 0., 0.);
 		ev_timer_start(c->k->loop, &c->sync_step);
 		return;
@@ -621,10 +625,10 @@ chase_sync_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 /*
  * New rules: reconcile the tasks, then look for due steps again. The
- * comparison runs here; its writes in steps of CHASE_SYNC_STEP rows from
- * the loop (a first start creates a quarter of a million at 2,000
- * organisations). A sync still under way is dropped: what it committed
- * stays, and the new comparison sees it.
+ * comparison runs in steps of CHASE_SYNC_READ rows, its writes in steps
+ * of CHASE_SYNC_STEP rows, one per loop turn (a first start creates a
+ * quarter of a million at 2,000 organisations). A sync still under way
+ * is dropped: what it committed stays, and the new comparison sees it.
  */
 static void
 chase_swapped(struct koyomi *k, void *arg)
