@@ -33,6 +33,7 @@ import argparse
 import datetime
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -103,6 +104,7 @@ class Sinks:
         """Starts a new count on both sinks."""
         self.smtp.send_signal(signal.SIGUSR1)
         time.sleep(0.1)
+        self.sink_cpu0 = cpu_seconds(self.smtp.pid)[0]
         self.off = os.path.getsize(self.log) if os.path.exists(
             self.log) else 0
 
@@ -145,13 +147,24 @@ class Sinks:
 
 
 def cpu_seconds(pid):
-    """User and system CPU time of a process so far (start-up included)."""
+    """User and system CPU time so far (start-up included): of the
+    process, and of its threads other than the main one (the mail
+    thread)."""
+    def ticks(path):
+        try:
+            with open(path) as f:
+                v = f.read().rsplit(")", 1)[1].split()
+            return int(v[11]) + int(v[12])
+        except (OSError, IndexError, ValueError):
+            return 0
+    hz = os.sysconf("SC_CLK_TCK")
     try:
-        with open("/proc/%d/stat" % pid) as f:
-            v = f.read().rsplit(")", 1)[1].split()
-        return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return 0.0
+        tids = [int(t) for t in os.listdir("/proc/%d/task" % pid)]
+    except OSError:
+        tids = []
+    other = sum(ticks("/proc/%d/task/%d/stat" % (pid, t))
+                for t in tids if t != pid)
+    return ticks("/proc/%d/stat" % pid) / hz, other / hz
 
 
 def hook_stats(rows):
@@ -286,9 +299,12 @@ secret_key_file: %s/secret.key
                         f.write(bytes(r[0]))
         db.close()
         # READY must come before 09:00 (lead seconds after the exec).
-        note = "outbox=%s ready=%s lead=%g cpu=%.2fs" % (
-            ",".join("%s:%d" % kv for kv in sorted(states.items())),
-            "%.1fs" % ready if ready is not None else "?", lead, cpu)
+        note = "outbox=%s ready=%s lead=%g cpu=%.2fs thread=%.2fs " \
+            "sink=%.2fs" % (
+                ",".join("%s:%d" % kv for kv in sorted(states.items())),
+                "%.1fs" % ready if ready is not None else "?", lead, cpu[0],
+                cpu[1], cpu_seconds(self.sinks.smtp.pid)[0] -
+                self.sinks.sink_cpu0)
         res = {}
         tag = "" if kind != "both" else "+both"
         if want_mail:
@@ -311,11 +327,17 @@ secret_key_file: %s/secret.key
 
     def smtplib(self, rep, n, k):
         self.sinks.mark()
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run([PY, os.path.join(HERE, "smtp_peer.py"),
                         str(self.sinks.smtp_port), str(n), str(k), self.msg],
                        check=True)
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
         time.sleep(0.2)
-        return self.row(rep, n, "smtplib-%d" % k, self.sinks.smtp_stats())
+        cpu = r1.ru_utime + r1.ru_stime - r0.ru_utime - r0.ru_stime
+        return self.row(rep, n, "smtplib-%d" % k, self.sinks.smtp_stats(),
+                        "cpu=%.2fs sink=%.2fs" % (
+                            cpu, cpu_seconds(self.sinks.smtp.pid)[0] -
+                            self.sinks.sink_cpu0))
 
     def curl_mail(self, rep, m):
         self.sinks.mark()
