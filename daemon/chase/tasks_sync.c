@@ -493,8 +493,11 @@ tasks_sync_compare(struct tasks_sync *ts, size_t rows)
 		}
 		sync_index(&ts->x);
 		ts->indexed = 1;
-		if (rows > 0)
+		/* The pairs count against the step: a small sync is one. */
+		if (rows > 0 && ts->x.nw >= rows)
 			return 1;
+		if (rows > 0)
+			rows -= ts->x.nw;
 	}
 	if (rows == 0) {
 		if (store_sync_each(k->store, sync_row, &ts->x) == -1)

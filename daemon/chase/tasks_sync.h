@@ -24,8 +24,9 @@ struct tasks_sync_stats {
  * and returns the sync to run, or NULL: nothing to do (*err 0) or a
  * database error (*err 1, logged). compare does the comparison in steps,
  * each bounded, to run one per loop turn: the wanted pairs first, then
- * rows tasks of the table per call (0: all at once); 1 when more remain,
- * 0 done, -1 on an error. Each step then writes at most max of the noted
+ * pages of the table, rows rows per call, the pairs counting as rows in
+ * the first (0: all at once; a small sync is done in one call); 1 when
+ * more remain, 0 done, -1 on an error. Each step then writes at most max of the noted
  * rows (0: all) in one transaction, the last one with the digest (a
  * comparison not finished is finished first, in one go): 1 when more
  * remain, 0 done, -1 on an error (that step rolled back, the earlier ones

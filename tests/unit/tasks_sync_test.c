@@ -285,6 +285,15 @@ test_compare_steps(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM tasks"
 	    " WHERE cancelled = 1"), 5);
 	assert_true(ids_in_order(f));
+	/* A step larger than pairs and table: the whole comparison in one. */
+	swap(f, MORE);
+	assert_int_equal(sync_in_steps(f, 1000, &st), 1);
+	assert_int_equal(st.restored, 5);
+	/* 10 pairs and 15 rows in steps of 20: the pairs and 10 rows,
+	 * then the last 5: two steps. */
+	swap(f, "");
+	assert_int_equal(sync_in_steps(f, 20, &st), 2);
+	assert_int_equal(st.cancelled, 5);
 }
 
 /* A step after the rules were swapped under it writes nothing. */
