@@ -95,6 +95,13 @@ def mails():
     return out
 
 
+def receipts():
+    """The receipts among the mails: the shipped rules may also have
+    reminders due, depending on the day the test runs."""
+    return [(raw, m) for raw, m in mails()
+            if str(m["Subject"]).startswith("【受付完了】")]
+
+
 def main():
     smtp_port, http_port, listen = free_port(), free_port(), free_port()
     smtp = receiver("smtp", smtp_port, os.path.join(W, "smtp"))
@@ -135,11 +142,9 @@ webhooks:
 
     # 1. Receipt mail and signed webhooks for one completion.
     koyomi("done", str(a), "--by", "試験")
-    wait_for(lambda: len(mails()) >= 1 and len(hooks("/ok")) >= 1, 30,
+    wait_for(lambda: len(receipts()) >= 1 and len(hooks("/ok")) >= 1, 30,
              "first receipt and webhook")
-    raw, m = mails()[0]
-    if not str(m["Subject"]).startswith("【受付完了】"):
-        fail("subject: %r" % str(m["Subject"]))
+    raw, m = receipts()[0]
     body = m.get_body().get_content()
     if "本メールは koyomi から自動送信しています。" not in body:
         fail("body: %r" % body[:200])
@@ -168,7 +173,8 @@ webhooks:
     if outbox()["counts"]["dead"] != 0:
         fail("a message went dead while the server was down")
     receiver("smtp", smtp_port, os.path.join(W, "smtp"))
-    wait_for(lambda: len(mails()) >= 2, 60, "the mail after the server came back")
+    wait_for(lambda: len(receipts()) >= 2, 60,
+             "the receipt after the server came back")
     ids = [m["Message-ID"] for _, m in mails()]
     if len(set(ids)) != len(ids):
         fail("Message-IDs not unique: %r" % ids)
