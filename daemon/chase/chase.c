@@ -320,7 +320,8 @@ next_after(struct koyomi *k, const struct chase_due *d, time_t now)
 	int			 more;
 
 	taken = xcalloc(n + 1, sizeof *taken);
-	memcpy(taken, d->scan->steps, n * sizeof *taken);
+	if (n > 0)
+		memcpy(taken, d->scan->steps, n * sizeof *taken);
 	taken[n] = d->step.name;
 	more = remind_next(&rc, d->o->policy, d->scan->due, now, taken, n + 1,
 	    &step, &at);
