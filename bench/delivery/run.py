@@ -22,12 +22,20 @@ All rates are first to last arrival at the sink, peers included.
 Every koyomi run is checked: each message arrived (by Message-ID or
 webhook-id), duplicates counted, every outbox row 'sent'.
 
+Void reps: quiet.tsv holds each peer's rate measured alone on a quiet
+box (--calibrate: the best of three). A repetition in which a peer ran
+more than 20% below it shared the box with other work: its rows are
+kept but marked void, it is measured again (at most --retries times),
+and only the others count in the summary.
+
 Usage: run.py [--reps 3] [--n 2000,20000] [--kinds mail,webhook,both]
               [--mail-conns K] [--hook-conns K] [--no-peers] [--out DIR]
+              [--calibrate]
 KOYOMI names the binary (default build/normal/koyomi). Needs nginx
 (apt-get install nginx-light), curl and libfaketime. Writes DIR/rate.tsv
-(one row per measure) and DIR/machine.txt; prints a summary. Servers
-are stopped by their PIDs.
+(one row per measure: date, rep, N, what, count, distinct ids,
+duplicates, seconds, msg/s, load average, notes, ok or void) and
+DIR/machine.txt; prints a summary. Servers are stopped by their PIDs.
 """
 import argparse
 import datetime
@@ -51,6 +59,8 @@ FAKETIME_LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
 DAY = "2026-12-09"          # a Wednesday, no holiday
 SECRET = "whsec_YmVuY2gtYmVuY2gtYmVuY2gtYmVuY2gtYmVuY2g="
 PY = "/usr/bin/python3"
+QUIET = os.path.join(HERE, "quiet.tsv")
+VOID_BELOW = 0.8
 
 procs = []
 
@@ -196,18 +206,33 @@ class Bench:
         self.tsv = open(os.path.join(a.out, "rate.tsv"), "a")
         self.msg = os.path.join(w, "msg.eml")
         self.hook = os.path.join(w, "hook.json")
+        self.pending, self.rates = [], {}
 
     def row(self, rep, n, what, st, extra=""):
         secs, r = rate(st["count"], st["first"], st["last"])
-        line = "\t".join(str(x) for x in (
-            datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"), rep,
-            n, what, st["count"], st.get("distinct", ""),
-            st.get("duplicates", ""), "%.3f" % secs, "%.1f" % r, loadavg(),
-            extra))
-        self.tsv.write(line + "\n")
-        self.tsv.flush()
-        print(line, flush=True)
+        fields = [datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  rep, n, what, st["count"], st.get("distinct", ""),
+                  st.get("duplicates", ""), "%.3f" % secs, "%.1f" % r,
+                  loadavg(), extra or "-"]
+        self.pending.append(fields)
+        print("\t".join(str(x) for x in fields), flush=True)
+        self.rates[(what, n)] = r
         return r
+
+    def end_rep(self, quiet):
+        """Writes the rep's rows, void when a peer ran 20% below its
+        quiet-box rate; returns whether it counts."""
+        low = ["%s/%d %.0f < 0.8 x %.0f" % (w, n, r, quiet[(w, n)])
+               for (w, n), r in self.rates.items()
+               if (w, n) in quiet and r < VOID_BELOW * quiet[(w, n)]]
+        status = "void: " + "; ".join(low) if low else "ok"
+        for f in self.pending:
+            self.tsv.write("\t".join(str(x) for x in f + [status]) + "\n")
+        self.tsv.flush()
+        self.pending, self.rates = [], {}
+        if low:
+            print("VOID rep (%s): measured again" % status, flush=True)
+        return not low
 
     def rules(self, n, kind):
         d = os.path.join(self.w, "rules-%d-%s" % (n, kind))
@@ -363,18 +388,89 @@ secret_key_file: %s/secret.key
         return self.row(rep, m, "curl-post", hook_stats(self.sinks.hooks()))
 
 
-def summary(path):
+def read_quiet():
+    q = {}
+    if os.path.exists(QUIET):
+        for ln in open(QUIET):
+            if ln.strip() and not ln.startswith("#"):
+                what, n, r = ln.split()[:3]
+                q[(what, int(n))] = float(r)
+    return q
+
+
+def summary(path, k):
+    """Medians over the reps that count, and the ratios of the goals,
+    per rep then the median."""
     rows = [ln.rstrip("\n").split("\t") for ln in open(path) if ln.strip()]
-    cell = {}
+    by = {}         # (what, n) -> {rep: rate}
     for r in rows:
-        cell.setdefault((int(r[2]) if r[3].startswith("koyomi") or
-                         r[3].startswith("smtplib") else 0, r[3]),
-                        []).append(float(r[8]))
+        if len(r) < 12 or r[11] != "ok":
+            continue
+        by.setdefault((r[3], int(r[2])), {})[r[1]] = float(r[8])
     print("\n| N | what | reps | median msg/s | range |")
     print("|---|---|---|---|---|")
-    for (n, what), v in sorted(cell.items()):
+    for (what, n), v in sorted(by.items(), key=lambda x: (x[0][1], x[0][0])):
+        v = list(v.values())
         print("| %s | %s | %d | %.0f | %.0f–%.0f |" % (
-            n or "—", what, len(v), statistics.median(v), min(v), max(v)))
+            "{:,}".format(n), what, len(v), statistics.median(v), min(v),
+            max(v)))
+
+    def ratio(a, b):
+        va, vb = by.get(a, {}), by.get(b, {})
+        per = [va[rep] / vb[rep] for rep in va if rep in vb and vb[rep]]
+        if not per:
+            return "—"
+        return "%.2f (%s)" % (statistics.median(per),
+                              ", ".join("%.2f" % x for x in sorted(per)))
+
+    curl_m = [x for (w, n) in by if w == "curl-mail" for x in [n]]
+    curl_p = [x for (w, n) in by if w == "curl-post" for x in [n]]
+    print("\n| ratio (per rep, median) | value |")
+    print("|---|---|")
+    for n in sorted({n for (_, n) in by if n >= 1000}):
+        print("| N=%s koyomi-mail / smtplib-%d | %s |" % (
+            "{:,}".format(n), k, ratio(("koyomi-mail", n),
+                                       ("smtplib-%d" % k, n))))
+        print("| N=%s koyomi-mail / smtplib-1 | %s |" % (
+            "{:,}".format(n), ratio(("koyomi-mail", n), ("smtplib-1", n))))
+        for c in curl_m:
+            print("| N=%s koyomi-mail / curl-mail | %s |" % (
+                "{:,}".format(n), ratio(("koyomi-mail", n),
+                                        ("curl-mail", c))))
+        for c in curl_p:
+            print("| N=%s koyomi-webhook / curl-post | %s |" % (
+                "{:,}".format(n), ratio(("koyomi-webhook", n),
+                                        ("curl-post", c))))
+    ns = sorted({n for (w, n) in by if w == "koyomi-mail"})
+    for what in ("koyomi-mail", "koyomi-webhook", "koyomi-all+both"):
+        if len(ns) >= 2 and (what, ns[0]) in by and (what, ns[-1]) in by:
+            print("| %s: N=%s / N=%s | %.2f |" % (
+                what, "{:,}".format(ns[-1]), "{:,}".format(ns[0]),
+                statistics.median(by[(what, ns[-1])].values()) /
+                statistics.median(by[(what, ns[0])].values())))
+
+
+def calibrate(a, b, k):
+    """The peers alone, three times each: the best rate per peer and N
+    goes to quiet.tsv (what counts as this machine kind's quiet rate)."""
+    best = {}
+    for _ in range(3):
+        for n in (int(x) for x in a.n.split(",")):
+            for kk in sorted({1, k}):
+                b.smtplib(0, n, kk)
+        b.curl_mail(0, a.curl)
+        b.curl_post(0, a.curl)
+        for key, r in b.rates.items():
+            best[key] = max(best.get(key, 0), r)
+        b.pending, b.rates = [], {}
+    lines = ["# the peers' rates on a quiet box (bench/delivery/run.py "
+             "--calibrate): what, N, msg/s (best of 3)",
+             "# %s loadavg %s" % (datetime.datetime.utcnow().strftime(
+                 "%Y-%m-%dT%H:%MZ"), loadavg())]
+    lines += ["%s\t%d\t%.0f" % (w, n, r) for (w, n), r in sorted(best.items())]
+    with open(QUIET, "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
 
 
 def main():
@@ -390,6 +486,10 @@ def main():
     ap.add_argument("--no-peers", action="store_true")
     ap.add_argument("--lead", type=float, default=0)
     ap.add_argument("--timeout", type=float, default=600)
+    ap.add_argument("--retries", type=int, default=3,
+                    help="void reps measured again, at most")
+    ap.add_argument("--calibrate", action="store_true",
+                    help="measure the peers alone into quiet.tsv")
     ap.add_argument("--out", default=os.path.join(tempfile.gettempdir(),
                                                   "koyomi-bench-delivery"))
     a = ap.parse_args()
@@ -406,7 +506,15 @@ def main():
     try:
         b = Bench(a, w)
         k = a.mail_conns or a.peer_conns
-        for rep in range(1, a.reps + 1):
+        if a.calibrate:
+            b.koyomi(0, 200, "both")      # the payloads the peers send
+            b.pending, b.rates = [], {}
+            calibrate(a, b, k)
+            return
+        quiet = read_quiet()
+        good = rep = 0
+        while good < a.reps and rep < a.reps + a.retries:
+            rep += 1
             for n in (int(x) for x in a.n.split(",")):
                 for kind in a.kinds.split(","):
                     b.koyomi(rep, n, kind)
@@ -418,7 +526,8 @@ def main():
                     b.curl_mail(rep, a.curl)
                 if os.path.exists(b.hook):
                     b.curl_post(rep, a.curl)
-        summary(os.path.join(a.out, "rate.tsv"))
+            good += b.end_rep(quiet)
+        summary(os.path.join(a.out, "rate.tsv"), k)
     finally:
         if b is not None:
             b.sinks.stop()
