@@ -5,17 +5,21 @@
  * message so curl keeps the SMTP session open (EHLO and AUTH once, then
  * MAIL/RCPT/DATA per message), which is what beats a process per mail.
  *
- * The transfers run in a thread of their own, on a private libev loop
- * and curl multi (the same curlev driver as the webhooks): libcurl waits
- * for some SMTP replies with a blocking poll even in its multi interface
- * (the reply to the end of DATA, in smtp_done; QUIT when a connection is
- * closed; curl issues #4015, #8555), up to the message timeout
- * (smtp_timeout, 30 s by default), and a slow mail server must never
- * stop the daemon's loop (feeds, /healthz). Tasks
- * go to the thread through a locked queue and an ev_async, and come back
- * the same way; notify_task_finish() runs on the daemon's loop. Every
- * socket the thread opens is tracked, so that smtp_free() can shut them
- * down and libcurl's blocking waits end at once instead of holding a stop.
+ * The transfers run in threads of their own, one per connection, each on
+ * a private libev loop and curl multi (the same curlev driver as the
+ * webhooks) with a pool of one handle: libcurl waits for some SMTP
+ * replies with a blocking poll even in its multi interface (the reply to
+ * the end of DATA, in smtp_done; QUIT when a connection is closed; curl
+ * issues #4015, #8555), up to the message timeout (smtp_timeout, 30 s by
+ * default). A slow mail server must never stop the daemon's loop (feeds,
+ * /healthz), and one connection waiting for its reply must not stop the
+ * others: in one shared thread every mail waited for the last one's
+ * reply (2,500 mails a second on loopback whatever the connections).
+ * A task goes to the least loaded worker through its locked queue and an
+ * ev_async, and comes back through a shared queue the same way;
+ * notify_task_finish() runs on the daemon's loop. Every socket the
+ * threads open is tracked, so that smtp_free() can shut them down and
+ * libcurl's blocking waits end at once instead of holding a stop.
  *
  * TLS: with mail_credentials over smtp://, STARTTLS is required whatever
  * mail_starttls says (CURLUSESSL_ALL): with "try", anyone on the path
@@ -46,6 +50,21 @@
 #include "notifier/mail.h"
 #include "notifier/notify_int.h"
 
+struct smtp;
+
+/* One connection's thread: its loop, curl multi and handle are its own. */
+struct smtp_worker {
+	struct smtp		*s;
+	struct ev_loop		*wloop;
+	struct curlev		 cv;
+	struct curlev_pool	*pool;		/* of one handle, on cv */
+	pthread_t		 thread;
+	int			 started;
+	ev_async		 wake;		/* on wloop: in, or stopping */
+	struct notify_taskq	 in;		/* daemon → thread, under s->mu */
+	unsigned		 load;		/* daemon's: given, not back */
+};
+
 struct smtp {
 	struct notify		*n;
 	char			*url;
@@ -56,18 +75,12 @@ struct smtp {
 	char			*cainfo;	/* NULL: libcurl's bundle */
 	char			*capath;	/* NULL: libcurl's, or none */
 	int			 ca_only;	/* mail_ca_file: no capath */
-	struct curlev_pool	*pool;		/* on cv, used by the thread */
-	/* The mail thread: its loop and curl multi are its own. */
-	struct ev_loop		*wloop;
-	struct curlev		 cv;
-	pthread_t		 thread;
-	int			 started;
-	ev_async		 wake;		/* on wloop: in, or stopping */
+	struct smtp_worker	*w;
+	size_t			 nw;
 	ev_async		 back;		/* on the daemon's loop: out */
 	/* Under mu. */
 	pthread_mutex_t		 mu;
-	struct notify_taskq	 in;		/* daemon → thread */
-	struct notify_taskq	 out;		/* thread → daemon */
+	struct notify_taskq	 out;		/* threads → daemon */
 	int			 stopping;
 	curl_socket_t		*fds;		/* sockets open for curl */
 	size_t			 nfds;
@@ -167,7 +180,8 @@ static int
 smtp_prepare(void *job, CURL *easy, void *arg)
 {
 	struct notify_task	*t = job;
-	struct smtp		*s = arg;
+	struct smtp_worker	*w = arg;
+	struct smtp		*s = w->s;
 	const struct notify_conf *nc = notify_conf(s->n);
 	char			*rcpt;
 
@@ -271,11 +285,12 @@ smtp_finish(void *job, const char *why, void *arg)
 	ev_async_send(notify_loop(s->n), &s->back);
 }
 
-/* Daemon's loop: the results of the thread. */
+/* Daemon's loop: the results of the threads. */
 static void
-smtp_back_cb(struct ev_loop *loop, ev_async *w, int revents)
+smtp_back_cb(struct ev_loop *loop, ev_async *a, int revents)
 {
-	struct smtp		*s = w->data;
+	struct smtp		*s = a->data;
+	struct smtp_worker	*w;
 	struct notify_taskq	 batch;
 	struct notify_task	*t;
 
@@ -287,15 +302,20 @@ smtp_back_cb(struct ev_loop *loop, ev_async *w, int revents)
 	pthread_mutex_unlock(&s->mu);
 	while ((t = TAILQ_FIRST(&batch)) != NULL) {
 		TAILQ_REMOVE(&batch, t, entry);
+		/* Its pool's arg is the worker it was given to. */
+		if (t->xfer.pool != NULL && (w = t->xfer.pool->arg) != NULL &&
+		    w->load > 0)
+			w->load--;
 		notify_task_finish(t);
 	}
 }
 
 /* Thread: new tasks, or the end. */
 static void
-smtp_wake_cb(struct ev_loop *loop, ev_async *w, int revents)
+smtp_wake_cb(struct ev_loop *loop, ev_async *a, int revents)
 {
-	struct smtp		*s = w->data;
+	struct smtp_worker	*w = a->data;
+	struct smtp		*s = w->s;
 	struct notify_taskq	 batch;
 	struct notify_task	*t;
 	int			 stopping;
@@ -305,7 +325,7 @@ smtp_wake_cb(struct ev_loop *loop, ev_async *w, int revents)
 	pthread_mutex_lock(&s->mu);
 	stopping = s->stopping;
 	if (!stopping)
-		TAILQ_CONCAT(&batch, &s->in, entry);
+		TAILQ_CONCAT(&batch, &w->in, entry);
 	pthread_mutex_unlock(&s->mu);
 	if (stopping) {
 		ev_break(loop, EVBREAK_ALL);
@@ -313,16 +333,16 @@ smtp_wake_cb(struct ev_loop *loop, ev_async *w, int revents)
 	}
 	while ((t = TAILQ_FIRST(&batch)) != NULL) {
 		TAILQ_REMOVE(&batch, t, entry);
-		curlev_pool_submit(s->pool, &t->xfer, t);
+		curlev_pool_submit(w->pool, &t->xfer, t);
 	}
 }
 
 static void *
 smtp_thread(void *arg)
 {
-	struct smtp	*s = arg;
+	struct smtp_worker	*w = arg;
 
-	ev_run(s->wloop, 0);
+	ev_run(w->wloop, 0);
 	return NULL;
 }
 
@@ -338,38 +358,47 @@ smtp_free_queue(struct notify_taskq *q)
 }
 
 /*
- * Stops the thread: its sockets are shut down first, so a transfer stuck
- * in one of libcurl's blocking waits ends now, then the thread's curl
- * state is torn down here (removing a transfer or closing a connection
- * may make libcurl write, which fails at once on a shut socket). Tasks
- * in flight get no callback, as for the other backends at shutdown.
+ * Stops the threads: their sockets are shut down first, so a transfer
+ * stuck in one of libcurl's blocking waits ends now, then each thread's
+ * curl state is torn down here (removing a transfer or closing a
+ * connection may make libcurl write, which fails at once on a shut
+ * socket). Tasks in flight get no callback, as for the other backends at
+ * shutdown.
  */
 static void
 smtp_free(void *arg)
 {
-	struct smtp	*s = arg;
-	size_t		 i;
+	struct smtp		*s = arg;
+	struct smtp_worker	*w;
+	size_t			 i;
 
 	if (s == NULL)
 		return;
-	if (s->started) {
-		pthread_mutex_lock(&s->mu);
-		s->stopping = 1;
-		for (i = 0; i < s->nfds; i++)
-			(void)shutdown(s->fds[i], SHUT_RDWR);
-		pthread_mutex_unlock(&s->mu);
-		ev_async_send(s->wloop, &s->wake);
-		pthread_join(s->thread, NULL);
+	pthread_mutex_lock(&s->mu);
+	s->stopping = 1;
+	for (i = 0; i < s->nfds; i++)
+		(void)shutdown(s->fds[i], SHUT_RDWR);
+	pthread_mutex_unlock(&s->mu);
+	for (i = 0; i < s->nw; i++)
+		if (s->w[i].started)
+			ev_async_send(s->w[i].wloop, &s->w[i].wake);
+	for (i = 0; i < s->nw; i++)
+		if (s->w[i].started)
+			pthread_join(s->w[i].thread, NULL);
+	if (ev_is_active(&s->back))
 		ev_async_stop(notify_loop(s->n), &s->back);
+	for (i = 0; i < s->nw; i++) {
+		w = &s->w[i];
+		if (w->wloop != NULL) {
+			curlev_shutdown(&w->cv);
+			ev_async_stop(w->wloop, &w->wake);
+			ev_loop_destroy(w->wloop);
+		}
+		smtp_free_queue(&w->in);
+		curlev_pool_free(w->pool);
 	}
-	if (s->wloop != NULL) {
-		curlev_shutdown(&s->cv);
-		ev_async_stop(s->wloop, &s->wake);
-		ev_loop_destroy(s->wloop);
-	}
-	smtp_free_queue(&s->in);
+	free(s->w);
 	smtp_free_queue(&s->out);
-	curlev_pool_free(s->pool);
 	pthread_mutex_destroy(&s->mu);
 	free(s->fds);
 	free(s->url);
@@ -386,22 +415,50 @@ smtp_free(void *arg)
 
 /* The thread takes no signal: they stay the daemon's loop's. */
 static int
-smtp_start(struct smtp *s, char **cause)
+smtp_start(struct smtp_worker *w, char **cause)
 {
 	sigset_t	all, old;
 	int		e;
 
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
-	e = pthread_create(&s->thread, NULL, smtp_thread, s);
+	e = pthread_create(&w->thread, NULL, smtp_thread, w);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e != 0) {
-		xasprintf(cause, "smtp: cannot start the mail thread: %s",
+		xasprintf(cause, "smtp: cannot start a mail thread: %s",
 		    strerror(e));
 		return -1;
 	}
-	s->started = 1;
+	w->started = 1;
 	return 0;
+}
+
+/* One worker: its loop, curl multi, pool of one handle, thread. */
+static int
+smtp_worker_init(struct smtp *s, struct smtp_worker *w, char **cause)
+{
+	struct curlev_hooks	 hooks = { smtp_finish, notify_curl_drop, NULL };
+
+	w->s = s;
+	TAILQ_INIT(&w->in);
+	if ((w->wloop = ev_loop_new(EVFLAG_AUTO)) == NULL) {
+		xasprintf(cause, "smtp: cannot create an event loop");
+		return -1;
+	}
+	hooks.arg = s;
+	if (curlev_init(&w->cv, w->wloop, &hooks, cause) == -1) {
+		ev_loop_destroy(w->wloop);
+		w->wloop = NULL;
+		return -1;
+	}
+	w->pool = curlev_pool_new(&w->cv, s->url, 1);
+	w->pool->prepare = smtp_prepare;
+	w->pool->result = smtp_result;
+	w->pool->arg = w;
+	ev_async_init(&w->wake, smtp_wake_cb);
+	w->wake.data = w;
+	ev_async_start(w->wloop, &w->wake);
+	return smtp_start(w, cause);
 }
 
 /* The CAs the server's certificate is checked against. */
@@ -426,13 +483,12 @@ static void *
 smtp_init(struct notify *n, const struct notify_conf *nc, char **cause)
 {
 	struct smtp		*s;
-	struct curlev_hooks	 hooks = { smtp_finish, notify_curl_drop, NULL };
 	char			*name = NULL, *addr = NULL;
+	size_t			 i;
 
 	s = xcalloc(1, sizeof *s);
 	s->n = n;
 	pthread_mutex_init(&s->mu, NULL);
-	TAILQ_INIT(&s->in);
 	TAILQ_INIT(&s->out);
 	s->url = xstrdup(nc->mail_transport);
 	if (nc->mail_from == NULL ||
@@ -448,30 +504,14 @@ smtp_init(struct notify *n, const struct notify_conf *nc, char **cause)
 	s->use_ssl = nc->mail_starttls || s->user != NULL ? CURLUSESSL_ALL :
 	    CURLUSESSL_TRY;
 	smtp_trust(s, nc);
-	if ((s->wloop = ev_loop_new(EVFLAG_AUTO)) == NULL) {
-		xasprintf(cause, "smtp: cannot create an event loop");
-		goto fail;
-	}
-	hooks.arg = s;
-	if (curlev_init(&s->cv, s->wloop, &hooks, cause) == -1) {
-		ev_loop_destroy(s->wloop);
-		s->wloop = NULL;
-		goto fail;
-	}
-	s->pool = curlev_pool_new(&s->cv, s->url, nc->mail_concurrency);
-	s->pool->prepare = smtp_prepare;
-	s->pool->result = smtp_result;
-	s->pool->arg = s;
-	ev_async_init(&s->wake, smtp_wake_cb);
-	s->wake.data = s;
-	ev_async_start(s->wloop, &s->wake);
 	ev_async_init(&s->back, smtp_back_cb);
 	s->back.data = s;
 	ev_async_start(notify_loop(n), &s->back);
-	if (smtp_start(s, cause) == -1) {
-		ev_async_stop(notify_loop(n), &s->back);
-		goto fail;
-	}
+	s->nw = nc->mail_concurrency > 0 ? nc->mail_concurrency : 4;
+	s->w = xcalloc(s->nw, sizeof *s->w);
+	for (i = 0; i < s->nw; i++)
+		if (smtp_worker_init(s, &s->w[i], cause) == -1)
+			goto fail;
 	free(name);
 	free(addr);
 	return s;
@@ -482,15 +522,22 @@ fail:
 	return NULL;
 }
 
+/* To the worker with the fewest tasks: one per connection at a time. */
 static void
 smtp_send(void *arg, struct notify_task *t)
 {
-	struct smtp	*s = arg;
+	struct smtp		*s = arg;
+	struct smtp_worker	*w = &s->w[0];
+	size_t			 i;
 
+	for (i = 1; i < s->nw; i++)
+		if (s->w[i].load < w->load)
+			w = &s->w[i];
+	w->load++;
 	pthread_mutex_lock(&s->mu);
-	TAILQ_INSERT_TAIL(&s->in, t, entry);
+	TAILQ_INSERT_TAIL(&w->in, t, entry);
 	pthread_mutex_unlock(&s->mu);
-	ev_async_send(s->wloop, &s->wake);
+	ev_async_send(w->wloop, &w->wake);
 }
 
 const struct notify_backend notify_backend_smtp = {

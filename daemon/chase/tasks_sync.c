@@ -5,18 +5,20 @@
  * date is updated, audited as due_changed and announced to the assignee
  * through the outbox. Completion state is never touched by a reload.
  *
- * The comparison runs inside the rules swap, on the event loop, over
- * every task (a quarter of a million for 2,000 organisations): the wanted
- * pairs go into a hash table, one read of the table in its own order
- * looks each row up and notes only what differs (tasks_sync_begin). Only
- * those differences are written, in steps (tasks_sync_step), each its
- * own transaction of a bounded number of rows, one per loop turn (the
- * caller, chase.c, schedules them): a first start on an empty database
- * creates every task while it serves HTTP. A reload that changes nothing
- * writes nothing. Each step leaves the table a consistent
- * subset of the target (a task is inserted with its audit row); a crash
- * between steps leaves the digest unwritten, so the next sync compares
- * again and writes only what is still missing.
+ * The comparison runs on the event loop over every task (a quarter of a
+ * million for 2,000 organisations), in steps (tasks_sync_compare), one per
+ * loop turn (the caller, chase.c, schedules them), so HTTP is served in
+ * between: first the wanted pairs go into a hash table, then pages of the
+ * table in id order look each row up and note only what differs. Only
+ * this file writes the columns compared, so pages read at different turns
+ * add up to one reading. Only the differences are written, in steps
+ * (tasks_sync_step), each its own transaction of a bounded number of
+ * rows: a first start on an empty database creates every task while it
+ * serves HTTP. A reload that changes nothing writes nothing. Each step
+ * leaves the table a consistent subset of the target (a task is inserted
+ * with its audit row); a crash between steps leaves the digest
+ * unwritten, so the next sync compares again and writes only what is
+ * still missing.
  *
  * Before all that, a digest of what the comparison would read from the
  * rules (every occurrence's UID, title, due day and time, assignees; the
@@ -410,11 +412,36 @@ sync_add_new(struct sync_ctx *x)
 	free(nw);
 }
 
-/* What tasks_sync_begin prepared and the steps still have to write. */
+/*
+ * How many noted rows from first a step of max writes (0: all). A moved
+ * task also queues its mail to the assignee (a template, a message, an
+ * outbox row: some 60 µs, against a few for a row), so it counts as
+ * SYNC_MOVED_COST rows: a step stays a few milliseconds whatever it
+ * writes (2,000 moved tasks in one step held the loop 130 ms).
+ */
+#define SYNC_MOVED_COST	16
+static size_t
+sync_take(const struct sync_ctx *x, size_t first, size_t max)
+{
+	size_t	 n, cost = 0;
+
+	if (max == 0)
+		return x->nact - first;
+	for (n = 0; first + n < x->nact && cost < max; n++)
+		cost += x->act[first + n].kind == SYNC_BOTH &&
+		    x->act[first + n].moved ? SYNC_MOVED_COST : 1;
+	return n;
+}
+
+/* What tasks_sync_begin prepared and the steps still have to do. */
 struct tasks_sync {
 	struct koyomi		*k;
 	unsigned long		 gen;		/* k->generation it is for */
+	const struct occ_list	*occs;
 	struct sync_ctx		 x;
+	int			 indexed;	/* the wanted pairs are hashed */
+	int			 compared;	/* every row was read */
+	int64_t			 read_after;	/* the last task id read */
 	size_t			 next;		/* first act not written */
 	time_t			 now;
 	char			 digest[65];
@@ -453,22 +480,51 @@ tasks_sync_begin(struct koyomi *k, const struct occ_list *occs,
 		return NULL;
 	}
 	free(old);
-	ts->x.nw = tasks_wanted(occs, k->zone, &ts->x.w);
-	if (ts->x.nw >= UINT32_MAX / 2) {
-		log_warnx("tasks: %zu tasks are too many", ts->x.nw);
-		goto fail;
-	}
+	ts->occs = occs;
 	cal_format_iso(ts->x.from, from);
 	cal_format_iso(ts->x.to, to);
-	sync_index(&ts->x);
-	if (store_sync_each(k->store, sync_row, &ts->x) == -1)
-		goto fail;
-	sync_add_new(&ts->x);
 	return ts;
-fail:
-	tasks_sync_free(ts);
-	*err = 1;
-	return NULL;
+}
+
+int
+tasks_sync_compare(struct tasks_sync *ts, size_t rows)
+{
+	struct koyomi	*k = ts->k;
+	size_t		 n;
+
+	if (ts->compared)
+		return 0;
+	if (k->generation != ts->gen) {
+		log_warnx("tasks: the rules changed during a sync");
+		return -1;
+	}
+	if (!ts->indexed) {
+		ts->x.nw = tasks_wanted(ts->occs, k->zone, &ts->x.w);
+		if (ts->x.nw >= UINT32_MAX / 2) {
+			log_warnx("tasks: %zu tasks are too many", ts->x.nw);
+			return -1;
+		}
+		sync_index(&ts->x);
+		ts->indexed = 1;
+		/* The pairs count against the step: a small sync is one. */
+		if (rows > 0 && ts->x.nw >= rows)
+			return 1;
+		if (rows > 0)
+			rows -= ts->x.nw;
+	}
+	if (rows == 0) {
+		if (store_sync_each(k->store, sync_row, &ts->x) == -1)
+			return -1;
+	} else {
+		if (store_sync_page(k->store, &ts->read_after, rows, sync_row,
+		    &ts->x, &n) == -1)
+			return -1;
+		if (n == rows)
+			return 1;
+	}
+	sync_add_new(&ts->x);
+	ts->compared = 1;
+	return 0;
 }
 
 int
@@ -485,9 +541,10 @@ tasks_sync_step(struct tasks_sync *ts, size_t max)
 		log_warnx("tasks: the rules changed during a sync");
 		return -1;
 	}
-	n = ts->x.nact - ts->next;
-	if (max > 0 && n > max)
-		n = max;
+	/* A comparison not done in steps is done here, in one go. */
+	if (!ts->compared && tasks_sync_compare(ts, 0) == -1)
+		return -1;
+	n = sync_take(&ts->x, ts->next, max);
 	last = ts->next + n == ts->x.nact;
 	/* The same context, seen through a window of its noted rows. */
 	part = ts->x;

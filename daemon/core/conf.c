@@ -618,7 +618,7 @@ static const struct key conf_keys[] = {
 	{ "timezone",		K_STR,	CONF(timezone), .def = "Asia/Tokyo" },
 	{ "watch_rules",	K_BOOL,	CONF(watch_rules), .def = "true" },
 	{ "webhook_connections", K_NUM,	CONF(webhook_connections),
-	    .lo = 1, .hi = CONNS_MAX, .def = "4" },
+	    .lo = 1, .hi = CONNS_MAX, .def = "8" },
 	{ "webhooks",		K_FUNC,	.off = offsetof(struct conf, webhooks),
 	    .parse = parse_hooks },
 	{ "window",		K_FUNC,	CONF(window_start),

@@ -45,7 +45,7 @@ struct conf {
 	char			*templates;	/* folder of template overrides, or NULL */
 	struct conf_webhook	*webhooks;
 	size_t			 nwebhooks;
-	unsigned		 webhook_connections; /* per endpoint; 0: 4 */
+	unsigned		 webhook_connections; /* per endpoint; 0: 8 */
 	/* HTTP limits. */
 	unsigned		 max_connections;
 	unsigned		 conn_timeout;	/* seconds */

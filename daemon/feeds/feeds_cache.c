@@ -45,10 +45,20 @@ feed_entry_unref(struct feed_entry *e)
 	free(e);
 }
 
-/* Drops the cache's reference; responses in flight keep theirs. */
+/*
+ * Drops the cache's reference and the HTTP answers kept for the entry;
+ * responses in flight keep theirs.
+ */
 static void
 feeds_entry_release(struct feed_entry *e)
 {
+	size_t	i;
+
+	for (i = 0; i < FEED_NRESP; i++)
+		if (e->resp[i] != NULL) {
+			e->resp_drop(e->resp[i]);
+			e->resp[i] = NULL;
+		}
 	feed_entry_unref(e);
 }
 

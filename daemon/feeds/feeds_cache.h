@@ -19,6 +19,8 @@
  * every HTTP response serving the bytes without a copy holds another, so
  * a rebuild never frees bytes a slow client is still being sent.
  */
+#define FEED_NRESP	4	/* identity, gzip, and a 304 for each */
+
 struct feed_entry {
 	char		*key;		/* feed name, or private owner id */
 	char		*body;
@@ -30,6 +32,15 @@ struct feed_entry {
 	time_t		 mtime;
 	char		 lastmod[32];	/* IMF-fixdate of mtime */
 	unsigned	 refs;
+	/*
+	 * The HTTP layer's answers for these bytes, made on first use and
+	 * served to every request after (feeds_http.c); the cache lets them
+	 * go with resp_drop when it lets the entry go. An answer that
+	 * borrows the bytes holds a reference on the entry until the last
+	 * client is sent it.
+	 */
+	void		*resp[FEED_NRESP];
+	void		(*resp_drop)(void *);
 };
 
 void	feed_entry_ref(struct feed_entry *);

@@ -536,6 +536,8 @@ http_start(struct koyomi *k, char **cause)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT,
 	    (size_t)(k->conf->max_header ? k->conf->max_header : 16384) + 4096,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
+	    /* The daemon ignores SIGPIPE: MHD may then use sendfile(2). */
+	    MHD_OPTION_SIGPIPE_HANDLED_BY_APP, (int)1,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape_cb, h,
 	    MHD_OPTION_END);
 	if (h->d == NULL) {
@@ -881,6 +883,73 @@ http_reply_borrowed(struct http_req *req, unsigned status, const char *ctype,
 	queue(req, status, ctype,
 	    MHD_create_response_from_buffer_with_free_callback_cls(len,
 	    (void *)(uintptr_t)body, release, arg));
+}
+
+/* The answers made once: MHD's responses under the router's name. */
+static struct http_resp *
+resp_wrap(struct MHD_Response *r, const char *ctype)
+{
+	if (r == NULL)
+		return NULL;
+	if (ctype != NULL)
+		MHD_add_response_header(r, "Content-Type", ctype);
+	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
+	return (struct http_resp *)(void *)r;
+}
+
+static struct MHD_Response *
+resp_mhd(struct http_resp *r)
+{
+	return (struct MHD_Response *)(void *)r;
+}
+
+struct http_resp *
+http_resp_new(const char *ctype, const void *body, size_t len,
+    http_release release, void *arg)
+{
+	if (release == NULL)
+		return resp_wrap(MHD_create_response_from_buffer(len,
+		    (void *)(uintptr_t)body, MHD_RESPMEM_PERSISTENT), ctype);
+	return resp_wrap(MHD_create_response_from_buffer_with_free_callback_cls(
+	    len, (void *)(uintptr_t)body, release, arg), ctype);
+}
+
+struct http_resp *
+http_resp_fd(const char *ctype, int fd, size_t len)
+{
+	struct MHD_Response	*r;
+
+	if ((r = MHD_create_response_from_fd(len, fd)) == NULL)
+		close(fd);
+	return resp_wrap(r, ctype);
+}
+
+void
+http_resp_header(struct http_resp *r, const char *name, const char *value)
+{
+	MHD_add_response_header(resp_mhd(r), name, value);
+}
+
+void
+http_resp_free(struct http_resp *r)
+{
+	if (r != NULL)
+		MHD_destroy_response(resp_mhd(r));
+}
+
+void
+http_reply_resp(struct http_req *req, unsigned status, struct http_resp *r)
+{
+	if (req->answered)
+		return;
+	if (req->suspended || r == NULL) {
+		http_reply_json_error(req, 500, "no response");
+		return;
+	}
+	req->answered = 1;
+	/* MHD counts the request's hold: the maker's stays. */
+	MHD_queue_response(req->conn, status, resp_mhd(r));
+	count(req->h, req->route != NULL ? req->route : "none", status);
 }
 
 void

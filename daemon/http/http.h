@@ -122,6 +122,25 @@ void		 http_reply(struct http_req *, unsigned status,
 void		 http_reply_borrowed(struct http_req *, unsigned status,
 		    const char *content_type, const void *, size_t,
 		    http_release, void *arg);
+/*
+ * Responses made once and sent to many requests (feeds_http.c): its
+ * headers (Content-Type, those added with http_resp_header, and
+ * X-Content-Type-Options) are the same for every request, and nothing
+ * is allocated per request. The body is borrowed (release(arg) once the
+ * response is freed and no request sends it any more), or from fd, which
+ * the response takes over (sendfile(2)). http_resp_free drops the
+ * maker's hold; requests in flight keep theirs. http_reply_resp answers
+ * a request that was not suspended, and adds no http_add_header header.
+ */
+struct http_resp;
+struct http_resp *http_resp_new(const char *content_type, const void *,
+		    size_t, http_release, void *arg);
+struct http_resp *http_resp_fd(const char *content_type, int fd, size_t);
+void		 http_resp_header(struct http_resp *, const char *,
+		    const char *);
+void		 http_resp_free(struct http_resp *);
+void		 http_reply_resp(struct http_req *, unsigned status,
+		    struct http_resp *);
 /* {"error":"msg"} with the status. */
 void		 http_reply_json_error(struct http_req *, unsigned status,
 		    const char *msg);

@@ -33,7 +33,8 @@
 #include "notifier/retry.h"
 
 #define OUTBOX_MAILDIR_BATCH	64	/* maildir: mails handed out at once */
-#define OUTBOX_CONNS		4	/* a struct conf without the keys */
+#define OUTBOX_MAIL_CONNS	4	/* a struct conf without the keys */
+#define OUTBOX_HOOK_CONNS	8
 #define OUTBOX_BACKOFF_MAX	30	/* seconds between tries of a failed write */
 #define OUTBOX_DISABLED_ERROR	"endpoint disabled"	/* last_error */
 
@@ -1036,12 +1037,12 @@ outbox_start(struct koyomi *k, char **cause)
 	ob->policy.scale = 1.0;
 	/* A struct conf not from conf_load has 0: the defaults. */
 	ob->mail_max = k->conf->mail_connections > 0 ?
-	    k->conf->mail_connections : OUTBOX_CONNS;
+	    k->conf->mail_connections : OUTBOX_MAIL_CONNS;
 	if (k->conf->mail_transport == NULL ||
 	    strncmp(k->conf->mail_transport, "maildir:", 8) == 0)
 		ob->mail_max = OUTBOX_MAILDIR_BATCH;	/* no connection */
 	ob->hook_max = k->conf->webhook_connections > 0 ?
-	    k->conf->webhook_connections : OUTBOX_CONNS;
+	    k->conf->webhook_connections : OUTBOX_HOOK_CONNS;
 	ob->hook_busy = xcalloc(k->conf->nwebhooks + 1,
 	    sizeof *ob->hook_busy);
 	/* Tests only: shrink the three-day schedule (see retry.h). */

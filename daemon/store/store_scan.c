@@ -215,17 +215,14 @@ col_text(sqlite3_stmt *st, int i)
 	return s != NULL ? s : "";
 }
 
-int
-store_sync_each(struct store *s, sync_row_fn fn, void *arg)
+/* Steps st (bound) through fn; *n counts the rows, *last the last id. */
+static int
+sync_rows(struct store *s, sqlite3_stmt *st, sync_row_fn fn, void *arg,
+    int64_t *last, size_t *n)
 {
-	static const char q[] = "SELECT id, due, cancelled, due_day, uid,"
-	    " assignee, title FROM tasks";
-	sqlite3_stmt	*st;
 	struct sync_row	 r;
 	int		 rc, stopped = 0;
 
-	if ((st = store_stmt(s, q)) == NULL)
-		return -1;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		r.id = sqlite3_column_int64(st, 0);
 		r.due = (time_t)sqlite3_column_int64(st, 1);
@@ -234,12 +231,15 @@ store_sync_each(struct store *s, sync_row_fn fn, void *arg)
 		r.uid = col_text(st, 4);
 		r.assignee = col_text(st, 5);
 		r.title = col_text(st, 6);
+		(*n)++;
+		*last = r.id;
 		if (fn(&r, arg) == -1) {
 			stopped = 1;
 			break;
 		}
 	}
 	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
 	if (stopped)
 		return -1;
 	if (rc != SQLITE_DONE) {
@@ -247,4 +247,34 @@ store_sync_each(struct store *s, sync_row_fn fn, void *arg)
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_sync_each(struct store *s, sync_row_fn fn, void *arg)
+{
+	static const char q[] = "SELECT id, due, cancelled, due_day, uid,"
+	    " assignee, title FROM tasks";
+	sqlite3_stmt	*st;
+	int64_t		 last;
+	size_t		 n = 0;
+
+	if ((st = store_stmt(s, q)) == NULL)
+		return -1;
+	return sync_rows(s, st, fn, arg, &last, &n);
+}
+
+int
+store_sync_page(struct store *s, int64_t *after, size_t max, sync_row_fn fn,
+    void *arg, size_t *n)
+{
+	static const char q[] = "SELECT id, due, cancelled, due_day, uid,"
+	    " assignee, title FROM tasks WHERE id > ? ORDER BY id LIMIT ?";
+	sqlite3_stmt	*st;
+
+	*n = 0;
+	if ((st = store_stmt(s, q)) == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, *after);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+	return sync_rows(s, st, fn, arg, after, n);
 }

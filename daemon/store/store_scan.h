@@ -81,5 +81,12 @@ typedef int	(*sync_row_fn)(const struct sync_row *, void *arg);
  * error or when fn returned -1.
  */
 int	store_sync_each(struct store *, sync_row_fn, void *arg);
+/*
+ * The same in pages: up to max tasks with an id above *after, in id order
+ * (a range of the primary key), *after moved to the last one and *n
+ * their count; *n < max means the end was reached.
+ */
+int	store_sync_page(struct store *, int64_t *after, size_t max,
+	    sync_row_fn, void *arg, size_t *n);
 
 #endif

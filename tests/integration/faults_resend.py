@@ -203,6 +203,8 @@ def main():
         p.send_signal(signal.SIGKILL)
         p.wait()
         log.close()
+        # A receiver may still be storing what it read before the kill.
+        time.sleep(0.5)
         got.update()
         r = rows()
         m = sum(1 for mid in got.mail if r.get(mid, ("", ""))[1] != "sent")

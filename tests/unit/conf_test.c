@@ -210,7 +210,7 @@ test_defaults(void **state)
 	assert_int_equal(c->smtp_connect_timeout, 10);
 	assert_int_equal(c->smtp_timeout, 30);
 	assert_int_equal(c->mail_connections, 4);
-	assert_int_equal(c->webhook_connections, 4);
+	assert_int_equal(c->webhook_connections, 8);
 	assert_int_equal(c->watch_rules, 1);
 	assert_int_equal(c->chase_past, 0);
 	assert_int_equal(c->mail_starttls, 0);

@@ -226,6 +226,76 @@ test_steps(void **state)
 	assert_int_equal(ntasks(f), 15);
 }
 
+/* Runs a sync, comparing rows rows per step; returns the compare steps. */
+static int
+sync_in_steps(struct fx *f, size_t rows, struct tasks_sync_stats *out)
+{
+	struct tasks_sync	*ts;
+	long long		 events;
+	int			 i, rc = 1;
+
+	events = count(f, "SELECT count(*) FROM task_events");
+	ts = begin(f, 0);
+	assert_non_null(ts);
+	for (i = 0; i < 1000 && rc == 1; i++)
+		rc = tasks_sync_compare(ts, rows);
+	assert_int_equal(rc, 0);
+	/* Nothing is written by the comparison. */
+	assert_int_equal(count(f, "SELECT count(*) FROM task_events"), events);
+	assert_int_equal(tasks_sync_step(ts, 0), 0);
+	*out = *tasks_sync_stats(ts);
+	tasks_sync_free(ts);
+	return i;
+}
+
+/*
+ * The comparison in steps of 1, 2 or 7 rows: the wanted pairs first, then
+ * pages of the table; the same result as in one go, in as many steps as
+ * the pages need.
+ */
+static void
+test_compare_steps(void **state)
+{
+	struct fx		*f = *state;
+	struct tasks_sync_stats	 st;
+	static const size_t	 rows[] = { 1, 2, 7 };
+	size_t			 k;
+	int			 steps, n;
+
+	swap(f, "");
+	/* An empty table: the pairs, then one empty page. */
+	assert_int_equal(sync_in_steps(f, 2, &st), 2);
+	assert_int_equal(st.created, 10);
+	for (k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+		/* A new deadline (5 tasks), then it leaves again. */
+		swap(f, MORE);
+		n = (int)ntasks(f);
+		steps = sync_in_steps(f, rows[k], &st);
+		/* The pairs, then n / rows pages and the one found short. */
+		assert_int_equal(steps, 1 + n / (int)rows[k] + 1);
+		assert_int_equal(st.created + st.restored, 5);
+		assert_int_equal(st.cancelled + st.changed, 0);
+		swap(f, "");
+		steps = sync_in_steps(f, rows[k], &st);
+		assert_int_equal(steps, 1 + 15 / (int)rows[k] + 1);
+		assert_int_equal(st.cancelled, 5);
+		assert_int_equal(st.created + st.restored + st.changed, 0);
+	}
+	assert_int_equal(ntasks(f), 15);
+	assert_int_equal(count(f, "SELECT count(*) FROM tasks"
+	    " WHERE cancelled = 1"), 5);
+	assert_true(ids_in_order(f));
+	/* A step larger than pairs and table: the whole comparison in one. */
+	swap(f, MORE);
+	assert_int_equal(sync_in_steps(f, 1000, &st), 1);
+	assert_int_equal(st.restored, 5);
+	/* 10 pairs and 15 rows in steps of 20: the pairs and 10 rows,
+	 * then the last 5: two steps. */
+	swap(f, "");
+	assert_int_equal(sync_in_steps(f, 20, &st), 2);
+	assert_int_equal(st.cancelled, 5);
+}
+
 /* A step after the rules were swapped under it writes nothing. */
 static void
 test_swapped(void **state)
@@ -258,6 +328,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_steps, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_compare_steps, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_swapped, setup, teardown),
 	};
 

@@ -1,0 +1,122 @@
+#!/usr/bin/python3
+"""reload.py [N] [REPS] — how long a reload that changes tasks holds the
+event loop.
+
+The scale generator's N organisations (120·N open tasks), a fresh
+database, `koyomi run`; once every task is written and the daemon is
+idle, REPS times: one deadline of the rules moves by a day (alternating
+between two dates: N·4 tasks move), SIGHUP, and for the next 8 s one
+client asks /healthz again and again on one keep-alive connection. The
+longest answer is the longest the loop was held (the rules load and
+expansion, the task comparison, the writes, the reminder pass after
+it); "tasks" is the daemon's own log line. KOYOMI names the binary.
+Prints one TSV row per reload and the medians.
+"""
+import http.client
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRC = os.path.abspath(os.path.join(HERE, "..", ".."))
+KOYOMI = os.environ.get("KOYOMI") or os.path.join(SRC, "build/normal/koyomi")
+PORT = 28293
+
+
+def cpu(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        v = f.read().rsplit(")", 1)[1].split()
+    return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def hammer(stop, lat):
+    c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
+    while not stop.is_set():
+        t = time.monotonic()
+        c.request("GET", "/healthz")
+        c.getresponse().read()
+        lat.append(time.monotonic() - t)
+
+
+def logtext(w):
+    with open(os.path.join(w, "log"), errors="replace") as f:
+        return f.read()
+
+
+def main():
+    n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
+    reps = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+    w = tempfile.mkdtemp(prefix="koyomi-reload.")
+    p = None
+    try:
+        rules = os.path.join(w, "rules")
+        subprocess.run([sys.executable, os.path.join(HERE, "gen.py"),
+                        str(n), rules], check=True, stdout=subprocess.DEVNULL)
+        cyc = os.path.join(rules, "cycles", "scale.yaml")
+        conf = os.path.join(w, "koyomi.conf")
+        with open(conf, "w") as f:
+            f.write("listen: 127.0.0.1:%d\ndatabase: %s/k.db\n"
+                    "rules: %s\nmail_transport: maildir:%s/mail\n"
+                    "secret_key_file: %s/secret.key\nwatch_rules: false\n"
+                    % (PORT, w, rules, w, w))
+        log = open(os.path.join(w, "log"), "wb")
+        p = subprocess.Popen([KOYOMI, "-c", conf, "run"], stdout=log,
+                             stderr=log)
+        end = time.time() + 600
+        while time.time() < end and "tasks: " not in logtext(w):
+            time.sleep(1)
+        last = cpu(p.pid)
+        while time.time() < end:
+            time.sleep(2)
+            c = cpu(p.pid)
+            if c - last < 0.02:
+                break
+            last = c
+        rows = []
+        for r in range(reps):
+            with open(cyc) as f:
+                text = f.read()
+            # 2月4日 <-> 2月5日 (both business days): that deadline moves.
+            text = text.replace('"2月4日"', '"@"').replace(
+                '"2月5日"', '"2月4日"').replace('"@"', '"2月5日"')
+            with open(cyc, "w") as f:
+                f.write(text)
+            lat, stop = [], threading.Event()
+            th = threading.Thread(target=hammer, args=(stop, lat))
+            th.start()
+            time.sleep(1)
+            before = len(re.findall(r"tasks: .*", logtext(w)))
+            c0 = cpu(p.pid)
+            p.send_signal(signal.SIGHUP)
+            time.sleep(8)
+            stop.set()
+            th.join()
+            c1 = cpu(p.pid)
+            lines = re.findall(r"tasks: .*", logtext(w))
+            what = lines[-1] if len(lines) > before else "no tasks line"
+            lat.sort()
+            rows.append((max(lat), lat[int(len(lat) * 0.99)], c1 - c0))
+            print("%d\treload %d\tmax %.0f ms\tp99 %.1f ms\t%d requests\t"
+                  "cpu %.2f s\t%s" % (n, r + 1, rows[-1][0] * 1000,
+                                      rows[-1][1] * 1000, len(lat),
+                                      c1 - c0, what), flush=True)
+        print("median: longest answer %.0f ms, p99 %.1f ms, %.2f s CPU "
+              "per reload" % (statistics.median(x[0] for x in rows) * 1000,
+                              statistics.median(x[1] for x in rows) * 1000,
+                              statistics.median(x[2] for x in rows)))
+    finally:
+        if p is not None and p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            p.wait(30)
+        shutil.rmtree(w, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
