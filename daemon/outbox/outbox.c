@@ -37,6 +37,11 @@
 #define OUTBOX_HOOK_CONNS	8
 #define OUTBOX_BACKOFF_MAX	30	/* seconds between tries of a failed write */
 #define OUTBOX_DISABLED_ERROR	"endpoint disabled"	/* last_error */
+/*
+ * A turn's commit is lazy (outbox.h, "Durability") unless the last
+ * durable one is this old: a power cut re-sends at most this much.
+ */
+#define OUTBOX_SYNC_AFTER	0.1	/* seconds */
 
 /* Delivery latency buckets (seconds) for the histogram. */
 static const double outbox_buckets[] = { 0.01, 0.05, 0.1, 0.25, 0.5, 1,
@@ -48,6 +53,8 @@ struct outbox {
 	struct notify		*n;		/* owned */
 	struct sched_job	 job;		/* the next dispatch */
 	ev_timer		 flush;		/* answers waiting: write them */
+	ev_timer		 sync;		/* lazy commits: make durable */
+	ev_tstamp		 synced;	/* the last durable commit */
 	size_t			 inflight;	/* jobs in the notifier or answered */
 	/* Jobs in the notifier's hands, against their channel's limit. */
 	unsigned		 mail_max;	/* mail_connections, or a batch */
@@ -829,6 +836,44 @@ outbox_take_drop(struct ob_take *t)
 }
 
 /*
+ * After a turn's commit: every other writer gets full commits again. A
+ * lazy one is made durable by a full commit within OUTBOX_SYNC_AFTER, or
+ * by the sync timer when delivery goes quiet before that.
+ */
+static void
+outbox_committed(struct outbox *ob, int lazy)
+{
+	struct ev_loop	*loop = ob->k->loop;
+
+	store_lazy(ob->k->store, 0);
+	if (!lazy) {
+		ob->synced = ev_now(loop);
+		ev_timer_stop(loop, &ob->sync);
+	} else if (!ev_is_active(&ob->sync)) {
+		ev_timer_set(&ob->sync, OUTBOX_SYNC_AFTER, 0.);
+		ev_timer_start(loop, &ob->sync);
+	}
+}
+
+/* Delivery went quiet after lazy commits: make them durable. */
+static void
+outbox_sync_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct outbox	*ob = w->data;
+	int		 rc;
+
+	(void)revents;
+	if ((rc = store_sync(ob->k->store)) == 0)
+		ob->synced = ev_now(loop);
+	else {
+		/* A reader held frames back, or an error: again later. */
+		ev_timer_set(&ob->sync, rc == 1 ? OUTBOX_SYNC_AFTER :
+		    OUTBOX_BACKOFF_MAX, 0.);
+		ev_timer_start(loop, &ob->sync);
+	}
+}
+
+/*
  * One loop turn's database work, in one transaction: every answer
  * waiting in ob->answered, then, when take, the rows now due (up to the
  * free connections of each channel), marked sending. On commit the
@@ -841,10 +886,15 @@ outbox_turn(struct outbox *ob, int take, struct ob_take *t)
 {
 	struct store	*s = ob->k->store;
 	struct ob_job	*j, *next;
+	int		 lazy;
 
 	if (ob->nanswered == 0 &&
 	    (!take || !outbox_probe(ob, time(NULL), t)))
 		return 0;
+	lazy = !ob->stopping &&
+	    ev_now(ob->k->loop) - ob->synced < OUTBOX_SYNC_AFTER;
+	if (store_lazy(s, lazy) == -1)
+		lazy = 0;	/* the pragma failed: synchronous stays FULL */
 	/* Read and write in one transaction: no other writer in between. */
 	if (store_begin(s) == -1)
 		goto fail;
@@ -855,6 +905,7 @@ outbox_turn(struct outbox *ob, int take, struct ob_take *t)
 		goto fail;
 	if (store_commit(s) == -1)
 		goto fail;
+	outbox_committed(ob, lazy);
 	/* Committed: the answers are in the database. */
 	for (j = ob->answered; j != NULL; j = next) {
 		next = j->next;
@@ -881,6 +932,7 @@ outbox_turn(struct outbox *ob, int take, struct ob_take *t)
 	return 0;
 fail:
 	store_rollback(s);
+	store_lazy(s, 0);
 	outbox_take_drop(t);
 	return -1;
 }
@@ -1034,6 +1086,8 @@ outbox_start(struct koyomi *k, char **cause)
 	ob->answered_tail = &ob->answered;
 	ev_timer_init(&ob->flush, outbox_flush_cb, 0., 0.);
 	ob->flush.data = ob;
+	ev_timer_init(&ob->sync, outbox_sync_cb, 0., 0.);
+	ob->sync.data = ob;
 	ob->policy.scale = 1.0;
 	/* A struct conf not from conf_load has 0: the defaults. */
 	ob->mail_max = k->conf->mail_connections > 0 ?
@@ -1120,6 +1174,10 @@ outbox_stop(struct outbox *ob)
 			    ob->nanswered);
 	}
 	ev_timer_stop(ob->k->loop, &ob->flush);
+	if (ev_is_active(&ob->sync)) {
+		ev_timer_stop(ob->k->loop, &ob->sync);
+		store_sync(ob->k->store);
+	}
 	notify_free(ob->n);
 	while ((j = ob->jobs) != NULL) {
 		ob->jobs = j->next;

@@ -40,6 +40,14 @@
  * again after 1, 2, 4 … 30 s. outbox_stop writes what is waiting.
  * Delivery metrics count an answer once, when it is written.
  *
+ * Durability: a turn's commit is lazy (store_lazy: synchronous=NORMAL,
+ * which survives a crash of the process but not a power cut) unless the
+ * last full one is OUTBOX_SYNC_AFTER old; a timer makes the last lazy
+ * ones durable (store_sync) that long after delivery goes quiet. A
+ * power cut can so re-send what was accepted in the last 0.1 s, never
+ * lose a message: only answers are ever lazy, and a lost answer leaves
+ * its row 'sending', sent again on the next start.
+ *
  * Blocking: enqueue is one INSERT; the dispatcher's SQLite work is one
  * transaction of short statements per loop turn, each through an index
  * (schema.h, migration 5), bounded by the connections.

@@ -5,7 +5,11 @@
  * synchronous=FULL in WAL mode: NORMAL can lose the last transactions on
  * a power cut (they are in the WAL but not yet synced), and koyomi
  * promises that a completion it acknowledged survives a machine crash.
- * The cost is one fsync per commit; commits are few and small.
+ * The cost is one fsync per commit; commits are few and small, except
+ * the outbox's delivery results, one commit per loop turn while it
+ * delivers: those may be lazy (store_lazy), since losing them re-sends a
+ * message (same id), never loses one, and the outbox makes them durable
+ * within OUTBOX_SYNC_AFTER.
  */
 #include <sys/statvfs.h>
 
@@ -39,6 +43,7 @@ struct store {
 	struct stmt_cache	*cache;
 	size_t			 ncache;
 	unsigned long		 errors;
+	int			 lazy;		/* synchronous=NORMAL now */
 };
 
 sqlite3 *
@@ -204,20 +209,66 @@ store_close(struct store *s)
 }
 
 /* IMMEDIATE: a deferred BEGIN that upgrades can hit SQLITE_BUSY halfway. */
+/* A statement without rows, prepared once: the outbox runs these per turn. */
+static int
+store_run(struct store *s, const char *sql)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = store_stmt(s, sql)) == NULL)
+		return -1;
+	return store_step_done(s, st, sql);
+}
+
 int
 store_begin(struct store *s)
 {
-	return store_exec(s, "BEGIN IMMEDIATE");
+	return store_run(s, "BEGIN IMMEDIATE");
 }
 
 int
 store_commit(struct store *s)
 {
-	if (store_exec(s, "COMMIT") == -1) {
+	if (store_run(s, "COMMIT") == -1) {
 		store_rollback(s);
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_lazy(struct store *s, int lazy)
+{
+	lazy = lazy != 0;
+	if (s->lazy == lazy)
+		return 0;
+	if (store_run(s, lazy ? "PRAGMA synchronous = NORMAL" :
+	    "PRAGMA synchronous = FULL") == -1)
+		return -1;
+	s->lazy = lazy;
+	return 0;
+}
+
+/*
+ * With synchronous=NORMAL SQLite syncs the WAL before a checkpoint copies
+ * its frames into the database, so a passive checkpoint (it never waits
+ * for readers) that copied every frame made every commit durable. 0 when
+ * it did, 1 when a reader kept some frames (try again later), -1.
+ */
+int
+store_sync(struct store *s)
+{
+	int	rc, nlog = 0, nckpt = 0;
+
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE,
+	    &nlog, &nckpt);
+	if (rc == SQLITE_BUSY)
+		return 1;
+	if (rc != SQLITE_OK) {
+		store_fail(s, "checkpoint");
+		return -1;
+	}
+	return nckpt < nlog ? 1 : 0;
 }
 
 void

@@ -16,6 +16,19 @@ int		 store_begin(struct store *);		/* BEGIN IMMEDIATE */
 int		 store_commit(struct store *);
 void		 store_rollback(struct store *);
 /*
+ * The next commits' durability. Lazy (synchronous=NORMAL) commits
+ * survive a crash of the process but may be lost, newest first, to a
+ * power cut until the next full commit or store_sync(): for writes that
+ * are only re-done if lost (the outbox's delivery results). Every
+ * other writer expects full commits: set it back after the commit.
+ */
+int		 store_lazy(struct store *, int lazy);
+/*
+ * Makes every lazy commit so far durable (a passive checkpoint): 0, 1
+ * when a reader held some back (try again later), or -1.
+ */
+int		 store_sync(struct store *);
+/*
  * 1 when a write transaction can be opened and the file system has room
  * for commits (for /healthz), else 0.
  */

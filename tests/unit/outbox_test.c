@@ -271,6 +271,60 @@ test_mail_delivered(void **state)
 	buf_free(&b);
 }
 
+/* The rows in state 'sent' as the database file alone has them. */
+static int
+file_sent(struct fixture *f)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		 uri[200];
+	int		 n = -1;
+
+	snprintf(uri, sizeof uri, "file:%s/koyomi.db?immutable=1", f->dir);
+	assert_int_equal(sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_URI, NULL), SQLITE_OK);
+	/* No outbox table there yet (never checkpointed): -1. */
+	if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM outbox WHERE "
+	    "state = 'sent'", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			n = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	sqlite3_close(db);
+	return n;
+}
+
+/*
+ * Delivery results may be committed lazily (no fsync), but every other
+ * writer gets full commits back, and once delivery is quiet the results
+ * are made durable by a checkpoint within OUTBOX_SYNC_AFTER: the
+ * database file itself, WAL ignored, then has every 'sent'.
+ */
+static void
+test_lazy_results_synced(void **state)
+{
+	struct fixture	*f = *state;
+	sqlite3_stmt	*st;
+	char		 to[64];
+	int		 i, sync = -1;
+
+	for (i = 0; i < 40; i++) {
+		snprintf(to, sizeof to, "user%d@example.lg.jp", i);
+		enqueue(f, to, "遅延コミット");
+	}
+	run_while(f, busy_unsent, 20);
+	assert_int_equal(count_state(f, OUTBOX_SENT), 40);
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->k.store),
+	    "PRAGMA synchronous", -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		sync = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	assert_int_equal(sync, 2);	/* FULL for the next writer */
+	run_for(f, 0.5);
+	assert_int_equal(file_sent(f), 40);
+	assert_int_equal(store_errors(f->k.store), 0);
+}
+
 /* Per recipient, the "#n" suffixes arrived in increasing order. */
 static void
 check_order(const char *dir)
@@ -1016,6 +1070,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_mail_delivered, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_lazy_results_synced,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_server_down_then_back,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_permanent_failure, setup,

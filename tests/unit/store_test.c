@@ -3,7 +3,8 @@
  * foreign keys), migrations to the latest version and refusal of a newer
  * one, the statement cache (same statement back, reset and unbound),
  * BEGIN IMMEDIATE against a second writer, rollback, settings, backup,
- * integrity and writability, error counting.
+ * integrity and writability, error counting, lazy commits and the
+ * checkpoint that makes them durable.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -154,6 +155,76 @@ test_transactions(void **state)
 	sqlite3_close(other);
 }
 
+/* The setting k as the database file alone has it (the WAL ignored). */
+static char *
+file_setting(const char *path, const char *k)
+{
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	char		 uri[300], *v = NULL;
+
+	snprintf(uri, sizeof uri, "file:%s?immutable=1", path);
+	assert_int_equal(sqlite3_open_v2(uri, &db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_URI, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT value FROM settings "
+	    "WHERE key = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, k, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = strdup((const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+static void
+test_lazy(void **state)
+{
+	struct store_fx	*f = *state;
+	sqlite3		*reader;
+	char		*v;
+
+	assert_int_equal(store_sync(f->s), 0);
+	/* A lazy commit: synchronous NORMAL for it, FULL again after. */
+	assert_int_equal(store_lazy(f->s, 1), 0);
+	assert_int_equal(pragma_int(f->s, "PRAGMA synchronous"), 1);
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_setting_set(f->s, "lazy", "one"), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_lazy(f->s, 0), 0);
+	assert_int_equal(pragma_int(f->s, "PRAGMA synchronous"), 2);
+	/* Committed for every reader, but only in the WAL so far. */
+	v = store_setting_get(f->s, "lazy");
+	assert_string_equal(v, "one");
+	free(v);
+	assert_null(file_setting(f->path, "lazy"));
+	/* store_sync: synced and copied into the database file. */
+	assert_int_equal(store_sync(f->s), 0);
+	v = file_setting(f->path, "lazy");
+	assert_non_null(v);
+	assert_string_equal(v, "one");
+	free(v);
+
+	/* A reader on an older snapshot holds frames back: 1, then 0. */
+	assert_int_equal(sqlite3_open(f->path, &reader), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(reader, "BEGIN; SELECT COUNT(*) FROM "
+	    "settings", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_lazy(f->s, 1), 0);
+	assert_int_equal(store_setting_set(f->s, "lazy", "two"), 0);
+	assert_int_equal(store_lazy(f->s, 0), 0);
+	assert_int_equal(store_sync(f->s), 1);
+	v = file_setting(f->path, "lazy");
+	assert_string_equal(v, "one");
+	free(v);
+	assert_int_equal(sqlite3_exec(reader, "COMMIT", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(reader);
+	assert_int_equal(store_sync(f->s), 0);
+	v = file_setting(f->path, "lazy");
+	assert_string_equal(v, "two");
+	free(v);
+	assert_int_equal(store_errors(f->s), 0);
+}
+
 static void
 test_backup(void **state)
 {
@@ -208,6 +279,8 @@ main(void)
 		    store_fx_setup, store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_transactions,
 		    store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_lazy, store_fx_setup,
+		    store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_backup, store_fx_setup,
 		    store_fx_teardown),
 		cmocka_unit_test(test_open_fails),
