@@ -25,7 +25,7 @@ B        := build/$(VARIANT)
 
 # gmime-3.0 (and the GLib it needs) only in daemon/inbox/; libzip for the
 # submissions' zip.
-PKGS     = libical libcurl sqlite3 yaml-0.1 libmicrohttpd libcrypto \
+PKGS     = libical libcurl sqlite3 yaml-0.1 libmicrohttpd libssl libcrypto \
            libsystemd zlib gmime-3.0 libzip
 TESTPKGS = cmocka
 

@@ -39,7 +39,7 @@ struct curlev_hooks {
 
 /*
  * One driver per loop: the notifier runs one on the daemon's loop for
- * webhooks, smtp.c another on its mail thread's loop.
+ * webhooks (smtp.c speaks SMTP itself).
  */
 struct curlev {
 	struct ev_loop		*loop;		/* borrowed */

@@ -1,9 +1,9 @@
 /*
  * notify_int.h — inside the notifier: the job copy every backend works on
  * and the backend vtable (one file per backend, as OpenSMTPD's table_*.c).
- * smtp.c and webhook.c run the jobs through the curl driver of curlev.h,
- * which knows nothing of them. Not for the daemon: it includes only
- * notify.h.
+ * webhook.c runs its jobs through the curl driver of curlev.h, which
+ * knows nothing of them; smtp.c speaks SMTP itself on the loop. Not for
+ * the daemon: it includes only notify.h.
  */
 #ifndef KOYOMI_NOTIFY_INT_H
 #define KOYOMI_NOTIFY_INT_H
@@ -22,12 +22,12 @@ struct notify_task {
 	char			*msgid;
 	char			*payload;
 	size_t			 len;
-	size_t			 off;		/* SMTP upload position */
+	int			 retried;	/* SMTP: once more after a stale session */
 	struct notify_endpoint	 ep;		/* deep copy for webhooks */
 	notify_done_cb		 done;
 	void			*arg;
 	struct notify_result	 res;
-	struct curlev_xfer	 xfer;		/* smtp and webhooks */
+	struct curlev_xfer	 xfer;		/* webhooks */
 	struct curl_slist	*list;		/* MAIL_RCPT or HTTPHEADER: curl does not copy it */
 };
 TAILQ_HEAD(notify_taskq, notify_task);

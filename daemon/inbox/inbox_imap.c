@@ -3,8 +3,8 @@
  * polled with libcurl every inbound_poll seconds.
  *
  * libcurl's IMAP waits for some server replies with a blocking poll
- * (after a FETCH, at LOGOUT) even in its multi interface, so, as for
- * SMTP (notifier/smtp.c), the transfers run in a thread of their own,
+ * (after a FETCH, at LOGOUT) even in its multi interface, so the
+ * transfers run in a thread of their own,
  * with one easy handle whose connection (LOGIN and SELECT once) is kept
  * between polls. The thread only talks IMAP: each message it fetches is
  * handed to the daemon's loop (an ev_async) and the thread waits for

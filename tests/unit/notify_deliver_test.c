@@ -409,6 +409,134 @@ start_slow_smtp(int hold_ms, int *port)
 #undef SAY
 }
 
+/*
+ * An SMTP server in a child process that drops each session as the
+ * second message's MAIL comes in, without a word, as a server whose idle
+ * timeout fell just then would: the client must send that message again
+ * on a new session. It offers PIPELINING when pipelining is set. It
+ * exits, once it has taken want messages, with messages * 10 + the
+ * number of times MAIL, RCPT and DATA came in one read.
+ */
+static pid_t
+start_dropping_smtp(int want, int pipelining, int *port)
+{
+	char	 buf[16384];
+	size_t	 have;
+	ssize_t	 r;
+	pid_t	 pid;
+	int	 fd, c, got = 0, grouped = 0, conns;
+
+	fd = listen_loopback(port);
+	if ((pid = fork()) != 0) {
+		assert_true(pid > 0);
+		close(fd);
+		return pid;
+	}
+	alarm(20);	/* never outlive a failed test */
+#define SAY(s)	(void)!write(c, s, strlen(s))
+	for (conns = 0; conns < 2 * want && got < want; conns++) {
+		int	 data = 0, mails = 0;
+
+		if ((c = accept(fd, NULL, NULL)) == -1)
+			_exit(100);
+		have = 0;
+		SAY("220 drop.test ESMTP\r\n");
+		for (;;) {
+			char	*eol;
+
+			if ((r = read(c, buf + have, sizeof buf - 1 - have)) <= 0)
+				break;
+			have += (size_t)r;
+			buf[have] = '\0';
+			if (!data && strncmp(buf, "MAIL FROM:", 10) == 0 &&
+			    strstr(buf, "\r\nRCPT TO:") != NULL &&
+			    strstr(buf, "\r\nDATA\r\n") != NULL)
+				grouped++;
+			if (data) {
+				char *end = strstr(buf, "\r\n.\r\n");
+
+				if (end == NULL)
+					continue;
+				SAY("250 2.0.0 queued\r\n");
+				data = 0;
+				have -= (size_t)(end + 5 - buf);
+				memmove(buf, end + 5, have + 1);
+				if (++got == want)
+					break;
+			}
+			while (!data && (eol = strstr(buf, "\r\n")) != NULL) {
+				*eol = '\0';
+				if (strncasecmp(buf, "EHLO", 4) == 0)
+					SAY(pipelining ? "250-drop.test\r\n"
+					    "250 PIPELINING\r\n" :
+					    "250 drop.test\r\n");
+				else if (strncasecmp(buf, "MAIL", 4) == 0 &&
+				    ++mails == 2)
+					goto drop;
+				else if (strncasecmp(buf, "DATA", 4) == 0) {
+					SAY("354 go ahead\r\n");
+					data = 1;
+				} else
+					SAY("250 2.0.0 ok\r\n");
+				have -= (size_t)(eol + 2 - buf);
+				memmove(buf, eol + 2, have + 1);
+			}
+			if (got == want)
+				break;
+		}
+drop:
+		close(c);
+	}
+#undef SAY
+	_exit(got * 10 + grouped);
+}
+
+/*
+ * Three mails one after the other to a server that drops the session as
+ * each next message begins: each goes again on a new session, none is
+ * reported failed; with PIPELINING offered, MAIL, RCPT and DATA go in one
+ * write, without it one at a time.
+ */
+static void
+test_smtp_dropped_session(void **state)
+{
+	static char		 tr[64];	/* the notifier borrows it */
+	struct ev_loop		*loop;
+	struct notify_conf	 nc = { 0 };
+	struct outcome		 o[3];
+	struct notify		*n;
+	char			*cause = NULL;
+	int			 port, st, i, pipe;
+	pid_t			 pid;
+
+	(void)state;
+	for (pipe = 0; pipe < 2; pipe++) {
+		loop = ev_loop_new(EVFLAG_AUTO);
+		pid = start_dropping_smtp(3, pipe, &port);
+		snprintf(tr, sizeof tr, "smtp://127.0.0.1:%d", port);
+		nc.mail_transport = tr;
+		nc.mail_from = "koyomi <koyomi@example.jp>";
+		nc.mail_concurrency = 1;
+		n = notify_new(loop, &nc, &cause);
+		assert_non_null(n);
+		memset(o, 0, sizeof o);
+		for (i = 0; i < 3; i++) {
+			submit_mail(n, i + 1, "user@example.jp", &o[i]);
+			run_until(loop, &o[i], 1);
+			assert_int_equal(o[i].res.status, NOTIFY_OK);
+		}
+		assert_int_equal(waitpid(pid, &st, 0), pid);
+		assert_true(WIFEXITED(st));
+		/*
+		 * Three messages; with PIPELINING each of the five tries
+		 * (two dropped) came as one group, without it none.
+		 */
+		assert_int_equal(WEXITSTATUS(st), 30 + (pipe ? 5 : 0));
+		notify_free(n);
+		ev_loop_destroy(loop);
+	}
+}
+
 struct ticks {
 	ev_tstamp	last;
 	ev_tstamp	max_gap;
@@ -607,9 +735,9 @@ test_smtp_auth_tls(void **state)
 }
 
 /*
- * libcurl waits for the reply to the end of DATA with a blocking poll; a
- * server taking 1.5 s to answer must not stop the caller's loop for that
- * long (the transport runs in its own thread).
+ * A server taking 1.5 s to answer the end of DATA must not stop the
+ * caller's loop for that long (the client never blocks; libcurl, used
+ * before, waited for that reply with a blocking poll).
  */
 static void
 test_smtp_slow_reply(void **state)
@@ -693,6 +821,7 @@ main(void)
 		cmocka_unit_test(test_timeout),
 		cmocka_unit_test(test_smtp_slow_reply),
 		cmocka_unit_test(test_smtp_free_while_held),
+		cmocka_unit_test(test_smtp_dropped_session),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
