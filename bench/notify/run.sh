@@ -14,9 +14,9 @@ make -s build/normal/koyomi build/normal/libnotify.a \
     build/normal/librules.a build/normal/libcal.a
 cc -O2 -std=c17 -D_GNU_SOURCE -I. $(pkg-config --cflags libcurl) \
     -o "$W/notify_bench" bench/notify/notify_bench.c \
-    build/normal/libnotify.a build/normal/libcal.a -lcurl -lcrypto -lev -lm
+    build/normal/libnotify.a build/normal/libcal.a -lcurl -lssl -lcrypto -lev -lm
 # The outbox (daemon/outbox/outbox.c) on top of it, with its SQLite writes.
-PK="libical libcurl sqlite3 yaml-0.1 libmicrohttpd libcrypto libsystemd zlib"
+PK="libical libcurl sqlite3 yaml-0.1 libmicrohttpd libssl libcrypto libsystemd zlib"
 cc -O2 -std=c17 -D_GNU_SOURCE -I. $(pkg-config --cflags $PK) \
     -o "$W/outbox_bench" bench/notify/outbox_bench.c $(for l in cli server http chase feeds outbox core store codec; do printf "build/normal/libd_%s.a " $l; done) \
     build/normal/libnotify.a build/normal/librules.a build/normal/libcal.a \
