@@ -16,6 +16,7 @@
 
 #include <openssl/crypto.h>
 
+#include "calendars/cal.h"
 #include "calendars/log.h"
 #include "calendars/util.h"
 #include "daemon/core/auth.h"
@@ -269,7 +270,11 @@ dash_tasks_csv(struct http_req *req, struct dash_ctx *c,
 	dash_send(req, 200, CSV_TYPE, &b);
 }
 
-/* GET /?format=csv: the tasks of the first page's filter as CSV. */
+/*
+ * GET /?format=csv: the tasks of the first page's filter as CSV, for the
+ * fiscal year the page shows (?fy=, this one by default), as its link
+ * asks.
+ */
 static void
 dash_index_csv(struct http_req *req, struct koyomi *k)
 {
@@ -284,6 +289,8 @@ dash_index_csv(struct http_req *req, struct koyomi *k)
 	dash_ctx_init(&d, &c);
 	dash_filter_parse(req, &f);
 	f.org = NULL;
+	if (f.fy == 0)
+		f.fy = cal_fy_of(koyomi_today(k), 4);
 	if (dash_tasks(req, &d, &f, &v, &n) == -1)
 		return;
 	dash_tasks_csv(req, &c, &f, v, n);

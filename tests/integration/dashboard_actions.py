@@ -15,9 +15,11 @@
     each; waive needs a reason; a survey needing an answer is left as it
     is; tracking history is for admins and makes the task overdue.
 """
+import csv
 import email
 import email.policy
 import glob
+import io
 import json
 import os
 import re
@@ -89,6 +91,28 @@ def first_page(port, cookie, conf):
           row.group(1).endswith("<td>0 / 0</td><td>0</td><td>3</td>"),
           "view=all: the old deadline counts 0 / 0, 3 対象外 (%r)"
           % (row.group(1)[-60:] if row else None))
+    csv_years(port, cookie)
+
+
+def csv_years(port, cookie):
+    """/?format=csv exports the year the page shows: this fiscal year
+    unless ?fy= names another, as the page's own CSV link does."""
+    def fys(q):
+        st, _, body = request(port, "GET", "/?format=csv" + q,
+                              headers={"Cookie": cookie})
+        rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+        check(st == 200 and rows and rows[0][:2] == ["id", "fy"],
+              "CSV%s: %d, header %r" % (q, st, rows[0][:2] if rows else None))
+        return [int(r[1]) for r in rows[1:]]
+    this = lib_dash.fiscal_year(lib_dash.TODAY)
+    default, year = fys(""), fys("&fy=%d" % this)
+    check(default and set(default) == {this} and sorted(default) == sorted(year),
+          "/?format=csv: %d rows, all of 年度 %d, as &fy=%d (%d rows; "
+          "years %r)" % (len(default), this, this, len(year),
+                         sorted(set(default))))
+    nxt = fys("&fy=%d" % (this + 1))
+    check(nxt and set(nxt) == {this + 1},
+          "&fy=%d: %d rows, all of that year" % (this + 1, len(nxt)))
 
 
 # Each route × role: the status expected. "none" is no session.
