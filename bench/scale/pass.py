@@ -21,15 +21,8 @@ import sys
 import tempfile
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.abspath(os.path.join(HERE, "..", ".."))
-KOYOMI = os.environ.get("KOYOMI") or os.path.join(SRC, "build/normal/koyomi")
-
-
-def cpu(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        v = f.read().rsplit(")", 1)[1].split()
-    return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from scaled import KOYOMI, cpu, start  # noqa: E402
 
 
 def main():
@@ -38,32 +31,7 @@ def main():
     w = tempfile.mkdtemp(prefix="koyomi-pass.")
     p = None
     try:
-        rules = os.path.join(w, "rules")
-        subprocess.run([sys.executable, os.path.join(HERE, "gen.py"),
-                        str(n), rules], check=True, stdout=subprocess.DEVNULL)
-        conf = os.path.join(w, "koyomi.conf")
-        with open(conf, "w") as f:
-            f.write("listen: 127.0.0.1:28291\ndatabase: %s/k.db\n"
-                    "rules: %s\nmail_transport: maildir:%s/mail\n"
-                    "secret_key_file: %s/secret.key\nwatch_rules: false\n"
-                    % (w, rules, w, w))
-        log = open(os.path.join(w, "log"), "wb")
-        p = subprocess.Popen([KOYOMI, "-c", conf, "run"], stdout=log,
-                             stderr=log)
-        end = time.time() + 600
-        while time.time() < end:
-            time.sleep(1)
-            with open(os.path.join(w, "log"), "rb") as f:
-                if b"tasks: " in f.read():
-                    break
-        # Idle: the start's full pass and mails are over.
-        last = cpu(p.pid)
-        while time.time() < end:
-            time.sleep(2)
-            c = cpu(p.pid)
-            if c - last < 0.02:
-                break
-            last = c
+        conf, p = start(w, n, 28291)
         idle = None
         for _ in range(3):      # the least of three quiet windows
             c0 = cpu(p.pid)

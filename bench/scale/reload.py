@@ -18,22 +18,15 @@ import re
 import shutil
 import signal
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.path.abspath(os.path.join(HERE, "..", ".."))
-KOYOMI = os.environ.get("KOYOMI") or os.path.join(SRC, "build/normal/koyomi")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from scaled import cpu, logtext, start  # noqa: E402
+
 PORT = 28293
-
-
-def cpu(pid):
-    with open("/proc/%d/stat" % pid) as f:
-        v = f.read().rsplit(")", 1)[1].split()
-    return (int(v[11]) + int(v[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def hammer(stop, lat):
@@ -45,40 +38,14 @@ def hammer(stop, lat):
         lat.append(time.monotonic() - t)
 
 
-def logtext(w):
-    with open(os.path.join(w, "log"), errors="replace") as f:
-        return f.read()
-
-
 def main():
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 2000
     reps = int(sys.argv[2]) if len(sys.argv) > 2 else 3
     w = tempfile.mkdtemp(prefix="koyomi-reload.")
     p = None
     try:
-        rules = os.path.join(w, "rules")
-        subprocess.run([sys.executable, os.path.join(HERE, "gen.py"),
-                        str(n), rules], check=True, stdout=subprocess.DEVNULL)
-        cyc = os.path.join(rules, "cycles", "scale.yaml")
-        conf = os.path.join(w, "koyomi.conf")
-        with open(conf, "w") as f:
-            f.write("listen: 127.0.0.1:%d\ndatabase: %s/k.db\n"
-                    "rules: %s\nmail_transport: maildir:%s/mail\n"
-                    "secret_key_file: %s/secret.key\nwatch_rules: false\n"
-                    % (PORT, w, rules, w, w))
-        log = open(os.path.join(w, "log"), "wb")
-        p = subprocess.Popen([KOYOMI, "-c", conf, "run"], stdout=log,
-                             stderr=log)
-        end = time.time() + 600
-        while time.time() < end and "tasks: " not in logtext(w):
-            time.sleep(1)
-        last = cpu(p.pid)
-        while time.time() < end:
-            time.sleep(2)
-            c = cpu(p.pid)
-            if c - last < 0.02:
-                break
-            last = c
+        _, p = start(w, n, PORT)
+        cyc = os.path.join(w, "rules", "cycles", "scale.yaml")
         rows = []
         for r in range(reps):
             with open(cyc) as f:
