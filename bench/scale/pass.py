@@ -12,8 +12,6 @@ measured first and subtracted; /proc counts in 10 ms ticks.
 Prints one TSV row per kick and the median. KOYOMI names the binary.
 """
 import os
-import shutil
-import signal
 import sqlite3
 import statistics
 import subprocess
@@ -22,7 +20,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from scaled import KOYOMI, cpu, start  # noqa: E402
+from scaled import KOYOMI, cpu, start, stop  # noqa: E402
 
 
 def main():
@@ -59,10 +57,7 @@ def main():
               "subtracted), %d open tasks" % (
                   statistics.median(per) * 1000, idle * 1000, nopen))
     finally:
-        if p is not None and p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            p.wait(30)
-        shutil.rmtree(w, ignore_errors=True)
+        stop(p, w)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ Prints one TSV row per reload and the medians.
 import http.client
 import os
 import re
-import shutil
 import signal
 import statistics
 import sys
@@ -24,7 +23,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from scaled import cpu, logtext, start  # noqa: E402
+from scaled import cpu, logtext, start, stop as stop_daemon  # noqa: E402
 
 PORT = 28293
 
@@ -79,10 +78,7 @@ def main():
                               statistics.median(x[1] for x in rows) * 1000,
                               statistics.median(x[2] for x in rows)))
     finally:
-        if p is not None and p.poll() is None:
-            p.send_signal(signal.SIGTERM)
-            p.wait(30)
-        shutil.rmtree(w, ignore_errors=True)
+        stop_daemon(p, w)
 
 
 if __name__ == "__main__":

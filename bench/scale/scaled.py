@@ -2,6 +2,8 @@
 rules for N organisations, a fresh database, `koyomi run`, and the wait
 until every task is written and the daemon is idle."""
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -39,8 +41,11 @@ def start(w, n, port):
     log = open(os.path.join(w, "log"), "wb")
     p = subprocess.Popen([KOYOMI, "-c", conf, "run"], stdout=log, stderr=log)
     end = time.time() + 600
-    while time.time() < end and "tasks: " not in logtext(w):
+    while time.time() < end and p.poll() is None and \
+            "tasks: " not in logtext(w):
         time.sleep(1)
+    if p.poll() is not None:
+        sys.exit("koyomi exited (%s): %s" % (p.returncode, logtext(w)[-300:]))
     # Idle: the start's full pass and mails are over.
     last = cpu(p.pid)
     while time.time() < end:
@@ -50,3 +55,11 @@ def start(w, n, port):
             break
         last = c
     return conf, p
+
+
+def stop(p, w):
+    """Stops the daemon (if it runs) and removes its folder."""
+    if p is not None and p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        p.wait(30)
+    shutil.rmtree(w, ignore_errors=True)
