@@ -60,6 +60,12 @@ koyomi_today(struct koyomi *k)
 }
 
 int
+koyomi_this_fy(struct koyomi *k)
+{
+	return cal_fy_of(koyomi_today(k), 4);
+}
+
+int
 koyomi_expand_ctx(struct koyomi *k, struct rules_expand_ctx *x)
 {
 	memset(x, 0, sizeof *x);

@@ -109,6 +109,8 @@ time_t	koyomi_now(struct koyomi *);
 void	koyomi_window(cal_day today, cal_day *from, cal_day *to);
 /* Today in the configured zone. */
 cal_day	koyomi_today(struct koyomi *);
+/* This fiscal year (April to March) in the configured zone. */
+int	koyomi_this_fy(struct koyomi *);
 /*
  * The expansion context: today, the zone, and the cases and answers from
  * the store. 0, or -1 on a database error (then nothing to free).

@@ -285,7 +285,7 @@ api_occurrences(struct http_req *req, void *arg)
 
 	if (auth_bearer(req, AUTH_VIEWER, &ai) == -1)
 		return;
-	fy = cal_fy_of(koyomi_today(k), 4);
+	fy = koyomi_this_fy(k);
 	if ((s = http_query(req, "fy")) != NULL &&
 	    ((fy = atoi(s)) < 1900 || fy > 2199)) {
 		http_reply_json_error(req, 400, "bad fy");

@@ -72,7 +72,7 @@ home_opts(struct http_req *req, struct koyomi *k, const struct dash_filter *f,
 	const char	*s;
 
 	memset(h, 0, sizeof *h);
-	h->this_fy = cal_fy_of(koyomi_today(k), 4);
+	h->this_fy = koyomi_this_fy(k);
 	h->fy = f->fy != 0 ? f->fy : h->this_fy;
 	h->weeks = 4;
 	if ((s = http_query(req, "weeks")) != NULL && atoi(s) > 0)
@@ -660,7 +660,7 @@ dash_annual(struct http_req *req, void *arg)
 	if (dash_session(req, k, &d) == -1)
 		return;
 	memset(&a, 0, sizeof a);
-	a.fy = cal_fy_of(koyomi_today(k), 4);
+	a.fy = koyomi_this_fy(k);
 	if ((s = http_query(req, "fy")) != NULL && atoi(s) >= 2000 &&
 	    atoi(s) <= 2100)
 		a.fy = atoi(s);

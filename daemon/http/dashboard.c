@@ -16,7 +16,6 @@
 
 #include <openssl/crypto.h>
 
-#include "calendars/cal.h"
 #include "calendars/log.h"
 #include "calendars/util.h"
 #include "daemon/core/auth.h"
@@ -290,7 +289,7 @@ dash_index_csv(struct http_req *req, struct koyomi *k)
 	dash_filter_parse(req, &f);
 	f.org = NULL;
 	if (f.fy == 0)
-		f.fy = cal_fy_of(koyomi_today(k), 4);
+		f.fy = koyomi_this_fy(k);
 	if (dash_tasks(req, &d, &f, &v, &n) == -1)
 		return;
 	dash_tasks_csv(req, &c, &f, v, n);
