@@ -157,9 +157,10 @@ struct smtp {
 	int			 resolving;
 	pthread_t		 resolver;
 	ev_async		 resolved;
-	pthread_mutex_t		 mu;		/* guards the fields below */
+	/* Written by the thread, read once it is joined. */
 	struct addrinfo		*res_addrs;
 	int			 res_err;
+	int			 res_errno;	/* with EAI_SYSTEM */
 };
 
 static void	smtp_sess_start(struct smtp *, struct notify_task *);
@@ -343,6 +344,16 @@ smtp_sess_timer(struct smtp_sess *c)
 	ev_timer_start(c->s->loop, &c->timer);
 }
 
+/* Appending to c->out: start it afresh once all of it went out. */
+static void
+smtp_out_append(struct smtp_sess *c)
+{
+	if (c->outoff == c->out.len) {
+		buf_reset(&c->out);
+		c->outoff = 0;
+	}
+}
+
 static void
 smtp_send_cmd(struct smtp_sess *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -353,10 +364,7 @@ smtp_send_cmd(struct smtp_sess *c, const char *fmt, ...)
 	va_list	ap;
 	char	*line;
 
-	if (c->outoff == c->out.len) {
-		buf_reset(&c->out);
-		c->outoff = 0;
-	}
+	smtp_out_append(c);
 	va_start(ap, fmt);
 	xvasprintf(&line, fmt, ap);
 	va_end(ap);
@@ -372,10 +380,7 @@ smtp_put_body(struct smtp_sess *c, const char *p, size_t len)
 	size_t	i, start = 0;
 	int	bol = 1;
 
-	if (c->outoff == c->out.len) {
-		buf_reset(&c->out);
-		c->outoff = 0;
-	}
+	smtp_out_append(c);
 	for (i = 0; i < len; i++) {
 		if (bol && p[i] == '.') {
 			buf_append(&c->out, p + start, i - start);
@@ -1132,10 +1137,9 @@ smtp_resolve_thread(void *arg)
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_ADDRCONFIG;
 	e = getaddrinfo(s->host, s->port, &hints, &res);
-	pthread_mutex_lock(&s->mu);
 	s->res_addrs = res;
 	s->res_err = e;
-	pthread_mutex_unlock(&s->mu);
+	s->res_errno = errno;	/* the thread's own */
 	ev_async_send(s->loop, &s->resolved);
 	return NULL;
 }
@@ -1155,7 +1159,7 @@ smtp_resolve(struct smtp *s)
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e != 0) {
 		s->res_err = EAI_SYSTEM;
-		errno = e;
+		s->res_errno = e;
 		smtp_resolved(s);
 		return;
 	}
@@ -1183,12 +1187,11 @@ smtp_resolved(struct smtp *s)
 		if (e != 0) {
 			smtp_sess_fail(c, NOTIFY_TEMPFAIL, 0, "cannot resolve "
 			    "%s: %s", s->host, e == EAI_SYSTEM ?
-			    strerror(errno) : gai_strerror(e));
+			    strerror(s->res_errno) : gai_strerror(e));
 			continue;
 		}
 		c->ai = s->addrs;
-		if (smtp_sess_connect(c) == 0)
-			smtp_sess_drive(c);
+		(void)smtp_sess_connect(c);	/* it waits for connect() */
 	}
 }
 
@@ -1242,7 +1245,6 @@ smtp_free(void *arg)
 		freeaddrinfo(s->addrs);
 	if (s->ctx != NULL)
 		SSL_CTX_free(s->ctx);
-	pthread_mutex_destroy(&s->mu);
 	free(s->host);
 	free(s->port);
 	free(s->helo);
@@ -1279,7 +1281,6 @@ smtp_init(struct notify *n, const struct notify_conf *nc, char **cause)
 	s = xcalloc(1, sizeof *s);
 	s->n = n;
 	s->loop = notify_loop(n);
-	pthread_mutex_init(&s->mu, NULL);
 	TAILQ_INIT(&s->sessions);
 	TAILQ_INIT(&s->pending);
 	ev_async_init(&s->resolved, smtp_resolved_cb);
