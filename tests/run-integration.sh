@@ -20,7 +20,6 @@ BIN=$1
 shift
 export KOYOMI="$BIN"
 export KOYOMI_SRC="$(pwd)"
-export KOYOMI_SHARED="${KOYOMI_SHARED:-$(cd .. && pwd)/shared}"
 # A sanitizer build reports leaks when the daemon exits; the tests read
 # that report (lib_daemon.check_stopped, lib.sh stop), so it must be on.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1"
