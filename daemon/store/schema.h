@@ -276,6 +276,76 @@ static const char *const schema_migrations[] = {
 "  BEGIN UPDATE tasks SET next_step = 0 WHERE id = NEW.id; END;"
 "CREATE TRIGGER tasks_next_step AFTER INSERT ON reminder_steps"
 "  BEGIN UPDATE tasks SET next_step = 0 WHERE id = NEW.task; END;",
+/*
+ * 9: the outbox's state tests without IN lists of three or more. SQLite
+ * builds a temporary b-tree for each such list every time a statement
+ * evaluates it: the CHECK of state, the partial index outbox_line and
+ * the head triggers made each delivery result open and free seven of
+ * them. A row still to send is now "state NOT IN ('sent','dead')" (the
+ * CHECK allows no other state), the CHECK an OR of equalities; the table
+ * is rebuilt to change its CHECK (its rows, ids and columns unchanged),
+ * its indexes and triggers made again with the new tests.
+ */
+"CREATE TABLE outbox_new ("
+"  id INTEGER PRIMARY KEY,"
+"  msgid TEXT NOT NULL UNIQUE,"		/* Message-ID / webhook-id, stable across retries */
+"  channel TEXT NOT NULL CHECK (channel = 'mail' OR channel = 'webhook'),"
+"  destination TEXT NOT NULL,"		/* mail address or webhook endpoint id */
+"  kind TEXT NOT NULL,"			/* reminder, overdue, escalation, digest, changed, cancelled, receipt, task.completed … */
+"  subject TEXT,"
+"  body BLOB NOT NULL,"			/* full RFC 5322 message, or JSON payload */
+"  state TEXT NOT NULL DEFAULT 'pending' CHECK (state = 'pending' OR"
+"    state = 'sending' OR state = 'sent' OR state = 'failed' OR"
+"    state = 'dead'),"
+"  attempts INTEGER NOT NULL DEFAULT 0,"
+"  next_attempt INTEGER NOT NULL,"
+"  last_error TEXT,"
+"  created INTEGER NOT NULL,"
+"  sent_at INTEGER,"
+"  head INTEGER NOT NULL DEFAULT 0"
+");"
+"INSERT INTO outbox_new (id, msgid, channel, destination, kind, subject,"
+"  body, state, attempts, next_attempt, last_error, created, sent_at, head)"
+"  SELECT id, msgid, channel, destination, kind, subject, body, state,"
+"  attempts, next_attempt, last_error, created, sent_at, head FROM outbox;"
+"DROP TABLE outbox;"
+"ALTER TABLE outbox_new RENAME TO outbox;"
+"CREATE INDEX outbox_due ON outbox (state, next_attempt);"
+"CREATE INDEX outbox_line ON outbox (channel, destination, id)"
+"  WHERE state NOT IN ('sent','dead');"
+"CREATE INDEX outbox_ready ON outbox (next_attempt, id)"
+"  WHERE head = 1 AND state IN ('pending','failed');"
+"CREATE TRIGGER outbox_head_new AFTER INSERT ON outbox"
+"  WHEN NEW.channel = 'mail' AND NEW.state NOT IN ('sent','dead')"
+"  BEGIN"
+"    UPDATE outbox SET head = 1 WHERE id = NEW.id AND NOT EXISTS"
+"      (SELECT 1 FROM outbox WHERE channel = 'mail'"
+"      AND destination = NEW.destination"
+"      AND state NOT IN ('sent','dead') AND id < NEW.id);"
+"  END;"
+"CREATE TRIGGER outbox_head_done AFTER UPDATE OF state ON outbox"
+"  WHEN NEW.channel = 'mail'"
+"  AND OLD.state NOT IN ('sent','dead') AND NEW.state IN ('sent','dead')"
+"  BEGIN"
+"    UPDATE outbox SET head = 0 WHERE id = NEW.id AND head = 1;"
+"    UPDATE outbox SET head = 1 WHERE OLD.head = 1 AND id ="
+"      (SELECT MIN(id) FROM outbox WHERE channel = 'mail'"
+"      AND destination = NEW.destination"
+"      AND state NOT IN ('sent','dead'));"
+"  END;"
+"CREATE TRIGGER outbox_head_again AFTER UPDATE OF state ON outbox"
+"  WHEN NEW.channel = 'mail'"
+"  AND OLD.state IN ('sent','dead') AND NEW.state NOT IN ('sent','dead')"
+"  BEGIN"
+"    UPDATE outbox SET head = 0 WHERE head = 1 AND id ="
+"      (SELECT MIN(id) FROM outbox WHERE channel = 'mail'"
+"      AND destination = NEW.destination"
+"      AND state NOT IN ('sent','dead') AND id > NEW.id);"
+"    UPDATE outbox SET head = 1 WHERE id = NEW.id AND NOT EXISTS"
+"      (SELECT 1 FROM outbox WHERE channel = 'mail'"
+"      AND destination = NEW.destination"
+"      AND state NOT IN ('sent','dead') AND id < NEW.id);"
+"  END;",
 };
 
 #endif

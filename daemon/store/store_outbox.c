@@ -239,7 +239,7 @@ store_outbox_line(struct store *s, const char *channel,
 	/* A range of outbox_line, in id order. */
 	st = ob_stmt(s, "SELECT " OB_COLS " FROM outbox INDEXED BY outbox_line"
 	    " WHERE channel = ?1 AND destination = ?2"
-	    " AND state IN ('pending','sending','failed') ORDER BY id LIMIT ?3");
+	    " AND state NOT IN ('sent','dead') ORDER BY id LIMIT ?3");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
@@ -259,7 +259,7 @@ store_outbox_destinations(struct store *s, const char *channel,
 	*names = NULL;
 	*n = 0;
 	st = ob_stmt(s, "SELECT DISTINCT destination FROM outbox"
-	    " INDEXED BY outbox_line WHERE channel = ? AND state IN ('pending','sending','failed')");
+	    " INDEXED BY outbox_line WHERE channel = ? AND state NOT IN ('sent','dead')");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);

@@ -26,16 +26,24 @@
 	"'.case-' || c.code || '@koyomi' " \
 	"ORDER BY length(c.code) DESC LIMIT 1)"
 
+/*
+ * The events that finish a task. Not "IN (...)": SQLite builds a
+ * temporary b-tree for an IN list of three or more constants each time a
+ * statement runs, and this one runs for every task read.
+ */
+#define TASK_FINAL \
+	"(e.action = 'done' OR e.action = 'waived' OR e.action = 'answered')"
+
 #define TASK_COLS \
 	"t.id, t.uid, t.assignee, t.cycle, t.item, t.fy, t.title, t.due, " \
 	"t.due_day, t.state, t.answer, t.answer_text, t.cancelled, " \
 	"t.created, t.updated, t.past, " \
-	"(SELECT at FROM task_events e WHERE e.task = t.id AND e.action IN " \
-	"('done','waived','answered') ORDER BY e.id DESC LIMIT 1), " \
-	"(SELECT who FROM task_events e WHERE e.task = t.id AND e.action IN " \
-	"('done','waived','answered') ORDER BY e.id DESC LIMIT 1), " \
-	"(SELECT via FROM task_events e WHERE e.task = t.id AND e.action IN " \
-	"('done','waived','answered') ORDER BY e.id DESC LIMIT 1), " \
+	"(SELECT at FROM task_events e WHERE e.task = t.id AND " TASK_FINAL \
+	" ORDER BY e.id DESC LIMIT 1), " \
+	"(SELECT who FROM task_events e WHERE e.task = t.id AND " TASK_FINAL \
+	" ORDER BY e.id DESC LIMIT 1), " \
+	"(SELECT via FROM task_events e WHERE e.task = t.id AND " TASK_FINAL \
+	" ORDER BY e.id DESC LIMIT 1), " \
 	TASK_CASE
 
 static void

@@ -50,6 +50,9 @@ RELEASED = [
     "260bab65f47f193f3ba3e57a4206e633d72852a3597026a50b39c32ee74de638",
     # 8: tasks.next_step, so a reminder pass reads what is due.
     "3c2b88fab1adbaa05f6aaa44d8e4898d025c31fb55233540aef95647296e6fdc",
+    # 9: the outbox rebuilt without IN lists of three (CHECK, indexes,
+    # head triggers).
+    "5b2ed68779df927d47220205164290d0f628f65a89e043e3c2638ed1994b3686",
 ]
 
 
