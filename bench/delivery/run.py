@@ -32,7 +32,9 @@ the others count in the summary.
 Usage: run.py [--reps 3] [--n 2000,20000] [--kinds mail,webhook,both]
               [--mail-conns K] [--hook-conns K] [--no-peers] [--out DIR]
               [--calibrate]
-KOYOMI names the binary (default build/normal/koyomi). Needs nginx
+KOYOMI names the binary (default build/normal/koyomi; a wrapper script
+such as `perf record ... build/normal/koyomi "$@"` profiles a run), KEEP=1
+keeps the working folder (the last run's database and log). Needs nginx
 (apt-get install nginx-light), curl and libfaketime. Writes DIR/rate.tsv
 (one row per measure: date, rep, N, what, count, distinct ids,
 duplicates, seconds, msg/s, load average, notes, ok or void) and
@@ -322,8 +324,9 @@ secret_key_file: %s/secret.key
                                  "GROUP BY state").fetchall())
         for ch, path in (("mail", self.msg), ("webhook", self.hook)):
             if not os.path.exists(path):
-                r = db.execute("SELECT body FROM outbox WHERE channel = ? "
-                               "LIMIT 1", (ch,)).fetchone()
+                r = db.execute("SELECT b.body FROM outbox AS o JOIN "
+                               "outbox_bodies AS b USING (id) WHERE "
+                               "o.channel = ? LIMIT 1", (ch,)).fetchone()
                 if r:
                     with open(path, "wb") as f:
                         f.write(bytes(r[0]))
@@ -543,7 +546,10 @@ def main():
             if p.poll() is None:
                 p.terminate()
                 p.wait(10)
-        shutil.rmtree(w, ignore_errors=True)
+        if os.environ.get("KEEP"):
+            print("kept", w)
+        else:
+            shutil.rmtree(w, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -18,8 +18,11 @@
 #include "daemon/store/store_util.h"
 #include "daemon/store/store_outbox.h"
 
-#define OB_COLS	"id, msgid, channel, destination, kind, subject, body, " \
-		"state, attempts, next_attempt, last_error, created, sent_at"
+/* A row and its body (schema migration 9): FROM outbox AS o OB_BODY. */
+#define OB_COLS	"o.id, o.msgid, o.channel, o.destination, o.kind, " \
+		"o.subject, b.body, o.state, o.attempts, o.next_attempt, " \
+		"o.last_error, o.created, o.sent_at"
+#define OB_BODY	" LEFT JOIN outbox_bodies AS b ON b.id = o.id"
 
 /* The store's statement for sql, prepared once; NULL on error (logged). */
 static sqlite3_stmt *
@@ -138,35 +141,69 @@ ob_collect(struct store *s, sqlite3_stmt *st, size_t max,
 	return 0;
 }
 
-/* INSERT of a pending row, or (error not NULL) of a dead one. */
+/* The row and its body (outbox_bodies); -1 on error. */
 static int64_t
-ob_insert(struct store *s, const char *msgid, const char *channel,
+ob_insert_both(struct store *s, const char *msgid, const char *channel,
     const char *destination, const char *kind, const char *subject,
     const char *body, size_t len, time_t now, const char *error)
 {
 	sqlite3_stmt	*st;
+	int64_t		 id;
 
 	st = ob_stmt(s, "INSERT INTO outbox (msgid, channel, destination, "
-	    "kind, subject, body, state, attempts, next_attempt, created, "
-	    "last_error) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
-	    " CASE WHEN ?9 IS NULL THEN 'pending' ELSE 'dead' END,"
-	    " 0, ?7, ?8, ?9)");
+	    "kind, subject, state, attempts, next_attempt, created, "
+	    "last_error) VALUES (?1, ?2, ?3, ?4, ?5,"
+	    " CASE WHEN ?8 IS NULL THEN 'pending' ELSE 'dead' END,"
+	    " 0, ?6, ?7, ?8)");
 	if (st == NULL)
 		return -1;
 	if (error != NULL)
-		sqlite3_bind_text(st, 9, error, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 8, error, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 1, msgid, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 2, channel, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, destination, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, kind, -1, SQLITE_STATIC);
 	if (subject != NULL)
 		sqlite3_bind_text(st, 5, subject, -1, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 6, body, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)now);
 	sqlite3_bind_int64(st, 7, (sqlite3_int64)now);
-	sqlite3_bind_int64(st, 8, (sqlite3_int64)now);
 	if (ob_done(s, st) == -1)
 		return -1;
-	return sqlite3_last_insert_rowid(store_db(s));
+	id = sqlite3_last_insert_rowid(store_db(s));
+	st = ob_stmt(s, "INSERT INTO outbox_bodies (id, body) VALUES (?1, ?2)");
+	if (st == NULL)
+		return -1;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_blob(st, 2, body, (int)len, SQLITE_STATIC);
+	if (ob_done(s, st) == -1)
+		return -1;
+	return id;
+}
+
+/*
+ * INSERT of a pending row, or (error not NULL) of a dead one, with its
+ * body: in the caller's transaction, or in one of its own outside one,
+ * so that no row is ever seen without its body.
+ */
+static int64_t
+ob_insert(struct store *s, const char *msgid, const char *channel,
+    const char *destination, const char *kind, const char *subject,
+    const char *body, size_t len, time_t now, const char *error)
+{
+	int64_t	id;
+	int	own = sqlite3_get_autocommit(store_db(s));
+
+	if (own && store_begin(s) == -1)
+		return -1;
+	id = ob_insert_both(s, msgid, channel, destination, kind, subject,
+	    body, len, now, error);
+	if (own) {
+		if (id == -1)
+			store_rollback(s);
+		else if (store_commit(s) == -1)
+			id = -1;
+	}
+	return id;
 }
 
 int64_t
@@ -198,9 +235,11 @@ store_outbox_due_mail(struct store *s, time_t now, size_t max,
 	 * INDEXED BY: without statistics the planner would take outbox_due
 	 * and sort every waiting row, a cost that grows with the queue.
 	 */
-	st = ob_stmt(s, "SELECT " OB_COLS " FROM outbox INDEXED BY outbox_ready"
-	    " WHERE head = 1 AND state IN ('pending','failed')"
-	    " AND next_attempt <= ?1 ORDER BY next_attempt, id LIMIT ?2");
+	st = ob_stmt(s, "SELECT " OB_COLS " FROM outbox AS o"
+	    " INDEXED BY outbox_ready" OB_BODY
+	    " WHERE o.head = 1 AND o.state IN ('pending','failed')"
+	    " AND o.next_attempt <= ?1 ORDER BY o.next_attempt, o.id"
+	    " LIMIT ?2");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_int64(st, 1, (sqlite3_int64)now);
@@ -237,9 +276,10 @@ store_outbox_line(struct store *s, const char *channel,
 	sqlite3_stmt	*st;
 
 	/* A range of outbox_line, in id order. */
-	st = ob_stmt(s, "SELECT " OB_COLS " FROM outbox INDEXED BY outbox_line"
-	    " WHERE channel = ?1 AND destination = ?2"
-	    " AND state NOT IN ('sent','dead') ORDER BY id LIMIT ?3");
+	st = ob_stmt(s, "SELECT " OB_COLS " FROM outbox AS o"
+	    " INDEXED BY outbox_line" OB_BODY
+	    " WHERE o.channel = ?1 AND o.destination = ?2"
+	    " AND o.state NOT IN ('sent','dead') ORDER BY o.id LIMIT ?3");
 	if (st == NULL)
 		return -1;
 	sqlite3_bind_text(st, 1, channel, -1, SQLITE_STATIC);
@@ -460,8 +500,8 @@ store_outbox_list(struct store *s, const char *state, size_t max,
 {
 	sqlite3_stmt	*st;
 
-	st = ob_stmt(s, "SELECT " OB_COLS " FROM outbox"
-	    " WHERE ?1 IS NULL OR state = ?1 ORDER BY id DESC");
+	st = ob_stmt(s, "SELECT " OB_COLS " FROM outbox AS o" OB_BODY
+	    " WHERE ?1 IS NULL OR o.state = ?1 ORDER BY o.id DESC");
 	if (st == NULL)
 		return -1;
 	if (state != NULL)

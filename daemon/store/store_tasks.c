@@ -20,11 +20,16 @@
  * one of the cycle's in the cases table; the longest code wins should
  * one code end another. 13 = strlen(".case-") + strlen("@koyomi").
  */
+/*
+ * A case's task (uid ending ".case-CODE@koyomi"): its case. Only such
+ * uids run the lookup, whose ORDER BY opens a sorter each time.
+ */
 #define TASK_CASE \
+	"CASE WHEN instr(t.uid, '.case-') > 0 THEN " \
 	"(SELECT c.code FROM cases c WHERE c.cycle = t.cycle AND " \
 	"substr(t.uid, -(length(c.code) + 13)) = " \
 	"'.case-' || c.code || '@koyomi' " \
-	"ORDER BY length(c.code) DESC LIMIT 1)"
+	"ORDER BY length(c.code) DESC LIMIT 1) END"
 
 /*
  * The events that finish a task. Not "IN (...)": SQLite builds a

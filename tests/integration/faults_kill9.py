@@ -697,7 +697,8 @@ def verify(comp, hooks_file, smtp_dir, counts):
     db = sqlite3.connect(DB, timeout=30)
     db.row_factory = sqlite3.Row
     rows = list(db.execute("SELECT id, msgid, channel, destination, kind, "
-                           "subject, body, state FROM outbox ORDER BY id"))
+                           "subject, body, state FROM outbox JOIN "
+                           "outbox_bodies USING (id) ORDER BY id"))
     tasks = {t["id"]: t for t in db.execute(
         "SELECT id, assignee, item, title, state FROM tasks")}
     steps = {}

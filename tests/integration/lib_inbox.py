@@ -671,10 +671,11 @@ def task_events(w, tid):
 
 def outbox_rows(w, kind, dest=None):
     if dest is None:
-        return q(w.dbpath, "SELECT destination, body FROM outbox WHERE "
-                 "kind = ?", kind)
-    return q(w.dbpath, "SELECT destination, body FROM outbox WHERE kind = ? "
-             "AND destination = ?", kind, dest)
+        return q(w.dbpath, "SELECT destination, body FROM outbox JOIN "
+                 "outbox_bodies USING (id) WHERE kind = ?", kind)
+    return q(w.dbpath, "SELECT destination, body FROM outbox JOIN "
+             "outbox_bodies USING (id) WHERE kind = ? AND destination = ?",
+             kind, dest)
 
 
 def wait_count(w, n, what, timeout=120):
