@@ -4,10 +4,11 @@
  * the database. All return 0 (or a count / row id) on success and -1 on
  * a database error, which store logs once with the statement.
  *
- * Transactions: store_outbox_insert() runs inside the caller's
- * transaction; every other function is one short statement and commits
- * on its own (autocommit), so the dispatcher never holds a write lock
- * across a loop turn.
+ * Transactions: store_outbox_insert() writes the row and its body
+ * (outbox_bodies) inside the caller's transaction, or in one of its own
+ * when there is none. The others are one statement each: the outbox runs
+ * them inside the transaction of its loop turn (outbox_turn), the
+ * commands on their own (autocommit).
  */
 #ifndef KOYOMI_STORE_OUTBOX_H
 #define KOYOMI_STORE_OUTBOX_H
@@ -38,7 +39,7 @@ struct outbox_row {
 void	outbox_row_free(struct outbox_row *);	/* the strings, not the struct */
 void	outbox_rows_free(struct outbox_row *, size_t);
 
-/* INSERT a pending row; returns its id or -1. Caller's transaction. */
+/* INSERT a pending row and its body; returns its id or -1. */
 int64_t	store_outbox_insert(struct store *, const char *msgid,
 	    const char *channel, const char *destination, const char *kind,
 	    const char *subject, const char *body, size_t len, time_t now);

@@ -4,7 +4,9 @@
  * one, the statement cache (same statement back, reset and unbound),
  * BEGIN IMMEDIATE against a second writer, rollback, settings, backup,
  * integrity and writability, error counting, lazy commits and the
- * checkpoint that makes them durable.
+ * checkpoint that makes them durable; an outbox row and its body
+ * (outbox_bodies) written and dropped together, and the outbox's writes
+ * free of temporary b-trees.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +20,7 @@
 
 #include "daemon/store/schema.h"
 #include "daemon/store/store_int.h"
+#include "daemon/store/store_outbox.h"
 
 #define STORE_FIXTURE_NAME	"store_test"
 #include "tests/unit/store_fixture.h"
@@ -267,6 +270,105 @@ test_open_fails(void **state)
 	free(cause);
 }
 
+/* Rows of a one-column count query. */
+static int
+count_of(struct store *s, const char *sql, int64_t id)
+{
+	sqlite3_stmt	*st;
+	int		 n = -1;
+
+	assert_int_equal(sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_int64(st, 1, id);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void
+test_outbox_bodies(void **state)
+{
+	struct store_fx		*f = *state;
+	struct outbox_row	*rows;
+	size_t			 n;
+	int64_t			 id, gone;
+	static const char	 body[] = "Subject: x\r\n\r\n本文\r\n";
+
+	/* Outside a transaction: the row and its body, in one of its own. */
+	id = store_outbox_insert(f->s, "<a@t>", "mail", "a@example.jp",
+	    "reminder", "件名", body, sizeof body - 1, 100);
+	assert_true(id > 0);
+	assert_int_equal(count_of(f->s, "SELECT COUNT(*) FROM outbox_bodies"
+	    " WHERE id = ?1", id), 1);
+	assert_int_equal(store_outbox_list(f->s, NULL, 0, &rows, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(rows[0].id, id);
+	assert_int_equal(rows[0].len, sizeof body - 1);
+	assert_memory_equal(rows[0].body, body, sizeof body - 1);
+	outbox_rows_free(rows, n);
+
+	/* Inside one: a rollback keeps neither. */
+	assert_int_equal(store_begin(f->s), 0);
+	gone = store_outbox_insert(f->s, "<b@t>", "mail", "b@example.jp",
+	    "reminder", NULL, body, sizeof body - 1, 100);
+	assert_true(gone > id);
+	store_rollback(f->s);
+	assert_int_equal(count_of(f->s, "SELECT COUNT(*) FROM outbox"
+	    " WHERE id >= ?1", gone), 0);
+	assert_int_equal(count_of(f->s, "SELECT COUNT(*) FROM outbox_bodies"
+	    " WHERE id >= ?1", gone), 0);
+
+	/* A row dropped takes its body with it. */
+	assert_int_equal(store_exec(f->s, "DELETE FROM outbox"), 0);
+	assert_int_equal(count_of(f->s, "SELECT COUNT(*) FROM outbox_bodies"
+	    " WHERE id >= ?1", 0), 0);
+}
+
+/*
+ * SQLite opens a temporary b-tree for an IN list of three or more
+ * constants each time a statement runs it (schema migration 9): none in
+ * what delivery runs per message, triggers and CHECKs included.
+ */
+static void
+test_outbox_no_ephemeral(void **state)
+{
+	struct store_fx		*f = *state;
+	static const char *const sql[] = {
+		"UPDATE outbox SET state = 'sending' WHERE id = 1"
+		    " AND state IN ('pending','failed')",
+		"UPDATE outbox SET state = 'sent', sent_at = 1,"
+		    " attempts = attempts + 1, last_error = NULL WHERE id = 1",
+		"UPDATE outbox SET state = 'failed', attempts = 1,"
+		    " next_attempt = 2, last_error = 'x' WHERE id = 1",
+		"UPDATE outbox SET state = 'pending' WHERE id = 1",
+		"INSERT INTO outbox (msgid, channel, destination, kind, state,"
+		    " next_attempt, created) VALUES ('m', 'mail', 'd', 'k',"
+		    " 'pending', 1, 1)",
+		"INSERT INTO outbox_bodies (id, body) VALUES (1, x'00')",
+	};
+	sqlite3_stmt		*st;
+	char			 q[512];
+	size_t			 i;
+	int			 ephemeral;
+
+	for (i = 0; i < sizeof sql / sizeof sql[0]; i++) {
+		/* EXPLAIN lists the trigger programs too. */
+		snprintf(q, sizeof q, "EXPLAIN %s", sql[i]);
+		assert_int_equal(sqlite3_prepare_v2(store_db(f->s), q, -1,
+		    &st, NULL), SQLITE_OK);
+		ephemeral = 0;
+		while (sqlite3_step(st) == SQLITE_ROW)
+			if (strcmp((const char *)sqlite3_column_text(st, 1),
+			    "OpenEphemeral") == 0)
+				ephemeral++;
+		sqlite3_finalize(st);
+		if (ephemeral != 0)
+			fail_msg("%d temporary b-tree(s) in: %s", ephemeral,
+			    sql[i]);
+	}
+}
+
 int
 main(void)
 {
@@ -283,6 +385,10 @@ main(void)
 		    store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_backup, store_fx_setup,
 		    store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_bodies,
+		    store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_outbox_no_ephemeral,
+		    store_fx_setup, store_fx_teardown),
 		cmocka_unit_test(test_open_fails),
 	};
 
