@@ -25,14 +25,17 @@
 #define STORE_FIXTURE_NAME	"store_test"
 #include "tests/unit/store_fixture.h"
 
+/* The first column of the first row of sql (?1 bound to id, if any). */
 static int
-pragma_int(struct store *s, const char *sql)
+int_of(struct store *s, const char *sql, int64_t id)
 {
 	sqlite3_stmt	*st;
 	int		 v = -1;
 
 	assert_int_equal(sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL),
 	    SQLITE_OK);
+	if (sqlite3_bind_parameter_count(st) > 0)
+		sqlite3_bind_int64(st, 1, id);
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
@@ -45,9 +48,9 @@ test_pragmas(void **state)
 	struct store_fx	*f = *state;
 	sqlite3_stmt	*st;
 
-	assert_int_equal(pragma_int(f->s, "PRAGMA foreign_keys"), 1);
-	assert_int_equal(pragma_int(f->s, "PRAGMA synchronous"), 2); /* FULL */
-	assert_int_equal(pragma_int(f->s, "PRAGMA user_version"),
+	assert_int_equal(int_of(f->s, "PRAGMA foreign_keys", 0), 1);
+	assert_int_equal(int_of(f->s, "PRAGMA synchronous", 0), 2); /* FULL */
+	assert_int_equal(int_of(f->s, "PRAGMA user_version", 0),
 	    (int)(sizeof schema_migrations / sizeof schema_migrations[0]));
 	assert_int_equal(sqlite3_prepare_v2(store_db(f->s),
 	    "PRAGMA journal_mode", -1, &st, NULL), SQLITE_OK);
@@ -189,12 +192,12 @@ test_lazy(void **state)
 	assert_int_equal(store_sync(f->s), 0);
 	/* A lazy commit: synchronous NORMAL for it, FULL again after. */
 	assert_int_equal(store_lazy(f->s, 1), 0);
-	assert_int_equal(pragma_int(f->s, "PRAGMA synchronous"), 1);
+	assert_int_equal(int_of(f->s, "PRAGMA synchronous", 0), 1);
 	assert_int_equal(store_begin(f->s), 0);
 	assert_int_equal(store_setting_set(f->s, "lazy", "one"), 0);
 	assert_int_equal(store_commit(f->s), 0);
 	assert_int_equal(store_lazy(f->s, 0), 0);
-	assert_int_equal(pragma_int(f->s, "PRAGMA synchronous"), 2);
+	assert_int_equal(int_of(f->s, "PRAGMA synchronous", 0), 2);
 	/* Committed for every reader, but only in the WAL so far. */
 	v = store_setting_get(f->s, "lazy");
 	assert_string_equal(v, "one");
@@ -270,22 +273,6 @@ test_open_fails(void **state)
 	free(cause);
 }
 
-/* Rows of a one-column count query. */
-static int
-count_of(struct store *s, const char *sql, int64_t id)
-{
-	sqlite3_stmt	*st;
-	int		 n = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(store_db(s), sql, -1, &st, NULL),
-	    SQLITE_OK);
-	sqlite3_bind_int64(st, 1, id);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
 static void
 test_outbox_bodies(void **state)
 {
@@ -299,7 +286,7 @@ test_outbox_bodies(void **state)
 	id = store_outbox_insert(f->s, "<a@t>", "mail", "a@example.jp",
 	    "reminder", "件名", body, sizeof body - 1, 100);
 	assert_true(id > 0);
-	assert_int_equal(count_of(f->s, "SELECT COUNT(*) FROM outbox_bodies"
+	assert_int_equal(int_of(f->s, "SELECT COUNT(*) FROM outbox_bodies"
 	    " WHERE id = ?1", id), 1);
 	assert_int_equal(store_outbox_list(f->s, NULL, 0, &rows, &n), 0);
 	assert_int_equal(n, 1);
@@ -314,14 +301,14 @@ test_outbox_bodies(void **state)
 	    "reminder", NULL, body, sizeof body - 1, 100);
 	assert_true(gone > id);
 	store_rollback(f->s);
-	assert_int_equal(count_of(f->s, "SELECT COUNT(*) FROM outbox"
+	assert_int_equal(int_of(f->s, "SELECT COUNT(*) FROM outbox"
 	    " WHERE id >= ?1", gone), 0);
-	assert_int_equal(count_of(f->s, "SELECT COUNT(*) FROM outbox_bodies"
+	assert_int_equal(int_of(f->s, "SELECT COUNT(*) FROM outbox_bodies"
 	    " WHERE id >= ?1", gone), 0);
 
 	/* A row dropped takes its body with it. */
 	assert_int_equal(store_exec(f->s, "DELETE FROM outbox"), 0);
-	assert_int_equal(count_of(f->s, "SELECT COUNT(*) FROM outbox_bodies"
+	assert_int_equal(int_of(f->s, "SELECT COUNT(*) FROM outbox_bodies"
 	    " WHERE id >= ?1", 0), 0);
 }
 
