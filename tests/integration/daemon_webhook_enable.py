@@ -12,9 +12,9 @@ While disabled, an event queues nothing to send to it: its row is written
 dead ("endpoint disabled"). `koyomi webhook replay` refuses a disabled
 endpoint. Once the receiver is fixed, `koyomi webhook enable ID --replay`
 run beside the running daemon brings it back and requeues both dead
-messages: the receiver gets them in order, signed, with their original
-webhook-id (the one the 500s carried, the one in the outbox), and then
-the next event. A second replay finds nothing after the last message
+messages: the receiver (one connection) gets them in order, signed,
+with their original webhook-id (the one the 500s carried, the one in the
+outbox), and then the next event. A second replay finds nothing after the last message
 accepted. Unknown ids exit 1; a bad command line exits 2.
 """
 import base64
@@ -70,7 +70,12 @@ rx = Receiver()
 port = free_port()
 conf = os.path.join(WORK, "koyomi.conf")
 write_rules(os.path.join(WORK, "rules"))
+# One connection: arrival order is then the queue's order, which the
+# replay must keep. With more, requests in flight at once may arrive in
+# any order (koyomi.conf(5), webhook_connections); a replay of two made
+# the second arrive first once in a sanitizer run.
 write_conf(conf, port, "admin_mail: admin@example.lg.jp\n"
+           "webhook_connections: 1\n"
            "webhooks:\n"
            "  - {id: chat, url: \"http://user:pa55word@127.0.0.1:%d%s?token=q"
            "SECRET\", secrets: [\"%s\"]}\n" % (rx.port, SLACK_PATH, SECRET))
