@@ -19,10 +19,7 @@
  * ".case-CODE@koyomi" (rules/expand_occ.c make_uid), and the case is
  * one of the cycle's in the cases table; the longest code wins should
  * one code end another. 13 = strlen(".case-") + strlen("@koyomi").
- */
-/*
- * A case's task (uid ending ".case-CODE@koyomi"): its case. Only such
- * uids run the lookup, whose ORDER BY opens a sorter each time.
+ * Only such uids run the lookup, whose ORDER BY opens a sorter each time.
  */
 #define TASK_CASE \
 	"CASE WHEN instr(t.uid, '.case-') > 0 THEN " \

@@ -14,8 +14,9 @@ endpoint. Once the receiver is fixed, `koyomi webhook enable ID --replay`
 run beside the running daemon brings it back and requeues both dead
 messages: the receiver (one connection) gets them in order, signed,
 with their original webhook-id (the one the 500s carried, the one in the
-outbox), and then the next event. A second replay finds nothing after the last message
-accepted. Unknown ids exit 1; a bad command line exits 2.
+outbox), and then the next event. A second replay finds nothing after
+the last message accepted. Unknown ids exit 1; a bad command line exits
+2.
 """
 import base64
 import json
