@@ -40,13 +40,17 @@ void
 b64_encode_lines(struct buf *out, const void *data, size_t len)
 {
 	const unsigned char	*p = data;
+	unsigned char		 q[76 + 2 + 1];
 	size_t			 off, n;
+	int			 w;
 
-	/* 57 input bytes are exactly 76 output characters. */
+	/* 57 input bytes are exactly 76 output characters: a line a call. */
 	for (off = 0; off < len; off += n) {
 		n = len - off < 57 ? len - off : 57;
-		b64_encode(out, p + off, n);
-		buf_append(out, "\r\n", 2);
+		w = EVP_EncodeBlock(q, p + off, (int)n);
+		q[w] = '\r';
+		q[w + 1] = '\n';
+		buf_append(out, q, (size_t)w + 2);
 	}
 }
 

@@ -212,14 +212,20 @@ static void
 mail_put_text(struct buf *out, const char *text)
 {
 	struct buf	 crlf;
-	const char	*p;
+	const char	*p = text, *nl;
 
+	/* Line by line: a bare LF gets its CR, a CRLF stays as it is. */
 	buf_init(&crlf);
-	for (p = text; *p != '\0'; p++) {
-		if (*p == '\n' && (p == text || p[-1] != '\r'))
-			buf_putc(&crlf, '\r');
-		buf_putc(&crlf, *p);
+	while ((nl = strchr(p, '\n')) != NULL) {
+		if (nl > p && nl[-1] == '\r')
+			buf_append(&crlf, p, (size_t)(nl - p) + 1);
+		else {
+			buf_append(&crlf, p, (size_t)(nl - p));
+			buf_append(&crlf, "\r\n", 2);
+		}
+		p = nl + 1;
 	}
+	buf_puts(&crlf, p);
 	b64_encode_lines(out, crlf.data != NULL ? crlf.data : "", crlf.len);
 	buf_free(&crlf);
 }

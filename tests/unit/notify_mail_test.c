@@ -295,6 +295,79 @@ test_build_message(void **state)
 	buf_free(&b);
 }
 
+/* The body as a reader decodes it: base64 lines joined, then decoded. */
+static void
+t_body_of(const char *msg, struct buf *body)
+{
+	const char	*p = strstr(msg, "\r\n\r\n") + 4;
+
+	check_lines(p, 76);
+	for (; *p != '\0'; p = strstr(p, "\r\n") + 2) {
+		/* Every line but the last is a whole 76. */
+		if (strstr(p, "\r\n")[2] != '\0')
+			assert_int_equal(strstr(p, "\r\n") - p, 76);
+		t_b64dec(body, p, (size_t)(strstr(p, "\r\n") - p));
+	}
+	buf_putc(body, '\0');
+	body->len--;
+}
+
+/* Every line ends in CRLF, whatever the template had; nothing else moves. */
+static void
+test_body_line_ends(void **state)
+{
+	static const struct {
+		const char	*in, *out;
+	} t[] = {
+		{ "\nA\r\nB\n\r\nC", "\r\nA\r\nB\r\n\r\nC" },
+		{ "", "" },
+		{ "\n", "\r\n" },
+		{ "\r\n\r\n", "\r\n\r\n" },
+		{ "行1\n行2\r\n行3", "行1\r\n行2\r\n行3" },
+		{ "no newline at all", "no newline at all" },
+	};
+	struct mail_msg	 m = sample();
+	struct buf	 b, body, want;
+	char		*cause = NULL;
+	size_t		 i;
+
+	(void)state;
+	for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+		m.body = t[i].in;
+		buf_init(&b);
+		buf_init(&body);
+		assert_int_equal(mail_build(&m, &b, &cause), 0);
+		t_body_of(b.data, &body);
+		assert_string_equal(body.data, t[i].out);
+		buf_free(&body);
+		buf_free(&b);
+	}
+	/* A long body over many lines of base64, both line ends mixed. */
+	buf_init(&want);
+	buf_init(&b);
+	buf_init(&body);
+	{
+		struct buf in;
+
+		buf_init(&in);
+		for (i = 0; i < 200; i++) {
+			buf_printf(&in, "第%zu行　提出期限は令和8年2月20日（金）%s", i,
+			    i % 3 == 0 ? "\r\n" : "\n");
+			buf_printf(&want, "第%zu行　提出期限は令和8年2月20日（金）\r\n",
+			    i);
+		}
+		m.body = in.data;
+		assert_int_equal(mail_build(&m, &b, &cause), 0);
+		t_body_of(b.data, &body);
+		assert_int_equal(body.len, want.len);
+		assert_memory_equal(body.data, want.data, want.len);
+		buf_free(&in);
+	}
+	buf_free(&want);
+	buf_free(&body);
+	buf_free(&b);
+}
+
 static void
 test_header_injection(void **state)
 {
@@ -501,6 +574,7 @@ main(void)
 		cmocka_unit_test(test_words_never_split_utf8),
 		cmocka_unit_test(test_ascii_subject_plain),
 		cmocka_unit_test(test_build_message),
+		cmocka_unit_test(test_body_line_ends),
 		cmocka_unit_test(test_header_injection),
 		cmocka_unit_test(test_reply_headers),
 		cmocka_unit_test(test_calendar_part),
