@@ -226,8 +226,10 @@ part_bytes(GMimePart *p, size_t max, size_t *len)
 		ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
 		*len = ba->len;
 		if (ba->len <= max) {
+			/* An empty part's array may have no data at all. */
 			out = xmalloc(ba->len + 1);
-			memcpy(out, ba->data, ba->len);
+			if (ba->len > 0)
+				memcpy(out, ba->data, ba->len);
 			out[ba->len] = '\0';
 		}
 	} else
@@ -249,8 +251,10 @@ object_bytes(GMimeObject *obj, size_t max, size_t *len)
 		ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(s));
 		*len = ba->len;
 		if (ba->len <= max) {
+			/* An empty part's array may have no data at all. */
 			out = xmalloc(ba->len + 1);
-			memcpy(out, ba->data, ba->len);
+			if (ba->len > 0)
+				memcpy(out, ba->data, ba->len);
 			out[ba->len] = '\0';
 		}
 	}

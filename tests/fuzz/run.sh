@@ -6,6 +6,8 @@
 # notify_* → notifier + calendars, else everything but daemon/cli/main.c.
 # A target can name its own sources instead, in a comment line
 #   fuzz-sources: daemon/codec/json_in.c calendars/util.c calendars/log.c
+# and the pkg-config packages it needs beyond PKGS in another
+#   fuzz-pkgs: gmime-3.0
 # FUZZ_ONLY=name (or a space-separated list) builds and runs only those.
 # Exits nonzero when a target fails to build or finds a crash.
 set -eu
@@ -30,6 +32,12 @@ for src in tests/fuzz/*_fuzz.c; do
 	esac
 	ran=$((ran + 1))
 	own=$(sed -n 's/.*fuzz-sources:\(.*\)$/\1/p' "$src" | head -1)
+	pkgs=$(sed -n 's/.*fuzz-pkgs:\(.*\)$/\1/p' "$src" | head -1)
+	xflags="" xlibs=""
+	if [ -n "$pkgs" ]; then
+		# shellcheck disable=SC2086
+		xflags=$(pkg-config --cflags $pkgs) xlibs=$(pkg-config --libs $pkgs)
+	fi
 	case $name in
 	rules*)	srcs="rules/*.c calendars/*.c" ;;
 	cal*)	srcs="calendars/*.c" ;;
@@ -40,7 +48,8 @@ for src in tests/fuzz/*_fuzz.c; do
 	[ -n "$own" ] && srcs=$own
 	echo "fuzz: building $name"
 	# shellcheck disable=SC2086
-	if ! $CC $cflags -o "$OUT/${name}_fuzz" "$src" $srcs $libs; then
+	if ! $CC $cflags $xflags -o "$OUT/${name}_fuzz" "$src" $srcs $libs \
+	    $xlibs; then
 		echo "fuzz: $name: build failed" >&2
 		status=1
 		continue

@@ -622,6 +622,52 @@ test_mime_html_and_eml(void **state)
 	inbox_facts_free(&f);
 }
 
+/*
+ * Found by tests/fuzz/inbox_fuzz.c: a part with no bytes at all (an
+ * empty attachment, or a message that is nothing but a disposition
+ * header) reached memcpy with GMime's NULL array, undefined behaviour
+ * the ASan+UBSan daemon aborts on. It is an attachment of length 0.
+ */
+static void
+test_mime_empty_parts(void **state)
+{
+	static const char bare[] =
+	    "Content-Disposition: attachment; filename*=utf-8''a.txt\r\n";
+	static const char mail[] =
+	    "From: a@a.example.jp\r\n"
+	    "Subject: empty\r\n"
+	    "Content-Type: multipart/mixed; boundary=x\r\n"
+	    "\r\n"
+	    "--x\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "\r\n"
+	    "提出します\r\n"
+	    "--x\r\n"
+	    "Content-Type: application/pdf\r\n"
+	    "Content-Disposition: attachment; filename=\"empty.pdf\"\r\n"
+	    "Content-Transfer-Encoding: base64\r\n"
+	    "\r\n"
+	    "--x\r\n"
+	    "Content-Type: message/rfc822\r\n"
+	    "\r\n"
+	    "--x--\r\n";
+	struct inbox_facts	 f;
+	size_t			 i;
+
+	(void)state;
+	assert_int_equal(inbox_mime_parse(bare, strlen(bare), 1 << 20, &f), 0);
+	for (i = 0; i < f.nparts; i++)
+		assert_non_null(f.parts[i].data);
+	inbox_facts_free(&f);
+	assert_int_equal(inbox_mime_parse(mail, strlen(mail), 1 << 20, &f), 0);
+	assert_string_equal(f.first_line, "提出します");
+	assert_true(f.nparts >= 1);
+	assert_string_equal(f.parts[0].name, "empty.pdf");
+	assert_int_equal(f.parts[0].len, 0);
+	assert_non_null(f.parts[0].data);
+	inbox_facts_free(&f);
+}
+
 static int
 setup(void **state)
 {
@@ -651,6 +697,7 @@ main(void)
 		cmocka_unit_test(test_mime_reply),
 		cmocka_unit_test(test_mime_bounce),
 		cmocka_unit_test(test_mime_html_and_eml),
+		cmocka_unit_test(test_mime_empty_parts),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
