@@ -238,11 +238,13 @@ queue_digest(struct koyomi *k, struct chase_due *due,
 {
 	struct tmpl_vars	 tv;
 	char			*link, count[32];
+	int64_t			*ids;
 	cal_day			 day;
 	int			 secs;
 	size_t			 i;
 	int			 ret;
 
+	ids = xcalloc(n, sizeof *ids);
 	template_vars_init(&tv);
 	chase_vars(&tv, k->rules, due[v[0].due].t, k->zone, NULL, now);
 	for (i = 0; i < n; i++) {
@@ -251,11 +253,14 @@ queue_digest(struct koyomi *k, struct chase_due *due,
 		template_digest_add(&tv, due[v[i].due].t->title, day,
 		    link != NULL ? link : "-");
 		free(link);
+		ids[i] = due[v[i].due].t->id;
 	}
 	snprintf(count, sizeof count, "%zu", n);
 	template_set(&tv, "count", count);
-	ret = mailq_send(k, TMPL_DIGEST, &tv, &v[0].r, 1, cause);
+	ret = mailq_send_digest(k, TMPL_DIGEST, &tv, &v[0].r, 1, ids, n,
+	    cause);
 	template_vars_free(&tv);
+	free(ids);
 	return ret;
 }
 

@@ -26,19 +26,26 @@ mailq_reply_address(struct koyomi *k, int64_t task)
 	    c->inbound_delimiter);
 }
 
-/* task 0: mail about no one task. */
+/*
+ * task 0: mail about no one task. A digest names its tasks in
+ * digest[0..ndigest), each tied to every copy's Message-ID when inbound
+ * mail is read, so that a reply can offer them.
+ */
 static int
 send_kind(struct koyomi *k, enum tmpl_kind kind, struct tmpl_vars *tv,
-    const struct chase_rcpt *rc, size_t n, int64_t task, char **cause)
+    const struct chase_rcpt *rc, size_t n, int64_t task,
+    const int64_t *digest, size_t ndigest, char **cause)
 {
 	struct outbox_mail	 m = { .kind = template_kind_name(kind) };
 	char			*subject = NULL, *body = NULL, *reply;
 	char			 msgid[OUTBOX_MSGID_MAX];
-	size_t			 i;
+	size_t			 i, j;
 	int			 ret = 0;
 
 	if (n == 0)
 		return 0;
+	if (k->conf->inbound == NULL)
+		ndigest = 0;
 	if (template_render(k->tmpl, kind, tv, &subject, &body,
 	    cause) == -1)
 		return -1;
@@ -55,6 +62,13 @@ send_kind(struct koyomi *k, enum tmpl_kind kind, struct tmpl_vars *tv,
 			xasprintf(cause, "mail_refs: database error");
 			ret = -1;
 		}
+		for (j = 0; j < ndigest && ret == 0; j++)
+			if (store_mail_digest_add(k->store, msgid,
+			    digest[j]) == -1) {
+				xasprintf(cause, "mail_digest_refs: database "
+				    "error");
+				ret = -1;
+			}
 	}
 	free(reply);
 	free(subject);
@@ -66,12 +80,20 @@ int
 mailq_send(struct koyomi *k, enum tmpl_kind kind, struct tmpl_vars *tv,
     const struct chase_rcpt *rc, size_t n, char **cause)
 {
-	return send_kind(k, kind, tv, rc, n, 0, cause);
+	return send_kind(k, kind, tv, rc, n, 0, NULL, 0, cause);
 }
 
 int
 mailq_send_task(struct koyomi *k, enum tmpl_kind kind, struct tmpl_vars *tv,
     const struct chase_rcpt *rc, size_t n, int64_t task, char **cause)
 {
-	return send_kind(k, kind, tv, rc, n, task, cause);
+	return send_kind(k, kind, tv, rc, n, task, NULL, 0, cause);
+}
+
+int
+mailq_send_digest(struct koyomi *k, enum tmpl_kind kind, struct tmpl_vars *tv,
+    const struct chase_rcpt *rc, size_t n, const int64_t *tasks,
+    size_t ntasks, char **cause)
+{
+	return send_kind(k, kind, tv, rc, n, 0, tasks, ntasks, cause);
 }

@@ -28,6 +28,14 @@ int	mailq_send(struct koyomi *, enum tmpl_kind, struct tmpl_vars *,
 int	mailq_send_task(struct koyomi *, enum tmpl_kind, struct tmpl_vars *,
 	    const struct chase_rcpt *rc, size_t n, int64_t task,
 	    char **cause);
+/*
+ * The same for a digest of tasks[0..ntasks): no reply address of one
+ * task, but with inbound mail each message's Message-ID is tied to every
+ * task it names (mail_digest_refs), so a reply can offer them.
+ */
+int	mailq_send_digest(struct koyomi *, enum tmpl_kind, struct tmpl_vars *,
+	    const struct chase_rcpt *rc, size_t n, const int64_t *tasks,
+	    size_t ntasks, char **cause);
 /* The reply address of task (caller frees), NULL without inbound mail. */
 char	*mailq_reply_address(struct koyomi *, int64_t task);
 

@@ -150,6 +150,45 @@ state_ja(const char *s)
 	return s;
 }
 
+/*
+ * A reply to a digest: one button per task the digest named, with what
+ * the coordinator needs to choose (title, whose, due day with 曜日).
+ */
+static void
+message_candidates(struct buf *b, const struct dash_ctx *d,
+    const struct dash_inbox_page *p, const struct inbox_row *m)
+{
+	const struct dash_inbox_cand	*c;
+	cal_day				 day;
+	size_t				 i;
+
+	for (i = 0; i < p->ncands; i++) {
+		c = &p->cands[i];
+		if (c->message != m->id)
+			continue;
+		buf_printf(b, "<form class=\"candidate\" data-task=\"%lld\" "
+		    "method=\"post\" action=\"/inbox/messages/%lld/assign\">"
+		    "<input type=\"hidden\" name=\"csrf\" value=\"",
+		    (long long)c->task, (long long)m->id);
+		html_attr(b, d->csrf);
+		buf_printf(b, "\"><input type=\"hidden\" name=\"task\" "
+		    "value=\"%lld\"><button>", (long long)c->task);
+		buf_puts(b, "「");
+		html_text(b, c->title);
+		buf_puts(b, "」");
+		html_text(b, dash_name(d->rules, c->assignee));
+		buf_puts(b, " 期限 ");
+		html_text(b, c->due_day);
+		if (cal_parse_iso(c->due_day, &day) == 0)
+			buf_printf(b, "（%s）", cal_weekday_ja(cal_weekday(day)));
+		if (strcmp(c->state, "done") == 0)
+			buf_puts(b, "・提出済");
+		else if (strcmp(c->state, "waived") == 0)
+			buf_puts(b, "・免除");
+		buf_puts(b, " に割り当て</button></form>");
+	}
+}
+
 /* The forms of an unmatched message: assign to a task, dismiss. */
 static void
 message_forms(struct buf *b, const struct dash_ctx *d,
@@ -210,6 +249,7 @@ messages(struct buf *b, const struct dash_ctx *d,
 		buf_puts(b, "</td>");
 		if (forms) {
 			buf_puts(b, "<td>");
+			message_candidates(b, d, p, &v[i]);
 			message_forms(b, d, &v[i]);
 			buf_puts(b, "</td>");
 		}

@@ -9,12 +9,14 @@
  * <tr class="file" data-id data-assignee data-name> and <a id="zip">;
  * on /inbox, tables #unmatched, #machine, #recent with rows
  * <tr class="message" data-id data-state data-task>, and #failing with
- * rows <tr class="failing" data-address>.
+ * rows <tr class="failing" data-address>. A reply to a digest has a
+ * <form class="candidate" data-task> per task it may be for.
  */
 #ifndef KOYOMI_HTTP_DASH_INBOX_H
 #define KOYOMI_HTTP_DASH_INBOX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "calendars/util.h"
 
@@ -38,6 +40,16 @@ struct dash_inbox {
 void	dash_inbox_section(struct buf *, const struct dash_ctx *,
 	    const struct dash_inbox *);
 
+/* A task a reply to a digest may be for: a button in its message's row. */
+struct dash_inbox_cand {
+	int64_t		 message;
+	int64_t		 task;
+	const char	*title;
+	const char	*assignee;
+	const char	*due_day;	/* ISO */
+	const char	*state;		/* open, done, waived */
+};
+
 /* The inbox page. Borrowed. */
 struct dash_inbox_page {
 	const struct inbox_row		*unmatched;
@@ -48,6 +60,9 @@ struct dash_inbox_page {
 	size_t				 nrecent;
 	const struct inbox_file_row	*files;		/* of unmatched ones */
 	size_t				 nfiles;
+	/* The visible candidates of unmatched replies to digests. */
+	const struct dash_inbox_cand	*cands;
+	size_t				 ncands;
 	const struct mail_failure	*failing;
 	size_t				 nfailing;
 	int				 configured;	/* inbound is set */

@@ -84,6 +84,9 @@ struct inbox_lists {
 	size_t			 nfiles;
 	struct mail_failure	*failing;
 	size_t			 nfailing;
+	struct dash_inbox_cand	*cands;		/* point into tasks */
+	struct task		*tasks;
+	size_t			 ncands;
 };
 
 static void
@@ -95,6 +98,60 @@ lists_free(struct inbox_lists *l)
 		inbox_rows_free(l->v[i], l->n[i]);
 	inbox_files_free(l->files, l->nfiles);
 	mail_failures_free(l->failing, l->nfailing);
+	tasks_free(l->tasks, l->ncands);
+	free(l->cands);
+}
+
+/*
+ * The tasks a reply to a digest may be for (inbox_row.candidates, ids
+ * separated by spaces), those d may see and not cancelled, as buttons.
+ */
+static int
+lists_candidates(struct koyomi *k, const struct dash_req *d,
+    struct inbox_lists *l)
+{
+	const struct inbox_row	*m;
+	struct dash_inbox_cand	*c;
+	struct task		 t;
+	const char		*p;
+	char			*end;
+	long long		 id;
+	size_t			 i, j;
+	int			 rc;
+
+	for (i = 0; i < l->n[0]; i++) {
+		m = &l->v[0][i];
+		for (p = m->candidates, j = 0; p != NULL && *p != '\0' &&
+		    j < INBOX_CANDIDATES_MAX; p = end, j++) {
+			id = strtoll(p, &end, 10);
+			if (end == p || id <= 0)
+				break;
+			if ((rc = store_task_get(k->store, id, &t)) == -1)
+				return -1;
+			if (rc == 1)
+				continue;
+			if (t.cancelled || !may_cycle(d, t.cycle)) {
+				task_free(&t);
+				continue;
+			}
+			l->tasks = xreallocarray(l->tasks, l->ncands + 1,
+			    sizeof *l->tasks);
+			l->cands = xreallocarray(l->cands, l->ncands + 1,
+			    sizeof *l->cands);
+			l->tasks[l->ncands] = t;
+			l->cands[l->ncands].message = m->id;
+			l->ncands++;
+		}
+	}
+	/* Pointers only once the task array stops moving. */
+	for (i = 0, c = l->cands; i < l->ncands; i++, c++) {
+		c->task = l->tasks[i].id;
+		c->title = l->tasks[i].title;
+		c->assignee = l->tasks[i].assignee;
+		c->due_day = l->tasks[i].due_day;
+		c->state = l->tasks[i].state;
+	}
+	return 0;
 }
 
 /* The files of the unmatched messages shown. */
@@ -137,7 +194,7 @@ lists_load(struct koyomi *k, const struct dash_req *d, struct inbox_lists *l)
 			return -1;
 		l->n[i] = visible(d, l->v[i], l->n[i]);
 	}
-	if (lists_files(k, l) == -1 ||
+	if (lists_files(k, l) == -1 || lists_candidates(k, d, l) == -1 ||
 	    store_mail_failures(k->store, &l->failing, &l->nfailing) == -1)
 		return -1;
 	return 0;
@@ -169,6 +226,8 @@ inbox_page(struct http_req *req, void *arg)
 	p.nrecent = l.n[2];
 	p.files = l.files;
 	p.nfiles = l.nfiles;
+	p.cands = l.cands;
+	p.ncands = l.ncands;
 	p.failing = l.failing;
 	p.nfailing = l.nfailing;
 	p.configured = k->conf->inbound != NULL;

@@ -40,6 +40,7 @@ struct outcome {
 	int		 answered;
 	int		 ack;		/* a 受領確認 was queued */
 	char		*why;		/* an owned reason */
+	char		*candidates;	/* a digest reply's task ids, owned */
 };
 
 static int
@@ -48,6 +49,15 @@ env_ref_task(void *arg, const char *msgid, int64_t *task)
 	struct inbox	*ib = arg;
 
 	return store_mail_ref_task(ib->k->store, msgid, task);
+}
+
+static int
+env_digest_tasks(void *arg, const char *msgid, int64_t *tasks, size_t max,
+    size_t *n)
+{
+	struct inbox	*ib = arg;
+
+	return store_mail_digest_tasks(ib->k->store, msgid, tasks, max, n);
 }
 
 static int
@@ -340,6 +350,7 @@ record(struct inbox *ib, const struct inbox_facts *f, const char *hash,
 	r.task = o->task;
 	r.cycle = o->cycle;
 	r.size = len;
+	r.candidates = o->candidates;
 	if ((id = store_inbox_add(ib->k->store, &r)) == -1)
 		return -1;
 	for (i = 0; shas != NULL && i < f->nparts; i++) {
@@ -368,6 +379,9 @@ act(struct inbox *ib, const struct inbox_facts *f,
     const struct inbox_verdict *v, time_t now, struct outcome *o)
 {
 	struct task	 t;
+	struct buf	 b;
+	int64_t		 seen;
+	size_t		 i;
 
 	o->state = kind_states[v->kind];
 	o->reason = v->reason;
@@ -376,8 +390,20 @@ act(struct inbox *ib, const struct inbox_facts *f,
 		return apply_task(ib, f, v->task, now, o);
 	if (v->kind == INBOX_BOUNCE)
 		return record_bounce(ib, f, now);
-	/* A suggested task shows whose coordinators see the message. */
-	if (v->task != 0 && store_task_get(ib->k->store, v->task, &t) == 0) {
+	if (v->kind == INBOX_UNMATCHED && v->ncandidates > 0) {
+		buf_init(&b);
+		for (i = 0; i < v->ncandidates; i++)
+			buf_printf(&b, "%s%lld", i > 0 ? " " : "",
+			    (long long)v->candidates[i]);
+		o->candidates = b.data;
+	}
+	/*
+	 * A suggested task shows whose coordinators see the message; for a
+	 * digest's reply, its first task (one digest goes to one person).
+	 */
+	seen = v->task != 0 ? v->task : v->kind == INBOX_UNMATCHED &&
+	    v->ncandidates > 0 ? v->candidates[0] : 0;
+	if (seen != 0 && store_task_get(ib->k->store, seen, &t) == 0) {
 		o->cycle = xstrdup(t.cycle);
 		task_free(&t);
 	}
@@ -409,7 +435,7 @@ judge_and_record(struct inbox *ib, struct inbox_facts *f, const char *hash,
 	struct koyomi		*k = ib->k;
 	struct inbox_env	 env = { k->link_key, k->conf->inbound_address,
 		k->conf->inbound_delimiter, ib, env_ref_task, env_task_live,
-		env_sender_ok, env_msgid_used, env_own_mail };
+		env_sender_ok, env_msgid_used, env_own_mail, env_digest_tasks };
 	struct inbox_verdict	 v;
 	struct outcome		 o = { 0 };
 	char			(*shas)[65] = NULL;
@@ -468,6 +494,7 @@ fail:
 out:
 	free(shas);
 	free(o.cycle);
+	free(o.candidates);
 	free(o.why);
 	return rc;
 }

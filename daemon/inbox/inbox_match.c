@@ -207,6 +207,41 @@ verdict(struct inbox_verdict *v, enum inbox_kind kind, int64_t task,
 	v->kind = kind;
 	v->task = task;
 	v->reason = reason;
+	v->ncandidates = 0;
+}
+
+/*
+ * A reply to a digest: the live tasks of the first digest its
+ * In-Reply-To / References name, into v->candidates. 0 (none found
+ * included) or -1.
+ */
+static int
+digest_candidates(const struct inbox_facts *f, const struct inbox_env *e,
+    struct inbox_verdict *v)
+{
+	int64_t	 tasks[INBOX_CANDIDATES_MAX];
+	size_t	 i, j, n;
+	int	 rc;
+
+	v->ncandidates = 0;
+	if (e->digest_tasks == NULL)
+		return 0;
+	for (i = 0; i < f->nrefs && i < 64; i++) {
+		rc = e->digest_tasks(e->arg, f->refs[i], tasks, nitems(tasks),
+		    &n);
+		if (rc == -1)
+			return -1;
+		if (rc == 1)
+			continue;
+		for (j = 0; j < n && j < nitems(tasks); j++) {
+			if ((rc = e->task_live(e->arg, tasks[j])) == -1)
+				return -1;
+			if (rc == 1)
+				v->candidates[v->ncandidates++] = tasks[j];
+		}
+		return 0;
+	}
+	return 0;
 }
 
 /* Bounces and machine-made mail: 1 when it settled the verdict. */
@@ -265,6 +300,11 @@ inbox_decide(const struct inbox_facts *f, const struct inbox_env *e,
 	if (why != NULL) {
 		/* In-Reply-To alone never applies: it only suggests. */
 		verdict(v, INBOX_UNMATCHED, rc == 0 ? ref : 0, why);
+		if (rc == 1 && digest_candidates(f, e, v) == -1)
+			verdict(v, INBOX_ERROR, 0, NULL);
+		else if (v->ncandidates > 0)
+			v->reason = "複数の提出物をまとめたお知らせへの返信です。"
+			    "どの提出物への回答か選んでください";
 		return;
 	}
 	if (rc == 0 && ref != task) {

@@ -97,6 +97,12 @@ struct inbox_env {
 	int	(*msgid_used)(void *, const char *msgid);
 	/* 1 when msgid is one of koyomi's own mails, 0 not, -1. */
 	int	(*own_mail)(void *, const char *msgid);
+	/*
+	 * The tasks of the digest whose Message-ID is msgid, at most max:
+	 * 0 and *n, 1 when msgid is no digest's, -1. NULL: no digests.
+	 */
+	int	(*digest_tasks)(void *, const char *msgid, int64_t *tasks,
+		    size_t max, size_t *n);
 };
 
 enum inbox_kind {
@@ -108,10 +114,19 @@ enum inbox_kind {
 	INBOX_ERROR,		/* a look-up failed: try again later */
 };
 
+/* The most tasks of a digest a reply is offered with. */
+#define INBOX_CANDIDATES_MAX	32
+
 struct inbox_verdict {
 	enum inbox_kind	 kind;
 	int64_t		 task;		/* APPLY; for UNMATCHED a suggestion */
 	const char	*reason;	/* static Japanese text, or NULL */
+	/*
+	 * UNMATCHED, a reply to a digest: the digest's tasks still live,
+	 * for the coordinators to choose from (never applied by itself).
+	 */
+	int64_t		 candidates[INBOX_CANDIDATES_MAX];
+	size_t		 ncandidates;
 };
 
 /* Judges f. Never applies anything itself. */

@@ -358,6 +358,20 @@ static const char *const schema_migrations[] = {
 "      AND destination = NEW.destination"
 "      AND state NOT IN ('sent','dead') AND id < NEW.id);"
 "  END;",
+/*
+ * 10: replies to a digest. A digest names several tasks in one mail and
+ * has no reply address of one task; mail_digest_refs ties its Message-ID
+ * to each of them, so that a reply naming it (In-Reply-To, References)
+ * is offered to the coordinators with those tasks to choose from:
+ * inbox_messages.candidates, the ids of the ones still live when the
+ * reply came, separated by spaces.
+ */
+"CREATE TABLE mail_digest_refs ("
+"  msgid TEXT NOT NULL,"			/* a digest's Message-ID */
+"  task INTEGER NOT NULL,"
+"  PRIMARY KEY (msgid, task)"
+") WITHOUT ROWID;"
+"ALTER TABLE inbox_messages ADD COLUMN candidates TEXT;",
 };
 
 #endif

@@ -109,6 +109,7 @@ inbox_row_free(struct inbox_row *r)
 	free(r->state);
 	free(r->reason);
 	free(r->cycle);
+	free(r->candidates);
 }
 
 void
@@ -169,11 +170,13 @@ store_inbox_add(struct store *s, const struct inbox_row *r)
 {
 	const struct ibind	 b[] = { IT(r->hash), IT(r->msgid),
 		II(r->received), IT(r->sender), IT(r->subject), IT(r->state),
-		IT(r->reason), IID(r->task), IT(r->cycle), II(r->size) };
+		IT(r->reason), IID(r->task), IT(r->cycle), II(r->size),
+		IT(r->candidates) };
 
 	if (exec_b(s, "inbox add", "INSERT INTO inbox_messages (hash, msgid, "
-	    "received, sender, subject, state, reason, task, cycle, size) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", b, (int)nitems(b)) != 0)
+	    "received, sender, subject, state, reason, task, cycle, size, "
+	    "candidates) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", b,
+	    (int)nitems(b)) != 0)
 		return -1;
 	return sqlite3_last_insert_rowid(store_db(s));
 }
@@ -215,7 +218,8 @@ store_inbox_files_assign(struct store *s, int64_t message, int64_t task)
 
 #define INBOX_COLS "m.id, m.hash, m.msgid, m.received, m.sender, " \
 	"m.subject, m.state, m.reason, m.task, m.cycle, m.size, " \
-	"(SELECT count(*) FROM inbox_files f WHERE f.message = m.id)"
+	"(SELECT count(*) FROM inbox_files f WHERE f.message = m.id), " \
+	"m.candidates"
 
 static void
 row_read(sqlite3_stmt *st, struct inbox_row *r)
@@ -233,6 +237,7 @@ row_read(sqlite3_stmt *st, struct inbox_row *r)
 	r->cycle = store_col_dup(st, 9);
 	r->size = (size_t)sqlite3_column_int64(st, 10);
 	r->nfiles = (size_t)sqlite3_column_int64(st, 11);
+	r->candidates = store_col_dup(st, 12);
 }
 
 int
@@ -395,6 +400,40 @@ store_mail_ref_add(struct store *s, const char *msgid, int64_t task)
 
 	return exec_b(s, "mail ref", "INSERT OR REPLACE INTO mail_refs "
 	    "(msgid, task) VALUES (?, ?)", b, 2) == 0 ? 0 : -1;
+}
+
+int
+store_mail_digest_add(struct store *s, const char *msgid, int64_t task)
+{
+	const struct ibind	 b[] = { IT(msgid), II(task) };
+
+	return exec_b(s, "mail digest ref", "INSERT OR IGNORE INTO "
+	    "mail_digest_refs (msgid, task) VALUES (?, ?)", b, 2) == 0 ?
+	    0 : -1;
+}
+
+int
+store_mail_digest_tasks(struct store *s, const char *msgid, int64_t *tasks,
+    size_t max, size_t *n)
+{
+	const struct ibind	 b[] = { IT(msgid) };
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	*n = 0;
+	if ((st = prep(s, "SELECT task FROM mail_digest_refs WHERE msgid = ? "
+	    "ORDER BY task", b, 1)) == NULL)
+		return -1;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (*n < max)
+			tasks[(*n)++] = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE) {
+		store_fail(s, "mail digest refs");
+		*n = 0;
+		return -1;
+	}
+	return *n > 0 ? 0 : 1;
 }
 
 int

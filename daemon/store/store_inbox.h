@@ -32,6 +32,8 @@ struct inbox_row {
 	char		*cycle;		/* the task's cycle, or NULL */
 	size_t		 size;
 	size_t		 nfiles;	/* read back only */
+	char		*candidates;	/* a digest reply's task ids, "12 13",
+					   or NULL */
 };
 void	inbox_row_free(struct inbox_row *);
 void	inbox_rows_free(struct inbox_row *, size_t);
@@ -96,6 +98,14 @@ int	store_inbox_file_get(struct store *, int64_t id,
 int	store_mail_ref_add(struct store *, const char *msgid, int64_t task);
 /* 0 and *task, 1 unknown, -1. */
 int	store_mail_ref_task(struct store *, const char *msgid, int64_t *task);
+/*
+ * mail_digest_refs: a digest's Message-ID and each task it named. The
+ * tasks of msgid, lowest id first, at most max: 0, 1 when it is no
+ * digest's, -1.
+ */
+int	store_mail_digest_add(struct store *, const char *msgid, int64_t task);
+int	store_mail_digest_tasks(struct store *, const char *msgid,
+	    int64_t *tasks, size_t max, size_t *n);
 /*
  * The recipient of koyomi's own mail with that Message-ID (an outbox
  * row): 0 and *addr (caller frees), 1 not ours, -1.

@@ -512,13 +512,16 @@ organisations:
   - {id: org-a, name: 千代田区, type: special-ward, code: "131016"}
   - {id: org-b, name: 中央区, type: special-ward, code: "131024"}
   - {id: org-c, name: 港区, type: special-ward, code: "131032"}
+  - {id: org-d, name: 新宿区, type: special-ward, code: "131041"}
 %(kills)scontacts:
   - {id: c-a, org: org-a, name: 千代田区担当, mail: a@a.example.jp}
   - {id: c-b, org: org-b, name: 中央区担当, mail: b@b.example.jp}
   - {id: c-c, org: org-c, name: 港区担当, mail: gone@city.example.jp}
   - {id: c-co, org: mhlw, name: 事務局担当, mail: co@example.jp, roles: [coordinator]}
+  - {id: c-d, org: org-d, name: 新宿区担当, mail: d@d.example.jp}
 %(kc)spolicies:
   - {id: now, steps: [-240h], digest: false}
+  - {id: dg, steps: [-240h], digest: true}
 cycles:
   - id: share
     title: 情報共有
@@ -534,6 +537,8 @@ cycles:
         policy: now
         assignees: [org-a, org-b]
         response: {options: [参加予定, 参加しない]}
+      - {id: dg1, kind: deadline, title: 研修報告, date: "%(due)s", due: "17:00", %(adj)s, policy: dg, assignees: [org-d]}
+      - {id: dg2, kind: deadline, title: 実績報告, date: "%(due)s", due: "17:00", %(adj)s, policy: dg, assignees: [org-d]}
   - id: other
     title: 別の事業
     items:
@@ -558,7 +563,8 @@ class World:
         for sub in ("", "tmp", "new", "cur"):
             mkdirs(os.path.join(self.inbox, sub), owner=NOBODY, mode=0o700)
         mailboxes = {BASE: "inbox", "a@a.example.jp": "a",
-                     "b@b.example.jp": "b", "co@example.jp": "co"}
+                     "b@b.example.jp": "b", "co@example.jp": "co",
+                     "d@d.example.jp": "d"}
         for i in range(1, KILL_ORGS + 1):
             mailboxes["k%02d@k.example.jp" % i] = "k"
         self.smtp_port, self.http_port = free_port(), free_port()
@@ -927,6 +933,73 @@ def phase_dashboard(w, tasks):
     return ses
 
 
+def phase_digest(w, tasks, ses):
+    """A reply to a digest (two tasks, one mail, no reply address of one
+    task) is kept for the coordinators with both tasks offered as
+    buttons; one click assigns it, and nothing is applied by itself."""
+    d1, d2 = tasks[("dg1", "org-d")], tasks[("dg2", "org-d")]
+    box = os.path.join(w.boxes, "d")
+    got = wait_for(lambda: maildir_messages(box), 90, "the digest in d/")
+    if not got:
+        return
+    check(len(got) == 1, "one digest for org-d's two tasks: %d mail(s)" %
+          len(got))
+    dg = got[0]
+    check(dg.get("Reply-To") is None,
+          "a digest has no reply address of one task")
+    refs = q(w.dbpath, "SELECT task FROM mail_digest_refs WHERE msgid = ? "
+             "ORDER BY task", str(dg["Message-ID"]))
+    check(refs == sorted([(d1["id"],), (d2["id"],)]),
+          "the digest's Message-ID is tied to both tasks: %r" % (refs,))
+    before = w.count()
+    mid = send(w.smtp_port, reply(
+        "新宿区担当 <d@d.example.jp>", BASE, "Re: " + str(dg["Subject"]),
+        "実績報告を提出します。\n", [("実績.xlsx", xlsx(6, 2000), XLSX_TYPE)],
+        in_reply_to=str(dg["Message-ID"])))
+    wait_count(w, before + 1, "the reply to the digest recorded")
+    row = q(w.dbpath, "SELECT id, state, reason, task, candidates, cycle "
+            "FROM inbox_messages WHERE msgid = ?", mid)
+    if not check(len(row) == 1, "the reply is one row: %r" % (row,)):
+        return
+    mid_id, state, reason, task, cands, cycle = row[0]
+    want = "%d %d" % tuple(sorted((d1["id"], d2["id"])))
+    check(state == "unmatched" and task is None and cands == want and
+          "まとめた" in (reason or "") and cycle == "share",
+          "kept as unmatched with both tasks as candidates, no guess: %r" %
+          (row[0],))
+    check(w.tasks()[("dg2", "org-d")]["state"] == "open" and
+          w.tasks()[("dg1", "org-d")]["state"] == "open",
+          "nothing applied by itself")
+    st, _, body = ses["co"].get("/inbox")
+    page = body.decode()
+    forms = re.findall(r'<form class="candidate" data-task="(\d+)"[^>]*'
+                       r'action="/inbox/messages/(\d+)/assign"', page)
+    check(st == 200 and sorted(forms) == sorted(
+        [(str(d1["id"]), str(mid_id)), (str(d2["id"]), str(mid_id))]),
+        "/inbox offers both tasks as buttons: %r" % (forms,))
+    check("「実績報告」新宿区" in page and "に割り当て" in page and
+          re.search(r"期限 %s（[日月火水木金土]）" % w.due, page),
+          "each button names the task, whose it is and the due day with "
+          "its 曜日")
+    st, _, body = ses["other"].get("/inbox")
+    check(st == 200 and 'class="candidate"' not in body.decode(),
+          "a coordinator of another cycle sees neither the mail nor its "
+          "buttons")
+    st = ses["co"].post("/inbox/messages/%d/assign" % mid_id,
+                        {"task": str(d2["id"])})[0]
+    check(st == 303, "the button assigns it: %d" % st)
+    t = w.tasks()
+    check(t[("dg2", "org-d")]["state"] == "done" and
+          t[("dg1", "org-d")]["state"] == "open",
+          "the chosen task is done, the other still open")
+    f = q(w.dbpath, "SELECT task FROM inbox_files WHERE message = ?",
+          mid_id)
+    check(f == [(d2["id"],)], "its file is the chosen task's: %r" % (f,))
+    st, _, body = ses["co"].get("/inbox")
+    check('class="candidate"' not in body.decode(),
+          "once assigned, no button is left")
+
+
 def phase_cli(w, tasks):
     """koyomi inbox: the reply address, an allowed sender, the list, and
     a failing address cleared."""
@@ -1088,7 +1161,8 @@ def run(mode):
         rem = phase_reminders(w, tasks)
         if rem:
             phase_replies(w, tasks, rem)
-            phase_dashboard(w, tasks)
+            ses = phase_dashboard(w, tasks)
+            phase_digest(w, tasks, ses)
             phase_cli(w, tasks)
         w.stop_daemon()
         # A restart reads nothing twice.

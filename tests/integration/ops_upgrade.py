@@ -53,6 +53,8 @@ RELEASED = [
     # 9: the outbox rebuilt without IN lists of three (CHECK, indexes,
     # head triggers), its bodies in outbox_bodies.
     "913c775a31dd9ab48e7c37c84123709ca446de6f87902d06542eecdd16accd94",
+    # 10: replies to a digest (mail_digest_refs, inbox_messages.candidates).
+    "56054c66846c7fdbb5caf08232bebc192c01fed8254d0e49fef03245ebae461c",
 ]
 
 
@@ -132,16 +134,23 @@ def build_old(path, ms, v):
                " 1747296000, '2025-05-15', 'done', 1740000000, 1740000001)")
     db.execute("INSERT INTO task_events (task, at, action, who, via)"
                " VALUES (7, 1740000001, 'done', 'alice', 'cli')")
+    bodies = [mail_body(v), b'{"type":"task.completed"}']
+    # From version 9 on, a message's bytes are a row of outbox_bodies.
+    col, ph = (", body", ", ?") if v < 9 else ("", "")
     db.execute("INSERT INTO outbox (id, msgid, channel, destination, kind,"
-               " subject, body, state, attempts, next_attempt, created)"
+               " subject%s, state, attempts, next_attempt, created)"
                " VALUES (1, ?, 'mail', 'old@example.jp', 'reminder',"
-               " ?, ?, 'pending', 0, 1740000000, 1740000000)",
-               ("<old-v%d@koyomi.test>" % v, "schema v%d" % v, mail_body(v)))
-    db.execute("INSERT INTO outbox (id, msgid, channel, destination, kind,"
-               " body, state, attempts, next_attempt, created, sent_at)"
-               " VALUES (2, ?, 'webhook', 'hook', 'task.completed', ?,"
-               " 'sent', 1, 1740000000, 1740000000, 1740000002)",
-               ("msg_oldv%d" % v, b'{"type":"task.completed"}'))
+               " ?%s, 'pending', 0, 1740000000, 1740000000)" % (col, ph),
+               ("<old-v%d@koyomi.test>" % v, "schema v%d" % v) +
+               tuple(bodies[:1] if v < 9 else []))
+    db.execute("INSERT INTO outbox (id, msgid, channel, destination, kind"
+               "%s, state, attempts, next_attempt, created, sent_at)"
+               " VALUES (2, ?, 'webhook', 'hook', 'task.completed'%s,"
+               " 'sent', 1, 1740000000, 1740000000, 1740000002)" % (col, ph),
+               ("msg_oldv%d" % v,) + tuple(bodies[1:] if v < 9 else []))
+    if v >= 9:
+        db.executemany("INSERT INTO outbox_bodies (id, body) VALUES (?, ?)",
+                       [(1, bodies[0]), (2, bodies[1])])
     db.execute("INSERT INTO reminder_steps (task, step, at, outbox)"
                " VALUES (7, '-7d', 1746691200, 1)")
     db.execute("INSERT INTO endpoints (id, failing_since) VALUES"

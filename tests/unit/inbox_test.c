@@ -326,6 +326,96 @@ test_decide(void **state)
 	free(bad);
 }
 
+/* A digest "<d@x>" of tasks 5, 6 and 9; task 6 cancelled since. */
+static int
+f_digest(void *arg, const char *msgid, int64_t *tasks, size_t max, size_t *n)
+{
+	static const int64_t	 ids[] = { 5, 6, 9 };
+	struct fake		*f = arg;
+	size_t			 i;
+
+	*n = 0;
+	if (f->fail)
+		return -1;
+	if (strcmp(msgid, "<d@x>") != 0)
+		return 1;
+	for (i = 0; i < sizeof ids / sizeof ids[0] && i < max; i++)
+		tasks[(*n)++] = ids[i];
+	return 0;
+}
+
+static int
+f_live_not6(void *arg, int64_t task)
+{
+	struct fake	*f = arg;
+
+	return f->fail ? -1 : task != 6;
+}
+
+static void
+test_decide_digest(void **state)
+{
+	struct fake		 fk = { 0, 1, "a@a.example.jp", 0, 0, 0 };
+	struct inbox_env	 e = { key1, "koyomi@example.jp", "+", &fk,
+		f_ref, f_live_not6, f_sender, f_used, f_own, f_digest };
+	struct inbox_facts	 m = { 0 };
+	struct inbox_verdict	 v;
+	char			 other[] = "<o@x>", dig[] = "<d@x>";
+	char			*refs[2] = { other, dig }, *rc[1], *good;
+	char			 from[] = "a@a.example.jp";
+	char			 msgid[] = "<m2@a.example.jp>";
+
+	(void)state;
+	m.msgid = msgid;
+	m.from = from;
+	/* Sent to the plain address, In-Reply-To the digest: its live tasks. */
+	m.refs = refs;
+	m.nrefs = 2;
+	inbox_decide(&m, &e, &v);
+	assert_int_equal(v.kind, INBOX_UNMATCHED);
+	assert_int_equal(v.task, 0);
+	assert_int_equal(v.ncandidates, 2);
+	assert_int_equal(v.candidates[0], 5);
+	assert_int_equal(v.candidates[1], 9);
+	assert_non_null(strstr(v.reason, "まとめた"));
+	/* Not a digest's: no candidates, the plain reason. */
+	m.nrefs = 1;
+	inbox_decide(&m, &e, &v);
+	assert_int_equal(v.kind, INBOX_UNMATCHED);
+	assert_int_equal(v.ncandidates, 0);
+	assert_null(strstr(v.reason, "まとめた"));
+	/* A known reminder's Message-ID wins: one suggestion, no list. */
+	fk.ref_task = 7;
+	refs[0] = (char *)"<r@x>";
+	m.nrefs = 2;
+	inbox_decide(&m, &e, &v);
+	assert_int_equal(v.task, 7);
+	assert_int_equal(v.ncandidates, 0);
+	fk.ref_task = 0;
+	refs[0] = other;
+	/* A signed address still decides alone: the digest is not asked. */
+	good = links_reply_address(key1, 42, "koyomi@example.jp", "+");
+	rc[0] = good;
+	m.rcpts = rc;
+	m.nrcpts = 1;
+	inbox_decide(&m, &e, &v);
+	assert_int_equal(v.kind, INBOX_APPLY);
+	assert_int_equal(v.task, 42);
+	assert_int_equal(v.ncandidates, 0);
+	m.nrcpts = 0;
+	/* Without the look-up (no digests kept): as before. */
+	e.digest_tasks = NULL;
+	inbox_decide(&m, &e, &v);
+	assert_int_equal(v.kind, INBOX_UNMATCHED);
+	assert_int_equal(v.ncandidates, 0);
+	e.digest_tasks = f_digest;
+	/* A failing look-up: decide nothing. */
+	fk.fail = 1;
+	inbox_decide(&m, &e, &v);
+	assert_int_equal(v.kind, INBOX_ERROR);
+	free(good);
+}
+
 static void
 sane(const char *in, const char *want)
 {
@@ -691,6 +781,7 @@ main(void)
 		cmocka_unit_test(test_reply_address),
 		cmocka_unit_test(test_auto_flags),
 		cmocka_unit_test(test_decide),
+		cmocka_unit_test(test_decide_digest),
 		cmocka_unit_test(test_sanitise),
 		cmocka_unit_test(test_answer),
 		cmocka_unit_test(test_dsn),
