@@ -155,6 +155,7 @@ test: deps
 	@rm -f build/results.txt
 	$(MAKE) --no-print-directory VARIANT=normal test-variant
 	$(MAKE) --no-print-directory VARIANT=asan test-variant
+	@FUZZ_SECONDS=3 FUZZ_RESULTS=build/results.txt sh tests/fuzz/run.sh || :
 	@sh tests/summary.sh build/results.txt
 
 asan:

@@ -6,7 +6,7 @@
  * parallel workers do not share it). Built by tests/fuzz/run.sh, with the
  * sources on the line below (a // line: the globs would open a comment).
  */
-// fuzz-sources: daemon/core/conf.c rules/*.c calendars/*.c
+// fuzz-sources: daemon/core/conf.c notifier/mail.c notifier/base64.c rules/*.c calendars/*.c
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>

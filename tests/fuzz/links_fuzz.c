@@ -9,7 +9,7 @@
  *     input) is either refused or still names the same task and assignee:
  *     nothing can be changed without the key.
  * Built by tests/fuzz/run.sh.
- * fuzz-sources: daemon/core/links.c calendars/util.c calendars/log.c
+ * fuzz-sources: daemon/core/links.c notifier/base64.c calendars/util.c calendars/log.c
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -9,13 +9,16 @@
 # and the pkg-config packages it needs beyond PKGS in another
 #   fuzz-pkgs: gmime-3.0
 # FUZZ_ONLY=name (or a space-separated list) builds and runs only those.
+# FUZZ_RESULTS=FILE appends "pass|fail fuzz NAME build/fuzz" per target,
+# as make test's other runners do (make test runs every target for a few
+# seconds this way, so that none can stop building unnoticed).
 # Exits nonzero when a target fails to build or finds a crash.
 set -eu
 cd "$(dirname "$0")/../.."
 SECONDS_EACH=${FUZZ_SECONDS:-60}
 CC=${FUZZ_CC:-clang}
 OUT=build/fuzz
-PKGS="libical libcurl sqlite3 yaml-0.1 libmicrohttpd libcrypto libsystemd zlib"
+PKGS="libical libcurl sqlite3 yaml-0.1 libmicrohttpd openssl libsystemd zlib gmime-3.0 libzip"
 mkdir -p "$OUT"
 cflags="-std=c17 -D_GNU_SOURCE -DKOYOMI_VERSION=\"fuzz\" -I. -g -O1 \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
@@ -23,6 +26,10 @@ cflags="-std=c17 -D_GNU_SOURCE -DKOYOMI_VERSION=\"fuzz\" -I. -g -O1 \
 libs="$(pkg-config --libs $PKGS 2>/dev/null) -lev -lm"
 status=0
 ran=0
+result() {
+	[ -n "${FUZZ_RESULTS:-}" ] && echo "$1 fuzz $2 $OUT" >>"$FUZZ_RESULTS"
+	return 0
+}
 for src in tests/fuzz/*_fuzz.c; do
 	[ -f "$src" ] || continue
 	name=$(basename "$src" _fuzz.c)
@@ -51,6 +58,7 @@ for src in tests/fuzz/*_fuzz.c; do
 	if ! $CC $cflags $xflags -o "$OUT/${name}_fuzz" "$src" $srcs $libs \
 	    $xlibs; then
 		echo "fuzz: $name: build failed" >&2
+		result fail "$name"
 		status=1
 		continue
 	fi
@@ -66,9 +74,11 @@ for src in tests/fuzz/*_fuzz.c; do
 	    >"$OUT/$name.log" 2>&1; then
 		echo "fuzz: $name: FAILED, see $OUT/$name.log" >&2
 		tail -40 "$OUT/$name.log" >&2
+		result fail "$name"
 		status=1
 	else
 		tail -1 "$OUT/$name.log"
+		result pass "$name"
 	fi
 done
 if [ "$ran" -eq 0 ]; then
