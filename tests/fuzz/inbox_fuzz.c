@@ -7,7 +7,8 @@
  * reads out of bounds, and what the parser hands on keeps its promises:
  * UTF-8 everywhere a person will read it, a sanitised name for every
  * attachment, no attachment bytes over the limit, and a verdict that is
- * never APPLY without a signed reply address.
+ * never APPLY without a signed reply address, nor with a digest's
+ * candidates.
  * fuzz-sources: daemon/inbox/inbox_mime.c daemon/inbox/inbox_match.c daemon/core/links.c daemon/codec/token.c notifier/base64.c calendars/util.c calendars/log.c
  * fuzz-pkgs: gmime-3.0
  */
@@ -63,6 +64,21 @@ own_mail(void *arg, const char *msgid)
 	return strstr(msgid, "koyomi") != NULL;
 }
 
+static int
+digest_tasks(void *arg, const char *msgid, int64_t *tasks, size_t max,
+    size_t *n)
+{
+	size_t	 i;
+
+	(void)arg;
+	*n = 0;
+	if (strstr(msgid, "digest") == NULL)
+		return 1;
+	for (i = 0; i < max && i < strlen(msgid); i++)
+		tasks[(*n)++] = (int64_t)i + 1;
+	return 0;
+}
+
 static void
 check_utf8(const char *s)
 {
@@ -110,8 +126,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		env.sender_ok = sender_ok;
 		env.msgid_used = msgid_used;
 		env.own_mail = own_mail;
+		env.digest_tasks = digest_tasks;
 		inbox_decide(&f, &env, &v);
 		if (v.kind == INBOX_APPLY && v.task <= 0)
+			abort();
+		/* Candidates only ever come with a message kept unmatched. */
+		if (v.ncandidates > INBOX_CANDIDATES_MAX ||
+		    (v.ncandidates > 0 && v.kind != INBOX_UNMATCHED))
 			abort();
 		if (f.first_line != NULL)
 			(void)inbox_answer_option(f.first_line, opts, 3);
