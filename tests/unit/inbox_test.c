@@ -352,6 +352,17 @@ f_live_not6(void *arg, int64_t task)
 	return f->fail ? -1 : task != 6;
 }
 
+/* Decides m and checks the kind, the task and how many candidates. */
+static void
+decided(const struct inbox_facts *m, const struct inbox_env *e,
+    struct inbox_verdict *v, enum inbox_kind kind, int64_t task, size_t n)
+{
+	inbox_decide(m, e, v);
+	assert_int_equal(v->kind, kind);
+	assert_int_equal(v->task, task);
+	assert_int_equal(v->ncandidates, n);
+}
+
 static void
 test_decide_digest(void **state)
 {
@@ -371,26 +382,19 @@ test_decide_digest(void **state)
 	/* Sent to the plain address, In-Reply-To the digest: its live tasks. */
 	m.refs = refs;
 	m.nrefs = 2;
-	inbox_decide(&m, &e, &v);
-	assert_int_equal(v.kind, INBOX_UNMATCHED);
-	assert_int_equal(v.task, 0);
-	assert_int_equal(v.ncandidates, 2);
+	decided(&m, &e, &v, INBOX_UNMATCHED, 0, 2);
 	assert_int_equal(v.candidates[0], 5);
 	assert_int_equal(v.candidates[1], 9);
 	assert_non_null(strstr(v.reason, "まとめた"));
 	/* Not a digest's: no candidates, the plain reason. */
 	m.nrefs = 1;
-	inbox_decide(&m, &e, &v);
-	assert_int_equal(v.kind, INBOX_UNMATCHED);
-	assert_int_equal(v.ncandidates, 0);
+	decided(&m, &e, &v, INBOX_UNMATCHED, 0, 0);
 	assert_null(strstr(v.reason, "まとめた"));
 	/* A known reminder's Message-ID wins: one suggestion, no list. */
 	fk.ref_task = 7;
 	refs[0] = (char *)"<r@x>";
 	m.nrefs = 2;
-	inbox_decide(&m, &e, &v);
-	assert_int_equal(v.task, 7);
-	assert_int_equal(v.ncandidates, 0);
+	decided(&m, &e, &v, INBOX_UNMATCHED, 7, 0);
 	fk.ref_task = 0;
 	refs[0] = other;
 	/* A signed address still decides alone: the digest is not asked. */
@@ -398,21 +402,15 @@ test_decide_digest(void **state)
 	rc[0] = good;
 	m.rcpts = rc;
 	m.nrcpts = 1;
-	inbox_decide(&m, &e, &v);
-	assert_int_equal(v.kind, INBOX_APPLY);
-	assert_int_equal(v.task, 42);
-	assert_int_equal(v.ncandidates, 0);
+	decided(&m, &e, &v, INBOX_APPLY, 42, 0);
 	m.nrcpts = 0;
 	/* Without the look-up (no digests kept): as before. */
 	e.digest_tasks = NULL;
-	inbox_decide(&m, &e, &v);
-	assert_int_equal(v.kind, INBOX_UNMATCHED);
-	assert_int_equal(v.ncandidates, 0);
+	decided(&m, &e, &v, INBOX_UNMATCHED, 0, 0);
 	e.digest_tasks = f_digest;
 	/* A failing look-up: decide nothing. */
 	fk.fail = 1;
-	inbox_decide(&m, &e, &v);
-	assert_int_equal(v.kind, INBOX_ERROR);
+	decided(&m, &e, &v, INBOX_ERROR, 0, 0);
 	free(good);
 }
 
