@@ -52,6 +52,7 @@ notify_task_free(struct notify_task *t)
 	if (t == NULL)
 		return;
 	free(t->rcpt);
+	free(t->sender);
 	free(t->msgid);
 	free(t->payload);
 	free((char *)t->ep.id);
@@ -194,6 +195,27 @@ fail:
 	return NULL;
 }
 
+/*
+ * An envelope sender fit for MAIL FROM:<…>: printable ASCII with one @,
+ * nothing that could end the command or the path.
+ */
+static int
+sender_ok(const char *s)
+{
+	const char	*p;
+	int		 at = 0;
+
+	if (*s == '\0' || strlen(s) > 254)
+		return 0;
+	for (p = s; *p != '\0'; p++) {
+		if (*p <= ' ' || *p >= 0x7f || *p == '<' || *p == '>' ||
+		    *p == '"' || *p == '\\')
+			return 0;
+		at += *p == '@';
+	}
+	return at == 1 && s[0] != '@' && p[-1] != '@';
+}
+
 /* Deep copy of the job: the caller's memory is borrowed only for submit. */
 static struct notify_task *
 notify_task_new(struct notify *n, const struct notify_job *j)
@@ -206,6 +228,7 @@ notify_task_new(struct notify *n, const struct notify_job *j)
 	t->n = n;
 	t->channel = j->channel;
 	t->rcpt = j->rcpt != NULL ? xstrdup(j->rcpt) : NULL;
+	t->sender = j->sender != NULL ? xstrdup(j->sender) : NULL;
 	t->msgid = xstrdup(j->msgid);
 	t->payload = xmalloc(j->len + 1);
 	memcpy(t->payload, j->payload, j->len);
@@ -241,6 +264,11 @@ notify_submit(struct notify *n, const struct notify_job *j, char **cause)
 	if (j->channel == NOTIFY_MAIL &&
 	    (j->rcpt == NULL || *j->rcpt == '\0' || n->mail_state == NULL)) {
 		xasprintf(cause, "mail job without recipient or transport");
+		return -1;
+	}
+	if (j->channel == NOTIFY_MAIL && j->sender != NULL &&
+	    !sender_ok(j->sender)) {
+		xasprintf(cause, "mail job with a malformed envelope sender");
 		return -1;
 	}
 	if (j->channel == NOTIFY_WEBHOOK &&

@@ -66,6 +66,8 @@ typedef void (*notify_done_cb)(void *arg, const struct notify_result *);
 struct notify_job {
 	enum notify_channel		 channel;
 	const char			*rcpt;		/* mail: envelope recipient address */
+	const char			*sender;	/* mail: envelope sender address,
+							   bare; NULL: mail_from's */
 	const struct notify_endpoint	*endpoint;	/* webhook */
 	const char			*msgid;		/* Message-ID / webhook-id, stable */
 	const char			*payload;	/* RFC 5322 message or JSON body */

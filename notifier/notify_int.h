@@ -19,6 +19,7 @@ struct notify_task {
 	struct notify		*n;
 	enum notify_channel	 channel;
 	char			*rcpt;
+	char			*sender;	/* MAIL FROM, NULL: the transport's */
 	char			*msgid;
 	char			*payload;
 	size_t			 len;

@@ -1047,7 +1047,10 @@ smtp_sess_next(struct smtp_sess *c)
 		c->task_end = ev_now(s->loop) + s->timeout;
 	c->replied = 0;
 	c->pipe_err = 0;
-	smtp_send_cmd(c, "MAIL FROM:%s", s->from);
+	if (t->sender != NULL)
+		smtp_send_cmd(c, "MAIL FROM:<%s>", t->sender);
+	else
+		smtp_send_cmd(c, "MAIL FROM:%s", s->from);
 	if (c->pipelining) {
 		smtp_send_cmd(c, "RCPT TO:<%s>", t->rcpt);
 		smtp_send_cmd(c, "DATA");

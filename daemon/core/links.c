@@ -28,6 +28,7 @@
 /* Separates these MACs from anything else the key may ever sign. */
 static const char links_context[] = "koyomi completion link v1";
 static const char reply_context[] = "koyomi reply address v1";
+static const char bounce_context[] = "koyomi bounce address v1";
 #define REPLY_SIG_BYTES	10	/* 80 bits: 16 base32 letters */
 #define REPLY_SIG_LEN	16
 #define REPLY_TASK_MAX	18	/* decimal digits of a task id */
@@ -206,21 +207,27 @@ links_key_load(const char *path, unsigned char key[LINKS_KEY_LEN],
 	return rc;
 }
 
-/* The 16 base32 letters (a-z2-7) of a task's reply signature. */
+/*
+ * The 16 base32 letters (a-z2-7) of the signature of id under ctx (the
+ * context string with its NUL): a task's reply address, or an outbox
+ * row's bounce address, never one for the other.
+ */
 static void
-reply_sig(const unsigned char *key, int64_t task, char out[REPLY_SIG_LEN + 1])
+tag_sig(const unsigned char *key, const char *ctx, size_t ctxlen, int64_t id,
+    char out[REPLY_SIG_LEN + 1])
 {
 	static const char alpha[] = "abcdefghijklmnopqrstuvwxyz234567";
-	unsigned char	 in[sizeof reply_context + 24], mac[LINKS_MAC_LEN];
+	unsigned char	 in[64 + 24], mac[LINKS_MAC_LEN];
 	unsigned int	 maclen = LINKS_MAC_LEN;
 	unsigned	 acc = 0;
 	int		 bits = 0, n, i, o = 0;
 
-	memcpy(in, reply_context, sizeof reply_context);
-	n = snprintf((char *)in + sizeof reply_context, 24, "%lld",
-	    (long long)task);
+	if (ctxlen > 64)
+		fatalx("links: context too long");
+	memcpy(in, ctx, ctxlen);
+	n = snprintf((char *)in + ctxlen, 24, "%lld", (long long)id);
 	if (HMAC(EVP_sha256(), key, LINKS_KEY_LEN, in,
-	    sizeof reply_context + (size_t)n, mac, &maclen) == NULL)
+	    ctxlen + (size_t)n, mac, &maclen) == NULL)
 		fatalx("links: HMAC-SHA256 failed");
 	for (i = 0; i < REPLY_SIG_BYTES; i++) {
 		acc = (acc << 8 | mac[i]) & 0xfff;
@@ -228,6 +235,12 @@ reply_sig(const unsigned char *key, int64_t task, char out[REPLY_SIG_LEN + 1])
 			out[o++] = alpha[(acc >> (bits - 5)) & 31];
 	}
 	out[o] = '\0';
+}
+
+static void
+reply_sig(const unsigned char *key, int64_t task, char out[REPLY_SIG_LEN + 1])
+{
+	tag_sig(key, reply_context, sizeof reply_context, task, out);
 }
 
 void
@@ -240,9 +253,10 @@ links_reply_tag(const unsigned char key[LINKS_KEY_LEN], int64_t task,
 	snprintf(tag, LINKS_TAG_MAX, "%lld.%s", (long long)task, sig);
 }
 
-int
-links_reply_check(const unsigned char key[LINKS_KEY_LEN], const char *tag,
-    int64_t *task)
+/* "ID.SIG" (the SIG in any case) under ctx: 0 and *out, or -1. */
+static int
+tag_check(const unsigned char *key, const char *ctx, size_t ctxlen,
+    const char *tag, int64_t *out)
 {
 	char		 sig[REPLY_SIG_LEN + 1], got[REPLY_SIG_LEN + 1];
 	const char	*dot;
@@ -260,11 +274,18 @@ links_reply_check(const unsigned char key[LINKS_KEY_LEN], const char *tag,
 		got[i] = (char)(dot[1 + i] >= 'A' && dot[1 + i] <= 'Z' ?
 		    dot[1 + i] - 'A' + 'a' : dot[1 + i]);
 	got[REPLY_SIG_LEN] = '\0';
-	reply_sig(key, id, sig);
+	tag_sig(key, ctx, ctxlen, id, sig);
 	if (CRYPTO_memcmp(sig, got, REPLY_SIG_LEN) != 0)
 		return -1;
-	*task = id;
+	*out = id;
 	return 0;
+}
+
+int
+links_reply_check(const unsigned char key[LINKS_KEY_LEN], const char *tag,
+    int64_t *task)
+{
+	return tag_check(key, reply_context, sizeof reply_context, tag, task);
 }
 
 char *
@@ -281,13 +302,17 @@ links_reply_address(const unsigned char key[LINKS_KEY_LEN], int64_t task,
 	return out;
 }
 
-enum links_reply
-links_reply_parse(const unsigned char key[LINKS_KEY_LEN], const char *base,
-    const char *delim, const char *addr, int64_t *task)
+/*
+ * The tag of addr, an address of base: LINKS_REPLY_OK with tag set,
+ * LINKS_REPLY_UNTAGGED for base itself, LINKS_REPLY_OTHER, or
+ * LINKS_REPLY_BAD when the tag is too long to be one of ours.
+ */
+static enum links_reply
+addr_tag(const char *base, const char *delim, const char *addr,
+    char tag[LINKS_TAG_MAX])
 {
 	const char	*bat = strrchr(base, '@'), *aat = strrchr(addr, '@');
 	size_t		 nl, dl = strlen(delim), tl;
-	char		 tag[LINKS_TAG_MAX];
 
 	if (bat == NULL || aat == NULL || strcasecmp(bat, aat) != 0)
 		return LINKS_REPLY_OTHER;
@@ -299,13 +324,53 @@ links_reply_parse(const unsigned char key[LINKS_KEY_LEN], const char *base,
 	    strncmp(addr + nl, delim, dl) != 0)
 		return LINKS_REPLY_OTHER;
 	tl = (size_t)(aat - addr) - nl - dl;
-	if (tl >= sizeof tag)
+	if (tl >= LINKS_TAG_MAX)
 		return LINKS_REPLY_BAD;
 	memcpy(tag, addr + nl + dl, tl);
 	tag[tl] = '\0';
+	return LINKS_REPLY_OK;
+}
+
+enum links_reply
+links_reply_parse(const unsigned char key[LINKS_KEY_LEN], const char *base,
+    const char *delim, const char *addr, int64_t *task)
+{
+	char			 tag[LINKS_TAG_MAX];
+	enum links_reply	 r;
+
+	if ((r = addr_tag(base, delim, addr, tag)) != LINKS_REPLY_OK)
+		return r;
 	/* A tag that is not a task's (no digits first): not ours to judge. */
 	if (tag[0] < '0' || tag[0] > '9')
 		return LINKS_REPLY_UNTAGGED;
 	return links_reply_check(key, tag, task) == 0 ? LINKS_REPLY_OK :
 	    LINKS_REPLY_BAD;
+}
+
+char *
+links_bounce_address(const unsigned char key[LINKS_KEY_LEN], int64_t id,
+    const char *base, const char *delim)
+{
+	const char	*at = strrchr(base, '@');
+	char		 sig[REPLY_SIG_LEN + 1], *out;
+
+	if (at == NULL || at == base || at[1] == '\0' || id <= 0)
+		return NULL;
+	tag_sig(key, bounce_context, sizeof bounce_context, id, sig);
+	xasprintf(&out, "%.*s%sb%lld.%s%s", (int)(at - base), base, delim,
+	    (long long)id, sig, at);
+	return out;
+}
+
+int
+links_bounce_parse(const unsigned char key[LINKS_KEY_LEN], const char *base,
+    const char *delim, const char *addr, int64_t *id)
+{
+	char	 tag[LINKS_TAG_MAX];
+
+	if (addr_tag(base, delim, addr, tag) != LINKS_REPLY_OK ||
+	    (tag[0] != 'b' && tag[0] != 'B'))
+		return -1;
+	return tag_check(key, bounce_context, sizeof bounce_context, tag + 1,
+	    id);
 }

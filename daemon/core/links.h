@@ -83,4 +83,18 @@ enum links_reply links_reply_parse(const unsigned char key[LINKS_KEY_LEN],
 	    const char *base, const char *delim, const char *addr,
 	    int64_t *task);
 
+/*
+ * Bounce addresses (VERP): the mail of outbox row 42 goes out with the
+ * envelope sender LOCAL DELIM b42.SIG @DOMAIN, SIG as above under a
+ * context of its own, so the bounce comes back to an address that names
+ * the very message, even when the bounce quotes nothing of it. Caller
+ * frees; NULL when base is not an address.
+ */
+char	*links_bounce_address(const unsigned char key[LINKS_KEY_LEN],
+	    int64_t id, const char *base, const char *delim);
+/* 0 and *id when addr (any case) is a genuine bounce address, else -1. */
+int	 links_bounce_parse(const unsigned char key[LINKS_KEY_LEN],
+	    const char *base, const char *delim, const char *addr,
+	    int64_t *id);
+
 #endif

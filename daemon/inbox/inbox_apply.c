@@ -287,12 +287,27 @@ ack:
 
 /* A bounce of koyomi's own mail: its failed addresses are marked. */
 static int
-record_bounce(struct inbox *ib, const struct inbox_facts *f, time_t now)
+record_bounce(struct inbox *ib, const struct inbox_facts *f,
+    const struct inbox_verdict *v, time_t now)
 {
 	struct store	*s = ib->k->store;
-	char		*rcpt = NULL;
+	char		*rcpt = NULL, *msgid = NULL;
 	size_t		 i;
 	int		 rc = 0;
+
+	/* Its bounce address named the message: its recipient failed. */
+	if (v->bounced != 0 &&
+	    (rc = store_outbox_mail_of(s, v->bounced, &rcpt, &msgid)) != 1) {
+		if (rc == 0) {
+			inbox_lower(rcpt);
+			rc = store_mail_failure_add(s, rcpt, now, f->dsn.status,
+			    msgid);
+		}
+		free(rcpt);
+		free(msgid);
+		return rc;
+	}
+	rc = 0;
 
 	for (i = 0; i < f->dsn.nfailed && rc == 0; i++)
 		rc = store_mail_failure_add(s, f->dsn.failed[i], now,
@@ -389,7 +404,7 @@ act(struct inbox *ib, const struct inbox_facts *f,
 	if (v->kind == INBOX_APPLY)
 		return apply_task(ib, f, v->task, now, o);
 	if (v->kind == INBOX_BOUNCE)
-		return record_bounce(ib, f, now);
+		return record_bounce(ib, f, v, now);
 	if (v->kind == INBOX_UNMATCHED && v->ncandidates > 0) {
 		buf_init(&b);
 		for (i = 0; i < v->ncandidates; i++)

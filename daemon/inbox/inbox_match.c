@@ -208,6 +208,21 @@ verdict(struct inbox_verdict *v, enum inbox_kind kind, int64_t task,
 	v->task = task;
 	v->reason = reason;
 	v->ncandidates = 0;
+	v->bounced = 0;
+}
+
+/* The outbox row a bounce address among the recipients names, or 0. */
+static int64_t
+bounce_row(const struct inbox_facts *f, const struct inbox_env *e)
+{
+	int64_t	 id;
+	size_t	 i;
+
+	for (i = 0; i < f->nrcpts; i++)
+		if (links_bounce_parse(e->key, e->base, e->delim, f->rcpts[i],
+		    &id) == 0)
+			return id;
+	return 0;
 }
 
 /*
@@ -249,8 +264,21 @@ static int
 decide_auto(const struct inbox_facts *f, const struct inbox_env *e,
     struct inbox_verdict *v)
 {
+	int64_t	 id;
 	int	 rc;
 
+	/*
+	 * A delivery report, or a mail from a mailer daemon, sent back to
+	 * the bounce address of one of our messages (VERP): that message
+	 * bounced, whatever the report quotes of it. An auto-reply to the
+	 * same address (a vacation notice: no report, no daemon) is not.
+	 */
+	if ((f->is_dsn || (f->auto_flags & INBOX_AUTO_DAEMON)) &&
+	    (id = bounce_row(f, e)) != 0) {
+		verdict(v, INBOX_BOUNCE, 0, "koyomi が送ったメールの配信エラー");
+		v->bounced = id;
+		return 1;
+	}
 	if ((f->is_dsn || (f->auto_flags & (INBOX_AUTO_NULL_PATH |
 	    INBOX_AUTO_DAEMON))) && f->dsn.orig_msgid != NULL) {
 		if ((rc = e->own_mail(e->arg, f->dsn.orig_msgid)) == -1) {

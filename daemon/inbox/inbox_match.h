@@ -127,6 +127,8 @@ struct inbox_verdict {
 	 */
 	int64_t		 candidates[INBOX_CANDIDATES_MAX];
 	size_t		 ncandidates;
+	/* BOUNCE sent back to a bounce address: the outbox row it names. */
+	int64_t		 bounced;
 };
 
 /* Judges f. Never applies anything itself. */

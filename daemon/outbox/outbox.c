@@ -23,6 +23,7 @@
 #include "calendars/util.h"
 #include "daemon/core/conf.h"
 #include "daemon/core/koyomi.h"
+#include "daemon/core/links.h"
 #include "daemon/core/metrics.h"
 #include "daemon/outbox/outbox.h"
 #include "daemon/core/sched.h"
@@ -629,7 +630,7 @@ outbox_submit(struct outbox *ob, struct ob_job *j, struct outbox_row *r)
 	const struct conf_webhook	*w;
 	struct notify_endpoint		 ep;
 	struct notify_job		 job;
-	char				*cause = NULL;
+	char				*cause = NULL, *sender = NULL;
 
 	memset(&job, 0, sizeof job);
 	memset(&ep, 0, sizeof ep);
@@ -645,6 +646,12 @@ outbox_submit(struct outbox *ob, struct ob_job *j, struct outbox_row *r)
 	} else {
 		job.channel = NOTIFY_MAIL;
 		job.rcpt = r->destination;
+		/* Read replies and bounces: the bounce names its message. */
+		if (k->conf->inbound != NULL && k->has_link_key &&
+		    k->conf->inbound_address != NULL)
+			job.sender = sender = links_bounce_address(k->link_key,
+			    r->id, k->conf->inbound_address,
+			    k->conf->inbound_delimiter);
 	}
 	j->started = ev_now(k->loop);
 	job.msgid = r->msgid;
@@ -654,12 +661,14 @@ outbox_submit(struct outbox *ob, struct ob_job *j, struct outbox_row *r)
 	job.arg = j;
 	if (notify_submit(ob->n, &job, &cause) == -1) {
 		/* Malformed, so rare: its own statement. */
+		free(sender);
 		store_outbox_set_dead(k->store, r->id, r->attempts, cause);
 		free(cause);
 		outbox_job_idle(j);
 		outbox_job_free(j);
 		return;
 	}
+	free(sender);
 	j->next = ob->jobs;
 	if (ob->jobs != NULL)
 		ob->jobs->prev = j;

@@ -469,6 +469,35 @@ store_outbox_mail_rcpt(struct store *s, const char *msgid, char **addr)
 	return 0;
 }
 
+int
+store_outbox_mail_of(struct store *s, int64_t id, char **addr, char **msgid)
+{
+	const struct ibind	 b[] = { II(id) };
+	sqlite3_stmt		*st;
+	int			 rc;
+
+	*addr = *msgid = NULL;
+	if ((st = prep(s, "SELECT destination, msgid FROM outbox WHERE id = ? "
+	    "AND channel = 'mail'", b, 1)) == NULL)
+		return -1;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*addr = store_col_dup(st, 0);
+		*msgid = store_col_dup(st, 1);
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE)
+		return 1;
+	if (rc != SQLITE_ROW || *addr == NULL) {
+		free(*addr);
+		free(*msgid);
+		*addr = *msgid = NULL;
+		store_fail(s, "outbox mail");
+		return -1;
+	}
+	return 0;
+}
+
 void
 mail_failures_free(struct mail_failure *v, size_t n)
 {

@@ -111,6 +111,9 @@ int	store_mail_digest_tasks(struct store *, const char *msgid,
  * row): 0 and *addr (caller frees), 1 not ours, -1.
  */
 int	store_outbox_mail_rcpt(struct store *, const char *msgid, char **addr);
+/* The recipient and Message-ID of mail outbox row id: 0, 1 none, -1. */
+int	store_outbox_mail_of(struct store *, int64_t id, char **addr,
+	    char **msgid);
 
 /* mail_failures: addresses koyomi's mail bounced from. */
 struct mail_failure {

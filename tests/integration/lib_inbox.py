@@ -310,6 +310,16 @@ def reply_address(key, task, base=BASE):
     return "%s+%d.%s@%s" % (local, task, sig, dom)
 
 
+def bounce_address(key, row, base=BASE):
+    """The envelope sender (VERP) of outbox row ROW, computed here as
+    core/links.h describes it: a second implementation of the scheme."""
+    mac = hmac.new(key, b"koyomi bounce address v1\0" + str(row).encode(),
+                   hashlib.sha256).digest()
+    sig = base64.b32encode(mac[:10]).decode().lower()
+    local, dom = base.split("@")
+    return "%s+b%d.%s@%s" % (local, row, sig, dom)
+
+
 def xlsx(seed, size):
     """A real .xlsx (a zip of the parts Excel needs) with SIZE bytes of
     seeded noise inside, so every file differs."""
@@ -721,6 +731,12 @@ def phase_reminders(w, tasks):
                 str(m["Message-ID"]))
         check(ref == [(t["id"],)], "task %d: its Message-ID is recorded "
               "for In-Reply-To" % t["id"])
+        row = q(w.dbpath, "SELECT id FROM outbox WHERE msgid = ?",
+                str(m["Message-ID"]))
+        check(len(row) == 1 and str(m["Return-Path"]) ==
+              "<%s>" % bounce_address(key, row[0][0]),
+              "task %d: the envelope sender is its outbox row's signed "
+              "bounce address: %s" % (t["id"], m["Return-Path"]))
     # org-c's address does not exist: Postfix bounces the reminder.
     wait_for(lambda: w.count("state = 'bounce'") >= 1, 90,
              "the bounce of org-c's reminder")
@@ -1033,6 +1049,53 @@ def phase_cli(w, tasks):
           "koyomi inbox failing clear forgets it")
     koyomi(w.conf, "inbox", "failing", "clear", "gone@city.example.jp",
            check_rc=1)
+    phase_plain_bounce(w, tasks)
+
+
+def phase_plain_bounce(w, tasks):
+    """A bounce in plain text from a mailer daemon, quoting nothing of the
+    message (no report, no Message-ID): only the bounce address it was
+    sent back to says which message failed. A vacation notice to the same
+    address marks nothing."""
+    key = w.key()
+    mb = [m for m in maildir_messages(os.path.join(w.boxes, "b"))
+          if m.get("Reply-To") and "【受領確認】" not in str(m["Subject"])]
+    if not check(mb, "a reminder in b/ to bounce"):
+        return
+    row = q(w.dbpath, "SELECT id FROM outbox WHERE msgid = ?",
+            str(mb[0]["Message-ID"]))[0][0]
+    verp = bounce_address(key, row)
+    n = w.count()
+    m = EmailMessage()
+    m["From"] = "MAILER-DAEMON@mx.b.example.jp"
+    m["To"] = verp
+    m["Subject"] = "Returned mail: User unknown"
+    m["Message-ID"] = make_msgid(domain="mx.b.example.jp")
+    m.set_content("The original message was received but could not be "
+                  "delivered.\n   ----- The following addresses had "
+                  "permanent fatal errors -----\n(reason: 550 unknown)\n")
+    send(w.smtp_port, m, envelope_from="")
+    v = EmailMessage()
+    v["From"] = "a@a.example.jp"
+    v["To"] = bounce_address(key, row - 1 if row > 1 else row + 1)
+    v["Subject"] = "不在のお知らせ"
+    v["Message-ID"] = make_msgid(domain="a.example.jp")
+    v["Auto-Submitted"] = "auto-replied"
+    v.set_content("12月10日まで不在です。\n")
+    send(w.smtp_port, v, envelope_from="")
+    wait_count(w, n + 2, "the plain bounce and the vacation notice")
+    rows = q(w.dbpath, "SELECT state, sender FROM inbox_messages WHERE "
+             "id > (SELECT max(id) - 2 FROM inbox_messages) ORDER BY id")
+    check(sorted(rows) == sorted([("bounce",
+                                   "mailer-daemon@mx.b.example.jp"),
+                                  ("auto", "a@a.example.jp")]),
+          "the plain bounce is a bounce, the vacation notice only "
+          "machine-made: %r" % (rows,))
+    f = q(w.dbpath, "SELECT address, msgid FROM mail_failures")
+    check(f == [("b@b.example.jp", str(mb[0]["Message-ID"]))],
+          "the failing address is the bounced message's recipient, and "
+          "nobody else: %r" % (f,))
+    koyomi(w.conf, "inbox", "failing", "clear", "b@b.example.jp")
 
 
 def phase_crash_window(w):

@@ -106,6 +106,65 @@ test_reply_address(void **state)
 	    "1234567890123456789.aaaaaaaaaaaaaaaa", &task), -1);
 }
 
+/* Bounce addresses (VERP): their own signature, never a task's. */
+static void
+test_bounce_address(void **state)
+{
+	char		*a, *b, *r;
+	int64_t		 id = 0, task = 0;
+	size_t		 i;
+
+	(void)state;
+	a = links_bounce_address(key1, 4242, "koyomi@example.jp", "+");
+	assert_non_null(a);
+	assert_int_equal(strncmp(a, "koyomi+b4242.", 13), 0);
+	assert_int_equal(links_bounce_parse(key1, "koyomi@example.jp", "+", a,
+	    &id), 0);
+	assert_int_equal(id, 4242);
+	/* Case folded by an MTA: still genuine. */
+	b = xstrdup(a);
+	for (i = 0; b[i] != '\0'; i++)
+		if (b[i] >= 'a' && b[i] <= 'z')
+			b[i] = (char)(b[i] - 'a' + 'A');
+	id = 0;
+	assert_int_equal(links_bounce_parse(key1, "koyomi@example.jp", "+", b,
+	    &id), 0);
+	assert_int_equal(id, 4242);
+	free(b);
+	/* Another row's number, another key, a letter changed. */
+	b = xstrdup(a);
+	b[11] = '3';
+	assert_int_equal(links_bounce_parse(key1, "koyomi@example.jp", "+", b,
+	    &id), -1);
+	free(b);
+	assert_int_equal(links_bounce_parse(key2, "koyomi@example.jp", "+", a,
+	    &id), -1);
+	b = xstrdup(a);
+	b[14] = b[14] == 'a' ? 'b' : 'a';
+	assert_int_equal(links_bounce_parse(key1, "koyomi@example.jp", "+", b,
+	    &id), -1);
+	free(b);
+	/* A bounce address is no reply address, and the reverse. */
+	assert_int_equal(links_reply_parse(key1, "koyomi@example.jp", "+", a,
+	    &task), LINKS_REPLY_UNTAGGED);
+	r = links_reply_address(key1, 4242, "koyomi@example.jp", "+");
+	assert_int_equal(links_bounce_parse(key1, "koyomi@example.jp", "+", r,
+	    &id), -1);
+	/* The reply signature of 4242 under a "b": refused. */
+	xasprintf(&b, "koyomi+b%s", r + strlen("koyomi+"));
+	assert_int_equal(links_bounce_parse(key1, "koyomi@example.jp", "+", b,
+	    &id), -1);
+	free(b);
+	free(r);
+	assert_int_equal(links_bounce_parse(key1, "koyomi@example.jp", "+",
+	    "koyomi@example.jp", &id), -1);
+	assert_int_equal(links_bounce_parse(key1, "koyomi@example.jp", "-", a,
+	    &id), -1);
+	assert_null(links_bounce_address(key1, 1, "nobody", "+"));
+	assert_null(links_bounce_address(key1, 0, "koyomi@example.jp", "+"));
+	free(a);
+}
+
 static unsigned
 flags_of(const char *name, const char *value)
 {
@@ -227,7 +286,7 @@ test_decide(void **state)
 	char			*rc[2], msgid[] = "<m@a.example.jp>";
 	char			 from[] = "a@a.example.jp";
 	char			 stranger[] = "stranger@example.com";
-	char			 orig[] = "<koyomi.1@example.jp>";
+	char			 orig[] = "<koyomi.1@example.jp>", *verp;
 
 	(void)state;
 	good = links_reply_address(key1, 42, "koyomi@example.jp", "+");
@@ -316,6 +375,32 @@ test_decide(void **state)
 	decide(&m, &fk, &v);
 	assert_int_equal(v.kind, INBOX_AUTO);
 	m.dsn.orig_msgid = NULL;
+	/* A report sent back to a message's bounce address: that message. */
+	verp = links_bounce_address(key1, 77, "koyomi@example.jp", "+");
+	rc[0] = verp;
+	m.nrcpts = 1;
+	decide(&m, &fk, &v);
+	assert_int_equal(v.kind, INBOX_BOUNCE);
+	assert_int_equal(v.bounced, 77);
+	/* A plain-text bounce from a mailer daemon: the same. */
+	m.is_dsn = 0;
+	m.auto_flags = INBOX_AUTO_DAEMON;
+	decide(&m, &fk, &v);
+	assert_int_equal(v.kind, INBOX_BOUNCE);
+	assert_int_equal(v.bounced, 77);
+	/* A vacation notice to the same address: machine-made, no bounce. */
+	m.auto_flags = INBOX_AUTO_SUBMITTED | INBOX_AUTO_NULL_PATH;
+	decide(&m, &fk, &v);
+	assert_int_equal(v.kind, INBOX_AUTO);
+	assert_int_equal(v.bounced, 0);
+	/* A forged bounce address: not ours to record. */
+	verp[strlen("koyomi+b77.")] ^= 1;
+	m.auto_flags = INBOX_AUTO_DAEMON;
+	decide(&m, &fk, &v);
+	assert_int_equal(v.kind, INBOX_AUTO);
+	assert_int_equal(v.bounced, 0);
+	free(verp);
+	rc[0] = good;
 	m.is_dsn = 0;
 	m.auto_flags = 0;
 	/* A look-up failing: try again later, decide nothing. */
@@ -777,6 +862,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_reply_address),
+		cmocka_unit_test(test_bounce_address),
 		cmocka_unit_test(test_auto_flags),
 		cmocka_unit_test(test_decide),
 		cmocka_unit_test(test_decide_digest),

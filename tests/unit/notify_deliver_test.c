@@ -217,6 +217,28 @@ test_smtp(void **state)
 	/* Handles are reused: a few SMTP sessions, not one per mail. */
 	snprintf(p, sizeof p, "%s/sessions", dir);
 	assert_true(read_int(p) >= 1 && read_int(p) <= 4);
+	/* An envelope sender of the job's own, where it can be one only. */
+	{
+		static const char *const bad[] = { "", "a b@x.jp",
+			"a@x.jp>\r\nRCPT TO:<c@d.jp", "<a@x.jp>", "ax.jp",
+			"a@b@x.jp", "@x.jp", "a@", "\xe6\x9a\xa6@x.jp" };
+		struct notify_job	 j = { 0 };
+		size_t			 k;
+
+		j.channel = NOTIFY_MAIL;
+		j.rcpt = "user@example.jp";
+		j.msgid = "<x@y>";
+		j.payload = "x";
+		j.len = 1;
+		j.done = on_done;
+		j.arg = &o[0];
+		for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+			j.sender = bad[k];
+			assert_int_equal(notify_submit(n, &j, &cause), -1);
+			free(cause);
+			cause = NULL;
+		}
+	}
 	stop_receiver(&pid);
 	/* Server gone: a temporary failure, not a crash. */
 	memset(o, 0, sizeof o);
