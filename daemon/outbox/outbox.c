@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <ev.h>
 
@@ -623,6 +624,29 @@ outbox_take(struct outbox *ob, const struct outbox_row *r, ssize_t ep,
 }
 
 /* Hands a row, marked sending and committed, to the notifier. */
+/*
+ * Mail gets a bounce address of its own (VERP) when replies are read and
+ * the bounce addresses share the domain of mail_from: SPF and DMARC judge
+ * the envelope sender's domain, and a site whose inbound address lives
+ * elsewhere keeps the sender it had (its bounces are then placed by the
+ * reports' copies of the Message-ID alone).
+ */
+static int
+outbox_verp(const struct koyomi *k)
+{
+	const struct conf	*c = k->conf;
+	const char		*a, *b;
+	size_t			 n;
+
+	if (c->inbound == NULL || !k->has_link_key ||
+	    c->inbound_address == NULL || c->mail_from == NULL ||
+	    (a = strrchr(c->inbound_address, '@')) == NULL ||
+	    (b = strrchr(c->mail_from, '@')) == NULL)
+		return 0;
+	n = strcspn(b, ">");
+	return strlen(a) == n && strncasecmp(a, b, n) == 0;
+}
+
 static void
 outbox_submit(struct outbox *ob, struct ob_job *j, struct outbox_row *r)
 {
@@ -647,8 +671,7 @@ outbox_submit(struct outbox *ob, struct ob_job *j, struct outbox_row *r)
 		job.channel = NOTIFY_MAIL;
 		job.rcpt = r->destination;
 		/* Read replies and bounces: the bounce names its message. */
-		if (k->conf->inbound != NULL && k->has_link_key &&
-		    k->conf->inbound_address != NULL)
+		if (outbox_verp(k))
 			job.sender = sender = links_bounce_address(k->link_key,
 			    r->id, k->conf->inbound_address,
 			    k->conf->inbound_delimiter);
