@@ -300,24 +300,26 @@ def port_open(port):
         s.close()
 
 
-def reply_address(key, task, base=BASE):
-    """The reply address of task, computed here as docs/koyomi.conf.5 and
-    core/links.h describe it: a second implementation of the scheme."""
-    mac = hmac.new(key, b"koyomi reply address v1\0" + str(task).encode(),
+def tagged_address(key, context, prefix, n, base=BASE):
+    """LOCAL+PREFIX N.SIG@DOMAIN, SIG 80 bits of HMAC-SHA256 over the
+    context, its NUL and N in lower-case base32, computed here as
+    docs/koyomi.conf.5 and core/links.h describe it: a second
+    implementation of the scheme."""
+    mac = hmac.new(key, context + b"\0" + str(n).encode(),
                    hashlib.sha256).digest()
     sig = base64.b32encode(mac[:10]).decode().lower()
     local, dom = base.split("@")
-    return "%s+%d.%s@%s" % (local, task, sig, dom)
+    return "%s+%s%d.%s@%s" % (local, prefix, n, sig, dom)
+
+
+def reply_address(key, task, base=BASE):
+    """The reply address of a task."""
+    return tagged_address(key, b"koyomi reply address v1", "", task, base)
 
 
 def bounce_address(key, row, base=BASE):
-    """The envelope sender (VERP) of outbox row ROW, computed here as
-    core/links.h describes it: a second implementation of the scheme."""
-    mac = hmac.new(key, b"koyomi bounce address v1\0" + str(row).encode(),
-                   hashlib.sha256).digest()
-    sig = base64.b32encode(mac[:10]).decode().lower()
-    local, dom = base.split("@")
-    return "%s+b%d.%s@%s" % (local, row, sig, dom)
+    """The envelope sender (VERP) of an outbox row."""
+    return tagged_address(key, b"koyomi bounce address v1", "b", row, base)
 
 
 def xlsx(seed, size):
