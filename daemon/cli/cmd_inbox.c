@@ -61,10 +61,10 @@ inbox_list(struct koyomi *k, const char *state)
 		return 1;
 	for (i = 0; i < n; i++) {
 		iso(v[i].received, at, sizeof at);
-		printf("%lld\t%s\t%s\t%lld\t%s\t%zu\t%s\t%s\n",
+		printf("%lld\t%s\t%s\t%lld\t%s\t%zu\t%s\t%s\t%s\n",
 		    (long long)v[i].id, at, v[i].state, (long long)v[i].task,
 		    or_dash(v[i].sender), v[i].nfiles, or_dash(v[i].subject),
-		    or_dash(v[i].reason));
+		    or_dash(v[i].reason), or_dash(v[i].candidates));
 	}
 	inbox_rows_free(v, n);
 	return 0;

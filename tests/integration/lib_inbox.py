@@ -1003,6 +1003,11 @@ def phase_digest(w, tasks, ses):
     check(st == 200 and 'class="candidate"' not in body.decode(),
           "a coordinator of another cycle sees neither the mail nor its "
           "buttons")
+    r = koyomi(w.conf, "inbox", "list", "--state", "unmatched")
+    line = [ln.split("\t") for ln in r.stdout.decode().splitlines()
+            if ln.startswith("%d\t" % mid_id)]
+    check(len(line) == 1 and line[0][-1] == want,
+          "koyomi inbox list gives the same candidates: %r" % (line,))
     st = ses["co"].post("/inbox/messages/%d/assign" % mid_id,
                         {"task": str(d2["id"])})[0]
     check(st == 303, "the button assigns it: %d" % st)
