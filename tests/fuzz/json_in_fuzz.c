@@ -1,6 +1,7 @@
 /*
  * json_in_fuzz.c — libFuzzer target for the API body reader: any bytes
  * must parse or fail cleanly, and accepted strings must be valid UTF-8.
+ * fuzz-sources: daemon/codec/json_in.c calendars/util.c calendars/log.c
  */
 #include <stddef.h>
 #include <stdint.h>
