@@ -20,7 +20,10 @@ browser) and, as a coordinator would:
     json`, for the small set and every shipped cycle, and prints each to
     PDF with the page's own print CSS;
   - checks labels, lang, one h1 and main, the skip link on the first Tab,
-    and that the first page fits a 375 px phone.
+    and that the first page fits a 375 px phone;
+  - on a third daemon that reads replies from a Maildir: finds a reply
+    to a digest on /inbox with a button per task the digest named, and
+    clicks the one it is for.
 
 This side then checks what the clicks did: the task states and audit rows,
 the CSV file, the answered survey, and that each PDF's pages are A4
@@ -28,12 +31,17 @@ landscape. Screenshots go to build/artifacts/ and, with SCREENSHOTS=DIR
 (make screenshots), to that folder (docs/screenshots/ for the README).
 """
 import datetime
+import email
+import email.policy
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import time
+from email.message import EmailMessage
+from email.utils import make_msgid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib_daemon import (KOYOMI, WORK, Daemon, check, fail, finish,  # noqa
@@ -92,6 +100,57 @@ def pdf_pages(path):
         data)]
 
 
+def write_digest_rules(path, due):
+    """One organisation, two deadlines on one day, one digest a person."""
+    os.makedirs(path, exist_ok=True)
+    adj = "adjust: {to: none, reason: 試験のため書いた日が期限}"
+    with open(os.path.join(path, "digest.yaml"), "w") as f:
+        f.write("""\
+organisations:
+  - {id: org-d, name: 新宿区, type: special-ward, code: "131041"}
+contacts:
+  - {id: c-d, org: org-d, name: 新宿区担当, mail: d@d.example.jp}
+policies:
+  - {id: dg, steps: [-240h], digest: true}
+cycles:
+  - id: share
+    title: 情報共有
+    items:
+      - {id: dg1, kind: deadline, title: 研修報告, date: "%(due)s", due: "17:00", %(adj)s, policy: dg, assignees: [org-d]}
+      - {id: dg2, kind: deadline, title: 実績報告, date: "%(due)s", due: "17:00", %(adj)s, policy: dg, assignees: [org-d]}
+""" % {"due": due, "adj": adj})
+
+
+def digest_reply(conf_c, inbox):
+    """Waits for the digest in c's outgoing Maildir and drops the reply to
+    it in c's inbound Maildir; the reply's Message-ID, or None."""
+    out = os.path.join(os.path.dirname(conf_c), "mail", "new")
+    end = time.monotonic() + 60
+    names = []
+    while time.monotonic() < end and not names:
+        names = os.listdir(out) if os.path.isdir(out) else []
+        time.sleep(0.2)
+    if not check(len(names) == 1, "c: one digest mail for the two "
+                 "deadlines: %r" % names):
+        return None
+    with open(os.path.join(out, names[0]), "rb") as f:
+        dg = email.message_from_binary_file(f, policy=email.policy.default)
+    m = EmailMessage()
+    m["From"] = "新宿区担当 <d@d.example.jp>"
+    m["To"] = "koyomi@example.jp"
+    m["Subject"] = "Re: " + str(dg["Subject"])
+    m["Message-ID"] = make_msgid(domain="d.example.jp")
+    m["In-Reply-To"] = str(dg["Message-ID"])
+    m.set_content("実績報告を提出します。\n")
+    m.add_attachment(b"%PDF-1.4\n%digest\n", maintype="application",
+                     subtype="pdf", filename="実績.pdf")
+    tmp = os.path.join(inbox, "tmp", "reply.eml")
+    with open(tmp, "wb") as f:
+        f.write(m.as_bytes())
+    os.rename(tmp, os.path.join(inbox, "new", "1.reply.eml"))
+    return str(m["Message-ID"])
+
+
 def start(rules_dir, name, extra=""):
     port = free_port()
     d = os.path.join(WORK, name)
@@ -126,11 +185,37 @@ def main():
     toks = lib_dash.tokens(conf_a)
     conf_b, port_b = start(os.path.join(SRC, "rules"), "b")
     admin_b = lib_dash.tokens(conf_b)["admin"]
+    rules_c = os.path.join(WORK, "rules-c")
+    write_digest_rules(rules_c, (today + datetime.timedelta(days=5)).strftime(
+        "%Y-%m-%d"))
+    inbox_c = os.path.join(WORK, "c", "in")
+    for sub in ("new", "cur", "tmp"):
+        os.makedirs(os.path.join(inbox_c, sub), exist_ok=True)
+    conf_c, port_c = start(rules_c, "c", 'mail_from: "koyomi '
+                           '<koyomi@example.jp>"\nwindow: "00:00-24:00"\n'
+                           "inbound: maildir:%s\ninbound_poll: 1\n" % inbox_c)
+    coord_c = koyomi(conf_c, "token", "add", "--role", "coordinator",
+                     "--cycle", "share", "coord-c").stdout.decode().strip()
     da, db = Daemon(conf_a, port_a, log="a.log"), Daemon(conf_b, port_b,
                                                          log="b.log")
+    dc = Daemon(conf_c, port_c, log="c.log")
     try:
-        if not (da.wait_ready(30) and db.wait_ready(60)):
+        if not (da.wait_ready(30) and db.wait_ready(60) and
+                dc.wait_ready(30)):
             finish()
+        dg = dict((t["item"], t) for t in tasks(conf_c))
+        reply_id = digest_reply(conf_c, inbox_c)
+        unmatched = None
+        end = time.monotonic() + 30
+        while reply_id and time.monotonic() < end and not unmatched:
+            lines = koyomi(conf_c, "inbox", "list", "--state",
+                           "unmatched").stdout.decode().splitlines()
+            unmatched = [ln.split("\t") for ln in lines]
+            time.sleep(0.2)
+        check(bool(unmatched) and unmatched[0][-1] == "%d %d" % (
+            dg["dg1"]["id"], dg["dg2"]["id"]),
+            "c: the reply is kept with both tasks as candidates: %r" %
+            (unmatched,))
         soon = item_tasks(conf_a, "soon")
         survey = item_tasks(conf_a, "survey")
         plan_b = plan(conf_b, this_fy)
@@ -158,6 +243,11 @@ def main():
                 "fy": this_fy, "plan": plan_b, "cycles": cycles_b,
                 "shot_cycle": shot_cycle,
             },
+            "c": {
+                "base": "http://127.0.0.1:%d" % port_c, "coord": coord_c,
+                "candidates": [dg["dg1"]["id"], dg["dg2"]["id"]],
+                "pick": dg["dg2"]["id"],
+            },
         }
         cfg_path = os.path.join(WORK, "browser.json")
         with open(cfg_path, "w") as f:
@@ -177,9 +267,16 @@ def main():
             fail("the browser script wrote no results")
             finish()
         after_checks(conf_a, port_a, toks, res, cycles_b)
+        dg = dict((t["item"], t) for t in tasks(conf_c))
+        check(dg["dg2"]["state"] == "done" and
+              dg["dg2"].get("done_via") == "mail" and
+              dg["dg1"]["state"] == "open",
+              "c: the clicked task is done through the mail, the other "
+              "still open: %r" % ([dg["dg1"]["state"], dg["dg2"]],))
     finally:
-        ra, rb = da.stop(), db.stop()
-    check(ra == 0 and rb == 0, "daemons stop cleanly (%s, %s)" % (ra, rb))
+        ra, rb, rc = da.stop(), db.stop(), dc.stop()
+    check(ra == 0 and rb == 0 and rc == 0,
+          "daemons stop cleanly (%s, %s, %s)" % (ra, rb, rc))
     finish()
 
 

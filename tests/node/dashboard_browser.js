@@ -303,6 +303,33 @@ async function shipped(browser) {
   await page.close();
 }
 
+// C: a reply to a digest, waiting on /inbox with a button per task.
+async function inboxDigest(browser) {
+  const C = cfg.c;
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 1000 });
+  await page.goto(C.base + '/inbox');
+  await login(page, C.coord, '/inbox');
+  await a11y(page, 'inbox');
+  const forms = await page.$$eval('#unmatched form.candidate',
+      (v) => v.map((e) => Number(e.dataset.task)));
+  check(JSON.stringify(forms.sort()) ===
+      JSON.stringify(C.candidates.slice().sort()),
+      'the reply to the digest offers both tasks: ' + JSON.stringify(forms));
+  const label = await page.$eval('form.candidate[data-task="' + C.pick +
+      '"] button', (e) => e.textContent);
+  check(/「実績報告」新宿区 期限 \d{4}-\d{2}-\d{2}（[日月火水木金土]）/.test(
+      label), 'its button names the task, whose and the day: ' + label);
+  await shot(page, 'inbox-digest.png');
+  await Promise.all([page.waitForNavigation(),
+    page.click('form.candidate[data-task="' + C.pick + '"] button')]);
+  check(new URL(page.url()).pathname === '/inbox',
+      'one click, back on /inbox (' + page.url() + ')');
+  const left = await page.$$('#unmatched form.candidate');
+  check(left.length === 0, 'no button is left once it is assigned');
+  await page.close();
+}
+
 (async () => {
   const browser = await puppeteer.launch({
     executablePath: cfg.chromium,
@@ -314,6 +341,7 @@ async function shipped(browser) {
     await morning(browser);
     await annual(browser);
     await shipped(browser);
+    await inboxDigest(browser);
   } catch (e) {
     check(false, 'exception: ' + (e && e.stack ? e.stack : e));
   } finally {
