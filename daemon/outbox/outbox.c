@@ -62,6 +62,7 @@ struct outbox {
 	unsigned		 mail_max;	/* mail_connections, or a batch */
 	unsigned		 mail_busy;
 	unsigned		 hook_max;	/* webhook_connections */
+	int			 verp;		/* mail: a bounce address each */
 	unsigned		*hook_busy;	/* per conf->webhooks[i] */
 	struct retry_policy	 policy;
 	int			 stopping;
@@ -624,29 +625,6 @@ outbox_take(struct outbox *ob, const struct outbox_row *r, ssize_t ep,
 }
 
 /* Hands a row, marked sending and committed, to the notifier. */
-/*
- * Mail gets a bounce address of its own (VERP) when replies are read and
- * the bounce addresses share the domain of mail_from: SPF and DMARC judge
- * the envelope sender's domain, and a site whose inbound address lives
- * elsewhere keeps the sender it had (its bounces are then placed by the
- * reports' copies of the Message-ID alone).
- */
-static int
-outbox_verp(const struct koyomi *k)
-{
-	const struct conf	*c = k->conf;
-	const char		*a, *b;
-	size_t			 n;
-
-	if (c->inbound == NULL || !k->has_link_key ||
-	    c->inbound_address == NULL || c->mail_from == NULL ||
-	    (a = strrchr(c->inbound_address, '@')) == NULL ||
-	    (b = strrchr(c->mail_from, '@')) == NULL)
-		return 0;
-	n = strcspn(b, ">");
-	return strlen(a) == n && strncasecmp(a, b, n) == 0;
-}
-
 static void
 outbox_submit(struct outbox *ob, struct ob_job *j, struct outbox_row *r)
 {
@@ -671,7 +649,7 @@ outbox_submit(struct outbox *ob, struct ob_job *j, struct outbox_row *r)
 		job.channel = NOTIFY_MAIL;
 		job.rcpt = r->destination;
 		/* Read replies and bounces: the bounce names its message. */
-		if (outbox_verp(k))
+		if (ob->verp)
 			job.sender = sender = links_bounce_address(k->link_key,
 			    r->id, k->conf->inbound_address,
 			    k->conf->inbound_delimiter);
@@ -1106,6 +1084,34 @@ outbox_drop_unknown(struct outbox *ob)
 	return rc;
 }
 
+/*
+ * Mail gets a bounce address of its own (VERP) when replies are read and
+ * the bounce addresses share the domain of mail_from: SPF and DMARC judge
+ * the envelope sender's domain, and a site whose inbound address lives
+ * elsewhere keeps the sender it had (its bounces are then placed by the
+ * reports' copies of the Message-ID alone). The configuration and the
+ * key are fixed once the daemon runs: decided at start.
+ */
+static int
+outbox_verp(const struct koyomi *k)
+{
+	const struct conf	*c = k->conf;
+	const char		*a, *b;
+	char			*name, *addr;
+	int			 same;
+
+	if (c->inbound == NULL || !k->has_link_key ||
+	    c->inbound_address == NULL || c->mail_from == NULL ||
+	    mail_split_address(c->mail_from, &name, &addr) == -1)
+		return 0;
+	a = strrchr(c->inbound_address, '@');
+	b = strrchr(addr, '@');
+	same = a != NULL && b != NULL && strcasecmp(a, b) == 0;
+	free(name);
+	free(addr);
+	return same;
+}
+
 struct outbox *
 outbox_start(struct koyomi *k, char **cause)
 {
@@ -1131,6 +1137,7 @@ outbox_start(struct koyomi *k, char **cause)
 	    k->conf->webhook_connections : OUTBOX_HOOK_CONNS;
 	ob->hook_busy = xcalloc(k->conf->nwebhooks + 1,
 	    sizeof *ob->hook_busy);
+	ob->verp = outbox_verp(k);
 	/* Tests only: shrink the three-day schedule (see retry.h). */
 	if ((scale = getenv("KOYOMI_TEST_RETRY_SCALE")) != NULL &&
 	    atof(scale) > 0.) {
