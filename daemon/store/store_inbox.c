@@ -445,57 +445,60 @@ store_mail_ref_task(struct store *s, const char *msgid, int64_t *task)
 	    "msgid = ?", b, 1, task);
 }
 
-int
-store_outbox_mail_rcpt(struct store *s, const char *msgid, char **addr)
+/*
+ * The recipient and, when msgid is not NULL, the Message-ID of the mail
+ * outbox row sql selects (destination, msgid): 0, 1 none, -1.
+ */
+static int
+outbox_mail_row(struct store *s, const char *what, const char *sql,
+    const struct ibind *b, char **addr, char **msgid)
 {
-	const struct ibind	 b[] = { IT(msgid) };
-	sqlite3_stmt		*st;
-	int			 rc;
+	sqlite3_stmt	*st;
+	int		 rc;
 
 	*addr = NULL;
-	if ((st = prep(s, "SELECT destination FROM outbox WHERE msgid = ? "
-	    "AND channel = 'mail'", b, 1)) == NULL)
-		return -1;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*addr = store_col_dup(st, 0);
-	sqlite3_reset(st);
-	if (rc == SQLITE_DONE)
-		return 1;
-	if (rc != SQLITE_ROW || *addr == NULL) {
-		store_fail(s, "outbox rcpt");
-		return -1;
-	}
-	return 0;
-}
-
-int
-store_outbox_mail_of(struct store *s, int64_t id, char **addr, char **msgid)
-{
-	const struct ibind	 b[] = { II(id) };
-	sqlite3_stmt		*st;
-	int			 rc;
-
-	*addr = *msgid = NULL;
-	if ((st = prep(s, "SELECT destination, msgid FROM outbox WHERE id = ? "
-	    "AND channel = 'mail'", b, 1)) == NULL)
+	if (msgid != NULL)
+		*msgid = NULL;
+	if ((st = prep(s, sql, b, 1)) == NULL)
 		return -1;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*addr = store_col_dup(st, 0);
-		*msgid = store_col_dup(st, 1);
+		if (msgid != NULL)
+			*msgid = store_col_dup(st, 1);
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE)
 		return 1;
 	if (rc != SQLITE_ROW || *addr == NULL) {
 		free(*addr);
-		free(*msgid);
-		*addr = *msgid = NULL;
-		store_fail(s, "outbox mail");
+		*addr = NULL;
+		if (msgid != NULL) {
+			free(*msgid);
+			*msgid = NULL;
+		}
+		store_fail(s, what);
 		return -1;
 	}
 	return 0;
+}
+
+int
+store_outbox_mail_rcpt(struct store *s, const char *msgid, char **addr)
+{
+	const struct ibind	 b[] = { IT(msgid) };
+
+	return outbox_mail_row(s, "outbox rcpt", "SELECT destination, msgid "
+	    "FROM outbox WHERE msgid = ? AND channel = 'mail'", b, addr, NULL);
+}
+
+int
+store_outbox_mail_of(struct store *s, int64_t id, char **addr, char **msgid)
+{
+	const struct ibind	 b[] = { II(id) };
+
+	return outbox_mail_row(s, "outbox mail", "SELECT destination, msgid "
+	    "FROM outbox WHERE id = ? AND channel = 'mail'", b, addr, msgid);
 }
 
 void
