@@ -166,13 +166,7 @@ dash_due_text(struct buf *b, const char *due_day, const struct occ *o)
 static void
 day_text(struct buf *b, const char *iso, const struct occ *o)
 {
-	cal_day	 day;
-	char	 wd[16] = "";
-
-	if (cal_parse_iso(iso, &day) == 0)
-		snprintf(wd, sizeof wd, "（%s）", cal_weekday_ja(cal_weekday(day)));
-	html_text(b, iso);
-	buf_puts(b, wd);
+	dash_day(b, iso);
 	dash_due_text(b, "", o);
 }
 

@@ -11,6 +11,7 @@
 #include "calendars/util.h"
 #include "daemon/codec/html.h"
 #include "daemon/http/dash_inbox.h"
+#include "daemon/http/dash_pages.h"
 #include "daemon/http/dash_view.h"
 #include "daemon/store/store_inbox.h"
 
@@ -158,33 +159,28 @@ static void
 message_candidates(struct buf *b, const struct dash_ctx *d,
     const struct dash_inbox_page *p, const struct inbox_row *m)
 {
-	const struct dash_inbox_cand	*c;
-	cal_day				 day;
-	size_t				 i;
+	const struct task	*t;
+	size_t			 i;
 
 	for (i = 0; i < p->ncands; i++) {
-		c = &p->cands[i];
-		if (c->message != m->id)
+		if (p->cands[i].message != m->id)
 			continue;
+		t = &p->cands[i].task;
 		buf_printf(b, "<form class=\"candidate\" data-task=\"%lld\" "
 		    "method=\"post\" action=\"/inbox/messages/%lld/assign\">"
 		    "<input type=\"hidden\" name=\"csrf\" value=\"",
-		    (long long)c->task, (long long)m->id);
+		    (long long)t->id, (long long)m->id);
 		html_attr(b, d->csrf);
 		buf_printf(b, "\"><input type=\"hidden\" name=\"task\" "
-		    "value=\"%lld\"><button>", (long long)c->task);
-		buf_puts(b, "「");
-		html_text(b, c->title);
+		    "value=\"%lld\"><button>「", (long long)t->id);
+		html_text(b, t->title);
 		buf_puts(b, "」");
-		html_text(b, dash_name(d->rules, c->assignee));
+		html_text(b, dash_name(d->rules, t->assignee));
 		buf_puts(b, " 期限 ");
-		html_text(b, c->due_day);
-		if (cal_parse_iso(c->due_day, &day) == 0)
-			buf_printf(b, "（%s）", cal_weekday_ja(cal_weekday(day)));
-		if (strcmp(c->state, "done") == 0)
-			buf_puts(b, "・提出済");
-		else if (strcmp(c->state, "waived") == 0)
-			buf_puts(b, "・免除");
+		dash_day(b, t->due_day);
+		/* Open says nothing; 提出済 and 免除 as the deadline page says. */
+		if (strcmp(t->state, "open") != 0)
+			buf_printf(b, "・%s", dash_state_ja(t->state));
 		buf_puts(b, " に割り当て</button></form>");
 	}
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "calendars/util.h"
+#include "daemon/store/store_tasks.h"
 
 struct dash_ctx;
 struct inbox_row;
@@ -43,11 +44,7 @@ void	dash_inbox_section(struct buf *, const struct dash_ctx *,
 /* A task a reply to a digest may be for: a button in its message's row. */
 struct dash_inbox_cand {
 	int64_t		 message;
-	int64_t		 task;
-	const char	*title;
-	const char	*assignee;
-	const char	*due_day;	/* ISO */
-	const char	*state;		/* open, done, waived */
+	struct task	 task;		/* owned by the caller's list */
 };
 
 /* The inbox page. Borrowed. */

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "calendars/cal.h"
 #include "calendars/util.h"
 #include "daemon/codec/csv.h"
 #include "daemon/http/dash_view.h"
@@ -56,6 +57,16 @@ dash_task_due(const struct task *t, char *s, size_t len)
 	task_closed_note(t, note, sizeof note);
 	if (*note != '\0')
 		snprintf(s + n, len - (size_t)n, " %s", note);
+}
+
+void
+dash_day(struct buf *b, const char *iso)
+{
+	cal_day	 day;
+
+	html_text(b, iso);
+	if (cal_parse_iso(iso, &day) == 0)
+		buf_printf(b, "（%s）", cal_weekday_ja(cal_weekday(day)));
 }
 
 void

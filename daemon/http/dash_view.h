@@ -105,6 +105,8 @@ const char *dash_occ_status(const struct occ *);
  * a move off a closed day (task_closed_note). 192 bytes are enough.
  */
 void	dash_task_due(const struct task *, char *, size_t);
+/* An ISO day as the pages write it, escaped: "2025-05-15（木）". */
+void	dash_day(struct buf *, const char *iso);
 /* The closed-day note of an occurrence (task_closed_note), or "". */
 void	dash_occ_closed(const struct occ *, char *, size_t);
 

@@ -84,8 +84,7 @@ struct inbox_lists {
 	size_t			 nfiles;
 	struct mail_failure	*failing;
 	size_t			 nfailing;
-	struct dash_inbox_cand	*cands;		/* point into tasks */
-	struct task		*tasks;
+	struct dash_inbox_cand	*cands;		/* their tasks owned */
 	size_t			 ncands;
 };
 
@@ -98,7 +97,8 @@ lists_free(struct inbox_lists *l)
 		inbox_rows_free(l->v[i], l->n[i]);
 	inbox_files_free(l->files, l->nfiles);
 	mail_failures_free(l->failing, l->nfailing);
-	tasks_free(l->tasks, l->ncands);
+	for (i = 0; i < l->ncands; i++)
+		task_free(&l->cands[i].task);
 	free(l->cands);
 }
 
@@ -111,7 +111,6 @@ lists_candidates(struct koyomi *k, const struct dash_req *d,
     struct inbox_lists *l)
 {
 	const struct inbox_row	*m;
-	struct dash_inbox_cand	*c;
 	struct task		 t;
 	const char		*p;
 	char			*end;
@@ -134,22 +133,11 @@ lists_candidates(struct koyomi *k, const struct dash_req *d,
 				task_free(&t);
 				continue;
 			}
-			l->tasks = xreallocarray(l->tasks, l->ncands + 1,
-			    sizeof *l->tasks);
 			l->cands = xreallocarray(l->cands, l->ncands + 1,
 			    sizeof *l->cands);
-			l->tasks[l->ncands] = t;
 			l->cands[l->ncands].message = m->id;
-			l->ncands++;
+			l->cands[l->ncands++].task = t;
 		}
-	}
-	/* Pointers only once the task array stops moving. */
-	for (i = 0, c = l->cands; i < l->ncands; i++, c++) {
-		c->task = l->tasks[i].id;
-		c->title = l->tasks[i].title;
-		c->assignee = l->tasks[i].assignee;
-		c->due_day = l->tasks[i].due_day;
-		c->state = l->tasks[i].state;
 	}
 	return 0;
 }
