@@ -405,7 +405,8 @@ act(struct inbox *ib, const struct inbox_facts *f,
 		return apply_task(ib, f, v->task, now, o);
 	if (v->kind == INBOX_BOUNCE)
 		return record_bounce(ib, f, v, now);
-	if (v->kind == INBOX_UNMATCHED && v->ncandidates > 0) {
+	/* Only an unmatched verdict ever has candidates (inbox_match.h). */
+	if (v->ncandidates > 0) {
 		buf_init(&b);
 		for (i = 0; i < v->ncandidates; i++)
 			buf_printf(&b, "%s%lld", i > 0 ? " " : "",
@@ -416,7 +417,7 @@ act(struct inbox *ib, const struct inbox_facts *f,
 	 * A suggested task shows whose coordinators see the message; for a
 	 * digest's reply, its first task (one digest goes to one person).
 	 */
-	seen = v->task != 0 ? v->task : v->kind == INBOX_UNMATCHED &&
+	seen = v->task != 0 ? v->task :
 	    v->ncandidates > 0 ? v->candidates[0] : 0;
 	if (seen != 0 && store_task_get(ib->k->store, seen, &t) == 0) {
 		o->cycle = xstrdup(t.cycle);
