@@ -31,22 +31,18 @@ landscape. Screenshots go to build/artifacts/ and, with SCREENSHOTS=DIR
 (make screenshots), to that folder (docs/screenshots/ for the README).
 """
 import datetime
-import email
-import email.policy
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
-import time
-from email.message import EmailMessage
-from email.utils import make_msgid
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib_daemon import (KOYOMI, WORK, Daemon, check, fail, finish,  # noqa
-                        free_port, koyomi, request, write_conf)
+                        free_port, koyomi, request, wait_for, write_conf)
 import lib_dash  # noqa: E402
+import lib_inbox  # noqa: E402
 
 SRC = os.environ.get("KOYOMI_SRC") or os.getcwd()
 NODE_DIR = os.path.join(SRC, "tests", "node")
@@ -124,26 +120,18 @@ cycles:
 def digest_reply(conf_c, inbox):
     """Waits for the digest in c's outgoing Maildir and drops the reply to
     it in c's inbound Maildir; the reply's Message-ID, or None."""
-    out = os.path.join(os.path.dirname(conf_c), "mail", "new")
-    end = time.monotonic() + 60
-    names = []
-    while time.monotonic() < end and not names:
-        names = os.listdir(out) if os.path.isdir(out) else []
-        time.sleep(0.2)
-    if not check(len(names) == 1, "c: one digest mail for the two "
-                 "deadlines: %r" % names):
+    out = os.path.join(os.path.dirname(conf_c), "mail")
+    got = wait_for(lambda: lib_inbox.maildir_messages(out), 60,
+                   "c: the digest")
+    if not check(got is not None and len(got) == 1, "c: one digest mail "
+                 "for the two deadlines: %d" % len(got or [])):
         return None
-    with open(os.path.join(out, names[0]), "rb") as f:
-        dg = email.message_from_binary_file(f, policy=email.policy.default)
-    m = EmailMessage()
-    m["From"] = "新宿区担当 <d@d.example.jp>"
-    m["To"] = "koyomi@example.jp"
-    m["Subject"] = "Re: " + str(dg["Subject"])
-    m["Message-ID"] = make_msgid(domain="d.example.jp")
-    m["In-Reply-To"] = str(dg["Message-ID"])
-    m.set_content("実績報告を提出します。\n")
-    m.add_attachment(b"%PDF-1.4\n%digest\n", maintype="application",
-                     subtype="pdf", filename="実績.pdf")
+    m = lib_inbox.reply("新宿区担当 <d@d.example.jp>", "koyomi@example.jp",
+                        "Re: " + str(got[0]["Subject"]),
+                        "実績報告を提出します。\n",
+                        [("実績.pdf", b"%PDF-1.4\n%digest\n",
+                          "application/pdf")],
+                        in_reply_to=str(got[0]["Message-ID"]))
     tmp = os.path.join(inbox, "tmp", "reply.eml")
     with open(tmp, "wb") as f:
         f.write(m.as_bytes())
@@ -205,13 +193,11 @@ def main():
             finish()
         dg = dict((t["item"], t) for t in tasks(conf_c))
         reply_id = digest_reply(conf_c, inbox_c)
-        unmatched = None
-        end = time.monotonic() + 30
-        while reply_id and time.monotonic() < end and not unmatched:
-            lines = koyomi(conf_c, "inbox", "list", "--state",
-                           "unmatched").stdout.decode().splitlines()
-            unmatched = [ln.split("\t") for ln in lines]
-            time.sleep(0.2)
+        unmatched = reply_id and wait_for(lambda: [
+            ln.split("\t") for ln in koyomi(
+                conf_c, "inbox", "list", "--state",
+                "unmatched").stdout.decode().splitlines()], 30,
+            "c: the reply recorded")
         check(bool(unmatched) and unmatched[0][-1] == "%d %d" % (
             dg["dg1"]["id"], dg["dg2"]["id"]),
             "c: the reply is kept with both tasks as candidates: %r" %

@@ -50,7 +50,7 @@ import time
 import urllib.parse
 import zipfile
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from lib_daemon import (KOYOMI, check, fail, failures, finish,  # noqa: E402
@@ -350,7 +350,7 @@ def reply(frm, to, subject, text, files=(), in_reply_to=None, headers=None):
     m["From"] = frm
     m["To"] = to
     m["Subject"] = subject
-    m["Message-ID"] = make_msgid(domain=frm.split("@")[1])
+    m["Message-ID"] = make_msgid(domain=parseaddr(frm)[1].split("@")[1])
     if in_reply_to:
         m["In-Reply-To"] = in_reply_to
         m["References"] = in_reply_to
