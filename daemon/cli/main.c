@@ -32,7 +32,7 @@ static const struct cmd cmds[] = {
 	{ "holidays", cmd_holidays, "holidays [--detail] FROM [TO]",
 	  "One line per Japanese national holiday in the years FROM..TO: YYYY-MM-DD<TAB>名称." },
 	{ "inbox", cmd_inbox, "inbox [list] [--state S] | inbox address TASK | inbox assign MSG TASK | inbox dismiss MSG | inbox sender add|remove ORG ADDRESS | inbox sender list | inbox failing [clear ADDRESS]",
-	  "Replies by mail: the messages read from the inbound mailbox (id, time, state, task, sender, files, subject, reason); the reply address of a task; assign an unmatched one to a task or dismiss it; the addresses allowed to answer for an organisation besides its contacts; the addresses koyomi's mail bounced from." },
+	  "Replies by mail: the messages read from the inbound mailbox (id, time, state, task, sender, files, subject, reason, and for a reply to a digest the tasks it may be for); the reply address of a task; assign an unmatched one to a task or dismiss it; the addresses allowed to answer for an organisation besides its contacts; the addresses koyomi's mail bounced from." },
 	{ "outbox", cmd_outbox, "outbox [--state pending|sending|sent|failed|dead] [--format text|json]",
 	  "What was and will be delivered." },
 	{ "plan", cmd_plan, "plan [--fy YEAR | --from DATE --to DATE] [--feed NAME] [--format text|json|ics] [--wareki] [--cases] [PATH...]",
