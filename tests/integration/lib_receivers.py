@@ -3,7 +3,8 @@
 
   lib_receivers.py smtp PORT DIR      aiosmtpd server; each message is
       stored as DIR/<n>.eml (written to a temp name, then renamed) with the
-      envelope in DIR/<n>.env ("rcpt\\n"); DIR/sessions counts EHLOs.
+      envelope in DIR/<n>.env ("rcpt\\n") and its sender (MAIL FROM) in
+      DIR/<n>.from; DIR/sessions counts EHLOs.
       RCPT to an address starting with "reject" gets 550; "tempfail" 451.
       Once-only refusals, for retry tests: the first RCPT to an address
       starting with "retry-rcpt" gets 451, and so does the end of the first
@@ -115,6 +116,8 @@ def run_smtp(port, d, auth=None, tls=False):
                 f.write(envelope.original_content)
             with open(os.path.join(d, "%d.env" % n), "w") as f:
                 f.write("\n".join(envelope.rcpt_tos) + "\n")
+            with open(os.path.join(d, "%d.from" % n), "w") as f:
+                f.write((envelope.mail_from or "") + "\n")
             os.rename(tmp, os.path.join(d, "%d.eml" % n))
             return "250 Message accepted"
 

@@ -30,6 +30,7 @@
 #include "calendars/util.h"
 #include "daemon/core/conf.h"
 #include "daemon/core/koyomi.h"
+#include "daemon/core/links.h"
 #include "daemon/core/metrics.h"
 #include "daemon/outbox/outbox.h"
 #include "daemon/core/sched.h"
@@ -887,6 +888,85 @@ received_hooks(struct fixture *f)
 }
 
 /*
+ * The envelope sender of one mail sent with the outbox restarted on the
+ * configuration as it stands (the choice is made at start): what the
+ * receiver recorded as MAIL FROM, and the row's id in *id.
+ */
+static char *
+sent_from(struct fixture *f, int64_t *id)
+{
+	char	 path[160], line[256], *cause = NULL;
+	size_t	 n;
+	FILE	*fp;
+
+	outbox_stop(f->k.outbox);
+	f->k.outbox = outbox_start(&f->k, &cause);
+	assert_non_null(f->k.outbox);
+	n = count_eml(f->smtpdir);
+	*id = enqueue(f, "tanto@example.lg.jp", "差出人の確認");
+	run_while(f, busy_unsent, 20);
+	assert_int_equal(count_eml(f->smtpdir), n + 1);
+	snprintf(path, sizeof path, "%s/%zu.from", f->smtpdir, n + 1);
+	assert_non_null(fp = fopen(path, "r"));
+	assert_non_null(fgets(line, sizeof line, fp));
+	fclose(fp);
+	line[strcspn(line, "\n")] = '\0';
+	return xstrdup(line);
+}
+
+/*
+ * VERP: with replies read at an address in mail_from's domain (the case
+ * of the domain aside) and a link key, each mail's envelope sender is
+ * its row's signed bounce address; an inbound address in another domain
+ * (SPF and DMARC judge the envelope sender's), no inbound mailbox or no
+ * key keep mail_from's address.
+ */
+static void
+test_verp_sender(void **state)
+{
+	struct fixture	*f = *state;
+	const struct {
+		const char	*inbound;
+		const char	*address;
+		int		 key;
+		int		 verp;
+	} c[] = {
+		{ "maildir:/nonexistent", "koyomi@example.lg.jp", 1, 1 },
+		{ "maildir:/nonexistent", "henshin@EXAMPLE.LG.JP", 1, 1 },
+		{ "maildir:/nonexistent", "koyomi@replies.example.lg.jp", 1, 0 },
+		{ "maildir:/nonexistent", "koyomi@example.jp", 1, 0 },
+		{ NULL, "koyomi@example.lg.jp", 1, 0 },
+		{ "maildir:/nonexistent", "koyomi@example.lg.jp", 0, 0 },
+	};
+	char		*got, *want;
+	int64_t		 id, back;
+	size_t		 i;
+
+	for (i = 0; i < sizeof f->k.link_key; i++)
+		f->k.link_key[i] = (unsigned char)(i * 37 + 11);
+	f->conf.inbound_delimiter = (char *)"+";
+	for (i = 0; i < sizeof c / sizeof c[0]; i++) {
+		f->conf.inbound = (char *)c[i].inbound;
+		f->conf.inbound_address = (char *)c[i].address;
+		f->k.has_link_key = c[i].key;
+		got = sent_from(f, &id);
+		want = c[i].verp ? links_bounce_address(f->k.link_key, id,
+		    c[i].address, "+") : xstrdup("koyomi@example.lg.jp");
+		print_message("%s: MAIL FROM:<%s>\n", c[i].address, got);
+		assert_string_equal(got, want);
+		if (c[i].verp) {
+			assert_int_equal(links_bounce_parse(f->k.link_key,
+			    c[i].address, "+", got, &back), 0);
+			assert_int_equal(back, id);
+		}
+		free(got);
+		free(want);
+	}
+	f->conf.inbound = NULL;
+	f->conf.inbound_address = NULL;
+}
+
+/*
  * mail_connections bounds what is out: 3 connections, 150 mails to
  * distinct recipients (all due at once), never more than 3 rows sending,
  * and a connection gets its next mail only once the server's acceptance
@@ -1103,6 +1183,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_smtp_connect_timeout,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_smtp_timeout, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_verp_sender, setup,
 		    teardown),
 	};
 
