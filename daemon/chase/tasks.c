@@ -167,40 +167,52 @@ tasks_render_json(const struct task *v, size_t n, time_t now, struct buf *b)
 }
 
 void
-tasks_render_csv(const struct task *v, size_t n, time_t now, struct buf *b)
+tasks_csv_head(struct csv *c, struct buf *b)
 {
 	static const char *const head[] = { "id", "fy", "cycle", "item",
 		"title", "assignee", "due_day", "state", "answer",
 		"answer_text", "done_by", "done_via", "cancelled", "case",
 		"certainty", "moved_from", "closed" };
+
+	csv_begin(c, b);
+	csv_row(c, head, (int)nitems(head));
+}
+
+void
+task_csv_row(struct csv *c, const struct task *t, time_t now)
+{
+	char	 iso[11];
+
+	csv_num(c, t->id);
+	csv_num(c, t->fy);
+	csv_cell(c, t->cycle);
+	csv_cell(c, t->item);
+	csv_cell(c, t->title);
+	csv_cell(c, t->assignee);
+	csv_cell(c, t->due_day);
+	csv_cell(c, task_display_state(t, now));
+	csv_cell(c, t->answer);
+	csv_cell(c, t->answer_text);
+	csv_cell(c, t->done_by);
+	csv_cell(c, t->done_via);
+	csv_num(c, t->cancelled);
+	csv_cell(c, t->case_code);
+	csv_cell(c, t->has_occ ? rules_certainty_name(t->certainty) : NULL);
+	cal_format_iso(iso, t->moved_from);
+	csv_cell(c, t->moved ? iso : NULL);
+	csv_cell(c, t->closed_name);
+	csv_end_row(c);
+}
+
+void
+tasks_render_csv(const struct task *v, size_t n, time_t now, struct buf *b)
+{
 	struct csv	 c;
 	size_t		 i;
-	char		 iso[11];
 
-	csv_begin(&c, b);
-	csv_row(&c, head, (int)nitems(head));
-	for (i = 0; i < n; i++) {
-		csv_num(&c, v[i].id);
-		csv_num(&c, v[i].fy);
-		csv_cell(&c, v[i].cycle);
-		csv_cell(&c, v[i].item);
-		csv_cell(&c, v[i].title);
-		csv_cell(&c, v[i].assignee);
-		csv_cell(&c, v[i].due_day);
-		csv_cell(&c, task_display_state(&v[i], now));
-		csv_cell(&c, v[i].answer);
-		csv_cell(&c, v[i].answer_text);
-		csv_cell(&c, v[i].done_by);
-		csv_cell(&c, v[i].done_via);
-		csv_num(&c, v[i].cancelled);
-		csv_cell(&c, v[i].case_code);
-		csv_cell(&c, v[i].has_occ ?
-		    rules_certainty_name(v[i].certainty) : NULL);
-		cal_format_iso(iso, v[i].moved_from);
-		csv_cell(&c, v[i].moved ? iso : NULL);
-		csv_cell(&c, v[i].closed_name);
-		csv_end_row(&c);
-	}
+	tasks_csv_head(&c, b);
+	for (i = 0; i < n; i++)
+		task_csv_row(&c, &v[i], now);
 }
 
 size_t

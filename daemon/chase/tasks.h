@@ -56,6 +56,10 @@ void	tasks_render_json(const struct task *, size_t, time_t now,
 void	task_render_json(const struct task *, time_t now, struct buf *);
 void	tasks_render_csv(const struct task *, size_t, time_t now,
 	    struct buf *);
+/* The same CSV a row at a time: the head (with the BOM), then rows. */
+struct csv;
+void	tasks_csv_head(struct csv *, struct buf *);
+void	task_csv_row(struct csv *, const struct task *, time_t now);
 
 /*
  * Every (deadline occurrence, assignee) in list, with its due instant in

@@ -14,6 +14,7 @@
 #include "calendars/util.h"
 #include "daemon/core/auth.h"
 #include "daemon/http/auth_req.h"
+#include "daemon/http/export.h"
 #include "daemon/chase/cases.h"
 #include "daemon/http/http.h"
 #include "daemon/http/routes.h"
@@ -80,9 +81,6 @@ api_tasks_list(struct http_req *req, void *arg)
 	struct auth_info	 ai;
 	struct task_filter	 f = { 0 };
 	const char		*scope[API_MAX_SCOPE], *fmt;
-	struct task		*v;
-	struct buf		 b;
-	size_t			 n;
 
 	if (auth_bearer(req, AUTH_VIEWER, &ai) == -1)
 		return;
@@ -93,23 +91,9 @@ api_tasks_list(struct http_req *req, void *arg)
 	f.cycles = scope;
 	f.ncycles = api_scope(&ai, scope);
 	f.now = koyomi_now(k);
-	if (store_tasks_list(k->store, &f, &v, &n) == -1) {
-		http_reply_json_error(req, 500, "database error");
-		return;
-	}
-	tasks_note_occs(k, v, n);
-	buf_init(&b);
 	fmt = http_query(req, "format");
-	if (fmt != NULL && strcmp(fmt, "csv") == 0) {
-		tasks_render_csv(v, n, f.now, &b);
-		http_add_header(req, "Content-Disposition",
-		    "attachment; filename=\"tasks.csv\"");
-		reply_buf(req, 200, "text/csv; charset=utf-8", &b);
-	} else {
-		tasks_render_json(v, n, f.now, &b);
-		reply_buf(req, 200, JSON_TYPE, &b);
-	}
-	tasks_free(v, n);
+	task_export(req, k, &f, fmt != NULL && strcmp(fmt, "csv") == 0 ?
+	    EXPORT_CSV : EXPORT_JSON, NULL, "tasks.csv", 1);
 }
 
 /* Reads the optional body: a flat object of strings. 0 or -1 (answered). */

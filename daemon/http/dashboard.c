@@ -26,6 +26,7 @@
 #include "daemon/codec/html.h"
 #include "daemon/http/dash_req.h"
 #include "daemon/http/dash_view.h"
+#include "daemon/http/export.h"
 #include "daemon/http/http.h"
 #include "daemon/http/routes.h"
 #include "daemon/core/koyomi.h"
@@ -233,67 +234,75 @@ dash_task_filter(const struct dash_req *d, const struct dash_filter *df,
 	f->now = koyomi_now(d->k);
 }
 
-/* Tasks the viewer may see (scope) for fy/cycle; -1 answered 500. */
-static int
-dash_tasks(struct http_req *req, struct dash_req *d,
-    const struct dash_filter *df, struct task **v, size_t *n)
-{
-	struct task_filter	 f;
+/*
+ * The dashboard's filter for an export that outlives the request: its
+ * own copies of the strings, and the rules looked up afresh for each
+ * task (a reload may swap them between two pages).
+ */
+struct dash_keep {
+	struct dash_filter	 f;
+	char			*cycle, *block, *pref;
+};
 
-	dash_task_filter(d, df, &f);
-	if (store_tasks_list(d->k->store, &f, v, n) == -1) {
-		dash_text(req, 500, "database error");
-		return -1;
-	}
-	tasks_note_occs(d->k, *v, *n);
-	return 0;
+static int
+dash_keep_task(struct koyomi *k, void *arg, const struct task *t)
+{
+	struct dash_keep	*dk = arg;
+	struct dash_ctx		 c;
+
+	memset(&c, 0, sizeof c);
+	c.rules = k->rules;
+	return dash_filter_match(&c, &dk->f, t);
 }
 
-/* CSV of the tasks that pass the dashboard filter. */
 static void
-dash_tasks_csv(struct http_req *req, struct dash_ctx *c,
-    const struct dash_filter *f, const struct task *v, size_t n)
+dash_keep_free(void *arg)
 {
-	struct task	*sel = xreallocarray(NULL, n + 1, sizeof *sel);
-	struct buf	 b;
-	size_t		 i, ns = 0;
+	struct dash_keep	*dk = arg;
 
-	for (i = 0; i < n; i++)
-		if (!v[i].cancelled && dash_filter_match(c, f, &v[i]))
-			sel[ns++] = v[i];	/* shallow: v owns the strings */
-	buf_init(&b);
-	tasks_render_csv(sel, ns, c->now, &b);
-	free(sel);
-	http_add_header(req, "Content-Disposition",
-	    "attachment; filename=\"tasks.csv\"");
-	dash_send(req, 200, CSV_TYPE, &b);
+	free(dk->cycle);
+	free(dk->block);
+	free(dk->pref);
+	free(dk);
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
 }
 
 /*
  * GET /?format=csv: the tasks of the first page's filter as CSV, for the
  * fiscal year the page shows (?fy=, this one by default), as its link
- * asks.
+ * asks. Sent a page at a time from one snapshot (export.c).
  */
 static void
 dash_index_csv(struct http_req *req, struct koyomi *k)
 {
 	struct dash_req		 d;
-	struct dash_ctx		 c;
 	struct dash_filter	 f;
-	struct task		*v;
-	size_t			 n;
+	struct task_filter	 tf;
+	struct dash_keep	*dk;
+	struct export_keep	 keep;
 
 	if (dash_session(req, k, &d) == -1)
 		return;
-	dash_ctx_init(&d, &c);
 	dash_filter_parse(req, &f);
 	f.org = NULL;
 	if (f.fy == 0)
 		f.fy = koyomi_this_fy(k);
-	if (dash_tasks(req, &d, &f, &v, &n) == -1)
-		return;
-	dash_tasks_csv(req, &c, &f, v, n);
-	tasks_free(v, n);
+	dash_task_filter(&d, &f, &tf);
+	dk = xcalloc(1, sizeof *dk);
+	dk->f.fy = f.fy;
+	dk->f.cycle = dk->cycle = dup_or_null(f.cycle);
+	dk->f.block = dk->block = dup_or_null(f.block);
+	dk->f.pref = dk->pref = dup_or_null(f.pref);
+	keep.keep = dash_keep_task;
+	keep.arg_free = dash_keep_free;
+	keep.arg = dk;
+	dash_headers(req);
+	task_export(req, k, &tf, EXPORT_CSV, &keep, "tasks.csv", 0);
 }
 
 /* GET /: the first page (dash_home.c), or its tasks as CSV. */

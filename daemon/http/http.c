@@ -885,6 +885,88 @@ http_reply_borrowed(struct http_req *req, unsigned status, const char *ctype,
 	    (void *)(uintptr_t)body, release, arg));
 }
 
+/*
+ * A body made while it is sent: the reader hands MHD what the last piece
+ * left, and asks fill for the next one when it is used up. MHD asks
+ * when the socket takes more, so a long answer goes out over many loop
+ * turns with everything else running between them.
+ */
+struct stream {
+	http_fill	 fill;
+	http_release	 release;
+	void		*arg;
+	struct buf	 b;
+	size_t		 off;		/* sent of b */
+	int		 more;		/* fill not yet at its end */
+};
+
+/* Pieces that may come back empty in a row before the answer is cut. */
+#define STREAM_EMPTY_MAX	64
+
+static ssize_t
+stream_read(void *cls, uint64_t pos, char *out, size_t max)
+{
+	struct stream	*st = cls;
+	size_t		 n;
+	int		 i, rc;
+
+	(void)pos;
+	for (i = 0; st->off == st->b.len && i < STREAM_EMPTY_MAX; i++) {
+		if (!st->more)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		st->b.len = 0;
+		st->off = 0;
+		if ((rc = st->fill(st->arg, &st->b)) == -1)
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		st->more = rc == 1;
+	}
+	if (st->off == st->b.len) {
+		log_warnx("http: a streamed answer made nothing %d times; "
+		    "cut", STREAM_EMPTY_MAX);
+		return MHD_CONTENT_READER_END_WITH_ERROR;
+	}
+	n = st->b.len - st->off < max ? st->b.len - st->off : max;
+	memcpy(out, st->b.data + st->off, n);
+	st->off += n;
+	return (ssize_t)n;
+}
+
+static void
+stream_free(void *cls)
+{
+	struct stream	*st = cls;
+
+	st->release(st->arg);
+	buf_free(&st->b);
+	free(st);
+}
+
+void
+http_reply_stream(struct http_req *req, unsigned status, const char *ctype,
+    http_fill fill, http_release release, void *arg)
+{
+	struct stream		*st;
+	struct MHD_Response	*r;
+
+	if (req->answered) {
+		release(arg);
+		return;
+	}
+	st = xcalloc(1, sizeof *st);
+	st->fill = fill;
+	st->release = release;
+	st->arg = arg;
+	st->more = 1;
+	buf_init(&st->b);
+	if ((r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
+	    HTTP_STREAM_BLOCK, stream_read, st, stream_free)) == NULL) {
+		stream_free(st);
+		log_warnx("http: cannot create a response");
+		return;
+	}
+	queue(req, status, ctype, r);
+}
+
 /* The answers made once: MHD's responses under the router's name. */
 static struct http_resp *
 resp_wrap(struct MHD_Response *r, const char *ctype)

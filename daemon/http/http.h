@@ -123,6 +123,21 @@ void		 http_reply_borrowed(struct http_req *, unsigned status,
 		    const char *content_type, const void *, size_t,
 		    http_release, void *arg);
 /*
+ * A body made a piece at a time while it is sent (exports too large to
+ * build at once): fill(arg, b) appends the next piece to b and returns
+ * 1, or 0 when that was the last (b may be empty then), or -1 to cut
+ * the answer short (the client sees the chunked body end without its
+ * last chunk). MHD asks for a piece when the socket takes more, so the
+ * pieces go out over many loop turns. release(arg) once the answer is
+ * sent or abandoned (also when it could not be queued). Headers as for
+ * http_reply.
+ */
+#define HTTP_STREAM_BLOCK	(64 * 1024)
+typedef int	(*http_fill)(void *arg, struct buf *);
+void		 http_reply_stream(struct http_req *, unsigned status,
+		    const char *content_type, http_fill, http_release,
+		    void *arg);
+/*
  * Responses made once and sent to many requests (feeds_http.c): its
  * headers (Content-Type, those added with http_resp_header, and
  * X-Content-Type-Options) are the same for every request, and nothing

@@ -23,7 +23,6 @@
 #include "daemon/store/schema.h"
 #include "daemon/store/store_int.h"
 
-#define STORE_BUSY_MS	50	/* the busy handler sleeps the whole loop */
 /*
  * Below this much free space a commit (WAL frames, then a checkpoint)
  * may fail: report the store unwritable before a completion is refused.
@@ -44,12 +43,19 @@ struct store {
 	size_t			 ncache;
 	unsigned long		 errors;
 	int			 lazy;		/* synchronous=NORMAL now */
+	int			 cursors;	/* store_tasks_open's, open */
 };
 
 sqlite3 *
 store_db(struct store *s)
 {
 	return s->db;
+}
+
+int
+store_cursor_count(struct store *s, int delta)
+{
+	return s->cursors += delta;
 }
 
 int

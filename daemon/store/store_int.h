@@ -9,7 +9,12 @@
 
 #include "daemon/store/store.h"
 
+/* How long SQLite waits on a lock: the busy handler sleeps the loop. */
+#define STORE_BUSY_MS	50
+
 sqlite3		*store_db(struct store *);
+/* The read cursors open (store_tasks_open), after adding delta. */
+int		 store_cursor_count(struct store *, int delta);
 /*
  * The prepared statement for sql, prepared once (SQLITE_PREPARE_PERSISTENT)
  * and cached by its text; returned reset with bindings cleared. NULL on a

@@ -118,7 +118,15 @@ filter_sql(const struct task_filter *f, const char *cols, struct buf *q)
 			buf_printf(q, "%s?%zu", i > 0 ? ", " : "", 100 + i);
 		buf_puts(q, ")");
 	}
-	buf_puts(q, " ORDER BY t.due, t.uid, t.assignee");
+	/*
+	 * Fiscal year first: the rows then come in the order of tasks_fy
+	 * (fy, due), sorted only within one due time (2,000 rows at 2,000
+	 * organisations), so the first row is ready at once. By due alone,
+	 * every year at once was sorted whole before the first row: a
+	 * second of the loop at 240,000 tasks. Within a year nothing
+	 * changes.
+	 */
+	buf_puts(q, " ORDER BY t.fy, t.due, t.uid, t.assignee");
 }
 
 static void
@@ -130,10 +138,9 @@ bind_name(sqlite3_stmt *st, const char *name, const char *v)
 		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
 }
 
-/* The filter's statement, prepared and bound; NULL on an error. */
+/* The filter's statement on db, prepared and bound; NULL on an error. */
 static sqlite3_stmt *
-filter_prepare(struct store *s, const struct task_filter *f,
-    const char *cols)
+filter_prepare_db(sqlite3 *db, const struct task_filter *f, const char *cols)
 {
 	sqlite3_stmt	*st = NULL;
 	struct buf	 q;
@@ -143,9 +150,7 @@ filter_prepare(struct store *s, const struct task_filter *f,
 	buf_init(&q);
 	filter_sql(f, cols, &q);
 	/* Dynamic text: prepared per call, never cached by pointer. */
-	if (sqlite3_prepare_v2(store_db(s), q.data, -1, &st, NULL) !=
-	    SQLITE_OK) {
-		store_fail(s, "tasks list");
+	if (sqlite3_prepare_v2(db, q.data, -1, &st, NULL) != SQLITE_OK) {
 		buf_free(&q);
 		return NULL;
 	}
@@ -163,6 +168,18 @@ filter_prepare(struct store *s, const struct task_filter *f,
 	for (i = 0; i < f->ncycles; i++)
 		sqlite3_bind_text(st, (int)(100 + i), f->cycles[i], -1,
 		    SQLITE_TRANSIENT);
+	return st;
+}
+
+/* The same on the store's connection; a failure is logged. */
+static sqlite3_stmt *
+filter_prepare(struct store *s, const struct task_filter *f,
+    const char *cols)
+{
+	sqlite3_stmt	*st;
+
+	if ((st = filter_prepare_db(store_db(s), f, cols)) == NULL)
+		store_fail(s, "tasks list");
 	return st;
 }
 
@@ -196,6 +213,100 @@ store_tasks_list(struct store *s, const struct task_filter *f,
 	*out = v;
 	*nout = n;
 	return 0;
+}
+
+/*
+ * A cursor reads on a connection of its own, inside a read transaction
+ * that its first step opens: SQLite's WAL keeps that snapshot for it
+ * while the daemon's connection goes on writing, so every page comes
+ * from the same moment. The transaction also holds back checkpoints
+ * past that moment: hence few cursors (STORE_MAX_CURSORS), and the
+ * callers bound how long one lives.
+ */
+struct task_cursor {
+	struct store	*s;
+	sqlite3		*db;
+	sqlite3_stmt	*st;
+	int		 rc;		/* of the last step: a row pending? */
+};
+
+static void
+cursor_free(struct task_cursor *c)
+{
+	sqlite3_finalize(c->st);
+	if (c->db != NULL && !sqlite3_get_autocommit(c->db))
+		(void)sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_close(c->db);
+	store_cursor_count(c->s, -1);
+	free(c);
+}
+
+int
+store_tasks_busy(struct store *s)
+{
+	return store_cursor_count(s, 0) >= STORE_MAX_CURSORS;
+}
+
+struct task_cursor *
+store_tasks_open(struct store *s, const struct task_filter *f, char **cause)
+{
+	struct task_cursor	*c;
+	const char		*path = sqlite3_db_filename(store_db(s), "main");
+
+	if (store_tasks_busy(s)) {
+		*cause = xstrdup("too many reads in progress");
+		return NULL;
+	}
+	if (path == NULL || *path == '\0') {
+		*cause = xstrdup("the database has no file");
+		return NULL;
+	}
+	c = xcalloc(1, sizeof *c);
+	c->s = s;
+	store_cursor_count(s, 1);
+	if (sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READONLY |
+	    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_busy_timeout(c->db, STORE_BUSY_MS);
+	if (sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+	    (c->st = filter_prepare_db(c->db, f, TASK_COLS)) == NULL)
+		goto fail;
+	/* The first step takes the snapshot: now, not at the first page. */
+	c->rc = sqlite3_step(c->st);
+	if (c->rc != SQLITE_ROW && c->rc != SQLITE_DONE)
+		goto fail;
+	return c;
+fail:
+	xasprintf(cause, "database: %s", c->db != NULL ?
+	    sqlite3_errmsg(c->db) : "cannot open");
+	log_warnx("store: tasks read: %s", *cause);
+	cursor_free(c);
+	return NULL;
+}
+
+int
+store_tasks_read(struct task_cursor *c, struct task *v, size_t max,
+    size_t *n)
+{
+	*n = 0;
+	while (*n < max && c->rc == SQLITE_ROW) {
+		task_from_row(c->st, &v[(*n)++]);
+		c->rc = sqlite3_step(c->st);
+	}
+	if (c->rc != SQLITE_ROW && c->rc != SQLITE_DONE) {
+		log_warnx("store: tasks read: %s", sqlite3_errmsg(c->db));
+		while (*n > 0)
+			task_free(&v[--(*n)]);
+		return -1;
+	}
+	return 0;
+}
+
+void
+store_tasks_close(struct task_cursor *c)
+{
+	if (c != NULL)
+		cursor_free(c);
 }
 
 /* The narrow columns of struct task_row, in its order. */

@@ -87,13 +87,30 @@ struct task_actor {
 
 /*
  * All return 0 on success, -1 on a database error (logged once);
- * lookups return 1 when nothing was found.
+ * lookups return 1 when nothing was found. Lists are in (fy, due, uid,
+ * assignee) order.
  */
 int	store_tasks_list(struct store *, const struct task_filter *,
 	    struct task **, size_t *);
 int	store_task_get(struct store *, int64_t id, struct task *);
 /*
- * The dashboard's read: the filter's tasks in (due, uid, assignee) order
+ * The filter's tasks a page at a time, as store_tasks_list has them, all
+ * from one snapshot taken at open (a read transaction on a connection of
+ * its own): for answers sent over many loop turns. NULL and *cause when
+ * the database fails or STORE_MAX_CURSORS are open. store_tasks_read
+ * fills v with up to max tasks (*n; 0 at the end); -1 on an error.
+ */
+#define STORE_MAX_CURSORS	4
+struct task_cursor;
+struct task_cursor *store_tasks_open(struct store *,
+	    const struct task_filter *, char **cause);
+int	store_tasks_read(struct task_cursor *, struct task *, size_t max,
+	    size_t *n);
+void	store_tasks_close(struct task_cursor *);
+/* 1 when STORE_MAX_CURSORS are open: store_tasks_open would refuse. */
+int	store_tasks_busy(struct store *);
+/*
+ * The dashboard's read: the filter's tasks in (fy, due, uid, assignee) order
  * as narrow rows whose strings are SQLite's, valid only during fn (which
  * must not write); with notes, each row's latest event note too (a
  * nudge's stays in the history only). -1 on

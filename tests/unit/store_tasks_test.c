@@ -398,6 +398,101 @@ test_past(void **state)
 	store_scan_free(sv, n);
 }
 
+/*
+ * The cursor of the exports: pages of the list's rows in its order, all
+ * from the snapshot taken at open (a change committed between two pages
+ * is not seen, a later cursor sees it), at most STORE_MAX_CURSORS open.
+ */
+static void
+test_cursor(void **state)
+{
+	struct store_fx		*f = *state;
+	struct occ		 o = { 0 };
+	struct task_filter	 fl = { .now = 5000 };
+	struct task_cursor	*c, *more[STORE_MAX_CURSORS];
+	struct task		*v, page[3];
+	char			*cause = NULL, who[16];
+	int64_t			 ids[7];
+	size_t			 n, nv, i, j, total = 0;
+
+	char uid1[] = "cy.due.fy2025@koyomi", t1[] = "提出";
+
+	occ_of(&o, uid1, "due", t1);
+	assert_int_equal(store_begin(f->s), 0);
+	for (i = 0; i < 7; i++) {
+		snprintf(who, sizeof who, "org-%zu", 7 - i);
+		/* Two due times: the order is due, then assignee. */
+		ids[i] = add(f->s, &o, who, i < 4 ? 4000 : 3000);
+	}
+	assert_int_equal(store_commit(f->s), 0);
+	assert_int_equal(store_tasks_list(f->s, &fl, &v, &nv), 0);
+	assert_int_equal(nv, 7);
+
+	c = store_tasks_open(f->s, &fl, &cause);
+	assert_non_null(c);
+	/* Committed after the snapshot: the cursor does not see it. */
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_task_set_state(f->s, v[6].id, "done", 2000), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	for (j = 0; j < 10; j++) {
+		assert_int_equal(store_tasks_read(c, page, 3, &n), 0);
+		if (n == 0)
+			break;
+		assert_true(n <= 3);
+		for (i = 0; i < n; i++) {
+			assert_int_equal(page[i].id, v[total + i].id);
+			assert_string_equal(page[i].state, "open");
+			task_free(&page[i]);
+		}
+		total += n;
+	}
+	assert_int_equal(total, 7);
+	assert_int_equal(store_tasks_read(c, page, 3, &n), 0);
+	assert_int_equal(n, 0);
+	store_tasks_close(c);
+
+	/* A cursor opened now sees the change. */
+	c = store_tasks_open(f->s, &fl, &cause);
+	assert_non_null(c);
+	assert_int_equal(store_tasks_read(c, page, 3, &n), 0);
+	assert_int_equal(n, 3);
+	for (i = 0; i < n; i++)
+		task_free(&page[i]);
+	assert_int_equal(store_tasks_read(c, page, 3, &n), 0);
+	assert_int_equal(n, 3);
+	for (i = 0; i < n; i++)
+		task_free(&page[i]);
+	assert_int_equal(store_tasks_read(c, page, 3, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(page[0].state, "done");
+	task_free(&page[0]);
+	store_tasks_close(c);
+	tasks_free(v, nv);
+
+	/* No more than STORE_MAX_CURSORS at once; closing one frees a place. */
+	for (i = 0; i < STORE_MAX_CURSORS; i++) {
+		assert_int_equal(store_tasks_busy(f->s), 0);
+		more[i] = store_tasks_open(f->s, &fl, &cause);
+		assert_non_null(more[i]);
+	}
+	assert_int_equal(store_tasks_busy(f->s), 1);
+	assert_null(store_tasks_open(f->s, &fl, &cause));
+	assert_non_null(cause);
+	free(cause);
+	cause = NULL;
+	/* The daemon's own writes go on while they are open. */
+	assert_int_equal(store_begin(f->s), 0);
+	assert_int_equal(store_task_set_state(f->s, ids[0], "done", 2100), 0);
+	assert_int_equal(store_commit(f->s), 0);
+	store_tasks_close(more[0]);
+	assert_int_equal(store_tasks_busy(f->s), 0);
+	more[0] = store_tasks_open(f->s, &fl, &cause);
+	assert_non_null(more[0]);
+	for (i = 0; i < STORE_MAX_CURSORS; i++)
+		store_tasks_close(more[i]);
+	assert_int_equal(store_tasks_busy(f->s), 0);
+}
+
 int
 main(void)
 {
@@ -410,6 +505,8 @@ main(void)
 		    store_fx_setup, store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_task_case,
 		    store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_cursor, store_fx_setup,
+		    store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_past, store_fx_setup,
 		    store_fx_teardown),
 	};
