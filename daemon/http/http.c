@@ -902,6 +902,8 @@ struct stream {
 
 /* Pieces that may come back empty in a row before the answer is cut. */
 #define STREAM_EMPTY_MAX	64
+/* What MHD asks of the reader at most (its write buffer bounds it too). */
+#define STREAM_BLOCK		65536
 
 static ssize_t
 stream_read(void *cls, uint64_t pos, char *out, size_t max)
@@ -959,7 +961,7 @@ http_reply_stream(struct http_req *req, unsigned status, const char *ctype,
 	st->more = 1;
 	buf_init(&st->b);
 	if ((r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN,
-	    HTTP_STREAM_BLOCK, stream_read, st, stream_free)) == NULL) {
+	    STREAM_BLOCK, stream_read, st, stream_free)) == NULL) {
 		stream_free(st);
 		log_warnx("http: cannot create a response");
 		return;

@@ -132,7 +132,6 @@ void		 http_reply_borrowed(struct http_req *, unsigned status,
  * sent or abandoned (also when it could not be queued). Headers as for
  * http_reply.
  */
-#define HTTP_STREAM_BLOCK	(64 * 1024)
 typedef int	(*http_fill)(void *arg, struct buf *);
 void		 http_reply_stream(struct http_req *, unsigned status,
 		    const char *content_type, http_fill, http_release,
