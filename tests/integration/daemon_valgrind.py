@@ -4,8 +4,10 @@ valgrind memcheck: no invalid access and no definite or indirect leak.
 Skipped (exit 77) when the binary is a sanitizer build, which valgrind
 cannot run; never in the normal build (tests/must-run.txt).
 """
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -35,6 +37,20 @@ if not d.wait_ready(timeout=60):
 get(port, "/feeds/test.ics")
 get(port, "/metrics")
 get(port, "/nope")
+# The exports, streamed from a cursor of their own (daemon/http/export.c),
+# read to the end and abandoned after the head.
+auth = {"Authorization": "Bearer " + admin}
+st, _, body = request(port, "GET", "/api/v1/tasks", headers=auth, timeout=30)
+check(st == 200 and json.loads(body)["count"] ==
+      len(json.loads(body)["tasks"]) > 0, "JSON export (%d)" % st)
+st, _, body = request(port, "GET", "/api/v1/tasks?format=csv", headers=auth,
+                      timeout=30)
+check(st == 200 and body.startswith(b"\xef\xbb\xbfid,"), "CSV export")
+s = socket.create_connection(("127.0.0.1", port), timeout=30)
+s.sendall(("GET /api/v1/tasks HTTP/1.1\r\nHost: x\r\nAuthorization: "
+           "Bearer %s\r\n\r\n" % admin).encode())
+s.recv(64)
+s.close()
 request(port, "POST", "/api/v1/reload", body=b"x" * 100,
         headers={"Authorization": "Bearer " + admin})
 write_rules(RULES, meeting="変更後の会議")
