@@ -92,7 +92,7 @@ api_tasks_list(struct http_req *req, void *arg)
 	f.ncycles = api_scope(&ai, scope);
 	f.now = koyomi_now(k);
 	fmt = http_query(req, "format");
-	task_export(req, k, &f, fmt != NULL && strcmp(fmt, "csv") == 0 ?
+	task_export(req, k, ai.token_id, &f, fmt != NULL && strcmp(fmt, "csv") == 0 ?
 	    EXPORT_CSV : EXPORT_JSON, NULL, "tasks.csv", 1);
 }
 

@@ -302,7 +302,8 @@ dash_index_csv(struct http_req *req, struct koyomi *k)
 	keep.arg_free = dash_keep_free;
 	keep.arg = dk;
 	dash_headers(req);
-	task_export(req, k, &tf, EXPORT_CSV, &keep, "tasks.csv", 0);
+	task_export(req, k, d.ai.token_id, &tf, EXPORT_CSV, &keep,
+	    "tasks.csv", 0);
 }
 
 /* GET /: the first page (dash_home.c), or its tasks as CSV. */

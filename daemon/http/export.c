@@ -8,6 +8,7 @@
  * turn, feeds and deliveries going on between pages, and the rows are
  * still those of one moment.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,8 @@
 #define CSV_TYPE	"text/csv; charset=utf-8"
 
 struct export {
+	struct export		*next;		/* exports in progress */
+	int64_t			 owner;		/* token id */
 	struct koyomi		*k;
 	struct task_cursor	*cur;
 	enum export_format	 fmt;
@@ -40,11 +43,33 @@ struct export {
 	struct task		 page[EXPORT_PAGE];
 };
 
+/*
+ * The exports in progress, for EXPORT_PER_TOKEN: the daemon has one HTTP
+ * server, and an export leaves this list when MHD frees its answer.
+ */
+static struct export	*exports;
+
+static size_t
+exports_of(int64_t owner)
+{
+	const struct export	*e;
+	size_t			 n = 0;
+
+	for (e = exports; e != NULL; e = e->next)
+		n += e->owner == owner;
+	return n;
+}
+
 static void
 export_free(void *arg)
 {
-	struct export	*e = arg;
+	struct export	*e = arg, **pp;
 
+	for (pp = &exports; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == e) {
+			*pp = e->next;
+			break;
+		}
 	store_tasks_close(e->cur);
 	if (e->keep.arg_free != NULL)
 		e->keep.arg_free(e->keep.arg);
@@ -113,17 +138,22 @@ export_fill(void *arg, struct buf *b)
 	return 1;
 }
 
-/* 503 (too many exports: Retry-After) or 500, as JSON or as text. */
+/*
+ * 429 (this token has its EXPORT_PER_TOKEN), 503 (the daemon has its
+ * STORE_MAX_CURSORS) or 500, as JSON or as text; Retry-After on the two
+ * that pass.
+ */
 static void
-export_refuse(struct http_req *req, int busy, int json_errors)
+export_refuse(struct http_req *req, unsigned status, int json_errors)
 {
-	const char	*msg = busy ?
+	const char	*msg = status == 429 ?
+	    "this token has exports in progress already; try again when "
+	    "one is done" : status == 503 ?
 	    "too many exports in progress; try again shortly" :
 	    "database error";
-	unsigned	 status = busy ? 503 : 500;
 	struct buf	 b;
 
-	if (busy)
+	if (status != 500)
 		http_add_header(req, "Retry-After", "10");
 	if (json_errors) {
 		http_reply_json_error(req, status, msg);
@@ -137,20 +167,26 @@ export_refuse(struct http_req *req, int busy, int json_errors)
 }
 
 void
-task_export(struct http_req *req, struct koyomi *k,
+task_export(struct http_req *req, struct koyomi *k, int64_t owner,
     const struct task_filter *f, enum export_format fmt,
     const struct export_keep *keep, const char *filename, int json_errors)
 {
 	struct export	*e;
 	char		*cause = NULL, disp[128];
+	unsigned	 refuse = 0;
 
-	if (store_tasks_busy(k->store)) {
+	if (exports_of(owner) >= EXPORT_PER_TOKEN)
+		refuse = 429;
+	else if (store_tasks_busy(k->store))
+		refuse = 503;
+	if (refuse != 0) {
 		if (keep != NULL && keep->arg_free != NULL)
 			keep->arg_free(keep->arg);
-		export_refuse(req, 1, json_errors);
+		export_refuse(req, refuse, json_errors);
 		return;
 	}
 	e = xcalloc(1, sizeof *e);
+	e->owner = owner;
 	e->k = k;
 	e->fmt = fmt;
 	e->now = f->now;
@@ -160,9 +196,11 @@ task_export(struct http_req *req, struct koyomi *k,
 	if ((e->cur = store_tasks_open(k->store, f, &cause)) == NULL) {
 		free(cause);	/* logged by the store */
 		export_free(e);
-		export_refuse(req, 0, json_errors);
+		export_refuse(req, 500, json_errors);
 		return;
 	}
+	e->next = exports;
+	exports = e;
 	if (fmt == EXPORT_CSV) {
 		snprintf(disp, sizeof disp, "attachment; filename=\"%s\"",
 		    filename);

@@ -6,6 +6,7 @@
 #ifndef KOYOMI_EXPORT_H
 #define KOYOMI_EXPORT_H
 
+#include <stdint.h>
 #include <time.h>
 
 struct http_req;
@@ -15,6 +16,8 @@ struct task_filter;
 
 enum export_format { EXPORT_JSON, EXPORT_CSV };
 
+/* Exports one token may have in progress (the daemon: STORE_MAX_CURSORS). */
+#define EXPORT_PER_TOKEN	2
 /* Tasks read per page: one page per piece sent. */
 #define EXPORT_PAGE		500
 /* An export still unsent after this long is cut (its snapshot held back
@@ -34,11 +37,13 @@ struct export_keep {
 
 /*
  * Answers req with the filter's tasks (f->now is the "now" of every
- * row). Refused with 503 when too many exports run (STORE_MAX_CURSORS;
- * Retry-After), 500 on a database error: as JSON when json_errors,
- * else as text. A CSV is an attachment named filename.
+ * row) for the token owner (its id). Refused with 429 when that token
+ * has EXPORT_PER_TOKEN in progress, 503 when the daemon has
+ * STORE_MAX_CURSORS (both with Retry-After), 500 on a database error:
+ * as JSON when json_errors, else as text. A CSV is an attachment named
+ * filename.
  */
-void	task_export(struct http_req *, struct koyomi *,
+void	task_export(struct http_req *, struct koyomi *, int64_t owner,
 	    const struct task_filter *, enum export_format,
 	    const struct export_keep *, const char *filename, int json_errors);
 

@@ -14,9 +14,10 @@ the sockets hold):
 - a snapshot: an export held open by a client that reads slowly, while a
   task near its end is marked done, still shows that task open; a fresh
   export shows it done;
-- at most four exports at once: a fifth gets 503 with Retry-After (JSON
-  on the API, text on the dashboard); once the four clients hang up, an
-  export goes through again (their snapshots were released);
+- at most two exports at once per token (a third: 429) and four in all
+  (a fifth: 503), both with Retry-After (JSON on the API, text on the
+  dashboard); once the four clients hang up, an export goes through
+  again (their snapshots were released);
 - the daemon stops cleanly with an export still held open (exit 0, no
   sanitizer report).
 """
@@ -228,14 +229,26 @@ def main():
     check(any(r[0] == str(last) and r[7] == "done" for r in rows[1:]),
           "a fresh export shows it done")
 
-    # Four at once; the fifth waits its turn.
-    held = [Slow(port, "/api/v1/tasks", bearer) for _ in range(4)]
+    # Two per token; four in all; the others wait their turn.
+    others = [new_token(conf, "viewer", "viewer%d" % i) for i in (2, 3, 4)]
+    held = [Slow(port, "/api/v1/tasks", bearer) for _ in range(2)]
     check(all(s.status == 200 for s in held),
-          "four exports held: %s" % [s.status for s in held])
+          "two exports held by one token: %s" % [s.status for s in held])
     st, h, body = get(port, "/api/v1/tasks", bearer)
+    err = json.loads(body).get("error", "") if st == 429 else ""
+    check(st == 429 and h.get("retry-after") == "10" and "export" in err,
+          "a third export for the same token: %d, Retry-After %s, %s" %
+          (st, h.get("retry-after"), err))
+    held += [Slow(port, "/api/v1/tasks", {"Authorization": "Bearer " + t})
+             for t in others[:2]]
+    check(all(s.status == 200 for s in held),
+          "four exports held by three tokens: %s" %
+          [s.status for s in held])
+    st, h, body = get(port, "/api/v1/tasks",
+                      {"Authorization": "Bearer " + others[2]})
     err = json.loads(body).get("error", "") if st == 503 else ""
     check(st == 503 and h.get("retry-after") == "10" and "export" in err,
-          "a fifth API export: %d, Retry-After %s, %s" %
+          "a fifth API export, another token: %d, Retry-After %s, %s" %
           (st, h.get("retry-after"), err))
     st, h, body = get(port, "/?format=csv", {"Cookie": cookie})
     check(st == 503 and h.get("retry-after") == "10" and
