@@ -99,7 +99,9 @@ class Slow:
         self.s.sendall(("GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\n"
                         % (path, h)).encode())
         self.data = b""
-        while b"\r\n\r\n" not in self.data or len(self.data) < 8192:
+        for _ in range(1000):
+            if b"\r\n\r\n" in self.data and len(self.data) >= 8192:
+                break
             b = self.s.recv(4096)
             if not b:
                 break
@@ -109,15 +111,17 @@ class Slow:
 
     def rest(self):
         """Reads to the end of the chunked body; the body, decoded."""
-        buf = self.data
-        while not buf.endswith(b"\r\n0\r\n\r\n"):
+        buf = bytearray(self.data)
+        for _ in range(100000):         # 6 GB of 64 KB reads at most
+            if buf.endswith(b"\r\n0\r\n\r\n"):
+                break
             b = self.s.recv(65536)
             if not b:
                 break
             buf += b
         self.s.close()
-        body = buf.split(b"\r\n\r\n", 1)[1]
-        out, pos = b"", 0
+        body = bytes(buf).split(b"\r\n\r\n", 1)[1]
+        out, pos = bytearray(), 0
         for _ in range(10 ** 7):
             eol = body.index(b"\r\n", pos)
             n = int(body[pos:eol].split(b";")[0], 16)
@@ -125,7 +129,7 @@ class Slow:
                 break
             out += body[eol + 2:eol + 2 + n]
             pos = eol + 2 + n + 2
-        return out
+        return bytes(out)
 
     def close(self):
         self.s.close()
