@@ -372,6 +372,15 @@ static const char *const schema_migrations[] = {
 "  PRIMARY KEY (msgid, task)"
 ") WITHOUT ROWID;"
 "ALTER TABLE inbox_messages ADD COLUMN candidates TEXT;",
+/*
+ * 11: /metrics counts without reading the tables. The tasks by state
+ * were a GROUP BY over every row of tasks (130 ms at 242,000 tasks, at
+ * each scrape, on the loop); each state is now a range of tasks_count,
+ * read from the index alone. The completions by channel a range of
+ * task_events_via instead of every event.
+ */
+"CREATE INDEX tasks_count ON tasks (cancelled, state, past, due);"
+"CREATE INDEX task_events_via ON task_events (action, via);",
 };
 
 #endif

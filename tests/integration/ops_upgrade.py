@@ -55,6 +55,8 @@ RELEASED = [
     "913c775a31dd9ab48e7c37c84123709ca446de6f87902d06542eecdd16accd94",
     # 10: replies to a digest (mail_digest_refs, inbox_messages.candidates).
     "56054c66846c7fdbb5caf08232bebc192c01fed8254d0e49fef03245ebae461c",
+    # 11: /metrics from indexes (tasks_count, task_events_via).
+    "b5d199ed7599c3b52e0de9560ac8bab02618bdefad2d757fad80b61fbeb32c2c",
 ]
 
 

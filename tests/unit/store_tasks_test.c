@@ -493,6 +493,65 @@ test_cursor(void **state)
 	assert_int_equal(store_tasks_busy(f->s), 0);
 }
 
+/*
+ * /metrics' counts (store_tasks_metrics, from indexes since migration
+ * 11): each state once, overdue by the time given, past apart from
+ * overdue, cancelled tasks nowhere; completions by channel.
+ */
+static void
+test_metrics(void **state)
+{
+	struct store_fx		*f = *state;
+	struct occ		 o = { 0 };
+	struct tasks_metrics	 m;
+	struct task_actor	 cli = { "a", VIA_CLI, NULL };
+	struct task_actor	 api = { "b", VIA_API, NULL };
+	struct task_actor	 mail = { "c", VIA_MAIL, NULL };
+	int64_t			 id[9];
+	char			 who[16];
+	size_t			 i;
+
+	char uid1[] = "cy.due.fy2025@koyomi", t1[] = "提出";
+
+	occ_of(&o, uid1, "due", t1);
+	assert_int_equal(store_begin(f->s), 0);
+	/* due 3000 (overdue at 5000) for 0-3, 9000 (open) for 4-8. */
+	for (i = 0; i < 9; i++) {
+		snprintf(who, sizeof who, "org-%zu", i);
+		id[i] = add(f->s, &o, who, i < 4 ? 3000 : 9000);
+	}
+	assert_int_equal(store_task_set_past(f->s, id[0], 1, 1100), 0);
+	assert_int_equal(store_task_set_state(f->s, id[4], "done", 2000), 0);
+	assert_int_equal(store_task_event(f->s, id[4], 2000, "done", &cli), 0);
+	assert_int_equal(store_task_set_state(f->s, id[5], "done", 2000), 0);
+	assert_int_equal(store_task_event(f->s, id[5], 2000, "done", &api), 0);
+	assert_int_equal(store_task_set_state(f->s, id[1], "done", 2000), 0);
+	assert_int_equal(store_task_event(f->s, id[1], 2000, "answered",
+	    &mail), 0);
+	assert_int_equal(store_task_set_state(f->s, id[6], "waived", 2000), 0);
+	assert_int_equal(store_task_event(f->s, id[6], 2000, "waived", &cli),
+	    0);
+	assert_int_equal(store_task_set_cancelled(f->s, id[7], 1, 2000), 0);
+	assert_int_equal(store_task_set_cancelled(f->s, id[2], 1, 2000), 0);
+	assert_int_equal(store_commit(f->s), 0);
+
+	assert_int_equal(store_tasks_metrics(f->s, 5000, &m), 0);
+	assert_int_equal(m.by_state[0], 1);	/* open: 8 */
+	assert_int_equal(m.by_state[1], 3);	/* done: 1, 4, 5 */
+	assert_int_equal(m.by_state[2], 1);	/* waived: 6 */
+	assert_int_equal(m.by_state[3], 1);	/* overdue: 3 */
+	assert_int_equal(m.by_state[4], 1);	/* past: 0 */
+	assert_int_equal(m.completions[VIA_CLI], 1);
+	assert_int_equal(m.completions[VIA_API], 1);
+	assert_int_equal(m.completions[VIA_MAIL], 1);
+	assert_int_equal(m.completions[VIA_DASHBOARD], 0);
+	/* Before every due time nothing is overdue. */
+	assert_int_equal(store_tasks_metrics(f->s, 2500, &m), 0);
+	assert_int_equal(m.by_state[0], 2);
+	assert_int_equal(m.by_state[3], 0);
+	assert_int_equal(m.by_state[4], 1);
+}
+
 int
 main(void)
 {
@@ -505,6 +564,8 @@ main(void)
 		    store_fx_setup, store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_task_case,
 		    store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_metrics, store_fx_setup,
+		    store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_cursor, store_fx_setup,
 		    store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_past, store_fx_setup,
