@@ -9,7 +9,8 @@ on a fresh database on loopback, waits until every task is written, logs
 in as an admin and fetches each page 11 times: its size in bytes and the
 median and worst wall time of a request (keep-alive off, as a browser's
 first load). The API's task exports (JSON and CSV, every year) are
-fetched the same way with a bearer token. While each page is fetched,
+fetched the same way with a bearer token, and /metrics (what a
+Prometheus scrape costs). While each page is fetched,
 another connection asks GET /healthz every 5 ms: the slowest of those
 answers is how long the page held the daemon's loop (feeds, delivery
 and every other request wait that long). KOYOMI names the binary
@@ -135,7 +136,7 @@ def run(label, rules):
         pages = ["/", "/?view=all", "/annual", "/?format=csv"]
         if uid:
             pages.append("/occurrences/" + urllib.parse.quote(uid.group(1)))
-        pages += ["/api/v1/tasks", "/api/v1/tasks?format=csv"]
+        pages += ["/api/v1/tasks", "/api/v1/tasks?format=csv", "/metrics"]
         for path in pages:
             h = {"Authorization": "Bearer " + tok} if \
                 path.startswith("/api/") else {"Cookie": cookie}

@@ -56,7 +56,7 @@ RELEASED = [
     # 10: replies to a digest (mail_digest_refs, inbox_messages.candidates).
     "56054c66846c7fdbb5caf08232bebc192c01fed8254d0e49fef03245ebae461c",
     # 11: /metrics from indexes (tasks_count, task_events_via).
-    "b5d199ed7599c3b52e0de9560ac8bab02618bdefad2d757fad80b61fbeb32c2c",
+    "40b69b2a80b6da1fa762648425e991ede95e4cf3556f99f209e3f61a53167ac0",
 ]
 
 

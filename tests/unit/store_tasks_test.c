@@ -20,6 +20,7 @@
 #include "calendars/log.h"
 #include "daemon/chase/cases.h"
 #include "daemon/store/store.h"
+#include "daemon/store/store_int.h"
 #include "daemon/store/store_scan.h"
 #include "daemon/chase/tasks.h"
 
@@ -552,6 +553,61 @@ test_metrics(void **state)
 	assert_int_equal(m.by_state[4], 1);
 }
 
+/* The query plan SQLite picks for sql, its details joined by "; ". */
+static void
+plan_of(struct store *s, const char *sql, char *out, size_t len)
+{
+	sqlite3_stmt	*st;
+	char		 q[512];
+
+	snprintf(q, sizeof q, "EXPLAIN QUERY PLAN %s", sql);
+	assert_int_equal(sqlite3_prepare_v2(store_db(s), q, -1, &st, NULL),
+	    SQLITE_OK);
+	out[0] = '\0';
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		strncat(out, (const char *)sqlite3_column_text(st, 3),
+		    len - strlen(out) - 1);
+		strncat(out, "; ", len - strlen(out) - 1);
+	}
+	sqlite3_finalize(st);
+}
+
+/*
+ * The plans the indexes are there for (the SQL as filter_sql and
+ * store_tasks_metrics write it): a list of every year reads tasks_fy in
+ * order and sorts only within one due time, so an export's first row
+ * comes at once (an index led by "cancelled" once made SQLite sort all
+ * the tasks first); /metrics counts from tasks_count and
+ * task_events_via alone.
+ */
+static void
+test_plans(void **state)
+{
+	struct store_fx	*f = *state;
+	char		 p[1024];
+
+	plan_of(f->s, "SELECT t.id FROM tasks t WHERE t.cancelled = 0 "
+	    "ORDER BY t.fy, t.due, t.uid, t.assignee", p, sizeof p);
+	print_message("every year: %s\n", p);
+	assert_non_null(strstr(p, "INDEX tasks_fy"));
+	assert_null(strstr(p, "TEMP B-TREE FOR ORDER BY"));
+	plan_of(f->s, "SELECT t.id FROM tasks t WHERE t.cancelled = 0 AND "
+	    "t.fy = 2026 ORDER BY t.fy, t.due, t.uid, t.assignee", p,
+	    sizeof p);
+	assert_non_null(strstr(p, "INDEX tasks_fy"));
+	assert_null(strstr(p, "TEMP B-TREE FOR ORDER BY"));
+	plan_of(f->s, "SELECT count(*) FROM tasks WHERE cancelled = 0 AND "
+	    "state = 'open' AND past = 0 AND due < 5", p, sizeof p);
+	print_message("overdue count: %s\n", p);
+	assert_non_null(strstr(p, "COVERING INDEX tasks_count"));
+	plan_of(f->s, "SELECT count(*) FROM tasks WHERE cancelled = 0 AND "
+	    "state = 'done'", p, sizeof p);
+	assert_non_null(strstr(p, "COVERING INDEX tasks_count"));
+	plan_of(f->s, "SELECT via, count(*) FROM task_events WHERE action IN "
+	    "('done', 'answered') GROUP BY via", p, sizeof p);
+	assert_non_null(strstr(p, "COVERING INDEX task_events_via"));
+}
+
 int
 main(void)
 {
@@ -564,6 +620,8 @@ main(void)
 		    store_fx_setup, store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_task_case,
 		    store_fx_setup, store_fx_teardown),
+		cmocka_unit_test_setup_teardown(test_plans, store_fx_setup,
+		    store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, store_fx_setup,
 		    store_fx_teardown),
 		cmocka_unit_test_setup_teardown(test_cursor, store_fx_setup,
