@@ -92,8 +92,9 @@ api_tasks_list(struct http_req *req, void *arg)
 	f.ncycles = api_scope(&ai, scope);
 	f.now = koyomi_now(k);
 	fmt = http_query(req, "format");
-	task_export(req, k, ai.token_id, &f, fmt != NULL && strcmp(fmt, "csv") == 0 ?
-	    EXPORT_CSV : EXPORT_JSON, NULL, "tasks.csv", 1);
+	task_export(req, k, ai.token_id, &f,
+	    fmt != NULL && strcmp(fmt, "csv") == 0 ? EXPORT_CSV : EXPORT_JSON,
+	    NULL, "tasks.csv", 1);
 }
 
 /* Reads the optional body: a flat object of strings. 0 or -1 (answered). */

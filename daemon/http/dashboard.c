@@ -235,13 +235,14 @@ dash_task_filter(const struct dash_req *d, const struct dash_filter *df,
 }
 
 /*
- * The dashboard's filter for an export that outlives the request: its
- * own copies of the strings, and the rules looked up afresh for each
- * task (a reload may swap them between two pages).
+ * The part of the dashboard's filter the store cannot apply (block and
+ * prefecture go through the rules), for an export that outlives the
+ * request: its own copies of the strings, and the rules looked up
+ * afresh for each task (a reload may swap them between two pages).
  */
 struct dash_keep {
-	struct dash_filter	 f;
-	char			*cycle, *block, *pref;
+	struct dash_filter	 f;		/* block and pref only */
+	char			*block, *pref;
 };
 
 static int
@@ -260,22 +261,17 @@ dash_keep_free(void *arg)
 {
 	struct dash_keep	*dk = arg;
 
-	free(dk->cycle);
 	free(dk->block);
 	free(dk->pref);
 	free(dk);
 }
 
-static char *
-dup_or_null(const char *s)
-{
-	return s != NULL ? xstrdup(s) : NULL;
-}
-
 /*
  * GET /?format=csv: the tasks of the first page's filter as CSV, for the
  * fiscal year the page shows (?fy=, this one by default), as its link
- * asks. Sent a page at a time from one snapshot (export.c).
+ * asks. Sent a page at a time from one snapshot (export.c); the store
+ * applies the year, the cycle and the viewer's scope, a keep function
+ * only a block or prefecture, when there is one (as dash_dls_add does).
  */
 static void
 dash_index_csv(struct http_req *req, struct koyomi *k)
@@ -285,6 +281,7 @@ dash_index_csv(struct http_req *req, struct koyomi *k)
 	struct task_filter	 tf;
 	struct dash_keep	*dk;
 	struct export_keep	 keep;
+	int			 rules;
 
 	if (dash_session(req, k, &d) == -1)
 		return;
@@ -293,17 +290,22 @@ dash_index_csv(struct http_req *req, struct koyomi *k)
 	if (f.fy == 0)
 		f.fy = koyomi_this_fy(k);
 	dash_task_filter(&d, &f, &tf);
-	dk = xcalloc(1, sizeof *dk);
-	dk->f.fy = f.fy;
-	dk->f.cycle = dk->cycle = dup_or_null(f.cycle);
-	dk->f.block = dk->block = dup_or_null(f.block);
-	dk->f.pref = dk->pref = dup_or_null(f.pref);
-	keep.keep = dash_keep_task;
-	keep.arg_free = dash_keep_free;
-	keep.arg = dk;
+	rules = (f.block != NULL && *f.block != '\0') ||
+	    (f.pref != NULL && *f.pref != '\0');
+	if (rules) {
+		dk = xcalloc(1, sizeof *dk);
+		/* "" is no filter to dash_filter_match. */
+		dk->block = xstrdup(f.block != NULL ? f.block : "");
+		dk->pref = xstrdup(f.pref != NULL ? f.pref : "");
+		dk->f.block = dk->block;
+		dk->f.pref = dk->pref;
+		keep.keep = dash_keep_task;
+		keep.arg_free = dash_keep_free;
+		keep.arg = dk;
+	}
 	dash_headers(req);
-	task_export(req, k, d.ai.token_id, &tf, EXPORT_CSV, &keep,
-	    "tasks.csv", 0);
+	task_export(req, k, d.ai.token_id, &tf, EXPORT_CSV,
+	    rules ? &keep : NULL, "tasks.csv", 0);
 }
 
 /* GET /: the first page (dash_home.c), or its tasks as CSV. */

@@ -118,7 +118,7 @@ export_fill(void *arg, struct buf *b)
 		else
 			buf_puts(b, "{\"tasks\":[");
 	}
-	/* csv_begin bound the stream's buffer: the same one every time. */
+	/* csv writes where it is told: b is the stream's buffer, not ours. */
 	e->csv.out = b;
 	if (ev_now(e->k->loop) - e->started > EXPORT_MAX_SECONDS) {
 		log_warnx("export: cut after %.0f s (%zu tasks sent)",

@@ -251,8 +251,9 @@ struct task_cursor *
 store_tasks_open(struct store *s, const struct task_filter *f, char **cause)
 {
 	struct task_cursor	*c;
-	const char		*path = sqlite3_db_filename(store_db(s), "main");
+	const char		*path;
 
+	path = sqlite3_db_filename(store_db(s), "main");
 	if (store_tasks_busy(s)) {
 		*cause = xstrdup("too many reads in progress");
 		return NULL;
